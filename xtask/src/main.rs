@@ -58,9 +58,10 @@ fn regen(check: bool) -> Result<(), String> {
         let diff = similar::TextDiff::from_lines(&committed, &code);
         eprint!(
             "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&format!("{OUTPUT} (committed)"), &format!("{OUTPUT} (from {SPEC})"))
+            diff.unified_diff().context_radius(3).header(
+                &format!("{OUTPUT} (committed)"),
+                &format!("{OUTPUT} (from {SPEC})")
+            )
         );
         return Err(format!(
             "{OUTPUT} is stale relative to {SPEC}: run `cargo xtask regen` and commit the result"
@@ -107,10 +108,9 @@ fn generate(spec_text: &str) -> Result<String, String> {
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor: {e}"))?;
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
-    let code = format!("{HEADER}{}", prettyplease::unparse(&file));
-    rustfmt(&code)
+    // rustfmt, not prettyplease: prettyplease turns some doc attributes into `/** */` blocks
+    // whose indented lines rustdoc then compiles as doctests.
+    rustfmt(&format!("{HEADER}{tokens}"))
 }
 
 /// `(wrapper, known enum)` for every schema marked `x-open-enum: true`, in spec order.
@@ -132,7 +132,9 @@ fn open_enums(raw: &serde_norway::Value) -> Result<Vec<(String, String)>, String
             .and_then(|first| first.get("$ref"))
             .and_then(|r| r.as_str())
             .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            .ok_or_else(|| format!("open enum {name}: oneOf[0] must be a $ref to the known values"))?;
+            .ok_or_else(|| {
+                format!("open enum {name}: oneOf[0] must be a $ref to the known values")
+            })?;
         found.push((name.to_string(), known.to_string()));
     }
     Ok(found)
@@ -157,7 +159,10 @@ fn rustfmt(code: &str) -> Result<String, String> {
         .wait_with_output()
         .map_err(|e| format!("waiting for rustfmt: {e}"))?;
     if !out.status.success() {
-        return Err(format!("rustfmt failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     String::from_utf8(out.stdout).map_err(|e| format!("rustfmt output: {e}"))
 }

@@ -170,7 +170,7 @@ fn decode(text: &[u8]) -> Result<Bytes, Base64Error> {
     // Servers send standard, padded base64: try that first and pay for nothing else. Only when
     // it fails do we try the URL-safe alphabet, and only when both fail do we spend time
     // finding out what exactly is wrong.
-    let padded = text.len() % 4 == 0;
+    let padded = text.len().is_multiple_of(4);
     let (standard, url_safe) = if padded {
         (base64_simd::STANDARD, base64_simd::URL_SAFE)
     } else {
@@ -191,10 +191,9 @@ fn decode(text: &[u8]) -> Result<Bytes, Base64Error> {
 fn diagnose(text: &[u8]) -> String {
     let is_standard = |b: u8| b == b'+' || b == b'/';
     let is_url_safe = |b: u8| b == b'-' || b == b'_';
-    if let Some(offset) = text
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || is_standard(b) || is_url_safe(b) || b == b'='))
-    {
+    if let Some(offset) = text.iter().position(|&b| {
+        !(b.is_ascii_alphanumeric() || is_standard(b) || is_url_safe(b) || b == b'=')
+    }) {
         let shown = match text[offset] {
             b if b.is_ascii_graphic() || b == b' ' => format!("'{}'", b as char),
             b => format!("byte 0x{b:02x}"),
@@ -206,13 +205,14 @@ fn diagnose(text: &[u8]) -> String {
         return format!("padding '=' at offset {offset} before the end");
     }
     let padding = text.len() - data_len;
-    if padding > 2 || (padding > 0 && text.len() % 4 != 0) {
-        return format!("{padding} padding characters do not fit a length of {}", text.len());
+    if padding > 2 || (padding > 0 && !text.len().is_multiple_of(4)) {
+        return format!(
+            "{padding} padding characters do not fit a length of {}",
+            text.len()
+        );
     }
     if data_len % 4 == 1 {
-        return format!(
-            "length {data_len} is not a base64 length (one character is left over)"
-        );
+        return format!("length {data_len} is not a base64 length (one character is left over)");
     }
     if text.iter().any(|&b| is_standard(b)) && text.iter().any(|&b| is_url_safe(b)) {
         return "mixes the standard ('+', '/') and URL-safe ('-', '_') alphabets".to_string();

@@ -5,13 +5,13 @@
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
-/// Types used as operation parameters and responses.
+#[doc = r" Types used as operation parameters and responses."]
 #[allow(clippy::all)]
 pub mod types {
-    ///Aspect ratio of a generated Gemini image. `4:5` and `5:4` were added in January 2026. Output sizes per ratio are in the project's reference notes (for example `16:9` → 1344x768 on Gemini 2.5 Flash Image).
+    #[doc = "Aspect ratio of a generated Gemini image. `4:5` and `5:4` were added in January 2026. Output sizes per ratio are in the project's reference notes (for example `16:9` → 1344x768 on Gemini 2.5 Flash Image)."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -91,17 +91,17 @@ pub mod types {
             value.parse()
         }
     }
-    ///`type.googleapis.com/google.rpc.BadRequest`: which fields were wrong.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "`type.googleapis.com/google.rpc.BadRequest`: which fields were wrong."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct BadRequest {
-        ///One entry per bad field.
+        #[doc = "One entry per bad field."]
         #[serde(
             rename = "fieldViolations",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub field_violations: ::std::vec::Vec<FieldViolation>,
-        ///`type.googleapis.com/google.rpc.BadRequest`.
+        #[doc = "`type.googleapis.com/google.rpc.BadRequest`."]
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -113,19 +113,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///Inline bytes — an input image to edit, or a generated image.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Inline bytes — an input image to edit, or a generated image."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Blob {
-        ///The bytes, base64. Servers send the standard alphabet, padded; they accept standard or URL-safe, padded or not. Required in requests.
+        #[doc = "The bytes, base64. Servers send the standard alphabet, padded; they accept standard or URL-safe, padded or not. Required in requests."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-        ///A display name (Vertex only; the Gemini API rejects it).
+        #[doc = "A display name (Vertex only; the Gemini API rejects it)."]
         #[serde(
             rename = "displayName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub display_name: ::std::option::Option<::std::string::String>,
-        ///The IANA media type, for example `image/png` or `image/jpeg`. Required in requests.
+        #[doc = "The IANA media type, for example `image/png` or `image/jpeg`. Required in requests."]
         #[serde(
             rename = "mimeType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -137,10 +137,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Why a prompt was blocked. `MODEL_ARMOR` and `JAILBREAK` come from the unified SDKs (Vertex).
+    #[doc = "Why a prompt was blocked. `MODEL_ARMOR` and `JAILBREAK` come from the unified SDKs (Vertex)."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -212,10 +212,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///One candidate answer. `content` is absent (or `{}`) when the candidate was blocked.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One candidate answer. `content` is absent (or `{}`) when the candidate was blocked."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Candidate {
-        ///Average log-probability of the candidate's tokens.
+        #[doc = "Average log-probability of the candidate's tokens."]
         #[serde(
             rename = "avgLogprobs",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -228,13 +228,13 @@ pub mod types {
         pub citation_metadata: ::std::option::Option<CitationMetadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<Content>,
-        ///Token to continue this candidate in a later request (newer).
+        #[doc = "Token to continue this candidate in a later request (newer)."]
         #[serde(
             rename = "continuationToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub continuation_token: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-        ///Why generation stopped, in words (for example the IMAGE_SAFETY explanation).
+        #[doc = "Why generation stopped, in words (for example the IMAGE_SAFETY explanation)."]
         #[serde(
             rename = "finishMessage",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -246,7 +246,7 @@ pub mod types {
         )]
         pub finish_reason:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::FinishReason>>,
-        ///Sources used for grounded answers (legacy attributed question answering).
+        #[doc = "Sources used for grounded answers (legacy attributed question answering)."]
         #[serde(
             rename = "groundingAttributions",
             default,
@@ -259,7 +259,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub grounding_metadata: ::std::option::Option<GroundingMetadata>,
-        ///The candidate's index (0 is omitted by some servers).
+        #[doc = "The candidate's index (0 is omitted by some servers)."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub index: ::std::option::Option<i32>,
         #[serde(
@@ -267,14 +267,14 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub logprobs_result: ::std::option::Option<LogprobsResult>,
-        ///Safety ratings of the candidate (usually absent for image models).
+        #[doc = "Safety ratings of the candidate (usually absent for image models)."]
         #[serde(
             rename = "safetyRatings",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub safety_ratings: ::std::vec::Vec<SafetyRating>,
-        ///Tokens in this candidate.
+        #[doc = "Tokens in this candidate."]
         #[serde(
             rename = "tokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -291,10 +291,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Sources the candidate recites.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Sources the candidate recites."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CitationMetadata {
-        ///One entry per cited span.
+        #[doc = "One entry per cited span."]
         #[serde(
             rename = "citationSources",
             default,
@@ -307,25 +307,25 @@ pub mod types {
             Default::default()
         }
     }
-    ///A cited span and its source.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A cited span and its source."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CitationMetadataCitationSourcesItem {
-        ///End of the span (exclusive).
+        #[doc = "End of the span (exclusive)."]
         #[serde(
             rename = "endIndex",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub end_index: ::std::option::Option<i32>,
-        ///The source's license.
+        #[doc = "The source's license."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub license: ::std::option::Option<::std::string::String>,
-        ///Start of the span in the output.
+        #[doc = "Start of the span in the output."]
         #[serde(
             rename = "startIndex",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub start_index: ::std::option::Option<i32>,
-        ///The source's URI.
+        #[doc = "The source's URI."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uri: ::std::option::Option<::std::string::String>,
     }
@@ -334,10 +334,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///How running generated code ended.
+    #[doc = "How running generated code ended."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -393,16 +393,16 @@ pub mod types {
             value.parse()
         }
     }
-    ///The result of running `ExecutableCode`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The result of running `ExecutableCode`."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CodeExecutionResult {
-        ///The id of the `ExecutableCode` that ran.
+        #[doc = "The id of the `ExecutableCode` that ran."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub outcome:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::CodeExecutionOutcome>>,
-        ///Stdout on success, an error description otherwise.
+        #[doc = "Stdout on success, an error description otherwise."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub output: ::std::option::Option<::std::string::String>,
     }
@@ -411,10 +411,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The environment the computer-use tool operates.
+    #[doc = "The environment the computer-use tool operates."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -462,13 +462,13 @@ pub mod types {
             value.parse()
         }
     }
-    ///One turn of a conversation. Responses may send an empty `{}` or omit `content` altogether (blocked candidates).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One turn of a conversation. Responses may send an empty `{}` or omit `content` altogether (blocked candidates)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Content {
-        ///The ordered parts of the turn. Text and images interleave.
+        #[doc = "The ordered parts of the turn. Text and images interleave."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub parts: ::std::vec::Vec<Part>,
-        ///`user` or `model` (function responses travel in a `user` turn; `function` is legacy). The Python SDK sets `user` on `systemInstruction` too.
+        #[doc = "`user` or `model` (function responses travel in a `user` turn; `function` is legacy). The Python SDK sets `user` on `systemInstruction` too."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<::std::string::String>,
     }
@@ -477,10 +477,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The modality of counted tokens (`ModalityTokenCount.modality`).
+    #[doc = "The modality of counted tokens (`ModalityTokenCount.modality`)."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -544,25 +544,25 @@ pub mod types {
             value.parse()
         }
     }
-    ///A whole generateContent request to count, with the model named in the body.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[doc = "A whole generateContent request to count, with the model named in the body."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
     pub struct CountTokensGenerateContentRequest {
-        ///Cached content whose tokens are added, `cachedContents/{id}`.
+        #[doc = "Cached content whose tokens are added, `cachedContents/{id}`."]
         #[serde(
             rename = "cachedContent",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub cached_content: ::std::option::Option<::std::string::String>,
-        ///The conversation to count.
+        #[doc = "The conversation to count."]
         pub contents: ::std::vec::Vec<Content>,
         #[serde(
             rename = "generationConfig",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub generation_config: ::std::option::Option<GenerationConfig>,
-        ///The model, `models/{id}`.
+        #[doc = "The model, `models/{id}`."]
         pub model: ::std::string::String,
-        ///Safety settings (not counted, but accepted).
+        #[doc = "Safety settings (not counted, but accepted)."]
         #[serde(
             rename = "safetySettings",
             default,
@@ -579,7 +579,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub tool_config: ::std::option::Option<ToolConfig>,
-        ///Tools, counted as part of the prompt.
+        #[doc = "Tools, counted as part of the prompt."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tools: ::std::vec::Vec<Tool>,
     }
@@ -588,10 +588,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The body of `countTokens`. Send either `contents`, or a whole `generateContentRequest` — not both.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The body of `countTokens`. Send either `contents`, or a whole `generateContentRequest` — not both."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CountTokensRequest {
-        ///The prompt to count.
+        #[doc = "The prompt to count."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub contents: ::std::vec::Vec<Content>,
         #[serde(
@@ -605,36 +605,36 @@ pub mod types {
             Default::default()
         }
     }
-    ///The result of `countTokens`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The result of `countTokens`."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CountTokensResponse {
-        ///Cached tokens per modality.
+        #[doc = "Cached tokens per modality."]
         #[serde(
             rename = "cacheTokensDetails",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub cache_tokens_details: ::std::vec::Vec<ModalityTokenCount>,
-        ///Tokens in the cached content.
+        #[doc = "Tokens in the cached content."]
         #[serde(
             rename = "cachedContentTokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub cached_content_token_count: ::std::option::Option<i32>,
-        ///Prompt tokens per modality.
+        #[doc = "Prompt tokens per modality."]
         #[serde(
             rename = "promptTokensDetails",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub prompt_tokens_details: ::std::vec::Vec<ModalityTokenCount>,
-        ///Deprecated; billable characters of the prompt.
+        #[doc = "Deprecated; billable characters of the prompt."]
         #[serde(
             rename = "totalBillableCharacters",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub total_billable_characters: ::std::option::Option<i32>,
-        ///Tokens in the prompt.
+        #[doc = "Tokens in the prompt."]
         #[serde(
             rename = "totalTokens",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -646,10 +646,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///When legacy search grounding retrieves.
+    #[doc = "When legacy search grounding retrieves."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -697,22 +697,22 @@ pub mod types {
             value.parse()
         }
     }
-    ///`type.googleapis.com/google.rpc.ErrorInfo`: a machine-readable reason.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "`type.googleapis.com/google.rpc.ErrorInfo`: a machine-readable reason."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ErrorInfo {
-        ///The domain of the reason.
+        #[doc = "The domain of the reason."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub domain: ::std::option::Option<::std::string::String>,
-        ///Extra facts, for example `service`.
+        #[doc = "Extra facts, for example `service`."]
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
         pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        ///The reason, for example `API_KEY_INVALID` or `SERVICE_DISABLED`.
+        #[doc = "The reason, for example `API_KEY_INVALID` or `SERVICE_DISABLED`."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        ///`type.googleapis.com/google.rpc.ErrorInfo`.
+        #[doc = "`type.googleapis.com/google.rpc.ErrorInfo`."]
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -724,8 +724,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///The body of every error: `{"error": Status}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The body of every error: `{\"error\": Status}`."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ErrorResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Status>,
@@ -735,13 +735,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///Code generated by the model for the code-execution tool.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Code generated by the model for the code-execution tool."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ExecutableCode {
-        ///The code.
+        #[doc = "The code."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
-        ///An id linking it to its `CodeExecutionResult`.
+        #[doc = "An id linking it to its `CodeExecutionResult`."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -753,10 +753,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The language of generated code.
+    #[doc = "The language of generated code."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -804,16 +804,16 @@ pub mod types {
             value.parse()
         }
     }
-    ///One bad field.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One bad field."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct FieldViolation {
-        ///What is wrong.
+        #[doc = "What is wrong."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///The field's path, snake_case, for example `generation_config.image_config`.
+        #[doc = "The field's path, snake_case, for example `generation_config.image_config`."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<::std::string::String>,
-        ///A machine-readable reason.
+        #[doc = "A machine-readable reason."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
@@ -822,22 +822,22 @@ pub mod types {
             Default::default()
         }
     }
-    ///A reference to a file uploaded with the Files API.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A reference to a file uploaded with the Files API."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct FileData {
-        ///A display name (Vertex only).
+        #[doc = "A display name (Vertex only)."]
         #[serde(
             rename = "displayName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub display_name: ::std::option::Option<::std::string::String>,
-        ///The file's URI. Required in requests.
+        #[doc = "The file's URI. Required in requests."]
         #[serde(
             rename = "fileUri",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub file_uri: ::std::option::Option<::std::string::String>,
-        ///The file's media type.
+        #[doc = "The file's media type."]
         #[serde(
             rename = "mimeType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -849,10 +849,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Why a candidate stopped. The first eighteen are the Gemini API proto's; the last six come from the unified SDKs (Vertex or newer servers). `IMAGE_SAFETY`, `IMAGE_PROHIBITED_CONTENT`, `IMAGE_OTHER`, `IMAGE_RECITATION` and `NO_IMAGE` mean that no image came back.
+    #[doc = "Why a candidate stopped. The first eighteen are the Gemini API proto's; the last six come from the unified SDKs (Vertex or newer servers). `IMAGE_SAFETY`, `IMAGE_PROHIBITED_CONTENT`, `IMAGE_OTHER`, `IMAGE_RECITATION` and `NO_IMAGE` mean that no image came back."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -988,10 +988,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///Whether the model waits for a function's result.
+    #[doc = "Whether the model waits for a function's result."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -1043,16 +1043,16 @@ pub mod types {
             value.parse()
         }
     }
-    ///A function call predicted by the model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A function call predicted by the model."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct FunctionCall {
-        ///The arguments, a JSON object.
+        #[doc = "The arguments, a JSON object."]
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub args: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///The call id, echoed in the matching `FunctionResponse`.
+        #[doc = "The call id, echoed in the matching `FunctionResponse`."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        ///The function's name.
+        #[doc = "The function's name."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
@@ -1061,10 +1061,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///How the model may call functions.
+    #[doc = "How the model may call functions."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -1124,20 +1124,20 @@ pub mod types {
             value.parse()
         }
     }
-    ///A function the model may call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[doc = "A function the model may call."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
     pub struct FunctionDeclaration {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub behavior:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::FunctionBehavior>>,
-        ///What the function does.
+        #[doc = "What the function does."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///The function's name (a-z, A-Z, 0-9, underscores, dashes; at most 64 characters).
+        #[doc = "The function's name (a-z, A-Z, 0-9, underscores, dashes; at most 64 characters)."]
         pub name: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parameters: ::std::option::Option<Schema>,
-        ///The parameters as JSON Schema (exclusive with `parameters`).
+        #[doc = "The parameters as JSON Schema (exclusive with `parameters`)."]
         #[serde(
             rename = "parametersJsonSchema",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1145,7 +1145,7 @@ pub mod types {
         pub parameters_json_schema: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub response: ::std::option::Option<Schema>,
-        ///The result as JSON Schema (exclusive with `response`).
+        #[doc = "The result as JSON Schema (exclusive with `response`)."]
         #[serde(
             rename = "responseJsonSchema",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1157,26 +1157,26 @@ pub mod types {
             Default::default()
         }
     }
-    ///The result of a function call, sent back by the client.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The result of a function call, sent back by the client."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct FunctionResponse {
-        ///The id of the `FunctionCall` this answers.
+        #[doc = "The id of the `FunctionCall` this answers."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        ///The function's name.
+        #[doc = "The function's name."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Media returned by the function.
+        #[doc = "Media returned by the function."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub parts: ::std::vec::Vec<FunctionResponsePart>,
-        ///The function's result, a JSON object.
+        #[doc = "The function's result, a JSON object."]
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub response: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scheduling: ::std::option::Option<
             crate::open_enum::OpenEnum<crate::types::FunctionResponseScheduling>,
         >,
-        ///More responses for this call will follow (non-blocking functions).
+        #[doc = "More responses for this call will follow (non-blocking functions)."]
         #[serde(
             rename = "willContinue",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1188,8 +1188,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///A media part of a function response.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A media part of a function response."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct FunctionResponsePart {
         #[serde(
             rename = "inlineData",
@@ -1202,10 +1202,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///When the model should act on a non-blocking function's response.
+    #[doc = "When the model should act on a non-blocking function's response."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -1261,18 +1261,18 @@ pub mod types {
             value.parse()
         }
     }
-    ///The body of `generateContent` and `streamGenerateContent`. The model is in the path, not the body.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[doc = "The body of `generateContent` and `streamGenerateContent`. The model is in the path, not the body."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
     pub struct GenerateContentRequest {
-        ///The name of cached content to use as context, `cachedContents/{id}`.
+        #[doc = "The name of cached content to use as context, `cachedContents/{id}`."]
         #[serde(
             rename = "cachedContent",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub cached_content: ::std::option::Option<::std::string::String>,
-        ///The conversation so far, oldest first. One `user` turn for a single request; for multi-turn editing, alternate `user` and `model` turns, sending the model's parts back verbatim (images and `thoughtSignature` included).
+        #[doc = "The conversation so far, oldest first. One `user` turn for a single request; for multi-turn editing, alternate `user` and `model` turns, sending the model's parts back verbatim (images and `thoughtSignature` included)."]
         pub contents: ::std::vec::Vec<Content>,
-        ///Opaque token returned by an earlier response to continue it (newer).
+        #[doc = "Opaque token returned by an earlier response to continue it (newer)."]
         #[serde(
             rename = "continuationToken",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1283,13 +1283,13 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub generation_config: ::std::option::Option<GenerationConfig>,
-        ///User labels passed through to billing (a Vertex concept; the SDKs forward it).
+        #[doc = "User labels passed through to billing (a Vertex concept; the SDKs forward it)."]
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
         pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        ///Per-category blocking thresholds; at most one setting per category.
+        #[doc = "Per-category blocking thresholds; at most one setting per category."]
         #[serde(
             rename = "safetySettings",
             default,
@@ -1302,7 +1302,7 @@ pub mod types {
         )]
         pub service_tier:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ServiceTier>>,
-        ///Whether Google may store the request and response (Gemini API only, newer).
+        #[doc = "Whether Google may store the request and response (Gemini API only, newer)."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub store: ::std::option::Option<bool>,
         #[serde(
@@ -1315,7 +1315,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub tool_config: ::std::option::Option<ToolConfig>,
-        ///Tools the model may call (functions, code execution, Google Search, …).
+        #[doc = "Tools the model may call (functions, code execution, Google Search, …)."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tools: ::std::vec::Vec<Tool>,
     }
@@ -1324,13 +1324,10 @@ pub mod types {
             Default::default()
         }
     }
-    /**A model response — or, in a stream, one partial response (its parts are deltas; the last
-    chunk carries `finishReason`). A prompt block has `promptFeedback.blockReason` and no
-    `candidates`. Every field is optional; unknown fields must be ignored.
-    */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A model response — or, in a stream, one partial response (its parts are deltas; the last\nchunk carries `finishReason`). A prompt block has `promptFeedback.blockReason` and no\n`candidates`. Every field is optional; unknown fields must be ignored.\n"]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GenerateContentResponse {
-        ///The candidate answers (`candidateCount` of them).
+        #[doc = "The candidate answers (`candidateCount` of them)."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub candidates: ::std::vec::Vec<Candidate>,
         #[serde(
@@ -1338,7 +1335,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub model_status: ::std::option::Option<ModelStatus>,
-        ///The model version that answered.
+        #[doc = "The model version that answered."]
         #[serde(
             rename = "modelVersion",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1349,7 +1346,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub prompt_feedback: ::std::option::Option<PromptFeedback>,
-        ///The response's id (the same on every chunk of a stream).
+        #[doc = "The response's id (the same on every chunk of a stream)."]
         #[serde(
             rename = "responseId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1366,10 +1363,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///How the model generates. Every field is optional; the server applies the model's defaults.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "How the model generates. Every field is optional; the server applies the model's defaults."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GenerationConfig {
-        ///Audio transcription options (newer).
+        #[doc = "Audio transcription options (newer)."]
         #[serde(
             rename = "audioTranscriptionConfig",
             default,
@@ -1377,19 +1374,19 @@ pub mod types {
         )]
         pub audio_transcription_config:
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///Number of candidates to return.
+        #[doc = "Number of candidates to return."]
         #[serde(
             rename = "candidateCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub candidate_count: ::std::option::Option<i32>,
-        ///Enable enhanced civic answers.
+        #[doc = "Enable enhanced civic answers."]
         #[serde(
             rename = "enableEnhancedCivicAnswers",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub enable_enhanced_civic_answers: ::std::option::Option<bool>,
-        ///Penalty proportional to token frequency.
+        #[doc = "Penalty proportional to token frequency."]
         #[serde(
             rename = "frequencyPenalty",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1400,10 +1397,10 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub image_config: ::std::option::Option<ImageConfig>,
-        ///Number of top log-probabilities to return per step.
+        #[doc = "Number of top log-probabilities to return per step."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub logprobs: ::std::option::Option<i32>,
-        ///Maximum tokens per candidate.
+        #[doc = "Maximum tokens per candidate."]
         #[serde(
             rename = "maxOutputTokens",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1415,37 +1412,37 @@ pub mod types {
         )]
         pub media_resolution:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::MediaResolution>>,
-        ///Penalty on tokens already present.
+        #[doc = "Penalty on tokens already present."]
         #[serde(
             rename = "presencePenalty",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub presence_penalty: ::std::option::Option<f32>,
-        ///A JSON Schema for the response (exclusive with `responseSchema`).
+        #[doc = "A JSON Schema for the response (exclusive with `responseSchema`)."]
         #[serde(
             rename = "responseJsonSchema",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub response_json_schema: ::std::option::Option<::serde_json::Value>,
-        ///A JSON Schema with property order kept (proto field).
+        #[doc = "A JSON Schema with property order kept (proto field)."]
         #[serde(
             rename = "responseJsonSchemaOrdered",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub response_json_schema_ordered: ::std::option::Option<::serde_json::Value>,
-        ///Return log-probabilities of the chosen tokens.
+        #[doc = "Return log-probabilities of the chosen tokens."]
         #[serde(
             rename = "responseLogprobs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub response_logprobs: ::std::option::Option<bool>,
-        ///`text/plain`, `application/json` or `text/x.enum`. Image models reject it ("Parameter response_mime_type is not supported for generating image response.").
+        #[doc = "`text/plain`, `application/json` or `text/x.enum`. Image models reject it (\"Parameter response_mime_type is not supported for generating image response.\")."]
         #[serde(
             rename = "responseMimeType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub response_mime_type: ::std::option::Option<::std::string::String>,
-        ///What the model may output. `["TEXT", "IMAGE"]` for interleaved text and images, `["IMAGE"]` for images only (not allowed on the 2.0 experimental image models).
+        #[doc = "What the model may output. `[\"TEXT\", \"IMAGE\"]` for interleaved text and images, `[\"IMAGE\"]` for images only (not allowed on the 2.0 experimental image models)."]
         #[serde(
             rename = "responseModalities",
             default,
@@ -1458,7 +1455,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub response_schema: ::std::option::Option<Schema>,
-        ///Seed for reproducible sampling.
+        #[doc = "Seed for reproducible sampling."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seed: ::std::option::Option<i32>,
         #[serde(
@@ -1466,14 +1463,14 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub speech_config: ::std::option::Option<SpeechConfig>,
-        ///Up to 5 sequences that stop generation.
+        #[doc = "Up to 5 sequences that stop generation."]
         #[serde(
             rename = "stopSequences",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub stop_sequences: ::std::vec::Vec<::std::string::String>,
-        ///Sampling temperature.
+        #[doc = "Sampling temperature."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub temperature: ::std::option::Option<f32>,
         #[serde(
@@ -1481,13 +1478,13 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub thinking_config: ::std::option::Option<ThinkingConfig>,
-        ///Top-k sampling. (The Python SDK sends it as a float such as `40.0`; the server accepts integral floats.)
+        #[doc = "Top-k sampling. (The Python SDK sends it as a float such as `40.0`; the server accepts integral floats.)"]
         #[serde(
             rename = "topK",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub top_k: ::std::option::Option<i32>,
-        ///Nucleus-sampling probability mass.
+        #[doc = "Nucleus-sampling probability mass."]
         #[serde(
             rename = "topP",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1499,23 +1496,23 @@ pub mod types {
             Default::default()
         }
     }
-    ///How the answer was grounded (Google Search, Maps, retrieval).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "How the answer was grounded (Google Search, Maps, retrieval)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroundingMetadata {
-        ///Token for a Google Maps widget.
+        #[doc = "Token for a Google Maps widget."]
         #[serde(
             rename = "googleMapsWidgetContextToken",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub google_maps_widget_context_token: ::std::option::Option<::std::string::String>,
-        ///The sources.
+        #[doc = "The sources."]
         #[serde(
             rename = "groundingChunks",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub grounding_chunks: ::std::vec::Vec<GroundingMetadataGroundingChunksItem>,
-        ///Which output segments each source supports.
+        #[doc = "Which output segments each source supports."]
         #[serde(
             rename = "groundingSupports",
             default,
@@ -1532,7 +1529,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub search_entry_point: ::std::option::Option<GroundingMetadataSearchEntryPoint>,
-        ///The queries that were run.
+        #[doc = "The queries that were run."]
         #[serde(
             rename = "webSearchQueries",
             default,
@@ -1545,13 +1542,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///One source (`web`, `retrievedContext` or `maps`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One source (`web`, `retrievedContext` or `maps`)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroundingMetadataGroundingChunksItem {
-        ///A Google Maps place.
+        #[doc = "A Google Maps place."]
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub maps: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///A retrieved document.
+        #[doc = "A retrieved document."]
         #[serde(
             rename = "retrievedContext",
             default,
@@ -1566,13 +1563,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///A web page.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A web page."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroundingMetadataGroundingChunksItemWeb {
-        ///The page's title.
+        #[doc = "The page's title."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        ///The page's URI.
+        #[doc = "The page's URI."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uri: ::std::option::Option<::std::string::String>,
     }
@@ -1581,17 +1578,17 @@ pub mod types {
             Default::default()
         }
     }
-    ///One supported segment.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One supported segment."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroundingMetadataGroundingSupportsItem {
-        ///Confidence per chunk index.
+        #[doc = "Confidence per chunk index."]
         #[serde(
             rename = "confidenceScores",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub confidence_scores: ::std::vec::Vec<f32>,
-        ///Indices into `groundingChunks`.
+        #[doc = "Indices into `groundingChunks`."]
         #[serde(
             rename = "groundingChunkIndices",
             default,
@@ -1606,28 +1603,28 @@ pub mod types {
             Default::default()
         }
     }
-    ///The output segment.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The output segment."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroundingMetadataGroundingSupportsItemSegment {
-        ///End byte offset (exclusive).
+        #[doc = "End byte offset (exclusive)."]
         #[serde(
             rename = "endIndex",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub end_index: ::std::option::Option<i32>,
-        ///Index of the part.
+        #[doc = "Index of the part."]
         #[serde(
             rename = "partIndex",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub part_index: ::std::option::Option<i32>,
-        ///Start byte offset.
+        #[doc = "Start byte offset."]
         #[serde(
             rename = "startIndex",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub start_index: ::std::option::Option<i32>,
-        ///The segment's text.
+        #[doc = "The segment's text."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
@@ -1636,10 +1633,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Dynamic retrieval details.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Dynamic retrieval details."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroundingMetadataRetrievalMetadata {
-        ///How much Google Search could help, 0 to 1.
+        #[doc = "How much Google Search could help, 0 to 1."]
         #[serde(
             rename = "googleSearchDynamicRetrievalScore",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1651,16 +1648,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///The Google Search suggestion to display.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The Google Search suggestion to display."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GroundingMetadataSearchEntryPoint {
-        ///HTML/CSS snippet to embed.
+        #[doc = "HTML/CSS snippet to embed."]
         #[serde(
             rename = "renderedContent",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub rendered_content: ::std::option::Option<::std::string::String>,
-        ///Base64 JSON of search terms and URLs.
+        #[doc = "Base64 JSON of search terms and URLs."]
         #[serde(
             rename = "sdkBlob",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1672,10 +1669,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The probability from which content is blocked.
+    #[doc = "The probability from which content is blocked."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -1741,10 +1738,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///A harm category. The Gemini API uses the first six; `DEROGATORY` … `DANGEROUS` are legacy PaLM values still in the proto; the `JAILBREAK` and `IMAGE_*` values are Vertex-only.
+    #[doc = "A harm category. The Gemini API uses the first six; `DEROGATORY` … `DANGEROUS` are legacy PaLM values still in the proto; the `JAILBREAK` and `IMAGE_*` values are Vertex-only."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -1864,10 +1861,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///The probability that content is harmful.
+    #[doc = "The probability that content is harmful."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -1927,13 +1924,13 @@ pub mod types {
             value.parse()
         }
     }
-    ///`type.googleapis.com/google.rpc.Help`: links to documentation.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "`type.googleapis.com/google.rpc.Help`: links to documentation."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Help {
-        ///The links.
+        #[doc = "The links."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub links: ::std::vec::Vec<HelpLinksItem>,
-        ///`type.googleapis.com/google.rpc.Help`.
+        #[doc = "`type.googleapis.com/google.rpc.Help`."]
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1945,13 +1942,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///One link.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One link."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct HelpLinksItem {
-        ///What the link is about.
+        #[doc = "What the link is about."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///The URL.
+        #[doc = "The URL."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
@@ -1960,8 +1957,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///Image output options. The real API rejects Vertex-only fields here (`outputMimeType` → 400 "Unknown name").
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Image output options. The real API rejects Vertex-only fields here (`outputMimeType` → 400 \"Unknown name\")."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ImageConfig {
         #[serde(
             rename = "aspectRatio",
@@ -1980,10 +1977,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The language of an Imagen prompt.
+    #[doc = "The language of an Imagen prompt."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2055,10 +2052,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///Size class of a generated Gemini 3 image (uppercase `K`). `1K` is the default; Gemini 2.5 Flash Image supports only `1K`.
+    #[doc = "Size class of a generated Gemini 3 image (uppercase `K`). `1K` is the default; Gemini 2.5 Flash Image supports only `1K`."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2110,10 +2107,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///Aspect ratio of an Imagen image.
+    #[doc = "Aspect ratio of an Imagen image."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2173,10 +2170,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///Size class of an Imagen image (`2K` doubles each side).
+    #[doc = "Size class of an Imagen image (`2K` doubles each side)."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2224,10 +2221,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///What to draw.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[doc = "What to draw."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
     pub struct ImagenInstance {
-        ///The prompt.
+        #[doc = "The prompt."]
         pub prompt: ::std::string::String,
     }
     impl ImagenInstance {
@@ -2235,8 +2232,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///Imagen generation options (the Gemini API set; Vertex-only options are rejected).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Imagen generation options (the Gemini API set; Vertex-only options are rejected)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ImagenParameters {
         #[serde(
             rename = "aspectRatio",
@@ -2244,19 +2241,19 @@ pub mod types {
         )]
         pub aspect_ratio:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ImagenAspectRatio>>,
-        ///How strongly to follow the prompt.
+        #[doc = "How strongly to follow the prompt."]
         #[serde(
             rename = "guidanceScale",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub guidance_scale: ::std::option::Option<f32>,
-        ///Return a prediction with `raiFilteredReason` when images were filtered.
+        #[doc = "Return a prediction with `raiFilteredReason` when images were filtered."]
         #[serde(
             rename = "includeRaiReason",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub include_rai_reason: ::std::option::Option<bool>,
-        ///Return safety attributes with each image (and a "Positive Prompt" entry).
+        #[doc = "Return safety attributes with each image (and a \"Positive Prompt\" entry)."]
         #[serde(
             rename = "includeSafetyAttributes",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2283,7 +2280,7 @@ pub mod types {
         pub safety_setting: ::std::option::Option<
             crate::open_enum::OpenEnum<crate::types::ImagenSafetyFilterLevel>,
         >,
-        ///Number of images, 1 to 4.
+        #[doc = "Number of images, 1 to 4."]
         #[serde(
             rename = "sampleCount",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2301,16 +2298,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///Output encoding.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Output encoding."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ImagenParametersOutputOptions {
-        ///JPEG quality, 0 to 100.
+        #[doc = "JPEG quality, 0 to 100."]
         #[serde(
             rename = "compressionQuality",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub compression_quality: ::std::option::Option<i32>,
-        ///`image/png` (default) or `image/jpeg`.
+        #[doc = "`image/png` (default) or `image/jpeg`."]
         #[serde(
             rename = "mimeType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2322,31 +2319,31 @@ pub mod types {
             Default::default()
         }
     }
-    ///One generated image, or a note about filtered images or the prompt.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One generated image, or a note about filtered images or the prompt."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ImagenPrediction {
-        ///The image, base64 (standard alphabet).
+        #[doc = "The image, base64 (standard alphabet)."]
         #[serde(
             rename = "bytesBase64Encoded",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub bytes_base64_encoded: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-        ///`Positive Prompt` when the entry rates the prompt rather than an image.
+        #[doc = "`Positive Prompt` when the entry rates the prompt rather than an image."]
         #[serde(
             rename = "contentType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub content_type: ::std::option::Option<::std::string::String>,
-        ///The image's media type.
+        #[doc = "The image's media type."]
         #[serde(
             rename = "mimeType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub mime_type: ::std::option::Option<::std::string::String>,
-        ///The enhanced prompt (Vertex).
+        #[doc = "The enhanced prompt (Vertex)."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<::std::string::String>,
-        ///Why images were filtered out (only with `includeRaiReason`).
+        #[doc = "Why images were filtered out (only with `includeRaiReason`)."]
         #[serde(
             rename = "raiFilteredReason",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2363,13 +2360,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///Safety scores of the image.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Safety scores of the image."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ImagenPredictionSafetyAttributes {
-        ///Category names.
+        #[doc = "Category names."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub categories: ::std::vec::Vec<::std::string::String>,
-        ///One score per category.
+        #[doc = "One score per category."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub scores: ::std::vec::Vec<f32>,
     }
@@ -2378,10 +2375,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Imagen's safety threshold (`parameters.safetySetting`). `BLOCK_NONE` is Vertex-only.
+    #[doc = "Imagen's safety threshold (`parameters.safetySetting`). `BLOCK_NONE` is Vertex-only."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2437,13 +2434,13 @@ pub mod types {
             value.parse()
         }
     }
-    ///One page of the model catalogue.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One page of the model catalogue."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListModelsResponse {
-        ///The models on this page.
+        #[doc = "The models on this page."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub models: ::std::vec::Vec<Model>,
-        ///Pass as `pageToken` to get the next page; absent on the last page.
+        #[doc = "Pass as `pageToken` to get the next page; absent on the last page."]
         #[serde(
             rename = "nextPageToken",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2455,16 +2452,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`type.googleapis.com/google.rpc.LocalizedMessage`: the message for end users.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "`type.googleapis.com/google.rpc.LocalizedMessage`: the message for end users."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct LocalizedMessage {
-        ///The message's locale.
+        #[doc = "The message's locale."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locale: ::std::option::Option<::std::string::String>,
-        ///The message.
+        #[doc = "The message."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///`type.googleapis.com/google.rpc.LocalizedMessage`.
+        #[doc = "`type.googleapis.com/google.rpc.LocalizedMessage`."]
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2476,19 +2473,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///A token and its log-probability.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A token and its log-probability."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct LogprobsCandidate {
-        ///Its log-probability.
+        #[doc = "Its log-probability."]
         #[serde(
             rename = "logProbability",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub log_probability: ::std::option::Option<f32>,
-        ///The token.
+        #[doc = "The token."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::std::string::String>,
-        ///The token's id.
+        #[doc = "The token's id."]
         #[serde(
             rename = "tokenId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2500,23 +2497,23 @@ pub mod types {
             Default::default()
         }
     }
-    ///Log-probabilities of the output tokens.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Log-probabilities of the output tokens."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct LogprobsResult {
-        ///The chosen token at each step.
+        #[doc = "The chosen token at each step."]
         #[serde(
             rename = "chosenCandidates",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub chosen_candidates: ::std::vec::Vec<LogprobsCandidate>,
-        ///Sum of the chosen tokens' log-probabilities.
+        #[doc = "Sum of the chosen tokens' log-probabilities."]
         #[serde(
             rename = "logProbabilitySum",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub log_probability_sum: ::std::option::Option<f32>,
-        ///The top tokens at each step.
+        #[doc = "The top tokens at each step."]
         #[serde(
             rename = "topCandidates",
             default,
@@ -2529,10 +2526,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The top tokens of one step.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The top tokens of one step."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct LogprobsResultTopCandidatesItem {
-        ///Tokens by descending log-probability.
+        #[doc = "Tokens by descending log-probability."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub candidates: ::std::vec::Vec<LogprobsCandidate>,
     }
@@ -2541,10 +2538,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Resolution at which input media is tokenized. `MEDIA_RESOLUTION_ULTRA_HIGH` exists for the per-part level only (Dec 2025).
+    #[doc = "Resolution at which input media is tokenized. `MEDIA_RESOLUTION_ULTRA_HIGH` exists for the per-part level only (Dec 2025)."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2604,10 +2601,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///An output modality a request may ask for in `responseModalities`. Servers match these names case-insensitively (`"Image"` is accepted). `VIDEO` is known to the SDKs, not to the Gemini API proto.
+    #[doc = "An output modality a request may ask for in `responseModalities`. Servers match these names case-insensitively (`\"Image\"` is accepted). `VIDEO` is known to the SDKs, not to the Gemini API proto."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2667,13 +2664,13 @@ pub mod types {
             value.parse()
         }
     }
-    ///Tokens of one modality.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Tokens of one modality."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ModalityTokenCount {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub modality:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ContentModality>>,
-        ///The number of tokens.
+        #[doc = "The number of tokens."]
         #[serde(
             rename = "tokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2685,71 +2682,71 @@ pub mod types {
             Default::default()
         }
     }
-    ///A model of the catalogue.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A model of the catalogue."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Model {
-        ///The base model's id.
+        #[doc = "The base model's id."]
         #[serde(
             rename = "baseModelId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub base_model_id: ::std::option::Option<::std::string::String>,
-        ///A short description.
+        #[doc = "A short description."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///A human-readable name.
+        #[doc = "A human-readable name."]
         #[serde(
             rename = "displayName",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub display_name: ::std::option::Option<::std::string::String>,
-        ///Maximum input tokens.
+        #[doc = "Maximum input tokens."]
         #[serde(
             rename = "inputTokenLimit",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub input_token_limit: ::std::option::Option<i32>,
-        ///Maximum temperature.
+        #[doc = "Maximum temperature."]
         #[serde(
             rename = "maxTemperature",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub max_temperature: ::std::option::Option<f32>,
-        ///The resource name, `models/{id}`.
+        #[doc = "The resource name, `models/{id}`."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Maximum output tokens.
+        #[doc = "Maximum output tokens."]
         #[serde(
             rename = "outputTokenLimit",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub output_token_limit: ::std::option::Option<i32>,
-        ///Methods the model supports: `generateContent`, `countTokens`, `batchGenerateContent`, `predict`, `embedContent`, …
+        #[doc = "Methods the model supports: `generateContent`, `countTokens`, `batchGenerateContent`, `predict`, `embedContent`, …"]
         #[serde(
             rename = "supportedGenerationMethods",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub supported_generation_methods: ::std::vec::Vec<::std::string::String>,
-        ///Default temperature.
+        #[doc = "Default temperature."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub temperature: ::std::option::Option<f32>,
-        ///The model thinks before answering.
+        #[doc = "The model thinks before answering."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub thinking: ::std::option::Option<bool>,
-        ///Default top-k.
+        #[doc = "Default top-k."]
         #[serde(
             rename = "topK",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub top_k: ::std::option::Option<i32>,
-        ///Default top-p.
+        #[doc = "Default top-p."]
         #[serde(
             rename = "topP",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub top_p: ::std::option::Option<f32>,
-        ///The model's major version.
+        #[doc = "The model's major version."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<::std::string::String>,
     }
@@ -2758,10 +2755,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///A model's lifecycle stage.
+    #[doc = "A model's lifecycle stage."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -2833,10 +2830,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///The lifecycle stage of the model that answered (newer).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The lifecycle stage of the model that answered (newer)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ModelStatus {
-        ///A note about the model's status.
+        #[doc = "A note about the model's status."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -2845,7 +2842,7 @@ pub mod types {
         )]
         pub model_stage:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ModelStage>>,
-        ///When the model retires, RFC 3339.
+        #[doc = "When the model retires, RFC 3339."]
         #[serde(
             rename = "retirementTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2857,12 +2854,8 @@ pub mod types {
             Default::default()
         }
     }
-    /**One piece of a turn. Exactly one data field is set (`text`, `inlineData`, `fileData`,
-    `functionCall`, `functionResponse`, `executableCode`, `codeExecutionResult`, …); the
-    metadata fields (`thought`, `thoughtSignature`, `videoMetadata`, `partMetadata`,
-    `mediaResolution`) may accompany it. Clients must ignore part kinds they do not know.
-    */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One piece of a turn. Exactly one data field is set (`text`, `inlineData`, `fileData`,\n`functionCall`, `functionResponse`, `executableCode`, `codeExecutionResult`, …); the\nmetadata fields (`thought`, `thoughtSignature`, `videoMetadata`, `partMetadata`,\n`mediaResolution`) may accompany it. Clients must ignore part kinds they do not know.\n"]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Part {
         #[serde(
             rename = "codeExecutionResult",
@@ -2899,33 +2892,33 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub media_resolution: ::std::option::Option<PartMediaResolution>,
-        ///Free-form metadata about the part (a `google.protobuf.Struct`).
+        #[doc = "Free-form metadata about the part (a `google.protobuf.Struct`)."]
         #[serde(
             rename = "partMetadata",
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
         pub part_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///Text. With `thought` set it is a summary of the model's thinking.
+        #[doc = "Text. With `thought` set it is a summary of the model's thinking."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
-        ///True when the part is the model's thinking (text or an interim image) rather than its answer.
+        #[doc = "True when the part is the model's thinking (text or an interim image) rather than its answer."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub thought: ::std::option::Option<bool>,
-        ///An opaque signature of the model's reasoning. Gemini 3 models put it on the final image (and function-call) parts; send it back unchanged in the next turn, or multi-turn editing fails.
+        #[doc = "An opaque signature of the model's reasoning. Gemini 3 models put it on the final image (and function-call) parts; send it back unchanged in the next turn, or multi-turn editing fails."]
         #[serde(
             rename = "thoughtSignature",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub thought_signature: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-        ///A server-side tool invocation (newer, Gemini API only; shape not yet stable).
+        #[doc = "A server-side tool invocation (newer, Gemini API only; shape not yet stable)."]
         #[serde(
             rename = "toolCall",
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
         pub tool_call: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///The result of a server-side tool invocation (newer, Gemini API only; shape not yet stable).
+        #[doc = "The result of a server-side tool invocation (newer, Gemini API only; shape not yet stable)."]
         #[serde(
             rename = "toolResponse",
             default,
@@ -2943,12 +2936,12 @@ pub mod types {
             Default::default()
         }
     }
-    ///Per-part media resolution (Gemini 3).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Per-part media resolution (Gemini 3)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PartMediaResolution {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub level: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::MediaResolution>>,
-        ///An explicit token budget for the part.
+        #[doc = "An explicit token budget for the part."]
         #[serde(
             rename = "numTokens",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2960,10 +2953,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Whether Imagen may draw people. `ALLOW_ALL` is Vertex-only.
+    #[doc = "Whether Imagen may draw people. `ALLOW_ALL` is Vertex-only."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -3015,10 +3008,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///The body of Imagen `:predict`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[doc = "The body of Imagen `:predict`."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
     pub struct PredictRequest {
-        ///One instance (the prompt). The Gemini API never supported image input on Imagen.
+        #[doc = "One instance (the prompt). The Gemini API never supported image input on Imagen."]
         pub instances: ::std::vec::Vec<ImagenInstance>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parameters: ::std::option::Option<ImagenParameters>,
@@ -3028,10 +3021,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The images Imagen generated.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The images Imagen generated."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PredictResponse {
-        ///One prediction per image, plus an optional trailing `raiFilteredReason` entry and, with `includeSafetyAttributes`, a "Positive Prompt" entry.
+        #[doc = "One prediction per image, plus an optional trailing `raiFilteredReason` entry and, with `includeSafetyAttributes`, a \"Positive Prompt\" entry."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub predictions: ::std::vec::Vec<ImagenPrediction>,
     }
@@ -3040,8 +3033,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///Feedback about the prompt. With `blockReason` set, the prompt was blocked and there are no candidates.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Feedback about the prompt. With `blockReason` set, the prompt was blocked and there are no candidates."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PromptFeedback {
         #[serde(
             rename = "blockReason",
@@ -3049,13 +3042,13 @@ pub mod types {
         )]
         pub block_reason:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::BlockReason>>,
-        ///Why the prompt was blocked, in words.
+        #[doc = "Why the prompt was blocked, in words."]
         #[serde(
             rename = "blockReasonMessage",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub block_reason_message: ::std::option::Option<::std::string::String>,
-        ///Safety ratings of the prompt.
+        #[doc = "Safety ratings of the prompt."]
         #[serde(
             rename = "safetyRatings",
             default,
@@ -3068,16 +3061,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`type.googleapis.com/google.rpc.QuotaFailure`: which quota was exceeded. A per-day quota is not worth retrying today.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "`type.googleapis.com/google.rpc.QuotaFailure`: which quota was exceeded. A per-day quota is not worth retrying today."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct QuotaFailure {
-        ///`type.googleapis.com/google.rpc.QuotaFailure`.
+        #[doc = "`type.googleapis.com/google.rpc.QuotaFailure`."]
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub type_: ::std::option::Option<::std::string::String>,
-        ///The exceeded quotas.
+        #[doc = "The exceeded quotas."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub violations: ::std::vec::Vec<QuotaViolation>,
     }
@@ -3086,19 +3079,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///One exceeded quota.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One exceeded quota."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct QuotaViolation {
-        ///Why the quota was exceeded.
+        #[doc = "Why the quota was exceeded."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///A pending new limit.
+        #[doc = "A pending new limit."]
         #[serde(
             rename = "futureQuotaValue",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub future_quota_value: ::std::option::Option<::std::string::String>,
-        ///The quota's dimensions (`location`, `model`).
+        #[doc = "The quota's dimensions (`location`, `model`)."]
         #[serde(
             rename = "quotaDimensions",
             default,
@@ -3106,25 +3099,25 @@ pub mod types {
         )]
         pub quota_dimensions:
             ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        ///The quota's id; `...PerMinute...` or `...PerDay...`.
+        #[doc = "The quota's id; `...PerMinute...` or `...PerDay...`."]
         #[serde(
             rename = "quotaId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub quota_id: ::std::option::Option<::std::string::String>,
-        ///The metric.
+        #[doc = "The metric."]
         #[serde(
             rename = "quotaMetric",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub quota_metric: ::std::option::Option<::std::string::String>,
-        ///The quota's limit (int64, so a string).
+        #[doc = "The quota's limit (int64, so a string)."]
         #[serde(
             rename = "quotaValue",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub quota_value: ::std::option::Option<::std::string::String>,
-        ///The subject of the quota.
+        #[doc = "The subject of the quota."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subject: ::std::option::Option<::std::string::String>,
     }
@@ -3133,16 +3126,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///`type.googleapis.com/google.rpc.RetryInfo`: when to retry. Gemini sends no Retry-After header; this is the only place the delay is given.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "`type.googleapis.com/google.rpc.RetryInfo`: when to retry. Gemini sends no Retry-After header; this is the only place the delay is given."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct RetryInfo {
-        ///A `google.protobuf.Duration`, such as `"47s"` or `"45.837906927s"`.
+        #[doc = "A `google.protobuf.Duration`, such as `\"47s\"` or `\"45.837906927s\"`."]
         #[serde(
             rename = "retryDelay",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub retry_delay: ::std::option::Option<::std::string::String>,
-        ///`type.googleapis.com/google.rpc.RetryInfo`.
+        #[doc = "`type.googleapis.com/google.rpc.RetryInfo`."]
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3154,10 +3147,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The probability that content is harmful in one category.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The probability that content is harmful in one category."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SafetyRating {
-        ///Whether this rating caused a block.
+        #[doc = "Whether this rating caused a block."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub blocked: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3171,11 +3164,11 @@ pub mod types {
             Default::default()
         }
     }
-    ///A blocking threshold for one harm category.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[doc = "A blocking threshold for one harm category."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
     pub struct SafetySetting {
         pub category: crate::open_enum::OpenEnum<crate::types::HarmCategory>,
-        ///Vertex only (`SEVERITY` or `PROBABILITY`); the Gemini API rejects it.
+        #[doc = "Vertex only (`SEVERITY` or `PROBABILITY`); the Gemini API rejects it."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub method: ::std::option::Option<::std::string::String>,
         pub threshold: crate::open_enum::OpenEnum<crate::types::HarmBlockThreshold>,
@@ -3185,102 +3178,102 @@ pub mod types {
             Default::default()
         }
     }
-    ///The OpenAPI subset Gemini uses to describe function parameters and structured output.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The OpenAPI subset Gemini uses to describe function parameters and structured output."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Schema {
-        ///The value matches any of these schemas.
+        #[doc = "The value matches any of these schemas."]
         #[serde(
             rename = "anyOf",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub any_of: ::std::vec::Vec<Schema>,
-        ///Default value.
+        #[doc = "Default value."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default: ::std::option::Option<::serde_json::Value>,
-        ///Description.
+        #[doc = "Description."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        ///Allowed values of a STRING with format `enum`.
+        #[doc = "Allowed values of a STRING with format `enum`."]
         #[serde(
             rename = "enum",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub enum_: ::std::vec::Vec<::std::string::String>,
-        ///An example value.
+        #[doc = "An example value."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub example: ::std::option::Option<::serde_json::Value>,
-        ///Format of the value (`int32`, `date-time`, `enum`, …).
+        #[doc = "Format of the value (`int32`, `date-time`, `enum`, …)."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub format: ::std::option::Option<::std::string::String>,
         #[serde(default)]
         pub items: ::std::boxed::Box<::std::option::Option<Schema>>,
-        ///Maximum array length (int64, so a string on the wire).
+        #[doc = "Maximum array length (int64, so a string on the wire)."]
         #[serde(
             rename = "maxItems",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub max_items: ::std::option::Option<::std::string::String>,
-        ///Maximum length of a STRING.
+        #[doc = "Maximum length of a STRING."]
         #[serde(
             rename = "maxLength",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub max_length: ::std::option::Option<::std::string::String>,
-        ///Maximum number of properties.
+        #[doc = "Maximum number of properties."]
         #[serde(
             rename = "maxProperties",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub max_properties: ::std::option::Option<::std::string::String>,
-        ///Maximum of a NUMBER or INTEGER.
+        #[doc = "Maximum of a NUMBER or INTEGER."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub maximum: ::std::option::Option<f64>,
-        ///Minimum array length (int64, so a string on the wire).
+        #[doc = "Minimum array length (int64, so a string on the wire)."]
         #[serde(
             rename = "minItems",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub min_items: ::std::option::Option<::std::string::String>,
-        ///Minimum length of a STRING.
+        #[doc = "Minimum length of a STRING."]
         #[serde(
             rename = "minLength",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub min_length: ::std::option::Option<::std::string::String>,
-        ///Minimum number of properties.
+        #[doc = "Minimum number of properties."]
         #[serde(
             rename = "minProperties",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub min_properties: ::std::option::Option<::std::string::String>,
-        ///Minimum of a NUMBER or INTEGER.
+        #[doc = "Minimum of a NUMBER or INTEGER."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub minimum: ::std::option::Option<f64>,
-        ///The value may be null.
+        #[doc = "The value may be null."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nullable: ::std::option::Option<bool>,
-        ///Regular expression a STRING must match.
+        #[doc = "Regular expression a STRING must match."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pattern: ::std::option::Option<::std::string::String>,
-        ///Properties of an OBJECT.
+        #[doc = "Properties of an OBJECT."]
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
         )]
         pub properties: ::std::collections::HashMap<::std::string::String, Schema>,
-        ///Order in which the model should produce properties.
+        #[doc = "Order in which the model should produce properties."]
         #[serde(
             rename = "propertyOrdering",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub property_ordering: ::std::vec::Vec<::std::string::String>,
-        ///Required properties of an OBJECT.
+        #[doc = "Required properties of an OBJECT."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub required: ::std::vec::Vec<::std::string::String>,
-        ///Title.
+        #[doc = "Title."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -3294,10 +3287,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The type of a `Schema` value.
+    #[doc = "The type of a `Schema` value."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -3369,10 +3362,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///The service tier requested (lowercase on the wire).
+    #[doc = "The service tier requested (lowercase on the wire)."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -3428,10 +3421,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///Speech output options (audio models).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Speech output options (audio models)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SpeechConfig {
-        ///BCP-47 language code of the speech.
+        #[doc = "BCP-47 language code of the speech."]
         #[serde(
             rename = "languageCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3453,10 +3446,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Voices for several speakers.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Voices for several speakers."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SpeechConfigMultiSpeakerVoiceConfig {
-        ///One voice per speaker.
+        #[doc = "One voice per speaker."]
         #[serde(
             rename = "speakerVoiceConfigs",
             default,
@@ -3470,10 +3463,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///A speaker and its voice.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A speaker and its voice."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SpeechConfigMultiSpeakerVoiceConfigSpeakerVoiceConfigsItem {
-        ///The speaker's name as used in the prompt.
+        #[doc = "The speaker's name as used in the prompt."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub speaker: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -3487,16 +3480,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///A `google.rpc.Status`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A `google.rpc.Status`."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Status {
-        ///The HTTP status code.
+        #[doc = "The HTTP status code."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<i32>,
-        ///Typed details, each an object whose `@type` names its type (`ErrorInfo`, `RetryInfo`, `QuotaFailure`, `BadRequest`, `Help`, `LocalizedMessage`, `DebugInfo`, …). Kept open so that an unknown detail type never fails an error.
+        #[doc = "Typed details, each an object whose `@type` names its type (`ErrorInfo`, `RetryInfo`, `QuotaFailure`, `BadRequest`, `Help`, `LocalizedMessage`, `DebugInfo`, …). Kept open so that an unknown detail type never fails an error."]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub details: ::std::vec::Vec<StatusDetail>,
-        ///A developer-facing message.
+        #[doc = "A developer-facing message."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3507,10 +3500,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The canonical `google.rpc.Code` name of an error (`error.status`).
+    #[doc = "The canonical `google.rpc.Code` name of an error (`error.status`)."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -3618,10 +3611,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///One `google.protobuf.Any` detail. Decode it by `@type` into `ErrorInfo`, `RetryInfo`, `QuotaFailure`, `BadRequest`, `Help` or `LocalizedMessage`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One `google.protobuf.Any` detail. Decode it by `@type` into `ErrorInfo`, `RetryInfo`, `QuotaFailure`, `BadRequest`, `Help` or `LocalizedMessage`."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct StatusDetail {
-        ///The detail's type URL, `type.googleapis.com/google.rpc.<Type>`.
+        #[doc = "The detail's type URL, `type.googleapis.com/google.rpc.<Type>`."]
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3633,10 +3626,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///`StreamGenerateContentAlt`
+    #[doc = "`StreamGenerateContentAlt`"]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -3684,16 +3677,16 @@ pub mod types {
             value.parse()
         }
     }
-    ///Thinking options of thinking models.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Thinking options of thinking models."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ThinkingConfig {
-        ///Include thought summaries (parts with `thought: true`).
+        #[doc = "Include thought summaries (parts with `thought: true`)."]
         #[serde(
             rename = "includeThoughts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub include_thoughts: ::std::option::Option<bool>,
-        ///Thinking token budget; 0 disables thinking, -1 lets the model decide.
+        #[doc = "Thinking token budget; 0 disables thinking, -1 lets the model decide."]
         #[serde(
             rename = "thinkingBudget",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3711,10 +3704,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///How much a Gemini 3 model thinks.
+    #[doc = "How much a Gemini 3 model thinks."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -3778,10 +3771,10 @@ pub mod types {
             value.parse()
         }
     }
-    ///A tool the model may use. Set one field per tool.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A tool the model may use. Set one field per tool."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Tool {
-        ///Let the model write and run Python. An empty object enables it.
+        #[doc = "Let the model write and run Python. An empty object enables it."]
         #[serde(
             rename = "codeExecution",
             default,
@@ -3793,14 +3786,14 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub computer_use: ::std::option::Option<ToolComputerUse>,
-        ///Search over File Search stores.
+        #[doc = "Search over File Search stores."]
         #[serde(
             rename = "fileSearch",
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
         pub file_search: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///Functions the model may call.
+        #[doc = "Functions the model may call."]
         #[serde(
             rename = "functionDeclarations",
             default,
@@ -3822,7 +3815,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub google_search_retrieval: ::std::option::Option<ToolGoogleSearchRetrieval>,
-        ///Remote MCP servers (newer).
+        #[doc = "Remote MCP servers (newer)."]
         #[serde(
             rename = "mcpServers",
             default,
@@ -3830,7 +3823,7 @@ pub mod types {
         )]
         pub mcp_servers:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        ///Let the model read URLs from the prompt. An empty object enables it.
+        #[doc = "Let the model read URLs from the prompt. An empty object enables it."]
         #[serde(
             rename = "urlContext",
             default,
@@ -3843,13 +3836,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///Computer-use tool.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Computer-use tool."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolComputerUse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub environment:
             ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ComputerUseEnvironment>>,
-        ///Predefined functions the model must not call.
+        #[doc = "Predefined functions the model must not call."]
         #[serde(
             rename = "excludedPredefinedFunctions",
             default,
@@ -3862,15 +3855,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///How tools are used.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "How tools are used."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolConfig {
         #[serde(
             rename = "functionCallingConfig",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub function_calling_config: ::std::option::Option<ToolConfigFunctionCallingConfig>,
-        ///Return server-side tool calls as `toolCall`/`toolResponse` parts (newer).
+        #[doc = "Return server-side tool calls as `toolCall`/`toolResponse` parts (newer)."]
         #[serde(
             rename = "includeServerSideToolInvocations",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3887,10 +3880,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Function-calling mode.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Function-calling mode."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolConfigFunctionCallingConfig {
-        ///With mode ANY, the functions the model may call.
+        #[doc = "With mode ANY, the functions the model may call."]
         #[serde(
             rename = "allowedFunctionNames",
             default,
@@ -3906,10 +3899,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Context for retrieval tools.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Context for retrieval tools."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolConfigRetrievalConfig {
-        ///The user's language.
+        #[doc = "The user's language."]
         #[serde(
             rename = "languageCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3926,13 +3919,13 @@ pub mod types {
             Default::default()
         }
     }
-    ///The user's location.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "The user's location."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolConfigRetrievalConfigLatLng {
-        ///Degrees, -90 to 90.
+        #[doc = "Degrees, -90 to 90."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub latitude: ::std::option::Option<f64>,
-        ///Degrees, -180 to 180.
+        #[doc = "Degrees, -180 to 180."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub longitude: ::std::option::Option<f64>,
     }
@@ -3941,10 +3934,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Ground answers with Google Maps.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Ground answers with Google Maps."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolGoogleMaps {
-        ///Return a widget context token.
+        #[doc = "Return a widget context token."]
         #[serde(
             rename = "enableWidget",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3956,8 +3949,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///Ground answers with Google Search.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Ground answers with Google Search."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolGoogleSearch {
         #[serde(
             rename = "timeRangeFilter",
@@ -3970,8 +3963,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///Legacy search grounding with dynamic retrieval.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Legacy search grounding with dynamic retrieval."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolGoogleSearchRetrieval {
         #[serde(
             rename = "dynamicRetrievalConfig",
@@ -3985,10 +3978,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///When to retrieve.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "When to retrieve."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolGoogleSearchRetrievalDynamicRetrievalConfig {
-        ///Retrieve only above this score.
+        #[doc = "Retrieve only above this score."]
         #[serde(
             rename = "dynamicThreshold",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4003,16 +3996,16 @@ pub mod types {
             Default::default()
         }
     }
-    ///Only results in this time range.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Only results in this time range."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ToolGoogleSearchTimeRangeFilter {
-        ///RFC 3339 end time.
+        #[doc = "RFC 3339 end time."]
         #[serde(
             rename = "endTime",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub end_time: ::std::option::Option<::std::string::String>,
-        ///RFC 3339 start time.
+        #[doc = "RFC 3339 start time."]
         #[serde(
             rename = "startTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4024,10 +4017,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///URLs read by the URL-context tool.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "URLs read by the URL-context tool."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UrlContextMetadata {
-        ///One entry per URL.
+        #[doc = "One entry per URL."]
         #[serde(
             rename = "urlMetadata",
             default,
@@ -4040,10 +4033,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///A URL and whether it was read.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A URL and whether it was read."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UrlContextMetadataUrlMetadataItem {
-        ///The URL.
+        #[doc = "The URL."]
         #[serde(
             rename = "retrievedUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4061,10 +4054,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///Whether the URL-context tool could read a URL.
+    #[doc = "Whether the URL-context tool could read a URL."]
     #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
+        :: serde :: Deserialize,
+        :: serde :: Serialize,
         Clone,
         Copy,
         Debug,
@@ -4126,80 +4119,80 @@ pub mod types {
             value.parse()
         }
     }
-    ///Token accounting. Zero counts are omitted. Image models bill each output image as a fixed number of tokens (1290 on Gemini 2.5 Flash Image).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Token accounting. Zero counts are omitted. Image models bill each output image as a fixed number of tokens (1290 on Gemini 2.5 Flash Image)."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UsageMetadata {
-        ///Cached tokens per modality.
+        #[doc = "Cached tokens per modality."]
         #[serde(
             rename = "cacheTokensDetails",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub cache_tokens_details: ::std::vec::Vec<ModalityTokenCount>,
-        ///Tokens of the prompt served from cache.
+        #[doc = "Tokens of the prompt served from cache."]
         #[serde(
             rename = "cachedContentTokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub cached_content_token_count: ::std::option::Option<i32>,
-        ///Tokens in all candidates.
+        #[doc = "Tokens in all candidates."]
         #[serde(
             rename = "candidatesTokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub candidates_token_count: ::std::option::Option<i32>,
-        ///Output tokens per modality.
+        #[doc = "Output tokens per modality."]
         #[serde(
             rename = "candidatesTokensDetails",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub candidates_tokens_details: ::std::vec::Vec<ModalityTokenCount>,
-        ///Tokens in the prompt (cached content included).
+        #[doc = "Tokens in the prompt (cached content included)."]
         #[serde(
             rename = "promptTokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub prompt_token_count: ::std::option::Option<i32>,
-        ///Prompt tokens per modality.
+        #[doc = "Prompt tokens per modality."]
         #[serde(
             rename = "promptTokensDetails",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub prompt_tokens_details: ::std::vec::Vec<ModalityTokenCount>,
-        ///The tier that served the request, for example `standard` (seen in real 2026 responses).
+        #[doc = "The tier that served the request, for example `standard` (seen in real 2026 responses)."]
         #[serde(
             rename = "serviceTier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub service_tier: ::std::option::Option<::std::string::String>,
-        ///Tokens spent thinking.
+        #[doc = "Tokens spent thinking."]
         #[serde(
             rename = "thoughtsTokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub thoughts_token_count: ::std::option::Option<i32>,
-        ///Tokens in tool-use prompts.
+        #[doc = "Tokens in tool-use prompts."]
         #[serde(
             rename = "toolUsePromptTokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub tool_use_prompt_token_count: ::std::option::Option<i32>,
-        ///Tool-use prompt tokens per modality.
+        #[doc = "Tool-use prompt tokens per modality."]
         #[serde(
             rename = "toolUsePromptTokensDetails",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub tool_use_prompt_tokens_details: ::std::vec::Vec<ModalityTokenCount>,
-        ///Total tokens.
+        #[doc = "Total tokens."]
         #[serde(
             rename = "totalTokenCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub total_token_count: ::std::option::Option<i32>,
-        ///Vertex only.
+        #[doc = "Vertex only."]
         #[serde(
             rename = "trafficType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4211,19 +4204,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///Which part of a video to use.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "Which part of a video to use."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct VideoMetadata {
-        ///End offset, a `google.protobuf.Duration`.
+        #[doc = "End offset, a `google.protobuf.Duration`."]
         #[serde(
             rename = "endOffset",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub end_offset: ::std::option::Option<::std::string::String>,
-        ///Frames per second to sample.
+        #[doc = "Frames per second to sample."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fps: ::std::option::Option<f64>,
-        ///Start offset, a `google.protobuf.Duration` such as `"1.5s"`.
+        #[doc = "Start offset, a `google.protobuf.Duration` such as `\"1.5s\"`."]
         #[serde(
             rename = "startOffset",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4235,8 +4228,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///A voice.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "A voice."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct VoiceConfig {
         #[serde(
             rename = "prebuiltVoiceConfig",
@@ -4249,10 +4242,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///One of Google's prebuilt voices.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[doc = "One of Google's prebuilt voices."]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct VoiceConfigPrebuiltVoiceConfig {
-        ///The voice's name.
+        #[doc = "The voice's name."]
         #[serde(
             rename = "voiceName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4264,7 +4257,7 @@ pub mod types {
             Default::default()
         }
     }
-    /// Types for composing complex structures.
+    #[doc = " Types for composing complex structures."]
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct BadRequest {
@@ -7193,13 +7186,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.google_search_dynamic_retrieval_score = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for google_search_dynamic_retrieval_score: {e}"
-                        )
-                    });
+                self . google_search_dynamic_retrieval_score = value . try_into () . map_err (| e | format ! ("error converting supplied value for google_search_dynamic_retrieval_score: {e}")) ;
                 self
             }
         }
@@ -10705,13 +10692,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.include_server_side_tool_invocations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for include_server_side_tool_invocations: {e}"
-                        )
-                    });
+                self . include_server_side_tool_invocations = value . try_into () . map_err (| e | format ! ("error converting supplied value for include_server_side_tool_invocations: {e}")) ;
                 self
             }
             pub fn retrieval_config<T>(mut self, value: T) -> Self
@@ -11704,9 +11685,9 @@ pub mod types {
             }
         }
     }
-    /// Error types.
+    #[doc = " Error types."]
     pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
+        #[doc = r" Error from a `TryFrom` or `FromStr` implementation."]
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
@@ -11732,50 +11713,17 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Gemini API — image generation surface
-
-The part of Google's Generative Language API (`generativelanguage.googleapis.com`) that
-generates and edits images: Gemini `generateContent` / `streamGenerateContent` with
-`responseModalities` containing `IMAGE`, `countTokens`, the model catalogue, and Imagen `:predict`.
-
-This file is hand-maintained and is the single source of truth of the project: the Rust SDK
-core is generated from it (`cargo xtask regen`) and the mock server validates requests with it.
-Every field and enum value is checked against the real wire format recorded in
-`shared/reference/gemini-api.md`.
-
-Conventions of the real API that this spec relies on:
-
-* JSON follows the proto3 JSON mapping: lowerCamel names on output; lowerCamel **or** the
-  original snake_case names accepted on input; enums as their names; `bytes` as base64
-  (standard alphabet on output, standard or URL-safe, padded or not, on input); int64 as a
-  string; `google.protobuf.Duration` as a string such as `"47s"` or `"1.5s"`.
-* Unknown request fields are rejected with 400 INVALID_ARGUMENT. Unknown *response* fields must
-  be ignored by clients: Google adds fields without notice.
-* **Forward compatibility:** every response field is optional and every enum is *open*. An enum
-  is declared twice: a closed `enum` listing the values known today (for example
-  `FinishReason`) and an open wrapper (`FinishReasonValue`, marked `x-open-enum: true`) that
-  is `oneOf` the known values or any other string. Fields refer to the open wrapper, so a value
-  Google adds next month still parses. Servers (and the mock) only accept the known values in
-  requests.
-* Fields shared by requests and responses (`Content`, `Part`, `Blob`, …) are optional here so
-  that responses always parse; the fields that the server requires in a *request* are listed
-  in the vendor extension `x-required-in-request` of their schema.
-* Request fields carry no `default:` — the server applies its defaults, and a generator would
-  otherwise send them on every call.
-* Errors are `google.rpc.Status` wrapped in `{"error": …}`, served as `application/json`.
-
-
-Version: v1beta*/
+#[doc = "Client for Gemini API — image generation surface\n\nThe part of Google's Generative Language API (`generativelanguage.googleapis.com`) that\ngenerates and edits images: Gemini `generateContent` / `streamGenerateContent` with\n`responseModalities` containing `IMAGE`, `countTokens`, the model catalogue, and Imagen `:predict`.\n\nThis file is hand-maintained and is the single source of truth of the project: the Rust SDK\ncore is generated from it (`cargo xtask regen`) and the mock server validates requests with it.\nEvery field and enum value is checked against the real wire format recorded in\n`shared/reference/gemini-api.md`.\n\nConventions of the real API that this spec relies on:\n\n* JSON follows the proto3 JSON mapping: lowerCamel names on output; lowerCamel **or** the\n  original snake_case names accepted on input; enums as their names; `bytes` as base64\n  (standard alphabet on output, standard or URL-safe, padded or not, on input); int64 as a\n  string; `google.protobuf.Duration` as a string such as `\"47s\"` or `\"1.5s\"`.\n* Unknown request fields are rejected with 400 INVALID_ARGUMENT. Unknown *response* fields must\n  be ignored by clients: Google adds fields without notice.\n* **Forward compatibility:** every response field is optional and every enum is *open*. An enum\n  is declared twice: a closed `enum` listing the values known today (for example\n  `FinishReason`) and an open wrapper (`FinishReasonValue`, marked `x-open-enum: true`) that\n  is `oneOf` the known values or any other string. Fields refer to the open wrapper, so a value\n  Google adds next month still parses. Servers (and the mock) only accept the known values in\n  requests.\n* Fields shared by requests and responses (`Content`, `Part`, `Blob`, …) are optional here so\n  that responses always parse; the fields that the server requires in a *request* are listed\n  in the vendor extension `x-required-in-request` of their schema.\n* Request fields carry no `default:` — the server applies its defaults, and a generator would\n  otherwise send them on every call.\n* Errors are `google.rpc.Status` wrapped in `{\"error\": …}`, served as `application/json`.\n\n\nVersion: v1beta"]
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
+    #[doc = r" Create a new client."]
+    #[doc = r""]
+    #[doc = r" `baseurl` is the base URL provided to the internal"]
+    #[doc = r" `reqwest::Client`, and should include a scheme and hostname,"]
+    #[doc = r" as well as port and a path stem if applicable."]
     pub fn new(baseurl: &str) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
@@ -11788,12 +11736,12 @@ impl Client {
         let client = reqwest::ClientBuilder::new();
         Self::new_with_client(baseurl, client.build().unwrap())
     }
-    /// Construct a new client with an existing `reqwest::Client`,
-    /// allowing more control over its configuration.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
+    #[doc = r" Construct a new client with an existing `reqwest::Client`,"]
+    #[doc = r" allowing more control over its configuration."]
+    #[doc = r""]
+    #[doc = r" `baseurl` is the base URL provided to the internal"]
+    #[doc = r" `reqwest::Client`, and should include a scheme and hostname,"]
+    #[doc = r" as well as port and a path stem if applicable."]
     pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -11829,20 +11777,7 @@ impl Client {
     pub fn count_tokens(&self) -> builder::CountTokens<'_> {
         builder::CountTokens::new(self)
     }
-    /**List the models available to the caller, one page at a time
-
-    Sends a `GET` request to `/v1beta/models`
-
-    Arguments:
-    - `page_size`: Models per page (server default 50, maximum 1000).
-    - `page_token`: The `nextPageToken` of the previous page.
-    ```ignore
-    let response = client.list_models()
-        .page_size(page_size)
-        .page_token(page_token)
-        .send()
-        .await;
-    ```*/
+    #[doc = "List the models available to the caller, one page at a time\n\nSends a `GET` request to `/v1beta/models`\n\nArguments:\n- `page_size`: Models per page (server default 50, maximum 1000).\n- `page_token`: The `nextPageToken` of the previous page.\n```ignore\nlet response = client.list_models()\n    .page_size(page_size)\n    .page_token(page_token)\n    .send()\n    .await;\n```"]
     pub fn list_models(&self) -> builder::ListModels<'_> {
         builder::ListModels::new(self)
     }
@@ -11855,7 +11790,7 @@ impl Client {
         builder::Predict::new(self)
     }
 }
-/// Types for composing operation parameters.
+#[doc = r" Types for composing operation parameters."]
 #[allow(clippy::all)]
 pub mod builder {
     use super::types;
@@ -11864,9 +11799,7 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`Client::generate_content`]
-
-    [`Client::generate_content`]: super::Client::generate_content*/
+    #[doc = "Builder for [`Client::generate_content`]\n\n[`Client::generate_content`]: super::Client::generate_content"]
     #[derive(Debug, Clone)]
     pub struct GenerateContent<'a> {
         client: &'a super::Client,
@@ -11912,7 +11845,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/v1beta/models/{model}:generateContent`
+        #[doc = "Sends a `POST` request to `/v1beta/models/{model}:generateContent`"]
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerateContentResponse>, Error<types::ErrorResponse>>
@@ -11966,9 +11899,7 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::stream_generate_content`]
-
-    [`Client::stream_generate_content`]: super::Client::stream_generate_content*/
+    #[doc = "Builder for [`Client::stream_generate_content`]\n\n[`Client::stream_generate_content`]: super::Client::stream_generate_content"]
     #[derive(Debug, Clone)]
     pub struct StreamGenerateContent<'a> {
         client: &'a super::Client,
@@ -12026,7 +11957,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/v1beta/models/{model}:streamGenerateContent`
+        #[doc = "Sends a `POST` request to `/v1beta/models/{model}:streamGenerateContent`"]
         pub async fn send(
             self,
         ) -> Result<
@@ -12085,9 +12016,7 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::count_tokens`]
-
-    [`Client::count_tokens`]: super::Client::count_tokens*/
+    #[doc = "Builder for [`Client::count_tokens`]\n\n[`Client::count_tokens`]: super::Client::count_tokens"]
     #[derive(Debug, Clone)]
     pub struct CountTokens<'a> {
         client: &'a super::Client,
@@ -12131,7 +12060,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/v1beta/models/{model}:countTokens`
+        #[doc = "Sends a `POST` request to `/v1beta/models/{model}:countTokens`"]
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CountTokensResponse>, Error<types::ErrorResponse>>
@@ -12185,9 +12114,7 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_models`]
-
-    [`Client::list_models`]: super::Client::list_models*/
+    #[doc = "Builder for [`Client::list_models`]\n\n[`Client::list_models`]: super::Client::list_models"]
     #[derive(Debug, Clone)]
     pub struct ListModels<'a> {
         client: &'a super::Client,
@@ -12221,7 +12148,7 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/v1beta/models`
+        #[doc = "Sends a `GET` request to `/v1beta/models`"]
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ListModelsResponse>, Error<types::ErrorResponse>> {
@@ -12272,9 +12199,7 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_model`]
-
-    [`Client::get_model`]: super::Client::get_model*/
+    #[doc = "Builder for [`Client::get_model`]\n\n[`Client::get_model`]: super::Client::get_model"]
     #[derive(Debug, Clone)]
     pub struct GetModel<'a> {
         client: &'a super::Client,
@@ -12296,7 +12221,7 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/v1beta/models/{model}`
+        #[doc = "Sends a `GET` request to `/v1beta/models/{model}`"]
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Model>, Error<types::ErrorResponse>> {
@@ -12341,9 +12266,7 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::predict`]
-
-    [`Client::predict`]: super::Client::predict*/
+    #[doc = "Builder for [`Client::predict`]\n\n[`Client::predict`]: super::Client::predict"]
     #[derive(Debug, Clone)]
     pub struct Predict<'a> {
         client: &'a super::Client,
@@ -12385,7 +12308,7 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/v1beta/models/{model}:predict`
+        #[doc = "Sends a `POST` request to `/v1beta/models/{model}:predict`"]
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::PredictResponse>, Error<types::ErrorResponse>> {
@@ -12439,7 +12362,7 @@ pub mod builder {
         }
     }
 }
-/// Items consumers will typically use such as the Client.
+#[doc = r" Items consumers will typically use such as the Client."]
 pub mod prelude {
     pub use self::super::Client;
 }
