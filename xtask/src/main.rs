@@ -3,6 +3,8 @@
 //! `cargo xtask regen` turns `openapi/gemini.yaml` into `crates/gemini-sdk/src/generated.rs` with
 //! progenitor; `cargo xtask regen --check` fails (and prints a diff) when the committed file is
 //! stale. An API change is: edit the spec, `cargo xtask regen`, commit both.
+//!
+//! `cargo xtask test` runs every check CI runs (the README's test command; `.ci/run` calls it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -25,7 +27,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("regen") => regen(args.iter().any(|a| a == "--check")),
-        _ => Err("usage: cargo xtask regen [--check]".to_string()),
+        Some("test") => test_all(),
+        _ => Err("usage: cargo xtask regen [--check] | cargo xtask test".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -34,6 +37,45 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Every check of the project, in the order that fails fastest.
+fn test_all() -> Result<(), String> {
+    regen(true)?;
+    let steps: &[(&str, &[&str])] = &[
+        ("formatting", &["fmt", "--all", "--check"]),
+        (
+            "lints",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+        (
+            "tests",
+            &["test", "--workspace", "--locked", "--no-fail-fast"],
+        ),
+        ("docs", &["doc", "--workspace", "--no-deps", "--locked"]),
+    ];
+    for (what, args) in steps {
+        println!("== {what}: cargo {}", args.join(" "));
+        let status = Command::new(env!("CARGO"))
+            .args(*args)
+            .current_dir(workspace_root())
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .status()
+            .map_err(|e| format!("running cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("{what} failed"));
+        }
+    }
+    println!("all checks passed");
+    Ok(())
 }
 
 fn workspace_root() -> PathBuf {

@@ -3611,19 +3611,28 @@ pub mod types {
             value.parse()
         }
     }
-    #[doc = "One `google.protobuf.Any` detail. Decode it by `@type` into `ErrorInfo`, `RetryInfo`, `QuotaFailure`, `BadRequest`, `Help` or `LocalizedMessage`."]
-    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct StatusDetail {
-        #[doc = "The detail's type URL, `type.googleapis.com/google.rpc.<Type>`."]
-        #[serde(
-            rename = "@type",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub type_: ::std::option::Option<::std::string::String>,
+    #[doc = "One `google.protobuf.Any` detail: an object whose `@type` is its type URL,\n`type.googleapis.com/google.rpc.<Type>`. Decode it by `@type` into `ErrorInfo`,\n`RetryInfo`, `QuotaFailure`, `BadRequest`, `Help` or `LocalizedMessage`. Declared as a\nfree-form object so that every field of every detail type — known or not — is kept.\n"]
+    #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct StatusDetail(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+    impl ::std::ops::Deref for StatusDetail {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
     }
-    impl StatusDetail {
-        pub fn builder() -> builder::StatusDetail {
-            Default::default()
+    impl ::std::convert::From<StatusDetail>
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+    {
+        fn from(value: StatusDetail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        for StatusDetail
+    {
+        fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+            Self(value)
         }
     }
     #[doc = "`StreamGenerateContentAlt`"]
@@ -10274,49 +10283,6 @@ pub mod types {
                     details: Ok(value.details),
                     message: Ok(value.message),
                     status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct StatusDetail {
-            type_: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for StatusDetail {
-            fn default() -> Self {
-                Self {
-                    type_: Ok(Default::default()),
-                }
-            }
-        }
-        impl StatusDetail {
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<StatusDetail> for super::StatusDetail {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: StatusDetail,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    type_: value.type_?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::StatusDetail> for StatusDetail {
-            fn from(value: super::StatusDetail) -> Self {
-                Self {
-                    type_: Ok(value.type_),
                 }
             }
         }

@@ -1,4 +1,29 @@
 //! Typed, fast client for Google's Gemini image-generation API.
+//!
+//! The types and the raw client in [`types`] and [`Client`] are generated from the project's
+//! hand-maintained OpenAPI spec (`openapi/gemini.yaml`); nothing in `generated.rs` is edited by
+//! hand. Two hand-written types give them their behaviour:
+//!
+//! * [`Base64Bytes`] holds the decoded bytes of every base64 field (images, thought signatures),
+//!   decoded once during deserialization with a SIMD decoder;
+//! * [`OpenEnum`] carries every enum, so a value Google adds later parses instead of failing the
+//!   whole response.
+//!
+//! ```
+//! use gemini_sdk::types::{FinishReason, GenerateContentResponse};
+//!
+//! let body = r#"{"candidates": [{"content": {"role": "model", "parts": [
+//!     {"text": "Here is your fox."},
+//!     {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}]},
+//!   "finishReason": "STOP", "index": 0}]}"#;
+//! let response: GenerateContentResponse = serde_json::from_str(body)?;
+//! let candidate = &response.candidates[0];
+//! assert_eq!(candidate.finish_reason, Some(FinishReason::Stop.into()));
+//! let parts = &candidate.content.as_ref().unwrap().parts;
+//! let image = parts[1].inline_data.as_ref().unwrap();
+//! assert_eq!(image.data.as_deref(), Some(&b"\x89PNG\r\n\x1a\n"[..]));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
 
 pub mod base64_bytes;
 #[allow(clippy::all, missing_docs, rustdoc::all)]

@@ -1,0 +1,255 @@
+//! Rules the hand-maintained spec must keep, checked on the spec itself.
+
+mod support;
+
+use serde_json::{Map, Value, json};
+
+/// Operations, as `(path, method, operation)`.
+fn operations(spec: &Value) -> Vec<(String, String, Value)> {
+    let mut found = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            found.push((path.clone(), method.clone(), operation.clone()));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_operation_has_an_id_and_examples_for_its_request_and_every_response() {
+    let spec = support::spec();
+    let examples = support::examples(&spec);
+    let mut ids = Vec::new();
+    for (path, method, operation) in operations(&spec) {
+        let id = operation["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        assert!(
+            !ids.contains(&id.to_string()),
+            "operationId {id} is used twice"
+        );
+        ids.push(id.to_string());
+        if operation.get("requestBody").is_some() {
+            let prefix = format!("{id}.request.");
+            assert!(
+                examples.iter().any(|e| e.location.starts_with(&prefix)),
+                "{id}: no request example"
+            );
+        }
+        for status in operation["responses"].as_object().unwrap().keys() {
+            let prefix = format!("{id}.response.{status}.");
+            assert!(
+                examples.iter().any(|e| e.location.starts_with(&prefix)),
+                "{id}: no example for {status}"
+            );
+        }
+    }
+    let expected = [
+        "generateContent",
+        "streamGenerateContent",
+        "countTokens",
+        "listModels",
+        "getModel",
+        "predict",
+    ];
+    for id in expected {
+        assert!(ids.iter().any(|i| i == id), "missing operation {id}");
+    }
+}
+
+/// The schema with every object closed (`additionalProperties: false` where the spec leaves it
+/// open), so that an example with a misspelt field fails instead of passing as an "extra".
+fn closed(node: &Value) -> Value {
+    match node {
+        Value::Object(map) => {
+            let mut out: Map<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), closed(v))).collect();
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                out.insert("additionalProperties".into(), json!(false));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(closed).collect()),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn every_example_validates_against_its_schema() {
+    let spec = support::spec();
+    let components = closed(&spec["components"]);
+    let mut checked = 0;
+    for example in support::examples(&spec) {
+        let root = json!({ "allOf": [closed(&example.schema)], "components": components });
+        let validator = jsonschema::draft4::new(&root)
+            .unwrap_or_else(|e| panic!("{}: schema does not compile: {e}", example.location));
+        let errors: Vec<String> = validator
+            .iter_errors(&example.value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} does not match its schema:\n{}",
+            example.location,
+            errors.join("\n")
+        );
+        checked += 1;
+    }
+    assert!(checked >= 40);
+}
+
+#[test]
+fn a_wrong_example_is_caught() {
+    // The check above must be able to fail: a misspelt field and a bad enum value are rejected.
+    let spec = support::spec();
+    let root = json!({
+        "allOf": [{"$ref": "#/components/schemas/GenerateContentRequest"}],
+        "components": closed(&spec["components"]),
+    });
+    let validator = jsonschema::draft4::new(&root).unwrap();
+    let misspelt = json!({"contents": [], "generationConfig": {"responseModality": ["IMAGE"]}});
+    assert!(!validator.is_valid(&misspelt));
+    let bad_enum = json!({"contents": [], "safetySettings": [{"category": 7, "threshold": "OFF"}]});
+    assert!(!validator.is_valid(&bad_enum));
+    let good = json!({"contents": [], "generationConfig": {"responseModalities": ["IMAGE", "SOMETHING_NEW"]}});
+    assert!(
+        validator.is_valid(&good),
+        "an open enum accepts a newer value"
+    );
+}
+
+/// Walks every schema node under components.schemas, with a path for messages.
+fn walk<'a>(path: String, node: &'a Value, visit: &mut dyn FnMut(&str, &'a Value)) {
+    visit(&path, node);
+    if let Some(properties) = node.get("properties").and_then(Value::as_object) {
+        for (name, child) in properties {
+            walk(format!("{path}.{name}"), child, visit);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child) = node.get(key).filter(|c| c.is_object()) {
+            walk(format!("{path}[{key}]"), child, visit);
+        }
+    }
+    for (i, child) in node
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        walk(format!("{path}.oneOf[{i}]"), child, visit);
+    }
+}
+
+#[test]
+fn every_schema_and_field_is_described() {
+    let spec = support::spec();
+    let mut missing = Vec::new();
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        walk(name.clone(), schema, &mut |path, node| {
+            // A `$ref` takes its description from its target (siblings of $ref are ignored in 3.0).
+            let is_ref = node.get("$ref").is_some();
+            let is_array_item = path.ends_with("[items]")
+                || path.ends_with("[additionalProperties]")
+                || path.ends_with("[not]");
+            let is_plain_item = is_array_item && node.get("properties").is_none();
+            if !is_ref
+                && !is_plain_item
+                && node
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+            {
+                missing.push(path.to_string());
+            }
+        });
+    }
+    assert!(
+        missing.is_empty(),
+        "schemas/fields without a description:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn request_fields_have_no_defaults_and_every_enum_is_open() {
+    let spec = support::spec();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let mut problems = Vec::new();
+    for (name, schema) in schemas {
+        walk(name.clone(), schema, &mut |path, node| {
+            if node.get("default").is_some() && !path.ends_with(".default") {
+                problems.push(format!(
+                    "{path} has a default: generated clients would always send it"
+                ));
+            }
+            if node.get("enum").is_some() && path.contains('.') {
+                problems.push(format!("{path} is an inline closed enum: declare it as a component with an open wrapper"));
+            }
+            if let Some(target) = support::ref_name(node) {
+                let is_closed_enum = schemas[target].get("enum").is_some();
+                if is_closed_enum && !path.contains(".oneOf[") && !path.ends_with("[not]") {
+                    problems.push(format!(
+                        "{path} refers to the closed enum {target}: refer to {target}Value"
+                    ));
+                }
+            }
+        });
+        if schema.get("enum").is_some() && !schemas.contains_key(&format!("{name}Value")) {
+            problems.push(format!("enum {name} has no open wrapper {name}Value"));
+        }
+        for field in schema
+            .get("x-required-in-request")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let field = field.as_str().unwrap();
+            if schema["properties"].get(field).is_none() {
+                problems.push(format!(
+                    "{name}: x-required-in-request names the unknown field {field}"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_reference_enum_value_is_in_the_spec() {
+    // Spot checks of the values that clients most often choke on (gemini-api.md §5).
+    let spec = support::spec();
+    let values = |name: &str| -> Vec<String> {
+        spec["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is not an enum"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    for reason in [
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_OTHER",
+        "NO_IMAGE",
+        "IMAGE_RECITATION",
+        "MALFORMED_FUNCTION_CALL",
+        "TOO_MANY_TOOL_CALLS",
+        "MISSING_THOUGHT_SIGNATURE",
+    ] {
+        assert!(
+            values("FinishReason").contains(&reason.to_string()),
+            "FinishReason lacks {reason}"
+        );
+    }
+    assert_eq!(values("FinishReason").len(), 24);
+    assert_eq!(values("BlockReason").len(), 8);
+    assert_eq!(values("AspectRatio").len(), 10);
+    assert_eq!(values("ImageSize"), ["1K", "2K", "4K"]);
+    assert_eq!(
+        values("ServiceTier"),
+        ["unspecified", "flex", "standard", "priority"]
+    );
+    assert_eq!(values("ContentModality").len(), 6);
+}
