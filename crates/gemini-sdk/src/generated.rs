@@ -2857,11 +2857,32 @@ pub mod types {
     #[doc = "One piece of a turn. Exactly one data field is set (`text`, `inlineData`, `fileData`,\n`functionCall`, `functionResponse`, `executableCode`, `codeExecutionResult`, …); the\nmetadata fields (`thought`, `thoughtSignature`, `videoMetadata`, `partMetadata`,\n`mediaResolution`) may accompany it. Clients must ignore part kinds they do not know.\n"]
     #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Part {
+        #[doc = "Metadata of input or output audio (newer; shape not yet published, kept as JSON)."]
+        #[serde(
+            rename = "audioMetadata",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub audio_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[doc = "A transcription of audio input or output (newer; shape not yet published, kept as JSON)."]
+        #[serde(
+            rename = "audioTranscription",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub audio_transcription: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "codeExecutionResult",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub code_execution_result: ::std::option::Option<CodeExecutionResult>,
+        #[doc = "Metadata of an input document (newer; shape not yet published, kept as JSON)."]
+        #[serde(
+            rename = "documentMetadata",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub document_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "executableCode",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2887,6 +2908,13 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub inline_data: ::std::option::Option<Blob>,
+        #[doc = "How input media was processed (newer; shape not yet published, kept as JSON)."]
+        #[serde(
+            rename = "mediaProcessing",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub media_processing: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "mediaResolution",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2899,6 +2927,20 @@ pub mod types {
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
         pub part_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[doc = "Metadata of generated speech (newer; shape not yet published, kept as JSON)."]
+        #[serde(
+            rename = "speechMetadata",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub speech_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[doc = "Metadata of an input spreadsheet (newer; shape not yet published, kept as JSON)."]
+        #[serde(
+            rename = "spreadsheetMetadata",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub spreadsheet_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[doc = "Text. With `thought` set it is a summary of the model's thinking."]
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
@@ -8675,8 +8717,20 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Part {
+            audio_metadata: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            audio_transcription: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
             code_execution_result: ::std::result::Result<
                 ::std::option::Option<super::CodeExecutionResult>,
+                ::std::string::String,
+            >,
+            document_metadata: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
             executable_code: ::std::result::Result<
@@ -8697,11 +8751,23 @@ pub mod types {
             >,
             inline_data:
                 ::std::result::Result<::std::option::Option<super::Blob>, ::std::string::String>,
+            media_processing: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
             media_resolution: ::std::result::Result<
                 ::std::option::Option<super::PartMediaResolution>,
                 ::std::string::String,
             >,
             part_metadata: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            speech_metadata: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            spreadsheet_metadata: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
@@ -8730,14 +8796,20 @@ pub mod types {
         impl ::std::default::Default for Part {
             fn default() -> Self {
                 Self {
+                    audio_metadata: Ok(Default::default()),
+                    audio_transcription: Ok(Default::default()),
                     code_execution_result: Ok(Default::default()),
+                    document_metadata: Ok(Default::default()),
                     executable_code: Ok(Default::default()),
                     file_data: Ok(Default::default()),
                     function_call: Ok(Default::default()),
                     function_response: Ok(Default::default()),
                     inline_data: Ok(Default::default()),
+                    media_processing: Ok(Default::default()),
                     media_resolution: Ok(Default::default()),
                     part_metadata: Ok(Default::default()),
+                    speech_metadata: Ok(Default::default()),
+                    spreadsheet_metadata: Ok(Default::default()),
                     text: Ok(Default::default()),
                     thought: Ok(Default::default()),
                     thought_signature: Ok(Default::default()),
@@ -8748,6 +8820,30 @@ pub mod types {
             }
         }
         impl Part {
+            pub fn audio_metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_metadata = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for audio_metadata: {e}")
+                });
+                self
+            }
+            pub fn audio_transcription<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_transcription = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for audio_transcription: {e}")
+                });
+                self
+            }
             pub fn code_execution_result<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::CodeExecutionResult>>,
@@ -8755,6 +8851,18 @@ pub mod types {
             {
                 self.code_execution_result = value.try_into().map_err(|e| {
                     format!("error converting supplied value for code_execution_result: {e}")
+                });
+                self
+            }
+            pub fn document_metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_metadata = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for document_metadata: {e}")
                 });
                 self
             }
@@ -8808,6 +8916,18 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for inline_data: {e}"));
                 self
             }
+            pub fn media_processing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.media_processing = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for media_processing: {e}")
+                });
+                self
+            }
             pub fn media_resolution<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::PartMediaResolution>>,
@@ -8828,6 +8948,30 @@ pub mod types {
                 self.part_metadata = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for part_metadata: {e}"));
+                self
+            }
+            pub fn speech_metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.speech_metadata = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for speech_metadata: {e}")
+                });
+                self
+            }
+            pub fn spreadsheet_metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spreadsheet_metadata = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for spreadsheet_metadata: {e}")
+                });
                 self
             }
             pub fn text<T>(mut self, value: T) -> Self
@@ -8899,14 +9043,20 @@ pub mod types {
             type Error = super::error::ConversionError;
             fn try_from(value: Part) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    audio_metadata: value.audio_metadata?,
+                    audio_transcription: value.audio_transcription?,
                     code_execution_result: value.code_execution_result?,
+                    document_metadata: value.document_metadata?,
                     executable_code: value.executable_code?,
                     file_data: value.file_data?,
                     function_call: value.function_call?,
                     function_response: value.function_response?,
                     inline_data: value.inline_data?,
+                    media_processing: value.media_processing?,
                     media_resolution: value.media_resolution?,
                     part_metadata: value.part_metadata?,
+                    speech_metadata: value.speech_metadata?,
+                    spreadsheet_metadata: value.spreadsheet_metadata?,
                     text: value.text?,
                     thought: value.thought?,
                     thought_signature: value.thought_signature?,
@@ -8919,14 +9069,20 @@ pub mod types {
         impl ::std::convert::From<super::Part> for Part {
             fn from(value: super::Part) -> Self {
                 Self {
+                    audio_metadata: Ok(value.audio_metadata),
+                    audio_transcription: Ok(value.audio_transcription),
                     code_execution_result: Ok(value.code_execution_result),
+                    document_metadata: Ok(value.document_metadata),
                     executable_code: Ok(value.executable_code),
                     file_data: Ok(value.file_data),
                     function_call: Ok(value.function_call),
                     function_response: Ok(value.function_response),
                     inline_data: Ok(value.inline_data),
+                    media_processing: Ok(value.media_processing),
                     media_resolution: Ok(value.media_resolution),
                     part_metadata: Ok(value.part_metadata),
+                    speech_metadata: Ok(value.speech_metadata),
+                    spreadsheet_metadata: Ok(value.spreadsheet_metadata),
                     text: Ok(value.text),
                     thought: Ok(value.thought),
                     thought_signature: Ok(value.thought_signature),
