@@ -1,0 +1,137 @@
+//! [`ApiError`]: the one place that renders Google's error JSON.
+//!
+//! Every error the mock sends goes through here, so every error is `application/json`, uses the
+//! `{"error": {"code", "message", "status", "details"}}` shape and is pretty-printed the way
+//! Google's front end prints it.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// A Google API error: HTTP status, canonical status name, message, typed details.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status (also `error.code`).
+    pub code: u16,
+    /// The canonical `google.rpc.Code` name (`error.status`).
+    pub status: &'static str,
+    /// The developer-facing message.
+    pub message: String,
+    /// `google.rpc` details, each with its `@type`.
+    pub details: Vec<Value>,
+}
+
+impl ApiError {
+    fn new(code: u16, status: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            status,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// 400 INVALID_ARGUMENT with no details (model capability errors and the like).
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(400, "INVALID_ARGUMENT", message)
+    }
+
+    /// 400 INVALID_ARGUMENT for a request body Google's JSON parser rejects, with the
+    /// `BadRequest` field violation Google attaches.
+    pub fn bad_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut error = Self::invalid_argument(message.clone());
+        error.details.push(json!({
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            "fieldViolations": [{"field": field, "description": message}],
+        }));
+        error
+    }
+
+    /// The real answer to a wrong API key.
+    pub fn api_key_invalid() -> Self {
+        const MESSAGE: &str = "API key not valid. Please pass a valid API key.";
+        let mut error = Self::invalid_argument(MESSAGE);
+        error.details = vec![
+            json!({
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            }),
+            json!({
+                "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                "locale": "en-US",
+                "message": MESSAGE,
+            }),
+        ];
+        error
+    }
+
+    /// The real answer to a request without any API key.
+    pub fn api_key_missing() -> Self {
+        Self::new(
+            403,
+            "PERMISSION_DENIED",
+            "Method doesn't allow unregistered callers (callers without established identity). \
+             Please use API Key or other form of API consumer identity to call this API.",
+        )
+    }
+
+    /// The real answer to an unknown model, or a model that does not support `method`.
+    pub fn model_not_found(model: &str, version: &str, method: &str) -> Self {
+        Self::new(
+            404,
+            "NOT_FOUND",
+            format!(
+                "models/{model} is not found for API version {version}, or is not supported for \
+                 {method}. Call ListModels to see the list of available models and their \
+                 supported methods."
+            ),
+        )
+    }
+
+    /// 404 for a path the API does not have (Google answers these in the same shape).
+    pub fn not_found(path: &str) -> Self {
+        Self::new(
+            404,
+            "NOT_FOUND",
+            format!("The requested URL {path} was not found on this server."),
+        )
+    }
+
+    /// Google's answer to a body over its 20 MB limit.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::invalid_argument(format!(
+            "Request payload size exceeds the limit: {limit} bytes."
+        ))
+    }
+
+    /// The body as Google sends it: `{"error": {...}}`, pretty-printed with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut error = json!({
+            "code": self.code,
+            "message": self.message,
+            "status": self.status,
+        });
+        if !self.details.is_empty() {
+            error["details"] = Value::Array(self.details.clone());
+        }
+        let mut body = serde_json::to_string_pretty(&json!({ "error": error }))
+            .unwrap_or_else(|_| String::from("{}"));
+        body.push('\n');
+        body
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, self.to_json()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=UTF-8"),
+        );
+        response
+    }
+}

@@ -1,0 +1,99 @@
+//! An offline Gemini image API for tests and CI: real, deterministic images from
+//! `generateContent`, edits that follow their instruction, and Google's exact errors.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = gemini_mock::MockServer::start().await?;
+//! let url = format!("{}/v1beta/models/gemini-2.5-flash-image:generateContent", server.uri());
+//! let response = reqwest::Client::new()
+//!     .post(url)
+//!     .header("x-goog-api-key", "any-key")
+//!     .body(r#"{"contents": [{"parts": [{"text": "a red bicycle"}]}]}"#)
+//!     .send()
+//!     .await?;
+//! assert_eq!(response.status(), 200);
+//! let body: gemini_sdk::types::GenerateContentResponse = response.json().await?;
+//! let image = body.candidates[0].content.as_ref().unwrap().parts[0].inline_data.as_ref().unwrap();
+//! assert_eq!(image.mime_type.as_deref(), Some("image/png"));
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod catalogue;
+mod edit;
+pub mod error;
+mod generate;
+mod render;
+mod routes;
+pub mod server;
+mod sizes;
+mod validate;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use error::ApiError;
+pub use server::Config;
+
+/// A running mock server. Dropping it shuts the server down.
+pub struct MockServer {
+    address: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl MockServer {
+    /// Starts a mock that accepts any non-empty API key, on an ephemeral loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(Config::default()).await
+    }
+
+    /// Starts a mock with `config` on an ephemeral loopback port.
+    pub async fn start_with(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Ok(Self::serve(listener, config))
+    }
+
+    /// Serves on an already bound listener.
+    pub fn serve(listener: TcpListener, config: Config) -> Self {
+        let address = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = server::router(config);
+        tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "gemini-mock stopped");
+            }
+        });
+        Self {
+            address,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    /// The base URL to give a client, for example `http://127.0.0.1:40213`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The socket address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! `gemini-mock`: the offline Gemini server as a program.
+
+use clap::Parser;
+use tokio::net::TcpListener;
+
+/// An offline Gemini image API: real images, real edits, Google's exact errors.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "GEMINI_MOCK_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Accept only this API key (repeatable). Without it any non-empty key is accepted.
+    #[arg(long = "api-key", value_name = "KEY")]
+    api_keys: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let listener = match TcpListener::bind(&args.addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("gemini-mock: cannot listen on {}: {error}", args.addr);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let url = match listener.local_addr() {
+        Ok(address) => format!("http://{address}"),
+        Err(_) => format!("http://{}", args.addr),
+    };
+    println!(
+        "gemini-mock listening on {url} — point clients at it with GOOGLE_GEMINI_BASE_URL={url} \
+         (Python: http_options={{'base_url': '{url}'}}, JS: httpOptions: {{baseUrl: '{url}'}})"
+    );
+    let config = gemini_mock::Config {
+        api_keys: args.api_keys,
+    };
+    let app = gemini_mock::server::router(config);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    match served {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gemini-mock: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("gemini-mock shutting down");
+}

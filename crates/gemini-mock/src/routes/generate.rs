@@ -1,0 +1,191 @@
+//! `:generateContent` and `:streamGenerateContent`.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use gemini_sdk::types::{
+    Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
+};
+use serde::Serialize;
+use xxhash_rust::xxh3::Xxh3;
+
+use super::{Call, json_response, pretty};
+use crate::error::ApiError;
+use crate::generate;
+
+/// How a streamed answer is framed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Framing {
+    Unary,
+    Sse,
+    JsonArray,
+}
+
+pub async fn unary(call: Call<'_>) -> Result<Response, ApiError> {
+    answer(call, Framing::Unary, "generateContent").await
+}
+
+pub async fn stream(call: Call<'_>) -> Result<Response, ApiError> {
+    let framing = match call.query.get("alt").map(String::as_str) {
+        Some("sse") => Framing::Sse,
+        _ => Framing::JsonArray,
+    };
+    answer(call, framing, "StreamGenerateContent").await
+}
+
+async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Response, ApiError> {
+    let (request, normalized): (GenerateContentRequest, _) = call.read("GenerateContentRequest")?;
+    let model = call.model("generateContent", shown_as)?;
+    let key = {
+        let mut h = Xxh3::new();
+        h.update(model.id.as_bytes());
+        h.update(&[framing as u8]);
+        h.update(normalized.to_string().as_bytes());
+        h.digest()
+    };
+    let cached = call
+        .state
+        .cache
+        .lock()
+        .ok()
+        .and_then(|mut c| c.get(&key).cloned());
+    let body = match cached {
+        Some(body) => body,
+        None => {
+            // Rendering megapixel images is CPU work: keep it off the async workers.
+            let response = tokio::task::spawn_blocking(move || generate::respond(model, &request))
+                .await
+                .map_err(|_| {
+                    ApiError::invalid_argument("the mock failed to render this request")
+                })??;
+            let body = match framing {
+                Framing::Unary => pretty(&response),
+                Framing::Sse => sse_body(&chunks(response)),
+                Framing::JsonArray => json_array_body(&chunks(response)),
+            };
+            if let Ok(mut cache) = call.state.cache.lock() {
+                cache.put(key, body.clone());
+            }
+            body
+        }
+    };
+    Ok(match framing {
+        Framing::Sse => {
+            let mut response = body.into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            );
+            response
+        }
+        _ => json_response(body),
+    })
+}
+
+/// Splits a whole answer into the chunks a stream delivers: one part per chunk (an image whole
+/// inside its chunk), the finish reason and the full usage on the last one.
+pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse> {
+    let longest = response
+        .candidates
+        .iter()
+        .map(|c| c.content.as_ref().map_or(0, |content| content.parts.len()))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let early_usage = response
+        .usage_metadata
+        .as_ref()
+        .map(|u| gemini_sdk::types::UsageMetadata {
+            candidates_token_count: None,
+            candidates_tokens_details: Vec::new(),
+            total_token_count: u.prompt_token_count,
+            ..u.clone()
+        });
+    (0..longest)
+        .map(|step| {
+            let last = step + 1 == longest;
+            let candidates = response
+                .candidates
+                .iter()
+                .filter_map(|candidate| {
+                    let part: Option<Part> = candidate
+                        .content
+                        .as_ref()
+                        .and_then(|c| c.parts.get(step).cloned());
+                    (part.is_some() || last).then(|| Candidate {
+                        content: Some(Content {
+                            parts: part.into_iter().collect(),
+                            role: Some("model".to_string()),
+                        }),
+                        finish_reason: if last {
+                            candidate.finish_reason.clone()
+                        } else {
+                            None
+                        },
+                        finish_message: if last {
+                            candidate.finish_message.clone()
+                        } else {
+                            None
+                        },
+                        index: candidate.index,
+                        ..Default::default()
+                    })
+                })
+                .collect();
+            GenerateContentResponse {
+                candidates,
+                prompt_feedback: response.prompt_feedback.clone(),
+                usage_metadata: if last {
+                    response.usage_metadata.clone()
+                } else {
+                    early_usage.clone()
+                },
+                model_version: response.model_version.clone(),
+                response_id: response.response_id.clone(),
+                model_status: response.model_status.clone(),
+            }
+        })
+        .collect()
+}
+
+/// `data: <one-line JSON>\r\n\r\n` per chunk, no `[DONE]`.
+fn sse_body(chunks: &[GenerateContentResponse]) -> Bytes {
+    let mut out = Vec::new();
+    for chunk in chunks {
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(&google_single_line(chunk));
+        out.extend_from_slice(b"\r\n\r\n");
+    }
+    Bytes::from(out)
+}
+
+/// Without `alt=sse`: one JSON array of pretty-printed chunks.
+fn json_array_body(chunks: &[GenerateContentResponse]) -> Bytes {
+    let mut out = b"[".to_vec();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\r\n");
+        }
+        out.extend_from_slice(&serde_json::to_vec_pretty(chunk).unwrap_or_default());
+    }
+    out.extend_from_slice(b"]");
+    Bytes::from(out)
+}
+
+/// One line, the way Google's SSE serializer writes it: `"key": value` pairs joined by `,`.
+pub fn google_single_line<T: Serialize>(value: &T) -> Vec<u8> {
+    struct GoogleLine;
+    impl serde_json::ser::Formatter for GoogleLine {
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+        ) -> std::io::Result<()> {
+            writer.write_all(b": ")
+        }
+    }
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, GoogleLine);
+    // Serializing generated types into a Vec cannot fail.
+    let _ = value.serialize(&mut serializer);
+    out
+}

@@ -1,0 +1,88 @@
+//! Imagen `:predict`.
+
+use axum::response::Response;
+use gemini_sdk::types::{
+    ImagenAspectRatio, ImagenImageSize, ImagenPrediction, ImagenPredictionSafetyAttributes,
+    PredictRequest, PredictResponse,
+};
+use gemini_sdk::{Base64Bytes, OpenEnum};
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::{Call, json_response, pretty};
+use crate::error::ApiError;
+use crate::render::{self, Format};
+use crate::sizes;
+
+/// Imagen's default number of images.
+const DEFAULT_SAMPLE_COUNT: u32 = 4;
+
+pub async fn predict(call: Call<'_>) -> Result<Response, ApiError> {
+    let (request, _): (PredictRequest, _) = call.read("PredictRequest")?;
+    let model = call.model("predict", "predict")?;
+    let prompt = request
+        .instances
+        .first()
+        .map(|i| i.prompt.clone())
+        .ok_or_else(|| {
+            ApiError::invalid_argument("* PredictRequest.instances: instances is not specified")
+        })?;
+    let parameters = request.parameters.unwrap_or_default();
+    let count = parameters
+        .sample_count
+        .map_or(DEFAULT_SAMPLE_COUNT, |n| n.get());
+    let aspect = parameters
+        .aspect_ratio
+        .as_ref()
+        .and_then(OpenEnum::known)
+        .copied()
+        .unwrap_or(ImagenAspectRatio::X11);
+    let size = parameters
+        .sample_image_size
+        .as_ref()
+        .and_then(OpenEnum::known)
+        .copied()
+        .unwrap_or(ImagenImageSize::X1k);
+    let (width, height) = sizes::imagen(aspect, size);
+    let format = match parameters
+        .output_options
+        .as_ref()
+        .and_then(|o| o.mime_type.as_deref())
+    {
+        Some("image/jpeg") => Format::Jpeg,
+        _ => Format::Png,
+    };
+    let with_safety = parameters.include_safety_attributes.unwrap_or(false);
+    let seed = xxh3_64(format!("{}\u{0}{prompt}\u{0}{width}x{height}", model.id).as_bytes());
+    let predictions = tokio::task::spawn_blocking(move || {
+        let mut predictions: Vec<ImagenPrediction> = (0..u64::from(count))
+            .map(|index| {
+                let picture = render::draw(
+                    width,
+                    height,
+                    seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                    &prompt,
+                );
+                ImagenPrediction {
+                    bytes_base64_encoded: Some(Base64Bytes::from(render::encode(&picture, format))),
+                    mime_type: Some(format.mime_type().to_string()),
+                    safety_attributes: with_safety.then(|| ImagenPredictionSafetyAttributes {
+                        categories: Vec::new(),
+                        scores: Vec::new(),
+                    }),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        if with_safety {
+            predictions.push(ImagenPrediction {
+                content_type: Some("Positive Prompt".to_string()),
+                safety_attributes: Some(ImagenPredictionSafetyAttributes::default()),
+                ..Default::default()
+            });
+        }
+        predictions
+    })
+    .await
+    .map_err(|_| ApiError::invalid_argument("the mock failed to render this request"))?;
+    Ok(json_response(pretty(&PredictResponse { predictions })))
+}

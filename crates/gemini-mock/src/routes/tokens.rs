@@ -1,0 +1,44 @@
+//! `:countTokens`.
+
+use axum::response::Response;
+use gemini_sdk::types::{
+    ContentModality, CountTokensRequest, CountTokensResponse, ModalityTokenCount,
+};
+
+use super::{Call, json_response, pretty};
+use crate::error::ApiError;
+use crate::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens};
+
+pub fn count(call: Call<'_>) -> Result<Response, ApiError> {
+    let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
+    call.model("countTokens", "countTokens")?;
+    let contents = match &request.generate_content_request {
+        Some(wrapped) => &wrapped.contents,
+        None => &request.contents,
+    };
+    let parts = contents.iter().flat_map(|c| &c.parts);
+    let text: i32 = parts
+        .clone()
+        .filter_map(|p| p.text.as_deref())
+        .map(estimate_tokens)
+        .sum();
+    let images = parts.filter(|p| p.inline_data.is_some()).count() as i32 * TOKENS_PER_INPUT_IMAGE;
+    let detail = |modality: ContentModality, count: i32| {
+        (count > 0).then(|| ModalityTokenCount {
+            modality: Some(modality.into()),
+            token_count: Some(count),
+        })
+    };
+    let response = CountTokensResponse {
+        total_tokens: Some(text + images),
+        prompt_tokens_details: [
+            detail(ContentModality::Text, text),
+            detail(ContentModality::Image, images),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        ..Default::default()
+    };
+    Ok(json_response(pretty(&response)))
+}

@@ -1,0 +1,137 @@
+//! The router, read top to bottom, and the state every handler shares.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+
+use crate::error::ApiError;
+use crate::routes;
+
+/// Google refuses request bodies above 20 MB.
+pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
+
+/// How the server behaves.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// When not empty, only these API keys are accepted; otherwise any non-empty key is.
+    pub api_keys: Vec<String>,
+}
+
+/// State shared by all handlers.
+pub struct AppState {
+    pub config: Config,
+    /// Encoded answers to recent requests: a repeated request costs a copy, not a render.
+    pub cache: Mutex<lru::LruCache<u64, Bytes>>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// The whole API.
+pub fn router(config: Config) -> Router {
+    let capacity = NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN);
+    let state = Arc::new(AppState {
+        config,
+        cache: Mutex::new(lru::LruCache::new(capacity)),
+    });
+    Router::new()
+        .route(
+            "/__mock/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/__mock/openapi.yaml", get(routes::spec))
+        .route("/{version}/models", get(routes::models::list))
+        .route(
+            "/{version}/models/{target}",
+            get(routes::models::get).post(post_model),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(uri.path())
+}
+
+/// The API versions the mock serves (Python google-genai 3.x calls `/v1/` by default).
+pub fn check_version(version: &str, uri: &Uri) -> Result<(), ApiError> {
+    match version {
+        "v1" | "v1beta" | "v1alpha" => Ok(()),
+        _ => Err(ApiError::not_found(uri.path())),
+    }
+}
+
+/// Google's auth rules: the key in `x-goog-api-key` or `?key=`; none is 403, a wrong one 400.
+pub fn authorize(
+    config: &Config,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<(), ApiError> {
+    let key = headers
+        .get("x-goog-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| query.get("key").map(String::as_str))
+        .filter(|k| !k.is_empty())
+        .ok_or_else(ApiError::api_key_missing)?;
+    if config.api_keys.is_empty() || config.api_keys.iter().any(|k| k == key) {
+        Ok(())
+    } else {
+        Err(ApiError::api_key_invalid())
+    }
+}
+
+/// `POST /{version}/models/{model}:{method}`.
+async fn post_model(
+    State(state): State<SharedState>,
+    Path((version, target)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = async {
+        check_version(&version, &uri)?;
+        let (model, action) = target
+            .rsplit_once(':')
+            .ok_or_else(|| ApiError::not_found(uri.path()))?;
+        authorize(&state.config, &headers, &query)?;
+        let body = read_body(&headers, body).await?;
+        let call = routes::Call {
+            state: &state,
+            version: &version,
+            model,
+            query: &query,
+            body,
+        };
+        match action {
+            "generateContent" => routes::generate::unary(call).await,
+            "streamGenerateContent" => routes::generate::stream(call).await,
+            "countTokens" => routes::tokens::count(call),
+            "predict" => routes::predict::predict(call).await,
+            _ => Err(ApiError::not_found(uri.path())),
+        }
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Reads at most Google's limit; a larger body is refused without being read.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::payload_too_large(MAX_BODY_BYTES))
+}
