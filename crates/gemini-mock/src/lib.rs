@@ -14,7 +14,8 @@
 //!     .await?;
 //! assert_eq!(response.status(), 200);
 //! let body: gemini_sdk::types::GenerateContentResponse = response.json().await?;
-//! let image = body.candidates[0].content.as_ref().unwrap().parts[0].inline_data.as_ref().unwrap();
+//! let parts = &body.candidates[0].content.as_ref().unwrap().parts;
+//! let image = parts.iter().find_map(|p| p.inline_data.as_ref()).unwrap();
 //! assert_eq!(image.mime_type.as_deref(), Some("image/png"));
 //! # Ok(())
 //! # }
