@@ -297,6 +297,21 @@ pub fn respond(
     })
 }
 
+/// Per-modality token counts as Google lists them: TEXT then IMAGE, zero counts omitted.
+pub fn modality_details(text: i32, image: i32) -> Vec<ModalityTokenCount> {
+    [
+        (ContentModality::Text, text),
+        (ContentModality::Image, image),
+    ]
+    .into_iter()
+    .filter(|&(_, count)| count > 0)
+    .map(|(modality, count)| ModalityTokenCount {
+        modality: Some(modality.into()),
+        token_count: Some(count),
+    })
+    .collect()
+}
+
 /// Builds `usageMetadata` the way Google fills it: zero counts and empty details omitted.
 pub fn usage(
     prompt_text: i32,
@@ -305,37 +320,16 @@ pub fn usage(
     images: i32,
     thoughts: Option<i32>,
 ) -> UsageMetadata {
-    let detail = |modality: ContentModality, count: i32| {
-        (count > 0).then(|| ModalityTokenCount {
-            modality: Some(modality.into()),
-            token_count: Some(count),
-        })
-    };
-    let prompt_total = prompt_text + prompt_images * TOKENS_PER_INPUT_IMAGE;
+    let prompt_images = prompt_images * TOKENS_PER_INPUT_IMAGE;
+    let prompt_total = prompt_text + prompt_images;
     let candidates_total = text + images;
-    let thoughts_total = thoughts.unwrap_or(0);
     UsageMetadata {
         prompt_token_count: Some(prompt_total),
         candidates_token_count: (candidates_total > 0).then_some(candidates_total),
         thoughts_token_count: thoughts,
-        total_token_count: Some(prompt_total + candidates_total + thoughts_total),
-        prompt_tokens_details: [
-            detail(ContentModality::Text, prompt_text),
-            detail(
-                ContentModality::Image,
-                prompt_images * TOKENS_PER_INPUT_IMAGE,
-            ),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        candidates_tokens_details: [
-            detail(ContentModality::Text, text),
-            detail(ContentModality::Image, images),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+        total_token_count: Some(prompt_total + candidates_total + thoughts.unwrap_or(0)),
+        prompt_tokens_details: modality_details(prompt_text, prompt_images),
+        candidates_tokens_details: modality_details(text, images),
         ..Default::default()
     }
 }

@@ -7,7 +7,7 @@ use gemini_sdk::types::{
 
 use super::{Call, json_response, pretty};
 use crate::error::ApiError;
-use crate::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens};
+use crate::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
 
 pub fn count(call: Call<'_>) -> Result<Response, ApiError> {
     let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
