@@ -1,9 +1,7 @@
 //! `:countTokens`.
 
 use axum::response::Response;
-use gemini_sdk::types::{
-    ContentModality, CountTokensRequest, CountTokensResponse, ModalityTokenCount,
-};
+use gemini_sdk::types::{CountTokensRequest, CountTokensResponse};
 
 use super::{Call, json_response, pretty};
 use crate::error::ApiError;
@@ -23,21 +21,9 @@ pub fn count(call: Call<'_>) -> Result<Response, ApiError> {
         .map(estimate_tokens)
         .sum();
     let images = parts.filter(|p| p.inline_data.is_some()).count() as i32 * TOKENS_PER_INPUT_IMAGE;
-    let detail = |modality: ContentModality, count: i32| {
-        (count > 0).then(|| ModalityTokenCount {
-            modality: Some(modality.into()),
-            token_count: Some(count),
-        })
-    };
     let response = CountTokensResponse {
         total_tokens: Some(text + images),
-        prompt_tokens_details: [
-            detail(ContentModality::Text, text),
-            detail(ContentModality::Image, images),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+        prompt_tokens_details: modality_details(text, images),
         ..Default::default()
     };
     Ok(json_response(pretty(&response)))
