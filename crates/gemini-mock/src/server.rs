@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
 
@@ -95,31 +95,27 @@ async fn post_model(
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let result = async {
-        check_version(&version, &uri)?;
-        let (model, action) = target
-            .rsplit_once(':')
-            .ok_or_else(|| ApiError::not_found(uri.path()))?;
-        authorize(&state.config, &headers, &query)?;
-        let body = read_body(&headers, body).await?;
-        let call = routes::Call {
-            state: &state,
-            version: &version,
-            model,
-            query: &query,
-            body,
-        };
-        match action {
-            "generateContent" => routes::generate::unary(call).await,
-            "streamGenerateContent" => routes::generate::stream(call).await,
-            "countTokens" => routes::tokens::count(call),
-            "predict" => routes::predict::predict(call).await,
-            _ => Err(ApiError::not_found(uri.path())),
-        }
+) -> Result<Response, ApiError> {
+    check_version(&version, &uri)?;
+    let (model, action) = target
+        .rsplit_once(':')
+        .ok_or_else(|| ApiError::not_found(uri.path()))?;
+    authorize(&state.config, &headers, &query)?;
+    let body = read_body(&headers, body).await?;
+    let call = routes::Call {
+        state: &state,
+        version: &version,
+        model,
+        query: &query,
+        body,
+    };
+    match action {
+        "generateContent" => routes::generate::unary(call).await,
+        "streamGenerateContent" => routes::generate::stream(call).await,
+        "countTokens" => routes::tokens::count(call),
+        "predict" => routes::predict::predict(call).await,
+        _ => Err(ApiError::not_found(uri.path())),
     }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Reads at most Google's limit; a larger body is refused without being read.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{json_response, pretty};
@@ -21,44 +21,41 @@ pub async fn list(
     Query(query): Query<HashMap<String, String>>,
     uri: Uri,
     headers: HeaderMap,
-) -> Response {
-    let result = (|| -> Result<Response, ApiError> {
-        check_version(&version, &uri)?;
-        authorize(&state.config, &headers, &query)?;
-        let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
-            None => DEFAULT_PAGE_SIZE,
-            Some(text) => match text.parse::<i64>() {
-                Ok(0) => DEFAULT_PAGE_SIZE,
-                Ok(n) if n > 0 => (n as usize).min(MAX_PAGE_SIZE),
-                _ => {
-                    return Err(ApiError::invalid_argument(format!(
-                        "Invalid value at 'page_size' (TYPE_INT32), \"{text}\""
-                    )));
-                }
-            },
-        };
-        let start = match query
-            .get("pageToken")
-            .or_else(|| query.get("page_token"))
-            .filter(|t| !t.is_empty())
-        {
-            None => 0,
-            Some(token) => decode_page_token(token)
-                .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
-        };
-        let page: Vec<Value> = MODELS
-            .iter()
-            .skip(start)
-            .take(page_size)
-            .map(|m| m.to_json())
-            .collect();
-        let mut body = json!({ "models": page });
-        if start + page_size < MODELS.len() {
-            body["nextPageToken"] = json!(encode_page_token(start + page_size));
-        }
-        Ok(json_response(pretty(&body)))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, ApiError> {
+    check_version(&version, &uri)?;
+    authorize(&state.config, &headers, &query)?;
+    let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(text) => match text.parse::<i64>() {
+            Ok(0) => DEFAULT_PAGE_SIZE,
+            Ok(n) if n > 0 => (n as usize).min(MAX_PAGE_SIZE),
+            _ => {
+                return Err(ApiError::invalid_argument(format!(
+                    "Invalid value at 'page_size' (TYPE_INT32), \"{text}\""
+                )));
+            }
+        },
+    };
+    let start = match query
+        .get("pageToken")
+        .or_else(|| query.get("page_token"))
+        .filter(|t| !t.is_empty())
+    {
+        None => 0,
+        Some(token) => decode_page_token(token)
+            .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
+    };
+    let page: Vec<Value> = MODELS
+        .iter()
+        .skip(start)
+        .take(page_size)
+        .map(|m| m.to_json())
+        .collect();
+    let mut body = json!({ "models": page });
+    if start + page_size < MODELS.len() {
+        body["nextPageToken"] = json!(encode_page_token(start + page_size));
+    }
+    Ok(json_response(pretty(&body)))
 }
 
 pub async fn get(
@@ -67,15 +64,12 @@ pub async fn get(
     Query(query): Query<HashMap<String, String>>,
     uri: Uri,
     headers: HeaderMap,
-) -> Response {
-    let result = (|| -> Result<Response, ApiError> {
-        check_version(&version, &uri)?;
-        authorize(&state.config, &headers, &query)?;
-        let found = catalogue::find(&model)
-            .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
-        Ok(json_response(pretty(&found.to_json())))
-    })();
-    result.unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, ApiError> {
+    check_version(&version, &uri)?;
+    authorize(&state.config, &headers, &query)?;
+    let found = catalogue::find(&model)
+        .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
+    Ok(json_response(pretty(&found.to_json())))
 }
 
 /// Page tokens are opaque to clients; here they carry the offset of the next page.
