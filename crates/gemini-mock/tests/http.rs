@@ -53,6 +53,11 @@ fn images(response: &GenerateContentResponse) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Generates and returns the bytes of the first image of the answer.
+async fn first_image(server: &MockServer, model: &str, body: Value) -> Vec<u8> {
+    images(&generate(server, model, body).await).remove(0).1
+}
+
 fn texts(response: &GenerateContentResponse) -> Vec<String> {
     response.candidates[0]
         .content
@@ -212,54 +217,39 @@ fn edit_request(input: &[u8], instruction: &str) -> Value {
 #[tokio::test]
 async fn edits_follow_the_instruction() {
     let server = MockServer::start().await.unwrap();
-    let source =
-        images(&generate(&server, "gemini-2.5-flash-image", prompt("a red bicycle")).await)
-            .remove(0)
-            .1;
+    let source = first_image(&server, "gemini-2.5-flash-image", prompt("a red bicycle")).await;
     let before = mean_rgb(&source);
 
-    let blue = images(
-        &generate(
-            &server,
-            "gemini-2.5-flash-image",
-            edit_request(&source, "Make it blue"),
-        )
-        .await,
+    let blue = first_image(
+        &server,
+        "gemini-2.5-flash-image",
+        edit_request(&source, "Make it blue"),
     )
-    .remove(0)
-    .1;
+    .await;
     let after = mean_rgb(&blue);
     assert!(
         after[2] > before[2] + 40.0 && after[2] > after[0] + 60.0,
         "blue: {before:?} -> {after:?}"
     );
 
-    let grey = images(
-        &generate(
-            &server,
-            "gemini-2.5-flash-image",
-            edit_request(&source, "make it black and white"),
-        )
-        .await,
+    let grey = first_image(
+        &server,
+        "gemini-2.5-flash-image",
+        edit_request(&source, "make it black and white"),
     )
-    .remove(0)
-    .1;
+    .await;
     let picture = image::load_from_memory(&grey).unwrap().to_rgb8();
     assert!(
         picture.pixels().all(|p| p[0] == p[1] && p[1] == p[2]),
         "grayscale output"
     );
 
-    let mirrored = images(
-        &generate(
-            &server,
-            "gemini-2.5-flash-image",
-            edit_request(&source, "mirror it"),
-        )
-        .await,
+    let mirrored = first_image(
+        &server,
+        "gemini-2.5-flash-image",
+        edit_request(&source, "mirror it"),
     )
-    .remove(0)
-    .1;
+    .await;
     let (a, b) = (
         image::load_from_memory(&source).unwrap().to_rgb8(),
         image::load_from_memory(&mirrored).unwrap().to_rgb8(),
@@ -277,9 +267,7 @@ async fn edits_follow_the_instruction() {
 #[tokio::test]
 async fn snake_case_and_url_safe_base64_are_read_like_google_does() {
     let server = MockServer::start().await.unwrap();
-    let source = images(&generate(&server, "gemini-2.5-flash-image", prompt("a kite")).await)
-        .remove(0)
-        .1;
+    let source = first_image(&server, "gemini-2.5-flash-image", prompt("a kite")).await;
     let url_safe = gemini_sdk::Base64Bytes::from(source)
         .encode()
         .replace('+', "-")
