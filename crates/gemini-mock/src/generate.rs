@@ -10,6 +10,7 @@ use gemini_sdk::{Base64Bytes, OpenEnum};
 use image::DynamicImage;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
+use crate::canned::CannedImages;
 use crate::catalogue::{Family, Model};
 use crate::error::ApiError;
 use crate::render::{self, Format};
@@ -131,9 +132,11 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
 }
 
 /// Answers `request` as `model` would.
+/// With `canned` images, those are served instead of drawn or edited pictures.
 pub fn respond(
     model: &Model,
     request: &GenerateContentRequest,
+    canned: Option<&CannedImages>,
 ) -> Result<GenerateContentResponse, ApiError> {
     check_rules(model, request)?;
     let prompt = read_prompt(request)?;
@@ -225,19 +228,30 @@ pub fn respond(
         if wants_image {
             let image_seed =
                 request_hash ^ u64::from(index.unsigned_abs()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            let picture = match &prompt.base_image {
-                Some(base) => {
-                    let mut edited = edit::apply(base, &prompt.text, width, height);
-                    render::write_caption_strip(&mut edited, &prompt.text);
-                    edited
+            let (mime_type, bytes) = match canned {
+                Some(canned) => {
+                    let image = canned.pick(image_seed);
+                    (image.mime_type, image.bytes.clone())
                 }
-                None => render::draw(width, height, image_seed, &prompt.text),
+                None => {
+                    let picture = match &prompt.base_image {
+                        Some(base) => {
+                            let mut edited = edit::apply(base, &prompt.text, width, height);
+                            render::write_caption_strip(&mut edited, &prompt.text);
+                            edited
+                        }
+                        None => render::draw(width, height, image_seed, &prompt.text),
+                    };
+                    (
+                        format.mime_type(),
+                        Bytes::from(render::encode(&picture, format)),
+                    )
+                }
             };
-            let bytes = render::encode(&picture, format);
             image_tokens += sizes::output_image_tokens(model.family, size);
             parts.push(Part {
                 inline_data: Some(Blob {
-                    mime_type: Some(format.mime_type().to_string()),
+                    mime_type: Some(mime_type.to_string()),
                     data: Some(Base64Bytes::from(bytes)),
                     ..Default::default()
                 }),
@@ -245,10 +259,10 @@ pub fn respond(
                 ..Default::default()
             });
             if wants_text {
-                let outro = format!(
-                    "Drawn offline by gemini-mock: {width}x{height} {}.",
-                    format.mime_type()
-                );
+                let outro = match canned {
+                    Some(_) => format!("Served offline by gemini-mock: {mime_type}."),
+                    None => format!("Drawn offline by gemini-mock: {width}x{height} {mime_type}."),
+                };
                 text_tokens += estimate_tokens(&outro);
                 parts.push(Part {
                     text: Some(outro),

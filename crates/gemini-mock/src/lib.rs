@@ -21,6 +21,7 @@
 //! # }
 //! ```
 
+mod canned;
 pub mod catalogue;
 mod edit;
 pub mod error;
@@ -36,6 +37,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use canned::{CannedImage, CannedImages};
 pub use error::ApiError;
 pub use server::Config;
 

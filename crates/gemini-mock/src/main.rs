@@ -13,6 +13,10 @@ struct Args {
     /// Accept only this API key (repeatable). Without it any non-empty key is accepted.
     #[arg(long = "api-key", value_name = "KEY")]
     api_keys: Vec<String>,
+    /// Serve the image files in this directory (PNG, JPEG, WebP, GIF) instead of drawn
+    /// pictures, one chosen deterministically per request.
+    #[arg(long, value_name = "DIR", env = "GEMINI_MOCK_IMAGES")]
+    images: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -24,6 +28,18 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let args = Args::parse();
+    let images = match args
+        .images
+        .as_deref()
+        .map(gemini_mock::CannedImages::from_dir)
+    {
+        None => None,
+        Some(Ok(images)) => Some(images),
+        Some(Err(error)) => {
+            eprintln!("gemini-mock: --images: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let listener = match TcpListener::bind(&args.addr).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -41,6 +57,7 @@ async fn main() -> std::process::ExitCode {
     );
     let config = gemini_mock::Config {
         api_keys: args.api_keys,
+        images,
     };
     let app = gemini_mock::server::router(config);
     let served = axum::serve(listener, app)

@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
 
+use crate::canned::CannedImages;
 use crate::error::ApiError;
 use crate::routes;
 
@@ -23,6 +24,8 @@ pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 pub struct Config {
     /// When not empty, only these API keys are accepted; otherwise any non-empty key is.
     pub api_keys: Vec<String>,
+    /// When set, these files are served instead of drawn pictures (`--images DIR`).
+    pub images: Option<CannedImages>,
 }
 
 /// State shared by all handlers.

@@ -452,6 +452,7 @@ async fn models_count_tokens_and_imagen() {
 async fn error_bodies_are_googles() {
     let server = MockServer::start_with(Config {
         api_keys: vec![KEY.to_string()],
+        ..Config::default()
     })
     .await
     .unwrap();
@@ -497,4 +498,76 @@ async fn error_bodies_are_googles() {
         assert!((400..500).contains(&status), "{name}: {status}");
         insta::assert_snapshot!(name, format!("HTTP {status}\n{body}"));
     }
+}
+
+#[tokio::test]
+async fn canned_images_are_served_byte_for_byte() {
+    let dir = std::env::temp_dir().join(format!("gemini-mock-canned-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (name, format, colour) in [
+        ("a.png", image::ImageFormat::Png, [200u8, 30, 30]),
+        ("b.jpg", image::ImageFormat::Jpeg, [30u8, 30, 200]),
+    ] {
+        let picture = image::RgbImage::from_pixel(64, 48, image::Rgb(colour));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        picture.write_to(&mut bytes, format).unwrap();
+        std::fs::write(dir.join(name), bytes.get_ref()).unwrap();
+        files.push((format.to_mime_type().to_string(), bytes.into_inner()));
+    }
+    std::fs::write(dir.join("readme.txt"), "not an image").unwrap();
+    let canned = gemini_mock::CannedImages::from_dir(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(canned.len(), 2, "the text file is skipped");
+    let server = MockServer::start_with(Config {
+        images: Some(canned),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+
+    let mut served = Vec::new();
+    for n in 0..12 {
+        let body = prompt(&format!("picture number {n}"));
+        let first = images(&generate(&server, "gemini-2.5-flash-image", body.clone()).await);
+        let again = images(&generate(&server, "gemini-2.5-flash-image", body).await);
+        assert_eq!(first, again, "the choice is deterministic");
+        assert!(
+            files.contains(&first[0]),
+            "served as the file is, with its sniffed type"
+        );
+        served.push(first[0].clone());
+    }
+    assert!(
+        files.iter().all(|f| served.contains(f)),
+        "different requests pick different files"
+    );
+
+    let predicted: PredictResponse = post(
+        &server,
+        "/v1beta/models/imagen-4.0-generate-001:predict",
+        &json!({"instances": [{"prompt": "a lighthouse"}], "parameters": {"sampleCount": 3}}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(predicted.predictions.len(), 3);
+    for prediction in &predicted.predictions {
+        let served = (
+            prediction.mime_type.clone().unwrap(),
+            prediction.bytes_base64_encoded.clone().unwrap().to_vec(),
+        );
+        assert!(files.contains(&served));
+    }
+}
+
+#[test]
+fn a_directory_without_images_is_refused() {
+    let dir = std::env::temp_dir().join(format!("gemini-mock-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.md"), "# nothing here").unwrap();
+    let error = gemini_mock::CannedImages::from_dir(&dir).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(error.to_string().contains("holds no PNG, JPEG"), "{error}");
 }

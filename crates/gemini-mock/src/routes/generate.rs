@@ -53,11 +53,12 @@ async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Resp
         Some(body) => body,
         None => {
             // Rendering megapixel images is CPU work: keep it off the async workers.
-            let response = tokio::task::spawn_blocking(move || generate::respond(model, &request))
-                .await
-                .map_err(|_| {
-                    ApiError::invalid_argument("the mock failed to render this request")
-                })??;
+            let canned = call.state.config.images.clone();
+            let response = tokio::task::spawn_blocking(move || {
+                generate::respond(model, &request, canned.as_ref())
+            })
+            .await
+            .map_err(|_| ApiError::invalid_argument("the mock failed to render this request"))??;
             let body = match framing {
                 Framing::Unary => pretty(&response),
                 Framing::Sse => sse_body(&chunks(response)),

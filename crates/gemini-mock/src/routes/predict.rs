@@ -53,18 +53,24 @@ pub async fn predict(call: Call<'_>) -> Result<Response, ApiError> {
     };
     let with_safety = parameters.include_safety_attributes.unwrap_or(false);
     let seed = xxh3_64(format!("{}\u{0}{prompt}\u{0}{width}x{height}", model.id).as_bytes());
+    let canned = call.state.config.images.clone();
     let predictions = tokio::task::spawn_blocking(move || {
         let mut predictions: Vec<ImagenPrediction> = (0..u64::from(count))
             .map(|index| {
-                let picture = render::draw(
-                    width,
-                    height,
-                    seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                    &prompt,
-                );
+                let image_seed = seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let (mime_type, bytes) = match &canned {
+                    Some(canned) => {
+                        let image = canned.pick(image_seed);
+                        (image.mime_type, image.bytes.clone())
+                    }
+                    None => {
+                        let picture = render::draw(width, height, image_seed, &prompt);
+                        (format.mime_type(), render::encode(&picture, format).into())
+                    }
+                };
                 ImagenPrediction {
-                    bytes_base64_encoded: Some(Base64Bytes::from(render::encode(&picture, format))),
-                    mime_type: Some(format.mime_type().to_string()),
+                    bytes_base64_encoded: Some(Base64Bytes::from(bytes)),
+                    mime_type: Some(mime_type.to_string()),
                     safety_attributes: with_safety.then(|| ImagenPredictionSafetyAttributes {
                         categories: Vec::new(),
                         scores: Vec::new(),
