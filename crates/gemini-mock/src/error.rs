@@ -100,6 +100,17 @@ impl ApiError {
         )
     }
 
+    /// 500 INTERNAL, as Google words it. The mock sends it only when it has a bug (a render
+    /// that panicked), so that tests notice instead of seeing a plausible 400.
+    pub fn internal() -> Self {
+        Self::new(
+            500,
+            "INTERNAL",
+            "An internal error has occurred. Please retry or report in \
+             https://developers.generativeai.google/guide/troubleshooting",
+        )
+    }
+
     /// Google's answer to a body over its 20 MB limit.
     pub fn payload_too_large(limit: usize) -> Self {
         Self::invalid_argument(format!(
@@ -121,6 +132,24 @@ impl ApiError {
             .unwrap_or_else(|_| String::from("{}"));
         body.push('\n');
         body
+    }
+}
+
+/// A path that is not valid UTF-8 once percent-decoded names nothing the API has.
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        Self::new(
+            404,
+            "NOT_FOUND",
+            format!("The requested URL was not found on this server: {rejection}"),
+        )
+    }
+}
+
+/// A query string that cannot be read is a bad argument.
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        Self::invalid_argument(format!("Invalid query string: {}", rejection.body_text()))
     }
 }
 

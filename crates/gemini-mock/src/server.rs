@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
@@ -56,6 +57,7 @@ pub fn router(config: Config) -> Router {
             get(routes::models::get).post(post_model),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
         .with_state(state)
 }
 
@@ -93,12 +95,14 @@ pub fn authorize(
 /// `POST /{version}/models/{model}:{method}`.
 async fn post_model(
     State(state): State<SharedState>,
-    Path((version, target)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let Path((version, target)) = path?;
+    let Query(query) = query?;
     check_version(&version, &uri)?;
     let (model, action) = target
         .rsplit_once(':')

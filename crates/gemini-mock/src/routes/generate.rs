@@ -58,7 +58,7 @@ async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Resp
                 generate::respond(model, &request, canned.as_ref())
             })
             .await
-            .map_err(|_| ApiError::invalid_argument("the mock failed to render this request"))??;
+            .map_err(|_| ApiError::internal())??;
             let body = match framing {
                 Framing::Unary => pretty(&response),
                 Framing::Sse => sse_body(&chunks(response)),

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
@@ -17,11 +18,13 @@ const MAX_PAGE_SIZE: usize = 1000;
 
 pub async fn list(
     State(state): State<SharedState>,
-    Path(version): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path(version) = path?;
+    let Query(query) = query?;
     check_version(&version, &uri)?;
     authorize(&state.config, &headers, &query)?;
     let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
@@ -60,11 +63,13 @@ pub async fn list(
 
 pub async fn get(
     State(state): State<SharedState>,
-    Path((version, model)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path((version, model)) = path?;
+    let Query(query) = query?;
     check_version(&version, &uri)?;
     authorize(&state.config, &headers, &query)?;
     let found = catalogue::find(&model)

@@ -89,6 +89,6 @@ pub async fn predict(call: Call<'_>) -> Result<Response, ApiError> {
         predictions
     })
     .await
-    .map_err(|_| ApiError::invalid_argument("the mock failed to render this request"))?;
+    .map_err(|_| ApiError::internal())?;
     Ok(json_response(pretty(&PredictResponse { predictions })))
 }
