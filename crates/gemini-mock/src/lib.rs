@@ -21,6 +21,7 @@
 //! # }
 //! ```
 
+mod cache;
 mod canned;
 pub mod catalogue;
 mod edit;
@@ -30,6 +31,7 @@ mod render;
 mod routes;
 pub mod server;
 mod sizes;
+mod trace;
 mod validate;
 
 use std::net::SocketAddr;

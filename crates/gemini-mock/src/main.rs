@@ -17,6 +17,9 @@ struct Args {
     /// pictures, one chosen deterministically per request.
     #[arg(long, value_name = "DIR", env = "GEMINI_MOCK_IMAGES")]
     images: Option<std::path::PathBuf>,
+    /// Megabytes of encoded answers kept for repeated requests (0 turns the cache off).
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    cache_mb: usize,
 }
 
 #[tokio::main]
@@ -58,6 +61,7 @@ async fn main() -> std::process::ExitCode {
     let config = gemini_mock::Config {
         api_keys: args.api_keys,
         images,
+        cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
     };
     let app = gemini_mock::server::router(config);
     let served = axum::serve(listener, app)

@@ -1,8 +1,7 @@
 //! The router, read top to bottom, and the state every handler shares.
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -13,6 +12,7 @@ use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
 
+use crate::cache::{DEFAULT_CACHE_BYTES, ResponseCache};
 use crate::canned::CannedImages;
 use crate::error::ApiError;
 use crate::routes;
@@ -20,30 +20,49 @@ use crate::routes;
 /// Google refuses request bodies above 20 MB.
 pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 
-/// How the server behaves.
-#[derive(Clone, Debug, Default)]
+/// How the server behaves. Start from `Config::default()` and set what you need:
+///
+/// ```
+/// let config = gemini_mock::Config {
+///     api_keys: vec!["my-test-key".to_string()],
+///     ..gemini_mock::Config::default()
+/// };
+/// assert!(config.images.is_none());
+/// ```
+#[derive(Clone, Debug)]
 pub struct Config {
     /// When not empty, only these API keys are accepted; otherwise any non-empty key is.
     pub api_keys: Vec<String>,
     /// When set, these files are served instead of drawn pictures (`--images DIR`).
     pub images: Option<CannedImages>,
+    /// How many bytes of encoded answers to keep for repeated requests (0 turns caching off).
+    pub cache_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            api_keys: Vec::new(),
+            images: None,
+            cache_bytes: DEFAULT_CACHE_BYTES,
+        }
+    }
 }
 
 /// State shared by all handlers.
 pub struct AppState {
     pub config: Config,
     /// Encoded answers to recent requests: a repeated request costs a copy, not a render.
-    pub cache: Mutex<lru::LruCache<u64, Bytes>>,
+    pub cache: ResponseCache,
 }
 
 pub type SharedState = Arc<AppState>;
 
 /// The whole API.
 pub fn router(config: Config) -> Router {
-    let capacity = NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN);
     let state = Arc::new(AppState {
+        cache: ResponseCache::new(config.cache_bytes),
         config,
-        cache: Mutex::new(lru::LruCache::new(capacity)),
     });
     Router::new()
         .route(
@@ -58,6 +77,7 @@ pub fn router(config: Config) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
+        .layer(axum::middleware::from_fn(crate::trace::log_request))
         .with_state(state)
 }
 

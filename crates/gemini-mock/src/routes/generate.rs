@@ -43,14 +43,15 @@ async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Resp
         h.update(normalized.to_string().as_bytes());
         h.digest()
     };
-    let cached = call
-        .state
-        .cache
-        .lock()
-        .ok()
-        .and_then(|mut c| c.get(&key).cloned());
-    let body = match cached {
-        Some(body) => body,
+    let body = match call.state.cache.get(key) {
+        Some(body) => {
+            tracing::debug!(
+                model = model.id,
+                bytes = body.len(),
+                "answered from the cache"
+            );
+            body
+        }
         None => {
             // Rendering megapixel images is CPU work: keep it off the async workers.
             let canned = call.state.config.images.clone();
@@ -64,9 +65,7 @@ async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Resp
                 Framing::Sse => sse_body(&chunks(response)),
                 Framing::JsonArray => json_array_body(&chunks(response)),
             };
-            if let Ok(mut cache) = call.state.cache.lock() {
-                cache.put(key, body.clone());
-            }
+            call.state.cache.put(key, body.clone());
             body
         }
     };
