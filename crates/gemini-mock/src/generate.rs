@@ -4,7 +4,8 @@
 use bytes::Bytes;
 use gemini_sdk::types::{
     Blob, Candidate, Content, ContentModality, FinishReason, GenerateContentRequest,
-    GenerateContentResponse, ImageSize, Modality, ModalityTokenCount, Part, UsageMetadata,
+    GenerateContentResponse, ImageSize, Modality, ModalityTokenCount, Part, ServiceTier,
+    UsageMetadata,
 };
 use gemini_sdk::{Base64Bytes, OpenEnum};
 use image::DynamicImage;
@@ -295,13 +296,17 @@ pub fn respond(
         .filter(|p| p.inline_data.is_some())
         .count() as i32;
     let thoughts = model.thinks().then(|| 120 + (request_hash % 200) as i32);
-    let usage = usage(
+    let mut usage = usage(
         prompt_text_tokens,
         prompt_images,
         text_tokens,
         image_tokens,
         thoughts,
     );
+    if model.family == Family::Text {
+        // Real 2026 answers of text models name their tier; image models' answers do not.
+        usage.service_tier = Some(ServiceTier::Standard.to_string());
+    }
     Ok(GenerateContentResponse {
         candidates,
         usage_metadata: Some(usage),

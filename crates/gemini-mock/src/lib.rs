@@ -33,6 +33,7 @@ pub mod server;
 mod sizes;
 mod trace;
 mod validate;
+mod wire;
 
 use std::net::SocketAddr;
 

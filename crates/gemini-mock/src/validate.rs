@@ -30,11 +30,13 @@ pub struct Spec(pub Value);
 pub const SPEC_YAML: &str = include_str!("../../../openapi/gemini.yaml");
 
 impl Spec {
-    fn schema(&self, name: &str) -> Option<&Value> {
+    /// The component schema `name`.
+    pub(crate) fn schema(&self, name: &str) -> Option<&Value> {
         self.0.get("components")?.get("schemas")?.get(name)
     }
 
-    fn resolve<'a>(&'a self, mut node: &'a Value) -> &'a Value {
+    /// Follows `$ref`s to the schema they name.
+    pub(crate) fn resolve<'a>(&'a self, mut node: &'a Value) -> &'a Value {
         while let Some(name) = ref_name(node) {
             match self.schema(name) {
                 Some(target) => node = target,

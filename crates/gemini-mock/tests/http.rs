@@ -359,6 +359,19 @@ async fn sse_frames_are_byte_exact() {
         );
     }
     assert_eq!(images_seen, 1, "the image arrives whole in one chunk");
+    // Byte for byte, with the image data elided: keys in Google's order, Google's spacing.
+    let elided = frames
+        .iter()
+        .map(|frame| match frame.split_once(r#""data": ""#) {
+            Some((before, after)) => {
+                let (data, rest) = after.split_once('"').expect("data is a string");
+                format!(r#"{before}"data": "<{} base64 chars>"{rest}"#, data.len())
+            }
+            None => frame.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(elided);
 
     let array = post(
         &server,

@@ -253,3 +253,78 @@ fn every_reference_enum_value_is_in_the_spec() {
     );
     assert_eq!(values("ContentModality").len(), 6);
 }
+
+/// Keys of `value` that break the order of `schema`'s properties, as `path: a before b`.
+fn out_of_order(spec: &Value, schema: &Value, value: &Value, path: &str, found: &mut Vec<String>) {
+    let schema = support::resolve(spec, schema);
+    match value {
+        Value::Object(map) => {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                return;
+            };
+            let position = |key: &str| properties.keys().position(|k| k == key);
+            let mut last: Option<(usize, &str)> = None;
+            for (key, item) in map {
+                let Some(index) = position(key) else { continue };
+                if let Some((previous, previous_key)) = last
+                    && index < previous
+                {
+                    found.push(format!("{path}: \"{previous_key}\" before \"{key}\""));
+                }
+                last = Some((index, key));
+                out_of_order(
+                    spec,
+                    &properties[key],
+                    item,
+                    &format!("{path}.{key}"),
+                    found,
+                );
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    out_of_order(spec, item_schema, item, &format!("{path}[{i}]"), found);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn properties_are_listed_in_the_order_google_writes_them() {
+    // The mock writes keys in the spec's order, so the spec must list properties in wire order
+    // (proto field order). The response examples are copied from real captures: they are the
+    // evidence of that order.
+    let spec = support::spec();
+    let mut found = Vec::new();
+    for example in support::examples(&spec) {
+        if example.location.contains(".response.") {
+            out_of_order(
+                &spec,
+                &example.schema,
+                &example.value,
+                &example.location,
+                &mut found,
+            );
+        }
+    }
+    // Line 319 of the reference's SSE capture, verbatim apart from the shortened image.
+    let captured: Value = serde_json::from_str(
+        r#"{"candidates": [{"content": {"parts": [{"text": " a fox."}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 10,"candidatesTokenCount": 1295,"totalTokenCount": 1305,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 10}],"candidatesTokensDetails": [{"modality": "IMAGE","tokenCount": 1290}],"thoughtsTokenCount": 59,"serviceTier": "standard"},"modelVersion": "gemini-2.5-flash-image","responseId": "r1"}"#,
+    )
+    .unwrap();
+    let schema = json!({"$ref": "#/components/schemas/GenerateContentResponse"});
+    out_of_order(&spec, &schema, &captured, "sse capture", &mut found);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+
+    let mut swapped = Vec::new();
+    let wrong = json!({"candidates": [{"index": 0, "content": {"role": "model", "parts": []}}]});
+    out_of_order(&spec, &schema, &wrong, "wrong", &mut swapped);
+    assert_eq!(
+        swapped.len(),
+        2,
+        "the check catches swapped keys: {swapped:?}"
+    );
+}

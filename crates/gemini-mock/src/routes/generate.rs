@@ -6,12 +6,14 @@ use bytes::Bytes;
 use gemini_sdk::types::{
     Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
 };
-use serde::Serialize;
 use xxhash_rust::xxh3::Xxh3;
 
-use super::{Call, json_response, pretty};
+use super::{Call, json_response};
 use crate::error::ApiError;
-use crate::generate;
+use crate::{generate, wire};
+
+/// The schema every answer here is written as.
+const SCHEMA: &str = "GenerateContentResponse";
 
 /// How a streamed answer is framed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +63,7 @@ async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Resp
             .await
             .map_err(|_| ApiError::internal())??;
             let body = match framing {
-                Framing::Unary => pretty(&response),
+                Framing::Unary => wire::pretty(SCHEMA, &response),
                 Framing::Sse => sse_body(&chunks(response)),
                 Framing::JsonArray => json_array_body(&chunks(response)),
             };
@@ -153,7 +155,7 @@ fn sse_body(chunks: &[GenerateContentResponse]) -> Bytes {
     let mut out = Vec::new();
     for chunk in chunks {
         out.extend_from_slice(b"data: ");
-        out.extend_from_slice(&google_single_line(chunk));
+        out.extend_from_slice(&wire::single_line(SCHEMA, chunk));
         out.extend_from_slice(b"\r\n\r\n");
     }
     Bytes::from(out)
@@ -166,26 +168,8 @@ fn json_array_body(chunks: &[GenerateContentResponse]) -> Bytes {
         if i > 0 {
             out.extend_from_slice(b",\r\n");
         }
-        out.extend_from_slice(&serde_json::to_vec_pretty(chunk).unwrap_or_default());
+        out.extend_from_slice(&wire::pretty_element(SCHEMA, chunk));
     }
     out.extend_from_slice(b"]");
     Bytes::from(out)
-}
-
-/// One line, the way Google's SSE serializer writes it: `"key": value` pairs joined by `,`.
-pub fn google_single_line<T: Serialize>(value: &T) -> Vec<u8> {
-    struct GoogleLine;
-    impl serde_json::ser::Formatter for GoogleLine {
-        fn begin_object_value<W: ?Sized + std::io::Write>(
-            &mut self,
-            writer: &mut W,
-        ) -> std::io::Result<()> {
-            writer.write_all(b": ")
-        }
-    }
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, GoogleLine);
-    // Serializing generated types into a Vec cannot fail.
-    let _ = value.serialize(&mut serializer);
-    out
 }

@@ -84,13 +84,6 @@ pub fn json_response(body: Bytes) -> Response {
     response
 }
 
-/// Pretty-printed with two spaces and a trailing newline, as Google prints unary answers.
-pub fn pretty<T: serde::Serialize>(value: &T) -> Bytes {
-    let mut out = serde_json::to_vec_pretty(value).unwrap_or_default();
-    out.push(b'\n');
-    Bytes::from(out)
-}
-
 /// `GET /__mock/openapi.yaml`: the spec this mock validates with.
 pub async fn spec() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/yaml")], SPEC_YAML)

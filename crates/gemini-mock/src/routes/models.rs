@@ -8,10 +8,11 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{json_response, pretty};
+use super::json_response;
 use crate::catalogue::{self, MODELS};
 use crate::error::ApiError;
 use crate::server::{SharedState, authorize, check_version};
+use crate::wire;
 
 const DEFAULT_PAGE_SIZE: usize = 50;
 const MAX_PAGE_SIZE: usize = 1000;
@@ -58,7 +59,7 @@ pub async fn list(
     if start + page_size < MODELS.len() {
         body["nextPageToken"] = json!(encode_page_token(start + page_size));
     }
-    Ok(json_response(pretty(&body)))
+    Ok(json_response(wire::pretty("ListModelsResponse", &body)))
 }
 
 pub async fn get(
@@ -74,7 +75,7 @@ pub async fn get(
     authorize(&state.config, &headers, &query)?;
     let found = catalogue::find(&model)
         .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
-    Ok(json_response(pretty(&found.to_json())))
+    Ok(json_response(wire::pretty("Model", &found.to_json())))
 }
 
 /// Page tokens are opaque to clients; here they carry the offset of the next page.

@@ -8,10 +8,11 @@ use gemini_sdk::types::{
 use gemini_sdk::{Base64Bytes, OpenEnum};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Call, json_response, pretty};
+use super::{Call, json_response};
 use crate::error::ApiError;
 use crate::render::{self, Format};
 use crate::sizes;
+use crate::wire;
 
 /// Imagen's default number of images.
 const DEFAULT_SAMPLE_COUNT: u32 = 4;
@@ -90,5 +91,8 @@ pub async fn predict(call: Call<'_>) -> Result<Response, ApiError> {
     })
     .await
     .map_err(|_| ApiError::internal())?;
-    Ok(json_response(pretty(&PredictResponse { predictions })))
+    Ok(json_response(wire::pretty(
+        "PredictResponse",
+        &PredictResponse { predictions },
+    )))
 }

@@ -3,9 +3,10 @@
 use axum::response::Response;
 use gemini_sdk::types::{CountTokensRequest, CountTokensResponse};
 
-use super::{Call, json_response, pretty};
+use super::{Call, json_response};
 use crate::error::ApiError;
 use crate::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
+use crate::wire;
 
 pub fn count(call: Call<'_>) -> Result<Response, ApiError> {
     let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
@@ -26,5 +27,8 @@ pub fn count(call: Call<'_>) -> Result<Response, ApiError> {
         prompt_tokens_details: modality_details(text, images),
         ..Default::default()
     };
-    Ok(json_response(pretty(&response)))
+    Ok(json_response(wire::pretty(
+        "CountTokensResponse",
+        &response,
+    )))
 }
