@@ -61,11 +61,13 @@ impl ResponseCache {
     }
 
     /// Bytes of bodies held now.
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.inner.lock().map_or(0, |inner| inner.bytes)
     }
 
     /// Forgets everything.
+    #[cfg(test)]
     pub fn clear(&self) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.entries.clear();

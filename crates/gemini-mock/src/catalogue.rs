@@ -1,7 +1,5 @@
 //! The models the mock knows, shaped like Google's ListModels answer.
 
-use serde_json::{Value, json};
-
 /// What a model does, which decides its rules and its answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
@@ -22,12 +20,13 @@ pub enum Family {
 pub struct Model {
     /// The id without `models/`.
     pub id: &'static str,
+    /// What it does, which decides its rules and answers.
     pub family: Family,
     display_name: &'static str,
     description: &'static str,
     version: &'static str,
-    input_token_limit: u32,
-    output_token_limit: u32,
+    input_token_limit: i32,
+    output_token_limit: i32,
 }
 
 impl Model {
@@ -58,33 +57,41 @@ impl Model {
         matches!(self.family, Family::Gemini3Image | Family::Text)
     }
 
-    /// The catalogue entry as JSON (`Model` in the spec).
-    pub fn to_json(&self) -> Value {
-        let listed: Vec<&str> = self
-            .methods()
-            .iter()
-            .copied()
-            .filter(|m| *m != "streamGenerateContent")
-            .collect();
-        let mut model = json!({
-            "name": format!("models/{}", self.id),
-            "version": self.version,
-            "displayName": self.display_name,
-            "description": self.description,
-            "inputTokenLimit": self.input_token_limit,
-            "outputTokenLimit": self.output_token_limit,
-            "supportedGenerationMethods": listed,
-        });
-        if self.family != Family::Imagen {
-            model["temperature"] = json!(1);
-            model["topP"] = json!(0.95);
-            model["topK"] = json!(64);
-            model["maxTemperature"] = json!(if self.family == Family::Text { 2 } else { 1 });
+    /// The catalogue entry as ListModels describes it.
+    ///
+    /// ```
+    /// let model = gemini_mock::catalogue::find("models/gemini-2.5-flash-image").unwrap();
+    /// let described = model.describe();
+    /// assert_eq!(described.name.as_deref(), Some("models/gemini-2.5-flash-image"));
+    /// assert!(described.supported_generation_methods.contains(&"generateContent".to_string()));
+    /// ```
+    pub fn describe(&self) -> gemini_sdk::types::Model {
+        let generates = self.family != Family::Imagen;
+        gemini_sdk::types::Model {
+            name: Some(format!("models/{}", self.id)),
+            version: Some(self.version.to_string()),
+            display_name: Some(self.display_name.to_string()),
+            description: Some(self.description.to_string()),
+            input_token_limit: Some(self.input_token_limit),
+            output_token_limit: Some(self.output_token_limit),
+            // Streaming is not listed: Google lists the RPC, generateContent, only.
+            supported_generation_methods: self
+                .methods()
+                .iter()
+                .filter(|m| **m != "streamGenerateContent")
+                .map(|m| m.to_string())
+                .collect(),
+            temperature: generates.then_some(1.0),
+            top_p: generates.then_some(0.95),
+            top_k: generates.then_some(64),
+            max_temperature: generates.then_some(if self.family == Family::Text {
+                2.0
+            } else {
+                1.0
+            }),
+            thinking: self.thinks().then_some(true),
+            ..Default::default()
         }
-        if self.thinks() {
-            model["thinking"] = json!(true);
-        }
-        model
     }
 }
 
@@ -197,6 +204,13 @@ pub static MODELS: &[Model] = &[
 ];
 
 /// A model by id, with or without `models/`.
+///
+/// ```
+/// use gemini_mock::catalogue::{find, Family};
+/// assert_eq!(find("gemini-3-pro-image-preview").unwrap().family, Family::Gemini3Image);
+/// assert!(find("models/imagen-4.0-generate-001").unwrap().supports("predict"));
+/// assert!(find("gemini-9-ultra").is_none());
+/// ```
 pub fn find(id: &str) -> Option<&'static Model> {
     let id = id.strip_prefix("models/").unwrap_or(id);
     MODELS.iter().find(|m| m.id == id)

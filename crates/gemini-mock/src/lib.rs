@@ -21,15 +21,17 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod cache;
 mod canned;
 pub mod catalogue;
 mod edit;
-pub mod error;
+mod error;
 mod generate;
 mod render;
 mod routes;
-pub mod server;
+mod server;
 mod sizes;
 mod trace;
 mod validate;
@@ -42,7 +44,7 @@ use tokio::sync::oneshot;
 
 pub use canned::{CannedImage, CannedImages};
 pub use error::ApiError;
-pub use server::Config;
+pub use server::{Config, MAX_BODY_BYTES, router};
 
 /// A running mock server. Dropping it shuts the server down.
 pub struct MockServer {

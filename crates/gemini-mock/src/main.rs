@@ -63,7 +63,7 @@ async fn main() -> std::process::ExitCode {
         images,
         cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
     };
-    let app = gemini_mock::server::router(config);
+    let app = gemini_mock::router(config);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;

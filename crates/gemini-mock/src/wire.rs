@@ -14,9 +14,14 @@ use crate::validate::{SPEC, Spec};
 
 /// `value` as JSON with every object's keys in the order of the spec schema `schema`.
 /// Keys the spec does not list keep their relative order, after the listed ones.
+/// Integral numbers are written without a fraction (`1`, not `1.0`), as proto3 JSON does.
 pub fn in_wire_order<T: Serialize>(schema: &str, value: &T) -> Value {
-    // Serializing generated types to a Value cannot fail: every map key is a string.
-    let value = serde_json::to_value(value).unwrap_or(Value::Null);
+    // Through text rather than `to_value`, which widens `f32` to `f64` (0.95 would become
+    // 0.949999988079071); text keeps the shortest form. Generated types always serialize.
+    let value = serde_json::to_vec(value)
+        .ok()
+        .and_then(|text| serde_json::from_slice(&text).ok())
+        .unwrap_or(Value::Null);
     match SPEC.schema(schema) {
         Some(node) => reorder(&SPEC, node, value),
         None => value,
@@ -45,6 +50,12 @@ fn reorder(spec: &Spec, node: &Value, value: Value) -> Value {
                 .map(|item| reorder(spec, item_schema, item))
                 .collect(),
             None => Value::Array(items),
+        },
+        Value::Number(number) => match number.as_f64() {
+            Some(float) if number.is_f64() && float.fract() == 0.0 && float.abs() < 9.0e15 => {
+                Value::from(float as i64)
+            }
+            _ => Value::Number(number),
         },
         other => other,
     }
@@ -103,6 +114,17 @@ mod tests {
             line,
             r#"{"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png","data": "iVBORw=="}}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 10,"totalTokenCount": 13,"thoughtsTokenCount": 3},"modelVersion": "gemini-2.5-flash-image","responseId": "r1"}"#
         );
+    }
+
+    #[test]
+    fn floats_are_written_as_proto3_json_writes_them() {
+        let model = gemini_sdk::types::Model {
+            temperature: Some(1.0),
+            top_p: Some(0.95),
+            ..Default::default()
+        };
+        let text = String::from_utf8(single_line("Model", &model)).unwrap();
+        assert_eq!(text, r#"{"temperature": 1,"topP": 0.95}"#);
     }
 
     #[test]

@@ -412,6 +412,17 @@ async fn models_count_tokens_and_imagen() {
         .await
         .unwrap();
     assert!(rest.next_page_token.is_none());
+    let one = client
+        .get(format!("{}/v1beta/models/gemini-2.5-flash-image", server.uri()))
+        .header("x-goog-api-key", KEY)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // As the reference listing shows it: proto field order, `1` rather than `1.0`.
+    insta::assert_snapshot!(one);
     names.extend(rest.models.iter().filter_map(|m| m.name.clone()));
     for model in [
         "gemini-2.0-flash-exp-image-generation",

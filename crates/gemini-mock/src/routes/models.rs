@@ -6,7 +6,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use serde_json::{Value, json};
+use gemini_sdk::types::ListModelsResponse;
 
 use super::json_response;
 use crate::catalogue::{self, MODELS};
@@ -49,16 +49,16 @@ pub async fn list(
         Some(token) => decode_page_token(token)
             .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
     };
-    let page: Vec<Value> = MODELS
-        .iter()
-        .skip(start)
-        .take(page_size)
-        .map(|m| m.to_json())
-        .collect();
-    let mut body = json!({ "models": page });
-    if start + page_size < MODELS.len() {
-        body["nextPageToken"] = json!(encode_page_token(start + page_size));
-    }
+    let body = ListModelsResponse {
+        models: MODELS
+            .iter()
+            .skip(start)
+            .take(page_size)
+            .map(|m| m.describe())
+            .collect(),
+        next_page_token: (start + page_size < MODELS.len())
+            .then(|| encode_page_token(start + page_size)),
+    };
     Ok(json_response(wire::pretty("ListModelsResponse", &body)))
 }
 
@@ -75,7 +75,7 @@ pub async fn get(
     authorize(&state.config, &headers, &query)?;
     let found = catalogue::find(&model)
         .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
-    Ok(json_response(wire::pretty("Model", &found.to_json())))
+    Ok(json_response(wire::pretty("Model", &found.describe())))
 }
 
 /// Page tokens are opaque to clients; here they carry the offset of the next page.
