@@ -413,7 +413,10 @@ async fn models_count_tokens_and_imagen() {
         .unwrap();
     assert!(rest.next_page_token.is_none());
     let one = client
-        .get(format!("{}/v1beta/models/gemini-2.5-flash-image", server.uri()))
+        .get(format!(
+            "{}/v1beta/models/gemini-2.5-flash-image",
+            server.uri()
+        ))
         .header("x-goog-api-key", KEY)
         .send()
         .await
@@ -469,6 +472,36 @@ async fn models_count_tokens_and_imagen() {
     assert_ne!(bytes[0], bytes[1], "distinct images");
     let picture = image::load_from_memory_with_format(&bytes[0], image::ImageFormat::Jpeg).unwrap();
     assert_eq!(picture.dimensions(), (1408, 768));
+
+    // With safety attributes: one per image, plus the prompt's own entry at the end.
+    let with_safety: PredictResponse = post(
+        &server,
+        "/v1beta/models/imagen-3.0-generate-002:predict",
+        &json!({
+            "instances": [{"prompt": "a robot"}],
+            "parameters": {"sampleCount": 1, "includeSafetyAttributes": true}
+        }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(with_safety.predictions.len(), 2);
+    for prediction in &with_safety.predictions {
+        let attributes = prediction
+            .safety_attributes
+            .as_ref()
+            .expect("safetyAttributes");
+        assert_eq!(attributes.categories.len(), 1);
+        assert!(attributes.scores.iter().all(|s| (0.0..=1.0).contains(s)));
+    }
+    assert!(with_safety.predictions[0].bytes_base64_encoded.is_some());
+    let prompt_entry = &with_safety.predictions[1];
+    assert_eq!(
+        prompt_entry.content_type.as_deref(),
+        Some("Positive Prompt")
+    );
+    assert!(prompt_entry.bytes_base64_encoded.is_none());
 }
 
 /// Error bodies, snapshotted exactly as sent.
