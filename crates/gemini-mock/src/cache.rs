@@ -67,7 +67,6 @@ impl ResponseCache {
     }
 
     /// Forgets everything.
-    #[cfg(test)]
     pub fn clear(&self) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.entries.clear();

@@ -111,6 +111,81 @@ impl ApiError {
         )
     }
 
+    /// 429 RESOURCE_EXHAUSTED as Google sends it for a per-minute quota: Help, QuotaFailure and
+    /// RetryInfo details, the delay in the body only (Google sends no `Retry-After` header).
+    pub fn rate_limit(model: &str, retry_after: std::time::Duration) -> Self {
+        Self::quota(
+            model,
+            "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+            retry_after,
+        )
+    }
+
+    /// 429 RESOURCE_EXHAUSTED for the per-day quota. Google still attaches a short RetryInfo
+    /// here, which is why clients must read the quota id before retrying.
+    pub fn daily_quota(model: &str, retry_after: std::time::Duration) -> Self {
+        Self::quota(
+            model,
+            "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+            retry_after,
+        )
+    }
+
+    fn quota(model: &str, quota_id: &str, retry_after: std::time::Duration) -> Self {
+        const METRIC: &str =
+            "generativelanguage.googleapis.com/generate_content_free_tier_requests";
+        const DOCS: &str = "https://ai.google.dev/gemini-api/docs/rate-limits";
+        let precise = retry_after.as_secs_f64();
+        let mut error = Self::new(
+            429,
+            "RESOURCE_EXHAUSTED",
+            format!(
+                "You exceeded your current quota, please check your plan and billing details. \
+                 For more information on this error, head to: {DOCS}. To monitor your current \
+                 usage, head to: https://ai.dev/rate-limit. \n* Quota exceeded for metric: \
+                 {METRIC}, limit: 0, model: {model}\nPlease retry in {precise}s."
+            ),
+        );
+        error.details = vec![
+            json!({
+                "@type": "type.googleapis.com/google.rpc.Help",
+                "links": [{"description": "Learn more about Gemini API quotas", "url": DOCS}],
+            }),
+            json!({
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [{
+                    "quotaMetric": METRIC,
+                    "quotaId": quota_id,
+                    "quotaDimensions": {"location": "global", "model": model},
+                }],
+            }),
+            json!({
+                "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                // A Duration in whole seconds; the message carries the precise value.
+                "retryDelay": format!("{}s", retry_after.as_secs()),
+            }),
+        ];
+        error
+    }
+
+    /// 503 UNAVAILABLE, the answer at peak hours.
+    pub fn overloaded() -> Self {
+        Self::new(
+            503,
+            "UNAVAILABLE",
+            "The model is overloaded. Please try again later.",
+        )
+    }
+
+    /// 504 DEADLINE_EXCEEDED.
+    pub fn deadline() -> Self {
+        Self::new(
+            504,
+            "DEADLINE_EXCEEDED",
+            "Deadline expired before operation could complete.",
+        )
+    }
+
     /// Google's answer to a body over its 20 MB limit.
     pub fn payload_too_large(limit: usize) -> Self {
         Self::invalid_argument(format!(

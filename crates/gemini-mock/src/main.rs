@@ -20,6 +20,23 @@ struct Args {
     /// Megabytes of encoded answers kept for repeated requests (0 turns the cache off).
     #[arg(long, value_name = "MB", default_value_t = 256)]
     cache_mb: usize,
+    /// Inject a fault into a share of requests: SCENARIO@RATE, such as overloaded@5% or
+    /// rate_limit=3s@2% (repeatable; a request gets at most one).
+    #[arg(long = "fault", value_name = "SCENARIO@RATE")]
+    faults: Vec<gemini_mock::Fault>,
+    /// Latency for every request: fixed:100ms, uniform:50ms..200ms or lognormal:100ms,0.5.
+    #[arg(long, value_name = "DISTRIBUTION")]
+    latency: Option<gemini_mock::Latency>,
+    /// Seed for --fault and --latency: the same seed gives the same sequence of outcomes.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// strict refuses what Google refuses; warn serves it and notes it in the journal; off
+    /// serves it silently.
+    #[arg(long, value_name = "MODE", default_value = "strict")]
+    validation: gemini_mock::Validation,
+    /// How many requests the journal at /__mock/requests keeps.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    journal: usize,
 }
 
 #[tokio::main]
@@ -62,6 +79,13 @@ async fn main() -> std::process::ExitCode {
         api_keys: args.api_keys,
         images,
         cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
+        chaos: gemini_mock::ChaosConfig {
+            faults: args.faults,
+            latency: args.latency,
+            seed: args.seed,
+        },
+        validation: args.validation,
+        journal_entries: args.journal,
     };
     let app = gemini_mock::router(config);
     let served = axum::serve(listener, app)

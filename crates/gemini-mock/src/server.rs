@@ -8,14 +8,19 @@ use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 
 use crate::cache::{DEFAULT_CACHE_BYTES, ResponseCache};
 use crate::canned::CannedImages;
+use crate::chaos::{Chaos, ChaosConfig};
+use crate::delivery::{self, Framing};
 use crate::error::ApiError;
+use crate::journal::{self, DEFAULT_JOURNAL_ENTRIES, Journal, Note};
 use crate::routes;
+use crate::scenarios::pick::{self, Plan};
+use crate::scenarios::queue::ScenarioQueue;
 
 /// Google refuses request bodies above 20 MB.
 pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
@@ -37,6 +42,12 @@ pub struct Config {
     pub images: Option<CannedImages>,
     /// How many bytes of encoded answers to keep for repeated requests (0 turns caching off).
     pub cache_bytes: usize,
+    /// Faults and latency injected into a share of requests, reproducibly.
+    pub chaos: ChaosConfig,
+    /// How strictly requests are checked against the spec.
+    pub validation: Validation,
+    /// How many requests the journal keeps (0 turns it off).
+    pub journal_entries: usize,
 }
 
 impl Default for Config {
@@ -45,6 +56,34 @@ impl Default for Config {
             api_keys: Vec::new(),
             images: None,
             cache_bytes: DEFAULT_CACHE_BYTES,
+            chaos: ChaosConfig::default(),
+            validation: Validation::Strict,
+            journal_entries: DEFAULT_JOURNAL_ENTRIES,
+        }
+    }
+}
+
+/// How strictly requests are checked against the spec.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Validation {
+    /// Refuse what Google refuses, with Google's message (the default, like Google).
+    #[default]
+    Strict,
+    /// Serve what can be served, and record in the journal what would have been refused.
+    Warn,
+    /// Serve what can be served, silently.
+    Off,
+}
+
+impl std::str::FromStr for Validation {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "strict" => Ok(Self::Strict),
+            "warn" => Ok(Self::Warn),
+            "off" => Ok(Self::Off),
+            _ => Err(format!("{text}: expected strict, warn or off")),
         }
     }
 }
@@ -54,22 +93,50 @@ pub struct AppState {
     pub config: Config,
     /// Encoded answers to recent requests: a repeated request costs a copy, not a render.
     pub cache: ResponseCache,
+    /// Scenarios queued for the next matching requests.
+    pub queue: ScenarioQueue,
+    /// What was asked and answered.
+    pub journal: Journal,
+    /// The seeded fault injector.
+    pub chaos: Chaos,
+}
+
+impl AppState {
+    /// Fresh state for `config`.
+    pub fn new(config: Config) -> Self {
+        Self {
+            cache: ResponseCache::new(config.cache_bytes),
+            queue: ScenarioQueue::default(),
+            journal: Journal::new(config.journal_entries),
+            chaos: Chaos::new(config.chaos.clone()),
+            config,
+        }
+    }
+
+    /// Back to the state of a fresh start: queue, journal, cache and chaos sequence.
+    pub fn reset(&self) {
+        self.cache.clear();
+        self.queue.clear();
+        self.journal.clear();
+        self.chaos.reset();
+    }
 }
 
 pub type SharedState = Arc<AppState>;
 
-/// The whole API.
+/// The whole API, with the admin API under `/__mock/`.
+///
+/// ```
+/// let app: axum::Router = gemini_mock::router(gemini_mock::Config::default());
+/// ```
 pub fn router(config: Config) -> Router {
-    let state = Arc::new(AppState {
-        cache: ResponseCache::new(config.cache_bytes),
-        config,
-    });
+    router_with_state(Arc::new(AppState::new(config)))
+}
+
+/// The whole API over existing state (the `MockServer` handle keeps a reference to it).
+pub(crate) fn router_with_state(state: SharedState) -> Router {
     Router::new()
-        .route(
-            "/__mock/health",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
-        .route("/__mock/openapi.yaml", get(routes::spec))
+        .nest("/__mock", routes::admin::router())
         .route("/{version}/models", get(routes::models::list))
         .route(
             "/{version}/models/{target}",
@@ -77,6 +144,10 @@ pub fn router(config: Config) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            journal::record,
+        ))
         .layer(axum::middleware::from_fn(crate::trace::log_request))
         .with_state(state)
 }
@@ -113,35 +184,105 @@ pub fn authorize(
 }
 
 /// `POST /{version}/models/{model}:{method}`.
+#[allow(clippy::too_many_arguments)] // one extractor per argument is how axum reads
 async fn post_model(
     State(state): State<SharedState>,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     uri: Uri,
     headers: HeaderMap,
+    note: Option<axum::Extension<Note>>,
     body: Body,
-) -> Result<Response, ApiError> {
+) -> Response {
+    let note = note.map(|axum::Extension(n)| n).unwrap_or_default();
+    let mut plan = Plan::default();
+    let answer = serve_model(&state, path, query, &uri, &headers, &note, &mut plan, body).await;
+    note.scenarios(plan.names());
+    let delivery = delivery::Delivery::of(&plan);
+    if !delivery.delay.is_zero() && !delivery.reset {
+        // Latency before the first byte; streamed frames get theirs in `delivery::body`.
+        tokio::time::sleep(delivery.delay).await;
+    }
+    let plain = delivery::Delivery {
+        delay: std::time::Duration::ZERO,
+        ..delivery.clone()
+    };
+    match answer {
+        Err(error) if delivery.reset => {
+            let mut response = error.into_response();
+            *response.body_mut() = delivery::body(Bytes::new(), Framing::Unary, &plain);
+            response
+        }
+        Err(error) => error.into_response(),
+        Ok(answer)
+            if answer.framing == Framing::Unary && delivery.stream_error && !delivery.reset =>
+        {
+            // There is no stream to break: a unary call gets the error as its answer.
+            ApiError::overloaded().into_response()
+        }
+        Ok(answer) => {
+            let between_frames = delivery::Delivery {
+                delay: if answer.framing == Framing::Unary {
+                    std::time::Duration::ZERO
+                } else {
+                    delivery.delay
+                },
+                ..delivery
+            };
+            let mut response = answer.response();
+            *response.body_mut() = delivery::body(answer.body, answer.framing, &between_frames);
+            response
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn serve_model(
+    state: &SharedState,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    uri: &Uri,
+    headers: &HeaderMap,
+    note: &Note,
+    plan: &mut Plan,
+    body: Body,
+) -> Result<routes::Answer, ApiError> {
     let Path((version, target)) = path?;
     let Query(query) = query?;
-    check_version(&version, &uri)?;
+    check_version(&version, uri)?;
     let (model, action) = target
         .rsplit_once(':')
         .ok_or_else(|| ApiError::not_found(uri.path()))?;
-    authorize(&state.config, &headers, &query)?;
-    let body = read_body(&headers, body).await?;
-    let call = routes::Call {
-        state: &state,
+    note.model(model);
+    authorize(&state.config, headers, &query)?;
+    plan.extend(pick::from_headers(headers)?);
+    plan.extend(state.queue.take(model, pick::test_id(headers).as_deref()));
+    plan.extend(state.chaos.draw());
+    let body = read_body(headers, body).await?;
+    note.body(&body);
+    if let Some(error) = plan.error(model.trim_start_matches("models/")) {
+        return Err(error);
+    }
+    let mut call = routes::Call {
+        state,
         version: &version,
         model,
         query: &query,
         body,
+        plan,
+        note,
     };
-    match action {
-        "generateContent" => routes::generate::unary(call).await,
-        "streamGenerateContent" => routes::generate::stream(call).await,
-        "countTokens" => routes::tokens::count(call),
-        "predict" => routes::predict::predict(call).await,
+    let answer = match action {
+        "generateContent" => routes::generate::unary(&mut call).await,
+        "streamGenerateContent" => routes::generate::stream(&mut call).await,
+        "countTokens" => routes::tokens::count(&mut call),
+        "predict" => routes::predict::predict(&mut call).await,
         _ => Err(ApiError::not_found(uri.path())),
+    }?;
+    // Directives in the prompt may have asked for an error.
+    match call.plan.error(model.trim_start_matches("models/")) {
+        Some(error) => Err(error),
+        None => Ok(answer),
     }
 }
 

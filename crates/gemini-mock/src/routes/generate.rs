@@ -1,33 +1,25 @@
 //! `:generateContent` and `:streamGenerateContent`.
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use gemini_sdk::types::{
     Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
 };
 use xxhash_rust::xxh3::Xxh3;
 
-use super::{Call, json_response};
+use super::{Answer, Call};
+use crate::delivery::Framing;
 use crate::error::ApiError;
+use crate::scenarios::{pick, shape};
 use crate::{generate, wire};
 
 /// The schema every answer here is written as.
 const SCHEMA: &str = "GenerateContentResponse";
 
-/// How a streamed answer is framed.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Framing {
-    Unary,
-    Sse,
-    JsonArray,
-}
-
-pub async fn unary(call: Call<'_>) -> Result<Response, ApiError> {
+pub async fn unary(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     answer(call, Framing::Unary, "generateContent").await
 }
 
-pub async fn stream(call: Call<'_>) -> Result<Response, ApiError> {
+pub async fn stream(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let framing = match call.query.get("alt").map(String::as_str) {
         Some("sse") => Framing::Sse,
         _ => Framing::JsonArray,
@@ -35,13 +27,22 @@ pub async fn stream(call: Call<'_>) -> Result<Response, ApiError> {
     answer(call, framing, "StreamGenerateContent").await
 }
 
-async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Response, ApiError> {
-    let (request, normalized): (GenerateContentRequest, _) = call.read("GenerateContentRequest")?;
+async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result<Answer, ApiError> {
+    let (mut request, normalized): (GenerateContentRequest, _) =
+        call.read("GenerateContentRequest")?;
     let model = call.model("generateContent", shown_as)?;
+    call.plan
+        .extend(pick::take_request_directives(&mut request)?);
+    if call.plan.error(model.id).is_some() {
+        // The caller answers with the error; nothing to render.
+        return Ok(Answer::unary(Bytes::new()));
+    }
+    let shaping = call.plan.shaping_key();
     let key = {
         let mut h = Xxh3::new();
         h.update(model.id.as_bytes());
         h.update(&[framing as u8]);
+        h.update(shaping.as_bytes());
         h.update(normalized.to_string().as_bytes());
         h.digest()
     };
@@ -55,10 +56,13 @@ async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Resp
             body
         }
         None => {
-            // Rendering megapixel images is CPU work: keep it off the async workers.
             let canned = call.state.config.images.clone();
+            let plan = call.plan.clone();
+            // Rendering megapixel images is CPU work: keep it off the async workers.
             let response = tokio::task::spawn_blocking(move || {
-                generate::respond(model, &request, canned.as_ref())
+                let mut response = generate::respond(model, &request, canned.as_ref())?;
+                shape::apply(&plan, &mut response);
+                Ok::<_, ApiError>(response)
             })
             .await
             .map_err(|_| ApiError::internal())??;
@@ -71,17 +75,7 @@ async fn answer(call: Call<'_>, framing: Framing, shown_as: &str) -> Result<Resp
             body
         }
     };
-    Ok(match framing {
-        Framing::Sse => {
-            let mut response = body.into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/event-stream"),
-            );
-            response
-        }
-        _ => json_response(body),
-    })
+    Ok(Answer { body, framing })
 }
 
 /// Splits a whole answer into the chunks a stream delivers: one part per chunk (an image whole

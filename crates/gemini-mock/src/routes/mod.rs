@@ -1,5 +1,6 @@
 //! Request handlers, one module per part of the API.
 
+pub mod admin;
 pub mod generate;
 pub mod models;
 pub mod predict;
@@ -14,8 +15,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::catalogue::{self, Model};
+use crate::delivery::Framing;
 use crate::error::ApiError;
-use crate::server::SharedState;
+use crate::journal::Note;
+use crate::scenarios::pick::Plan;
+use crate::server::{SharedState, Validation};
 use crate::validate::{SPEC, SPEC_YAML};
 
 /// One call to a `POST /{version}/models/{model}:{method}` endpoint.
@@ -25,6 +29,41 @@ pub struct Call<'a> {
     pub model: &'a str,
     pub query: &'a HashMap<String, String>,
     pub body: Bytes,
+    /// The scenarios chosen so far; prompt directives add to it.
+    pub plan: &'a mut Plan,
+    /// What the journal will say of this call.
+    pub note: &'a Note,
+}
+
+/// A 200 answer before it is sent: the whole body and how it is framed.
+pub struct Answer {
+    pub body: Bytes,
+    pub framing: Framing,
+}
+
+impl Answer {
+    /// A unary JSON answer.
+    pub fn unary(body: Bytes) -> Self {
+        Self {
+            body,
+            framing: Framing::Unary,
+        }
+    }
+
+    /// The response with Google's headers for the framing; the body is set by the caller.
+    pub fn response(&self) -> Response {
+        match self.framing {
+            Framing::Sse => {
+                let mut response = Response::new(axum::body::Body::empty());
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/event-stream"),
+                );
+                response
+            }
+            _ => json_response(Bytes::new()),
+        }
+    }
 }
 
 impl Call<'_> {
@@ -42,9 +81,26 @@ impl Call<'_> {
     }
 
     /// The body parsed as Google's JSON parser would, into the generated type of `schema`.
+    ///
+    /// Under `--validation warn|off` a body the spec refuses is still served when the generated
+    /// type can read it; in warn mode the journal records the refusal.
     pub fn read<T: DeserializeOwned>(&self, schema: &str) -> Result<(T, Value), ApiError> {
         let raw: Value = serde_json::from_slice(&self.body).map_err(malformed_json)?;
-        let normalized = SPEC.normalize(schema, raw)?;
+        let validation = self.state.config.validation;
+        let normalized = if validation == Validation::Strict {
+            SPEC.normalize(schema, raw)?
+        } else {
+            // Keeping a copy of the body costs memory: only the lenient modes need one.
+            match SPEC.normalize(schema, raw.clone()) {
+                Ok(normalized) => normalized,
+                Err(error) => {
+                    if validation == Validation::Warn {
+                        self.note.warning(error.message);
+                    }
+                    raw
+                }
+            }
+        };
         let typed = serde_json::from_value(normalized.clone()).map_err(|e| {
             ApiError::invalid_argument(format!("Invalid JSON payload received. {e}"))
         })?;

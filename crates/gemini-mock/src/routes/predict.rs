@@ -1,6 +1,5 @@
 //! Imagen `:predict`.
 
-use axum::response::Response;
 use gemini_sdk::types::{
     ImagenAspectRatio, ImagenImageSize, ImagenPrediction, ImagenPredictionSafetyAttributes,
     PredictRequest, PredictResponse,
@@ -8,18 +7,24 @@ use gemini_sdk::types::{
 use gemini_sdk::{Base64Bytes, OpenEnum};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Call, json_response};
+use super::{Answer, Call};
 use crate::error::ApiError;
 use crate::render::{self, Format};
+use crate::scenarios::{pick, shape};
 use crate::sizes;
 use crate::wire;
 
 /// Imagen's default number of images.
 const DEFAULT_SAMPLE_COUNT: u32 = 4;
 
-pub async fn predict(call: Call<'_>) -> Result<Response, ApiError> {
-    let (request, _): (PredictRequest, _) = call.read("PredictRequest")?;
+pub async fn predict(call: &mut Call<'_>) -> Result<Answer, ApiError> {
+    let (mut request, _): (PredictRequest, _) = call.read("PredictRequest")?;
     let model = call.model("predict", "predict")?;
+    for instance in &mut request.instances {
+        call.plan
+            .extend(pick::take_directives(&mut instance.prompt)?);
+    }
+    let plan = call.plan.clone();
     let prompt = request
         .instances
         .first()
@@ -84,11 +89,12 @@ pub async fn predict(call: Call<'_>) -> Result<Response, ApiError> {
                 ..Default::default()
             });
         }
+        shape::filter_imagen(&plan, &mut predictions);
         predictions
     })
     .await
     .map_err(|_| ApiError::internal())?;
-    Ok(json_response(wire::pretty(
+    Ok(Answer::unary(wire::pretty(
         "PredictResponse",
         &PredictResponse { predictions },
     )))

@@ -1,14 +1,13 @@
 //! `:countTokens`.
 
-use axum::response::Response;
 use gemini_sdk::types::{CountTokensRequest, CountTokensResponse};
 
-use super::{Call, json_response};
+use super::{Answer, Call};
 use crate::error::ApiError;
 use crate::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
 use crate::wire;
 
-pub fn count(call: Call<'_>) -> Result<Response, ApiError> {
+pub fn count(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
     call.model("countTokens", "countTokens")?;
     let contents = match &request.generate_content_request {
@@ -27,7 +26,7 @@ pub fn count(call: Call<'_>) -> Result<Response, ApiError> {
         prompt_tokens_details: modality_details(text, images),
         ..Default::default()
     };
-    Ok(json_response(wire::pretty(
+    Ok(Answer::unary(wire::pretty(
         "CountTokensResponse",
         &response,
     )))

@@ -1,0 +1,86 @@
+//! The admin API under `/__mock/`, the way WireMock has `/__admin/`: health, the scenario
+//! queue, the request journal, the spec, reset.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::journal::JournalFilter;
+use crate::scenarios::queue::QueuedScenario;
+use crate::server::SharedState;
+
+/// The admin routes, nested under `/__mock`.
+pub fn router() -> Router<SharedState> {
+    Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/openapi.yaml", get(super::spec))
+        .route(
+            "/scenarios",
+            get(list_scenarios)
+                .post(add_scenario)
+                .delete(clear_scenarios),
+        )
+        .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/reset", post(reset))
+}
+
+async fn list_scenarios(State(state): State<SharedState>) -> Response {
+    Json(json!({"scenarios": state.queue.list()})).into_response()
+}
+
+/// `POST /__mock/scenarios` with `{"scenario": "rate_limit=3s", "times": 2, "model": "…",
+/// "testId": "…"}` or a list of such objects.
+async fn add_scenario(
+    State(state): State<SharedState>,
+    body: Result<Json<OneOrMany>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+    let entries = match body {
+        OneOrMany::One(entry) => vec![entry],
+        OneOrMany::Many(entries) => entries,
+    };
+    for entry in entries {
+        state.queue.push(entry);
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"scenarios": state.queue.list()})),
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(QueuedScenario),
+    Many(Vec<QueuedScenario>),
+}
+
+async fn clear_scenarios(State(state): State<SharedState>) -> StatusCode {
+    state.queue.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /__mock/requests?path=…&model=…&testId=…`.
+async fn list_requests(
+    State(state): State<SharedState>,
+    filter: Result<Query<JournalFilter>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(filter) = filter?;
+    Ok(Json(json!({"requests": state.journal.list(&filter)})).into_response())
+}
+
+async fn clear_requests(State(state): State<SharedState>) -> StatusCode {
+    state.journal.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn reset(State(state): State<SharedState>) -> StatusCode {
+    state.reset();
+    StatusCode::NO_CONTENT
+}
