@@ -51,6 +51,9 @@ impl Delivery {
     }
 }
 
+/// Long enough for the bytes before a cut to leave the server.
+const FLUSH_PAUSE: Duration = Duration::from_millis(25);
+
 fn cut() -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::ConnectionReset,
@@ -99,6 +102,11 @@ pub fn body(whole: Bytes, framing: Framing, delivery: &Delivery) -> Body {
             let piece = pieces.next()?;
             if !delay.is_zero() && (first || piece.is_ok()) {
                 tokio::time::sleep(delay).await;
+            }
+            if piece.is_err() && !first {
+                // Let what was sent reach the client before the cut, as on a real network;
+                // otherwise the server would drop its unflushed buffer with the connection.
+                tokio::time::sleep(FLUSH_PAUSE).await;
             }
             Some((piece, (pieces, false)))
         },

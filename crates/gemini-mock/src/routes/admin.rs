@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::journal::JournalFilter;
@@ -37,13 +37,15 @@ async fn list_scenarios(State(state): State<SharedState>) -> Response {
 /// "testId": "…"}` or a list of such objects.
 async fn add_scenario(
     State(state): State<SharedState>,
-    body: Result<Json<OneOrMany>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+    // Read as one entry or a list by hand: an untagged enum would hide the reason.
     let entries = match body {
-        OneOrMany::One(entry) => vec![entry],
-        OneOrMany::Many(entries) => entries,
-    };
+        Value::Array(_) => serde_json::from_value::<Vec<QueuedScenario>>(body),
+        _ => serde_json::from_value::<QueuedScenario>(body).map(|entry| vec![entry]),
+    }
+    .map_err(|e| ApiError::invalid_argument(format!("scenario queue entry: {e}")))?;
     for entry in entries {
         state.queue.push(entry);
     }
@@ -52,13 +54,6 @@ async fn add_scenario(
         Json(json!({"scenarios": state.queue.list()})),
     )
         .into_response())
-}
-
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(QueuedScenario),
-    Many(Vec<QueuedScenario>),
 }
 
 async fn clear_scenarios(State(state): State<SharedState>) -> StatusCode {

@@ -132,6 +132,16 @@ impl Scenario {
         }
     }
 
+    /// Reads a comma-separated list, as the header and directives take it.
+    ///
+    /// ```
+    /// let list = gemini_mock::Scenario::parse_list("overloaded, slow=2s").unwrap();
+    /// assert_eq!(list.len(), 2);
+    /// ```
+    pub fn parse_list(text: &str) -> Result<Vec<Scenario>, ScenarioError> {
+        parse_list(text)
+    }
+
     /// The error this scenario answers with instead of a 200, if it is an error scenario.
     pub fn error(&self, model: &str) -> Option<ApiError> {
         match self {
