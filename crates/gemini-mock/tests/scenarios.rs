@@ -180,25 +180,27 @@ async fn the_rate_limit_is_googles_byte_for_byte_and_has_no_retry_after_header()
 #[tokio::test]
 async fn slow_delays_the_first_byte_and_every_frame() {
     let server = MockServer::start().await.unwrap();
-    let started = Instant::now();
-    let (status, _, text) = ask(
-        &server,
-        "slow=150ms",
-        Way::Header,
-        GEMINI,
-        "streamGenerateContent?alt=sse",
-    )
-    .await
-    .unwrap();
-    let elapsed = started.elapsed();
-    assert_eq!(status, 200);
-    let frames = text.matches("\r\n\r\n").count();
-    assert_eq!(frames, 3);
-    // One delay before the head, one before each frame.
-    assert!(
-        elapsed >= Duration::from_millis(150 * (frames as u64 + 1)),
-        "{elapsed:?}"
-    );
+    for way in [Way::Header, Way::Directive, Way::Queue] {
+        let started = Instant::now();
+        let (status, _, text) = ask(
+            &server,
+            "slow=60ms",
+            way,
+            GEMINI,
+            "streamGenerateContent?alt=sse",
+        )
+        .await
+        .unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(status, 200);
+        let frames = text.matches("\r\n\r\n").count();
+        assert_eq!(frames, 3);
+        // One delay before the head, one before each frame.
+        assert!(
+            elapsed >= Duration::from_millis(60 * (frames as u64 + 1)),
+            "{way:?}: {elapsed:?}"
+        );
+    }
 }
 
 #[tokio::test]
