@@ -26,10 +26,18 @@
 //! ```
 
 pub mod base64_bytes;
+mod client;
+mod error;
 #[allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated;
+mod images;
 pub mod open_enum;
+mod retry;
 
 pub use base64_bytes::{Base64Bytes, Base64Error};
+pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
+pub use error::{ApiError, Error};
 pub use generated::*;
+pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
 pub use open_enum::OpenEnum;
+pub use retry::RetryPolicy;
