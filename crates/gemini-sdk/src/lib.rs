@@ -1,9 +1,34 @@
 //! Typed, fast client for Google's Gemini image-generation API.
 //!
-//! The types and the raw client in [`types`] and [`Client`] are generated from the project's
-//! hand-maintained OpenAPI spec (`openapi/gemini.yaml`); nothing in `generated.rs` is edited by
-//! hand. Two hand-written types give them their behaviour:
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let mock = gemini_mock::MockServer::start().await?;
+//! # unsafe { std::env::set_var("GEMINI_API_KEY", "any-key") };
+//! # unsafe { std::env::set_var("GOOGLE_GEMINI_BASE_URL", mock.uri()) };
+//! use gemini_sdk::{Client, Outcome, ResponseExt};
 //!
+//! let client = Client::from_env()?; // GEMINI_API_KEY, and GOOGLE_GEMINI_BASE_URL if set
+//! let response = client.generate_image("gemini-2.5-flash-image", "a red bicycle").await?;
+//! match response.outcome() {
+//!     Outcome::Images(images) => {
+//!         let path = images[0].save(std::env::temp_dir().join("bicycle"))?; // bicycle.png
+//!         # std::fs::remove_file(path)?;
+//!     }
+//!     Outcome::NoImage { finish_reason, message, .. } => eprintln!("{finish_reason:?}: {message:?}"),
+//!     Outcome::PromptBlocked { reason, .. } => eprintln!("prompt blocked: {reason:?}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The types in [`types`] are generated from the project's hand-maintained OpenAPI spec
+//! (`openapi/gemini.yaml`); nothing in `generated.rs` is edited by hand. Hand-written modules
+//! beside it add the behaviour:
+//!
+//! * [`Client`] sends the generated types: the key only in `x-goog-api-key`, retries as a
+//!   [`RetryPolicy`] (honouring Google's RetryInfo), one [`Error`] type;
+//! * [`ResponseExt`] and [`Outcome`] read images out of a response, and say why there are none;
 //! * [`Base64Bytes`] holds the decoded bytes of every base64 field (images, thought signatures),
 //!   decoded once during deserialization with a SIMD decoder;
 //! * [`OpenEnum`] carries every enum, so a value Google adds later parses instead of failing the
@@ -24,6 +49,8 @@
 //! assert_eq!(image.data.as_deref(), Some(&b"\x89PNG\r\n\x1a\n"[..]));
 //! # Ok::<(), serde_json::Error>(())
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod base64_bytes;
 mod client;
