@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, Error};
 use crate::images::image_part;
 use crate::retry::RetryPolicy;
+use crate::types::ListModelsResponse;
 use crate::types::{
     Content, CountTokensRequest, CountTokensResponse, GenerateContentRequest,
     GenerateContentResponse, GenerationConfig, ImagenInstance, ImagenParameters, Modality, Model,
@@ -404,6 +405,73 @@ impl Client {
         );
         self.call::<(), Model>(reqwest::Method::GET, &url, None, "Model")
             .await
+    }
+
+    /// Every model of the catalogue, page after page as the stream is read (`page_size` per
+    /// request; Google's default is 50).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = gemini_mock::MockServer::start().await?;
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let client = gemini_sdk::Client::builder().api_key("k").base_url(mock.uri()).build()?;
+    /// let models: Vec<_> = client.list_models(Some(3)).try_collect().await?;
+    /// assert!(models.iter().any(|m| m.name.as_deref() == Some("models/gemini-2.5-flash-image")));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_models(
+        &self,
+        page_size: Option<u32>,
+    ) -> impl futures_core::Stream<Item = Result<Model, Error>> + Send + 'static {
+        struct Paging {
+            client: Client,
+            page_size: Option<u32>,
+            next: Option<String>,
+            buffered: std::vec::IntoIter<Model>,
+            done: bool,
+        }
+        let state = Paging {
+            client: self.clone(),
+            page_size,
+            next: None,
+            buffered: Vec::new().into_iter(),
+            done: false,
+        };
+        futures_util::stream::try_unfold(state, |mut state| async move {
+            loop {
+                if let Some(model) = state.buffered.next() {
+                    return Ok(Some((model, state)));
+                }
+                if state.done {
+                    return Ok(None);
+                }
+                let mut url = format!(
+                    "{}/{}/models",
+                    state.client.inner.base_url, state.client.inner.api_version
+                );
+                let mut query = Vec::new();
+                if let Some(size) = state.page_size {
+                    query.push(format!("pageSize={size}"));
+                }
+                if let Some(token) = &state.next {
+                    let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+                    query.push(format!("pageToken={token}"));
+                }
+                if !query.is_empty() {
+                    url = format!("{url}?{}", query.join("&"));
+                }
+                let page: ListModelsResponse = state
+                    .client
+                    .call::<(), _>(reqwest::Method::GET, &url, None, "ListModelsResponse")
+                    .await?;
+                state.next = page.next_page_token.filter(|t| !t.is_empty());
+                state.done = state.next.is_none();
+                state.buffered = page.models.into_iter();
+            }
+        })
     }
 
     /// Imagen `:predict`: `parameters` as Imagen takes them (sample count, aspect ratio, …).

@@ -269,3 +269,31 @@ async fn retries_honour_retry_info_and_stop_where_they_must() {
     server.enqueue(Scenario::ConnectionReset);
     client.generate_image(MODEL, "six").await.unwrap();
 }
+
+#[tokio::test]
+async fn list_models_pages_through_the_whole_catalogue() {
+    use futures_util::TryStreamExt;
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let paged: Vec<String> = client
+        .list_models(Some(3))
+        .map_ok(|m| m.name.unwrap_or_default())
+        .try_collect()
+        .await
+        .unwrap();
+    let whole: Vec<String> = client
+        .list_models(None)
+        .map_ok(|m| m.name.unwrap_or_default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(paged, whole);
+    let pages = server
+        .received_requests()
+        .iter()
+        .filter(|r| r.query.get("pageSize").map(String::as_str) == Some("3"))
+        .count();
+    assert_eq!(pages, paged.len().div_ceil(3), "one request per page of 3");
+    assert!(pages > 1);
+    assert!(paged.contains(&"models/imagen-4.0-generate-001".to_string()));
+}
