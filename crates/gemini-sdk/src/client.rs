@@ -240,13 +240,13 @@ impl Client {
         }
     }
 
+    /// `{base}/{version}/models`: every URL of the API starts here.
+    fn models_url(&self) -> String {
+        format!("{}/{}/models", self.inner.base_url, self.inner.api_version)
+    }
+
     fn url(&self, model: &str, method: &str) -> String {
-        format!(
-            "{}/{}/models/{}:{method}",
-            self.inner.base_url,
-            self.inner.api_version,
-            model_path(model)
-        )
+        format!("{}/{}:{method}", self.models_url(), model_path(model))
     }
 
     /// Sends one request, retrying as the policy says; returns the 200 response, whose body
@@ -397,12 +397,7 @@ impl Client {
 
     /// One model of the catalogue.
     pub async fn get_model(&self, model: &str) -> Result<Model, Error> {
-        let url = format!(
-            "{}/{}/models/{}",
-            self.inner.base_url,
-            self.inner.api_version,
-            model_path(model)
-        );
+        let url = format!("{}/{}", self.models_url(), model_path(model));
         self.call::<(), Model>(reqwest::Method::GET, &url, None, "Model")
             .await
     }
@@ -448,10 +443,7 @@ impl Client {
                 if state.done {
                     return Ok(None);
                 }
-                let mut url = format!(
-                    "{}/{}/models",
-                    state.client.inner.base_url, state.client.inner.api_version
-                );
+                let mut url = state.client.models_url();
                 let mut query = Vec::new();
                 if let Some(size) = state.page_size {
                     query.push(format!("pageSize={size}"));
