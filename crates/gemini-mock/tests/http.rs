@@ -5,14 +5,14 @@ use gemini_sdk::types::{
     CountTokensResponse, GenerateContentResponse, ListModelsResponse, PredictResponse,
 };
 use image::GenericImageView;
+use reqwest::Method;
 use serde_json::{Value, json};
+use support::{KEY, read, with_key};
 
-const KEY: &str = "test-key";
+mod support;
 
 async fn post(server: &MockServer, path: &str, body: &Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}{path}", server.uri()))
-        .header("x-goog-api-key", KEY)
+    with_key(server, Method::POST, path)
         .json(body)
         .send()
         .await
@@ -386,44 +386,29 @@ async fn sse_frames_are_byte_exact() {
 #[tokio::test]
 async fn models_count_tokens_and_imagen() {
     let server = MockServer::start().await.unwrap();
-    let client = reqwest::Client::new();
-    let page: ListModelsResponse = client
-        .get(format!("{}/v1beta/models?pageSize=4", server.uri()))
-        .header("x-goog-api-key", KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: ListModelsResponse =
+        read(with_key(&server, Method::GET, "/v1beta/models?pageSize=4")).await;
     assert_eq!(page.models.len(), 4);
     let token = page.next_page_token.expect("more pages");
     let mut names: Vec<String> = page.models.iter().filter_map(|m| m.name.clone()).collect();
-    let rest: ListModelsResponse = client
-        .get(format!(
-            "{}/v1/models?pageSize=100&pageToken={token}",
-            server.uri()
-        ))
-        .header("x-goog-api-key", KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest: ListModelsResponse = read(with_key(
+        &server,
+        Method::GET,
+        &format!("/v1/models?pageSize=100&pageToken={token}"),
+    ))
+    .await;
     assert!(rest.next_page_token.is_none());
-    let one = client
-        .get(format!(
-            "{}/v1beta/models/gemini-2.5-flash-image",
-            server.uri()
-        ))
-        .header("x-goog-api-key", KEY)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let one = with_key(
+        &server,
+        Method::GET,
+        "/v1beta/models/gemini-2.5-flash-image",
+    )
+    .send()
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
     // As the reference listing shows it: proto field order, `1` rather than `1.0`.
     insta::assert_snapshot!(one);
     names.extend(rest.models.iter().filter_map(|m| m.name.clone()));
@@ -438,9 +423,7 @@ async fn models_count_tokens_and_imagen() {
     ] {
         assert!(names.contains(&format!("models/{model}")), "{model} listed");
     }
-    let one = client
-        .get(format!("{}/v1beta/models/gemini-3-pro-image", server.uri()))
-        .header("x-goog-api-key", KEY)
+    let one = with_key(&server, Method::GET, "/v1beta/models/gemini-3-pro-image")
         .send()
         .await
         .unwrap();
@@ -520,21 +503,21 @@ async fn error_bodies_are_googles() {
     let cases: Vec<(&str, reqwest::RequestBuilder)> = vec![
         ("wrong_key", client.post(url(generate_path)).header("x-goog-api-key", "wrong").json(&ok_body)),
         ("no_key", client.post(url(generate_path)).json(&ok_body)),
-        ("unknown_model", client.post(url("/v1beta/models/gemini-0-nope:generateContent")).header("x-goog-api-key", KEY).json(&ok_body)),
-        ("unknown_field", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": [], "generationConfig": {"imageConfig": {"outputMimeType": "image/png"}}}))),
-        ("unknown_top_level_field", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": [], "fooBar": 1}))),
-        ("bad_enum", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": [], "generationConfig": {"responseModalities": ["ZZZ"]}}))),
-        ("wrong_type", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": "hello"}))),
-        ("bad_base64", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png", "data": "ab!d"}}]}]}))),
-        ("missing_contents", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({}))),
-        ("missing_blob_data", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png"}}]}]}))),
-        ("malformed_json", client.post(url(generate_path)).header("x-goog-api-key", KEY).body("{\"contents\": [")),
-        ("bad_image", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png", "data": "aGVsbG8="}}, {"text": "edit"}]}]}))),
-        ("image_only_on_2_0", client.post(url("/v1beta/models/gemini-2.0-flash-exp-image-generation:generateContent")).header("x-goog-api-key", KEY).json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"responseModalities": ["IMAGE"]}}))),
-        ("system_instruction_on_image_model", client.post(url(generate_path)).header("x-goog-api-key", KEY).json(&json!({"contents": [{"parts": [{"text": "x"}]}], "systemInstruction": {"parts": [{"text": "be nice"}]}}))),
-        ("image_from_text_model", client.post(url("/v1beta/models/gemini-2.5-flash:generateContent")).header("x-goog-api-key", KEY).json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}))),
-        ("predict_on_gemini", client.post(url("/v1beta/models/gemini-2.5-flash-image:predict")).header("x-goog-api-key", KEY).json(&json!({"instances": [{"prompt": "x"}]}))),
-        ("payload_too_large", client.post(url(generate_path)).header("x-goog-api-key", KEY).body(vec![b' '; 21 * 1024 * 1024])),
+        ("unknown_model", with_key(&server, Method::POST, "/v1beta/models/gemini-0-nope:generateContent").json(&ok_body)),
+        ("unknown_field", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [], "generationConfig": {"imageConfig": {"outputMimeType": "image/png"}}}))),
+        ("unknown_top_level_field", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [], "fooBar": 1}))),
+        ("bad_enum", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [], "generationConfig": {"responseModalities": ["ZZZ"]}}))),
+        ("wrong_type", with_key(&server, Method::POST, generate_path).json(&json!({"contents": "hello"}))),
+        ("bad_base64", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png", "data": "ab!d"}}]}]}))),
+        ("missing_contents", with_key(&server, Method::POST, generate_path).json(&json!({}))),
+        ("missing_blob_data", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png"}}]}]}))),
+        ("malformed_json", with_key(&server, Method::POST, generate_path).body("{\"contents\": [")),
+        ("bad_image", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/png", "data": "aGVsbG8="}}, {"text": "edit"}]}]}))),
+        ("image_only_on_2_0", with_key(&server, Method::POST, "/v1beta/models/gemini-2.0-flash-exp-image-generation:generateContent").json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"responseModalities": ["IMAGE"]}}))),
+        ("system_instruction_on_image_model", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"text": "x"}]}], "systemInstruction": {"parts": [{"text": "be nice"}]}}))),
+        ("image_from_text_model", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash:generateContent").json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}))),
+        ("predict_on_gemini", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash-image:predict").json(&json!({"instances": [{"prompt": "x"}]}))),
+        ("payload_too_large", with_key(&server, Method::POST, generate_path).body(vec![b' '; 21 * 1024 * 1024])),
     ];
     for (name, request) in cases {
         let response = request.send().await.unwrap();

@@ -5,9 +5,12 @@
 use std::time::{Duration, Instant};
 
 use gemini_mock::{ChaosConfig, Config, JournalFilter, MockServer, QueuedScenario, Validation};
+use reqwest::Method;
 use serde_json::{Value, json};
+use support::{read, with_key};
 
-const KEY: &str = "test-key";
+mod support;
+
 const GEMINI: &str = "gemini-2.5-flash-image";
 const IMAGEN: &str = "imagen-4.0-generate-001";
 
@@ -49,10 +52,12 @@ async fn ask(
     } else {
         gemini_body(&prompt)
     };
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/v1beta/models/{model}:{method}", server.uri()))
-        .header("x-goog-api-key", KEY)
-        .json(&body);
+    let mut request = with_key(
+        server,
+        Method::POST,
+        &format!("/v1beta/models/{model}:{method}"),
+    )
+    .json(&body);
     match way {
         Way::Header => request = request.header("x-mock-scenario", scenario),
         Way::Queue => server.enqueue(QueuedScenario {
@@ -155,17 +160,16 @@ async fn each_scenario_each_way_gives_googles_answer() {
 #[tokio::test]
 async fn the_rate_limit_is_googles_byte_for_byte_and_has_no_retry_after_header() {
     let server = MockServer::start().await.unwrap();
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/v1beta/models/{GEMINI}:generateContent",
-            server.uri()
-        ))
-        .header("x-goog-api-key", KEY)
-        .header("x-mock-scenario", "rate_limit")
-        .json(&gemini_body("x"))
-        .send()
-        .await
-        .unwrap();
+    let response = with_key(
+        &server,
+        Method::POST,
+        &format!("/v1beta/models/{GEMINI}:generateContent"),
+    )
+    .header("x-mock-scenario", "rate_limit")
+    .json(&gemini_body("x"))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(response.status(), 429);
     assert!(response.headers().get("retry-after").is_none());
     let body: Value = response.json().await.unwrap();
@@ -223,17 +227,16 @@ async fn truncation_and_reset_really_cut_the_connection() {
         }
     }
     // A truncated stream delivered its first event whole before the cut.
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/v1beta/models/{GEMINI}:streamGenerateContent?alt=sse",
-            server.uri()
-        ))
-        .header("x-goog-api-key", KEY)
-        .header("x-mock-scenario", "stream_truncated")
-        .json(&gemini_body("a red bicycle"))
-        .send()
-        .await
-        .unwrap();
+    let response = with_key(
+        &server,
+        Method::POST,
+        &format!("/v1beta/models/{GEMINI}:streamGenerateContent?alt=sse"),
+    )
+    .header("x-mock-scenario", "stream_truncated")
+    .json(&gemini_body("a red bicycle"))
+    .send()
+    .await
+    .unwrap();
     let mut response = response;
     let first = response.chunk().await.unwrap().unwrap();
     assert!(first.starts_with(b"data: {") && first.ends_with(b"\r\n\r\n"));
@@ -251,6 +254,24 @@ async fn truncation_and_reset_really_cut_the_connection() {
     );
 }
 
+/// The statuses of 40 countTokens calls in a row.
+async fn forty_statuses(server: &MockServer) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let response = with_key(
+            server,
+            Method::POST,
+            "/v1beta/models/gemini-2.5-flash:countTokens",
+        )
+        .json(&json!({"contents": [{"parts": [{"text": "hello"}]}]}))
+        .send()
+        .await
+        .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
 #[tokio::test]
 async fn chaos_with_a_seed_replays_the_same_outcomes() {
     let chaos = ChaosConfig {
@@ -261,38 +282,21 @@ async fn chaos_with_a_seed_replays_the_same_outcomes() {
         latency: Some("uniform:0ms..2ms".parse().unwrap()),
         seed: 42,
     };
-    let run = |server: &MockServer| {
-        let url = format!(
-            "{}/v1beta/models/gemini-2.5-flash:countTokens",
-            server.uri()
-        );
-        async move {
-            let client = reqwest::Client::new();
-            let mut statuses = Vec::new();
-            for _ in 0..40 {
-                let response = client
-                    .post(&url)
-                    .header("x-goog-api-key", KEY)
-                    .json(&json!({"contents": [{"parts": [{"text": "hello"}]}]}))
-                    .send()
-                    .await
-                    .unwrap();
-                statuses.push(response.status().as_u16());
-            }
-            statuses
-        }
-    };
     let config = Config {
         chaos: chaos.clone(),
         ..Config::default()
     };
     let first = MockServer::start_with(config.clone()).await.unwrap();
-    let outcomes = run(&first).await;
+    let outcomes = forty_statuses(&first).await;
     first.reset();
-    assert_eq!(run(&first).await, outcomes, "reset replays the sequence");
+    assert_eq!(
+        forty_statuses(&first).await,
+        outcomes,
+        "reset replays the sequence"
+    );
     let second = MockServer::start_with(config).await.unwrap();
     assert_eq!(
-        run(&second).await,
+        forty_statuses(&second).await,
         outcomes,
         "the same seed, the same sequence"
     );
@@ -306,7 +310,7 @@ async fn chaos_with_a_seed_replays_the_same_outcomes() {
     .await
     .unwrap();
     assert_ne!(
-        run(&other).await,
+        forty_statuses(&other).await,
         outcomes,
         "another seed, another sequence"
     );
@@ -398,18 +402,11 @@ async fn the_admin_api_queues_lists_filters_and_resets() {
     let server = MockServer::start().await.unwrap();
     let client = reqwest::Client::new();
     let admin = |path: &str| format!("{}/__mock/{path}", server.uri());
-    let queued: Value = client
-        .post(admin("scenarios"))
-        .json(&json!([
-            {"scenario": "rate_limit=2s", "times": 2, "model": GEMINI},
-            {"scenario": "overloaded", "testId": "t-1"}
-        ]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let queued: Value = read(client.post(admin("scenarios")).json(&json!([
+        {"scenario": "rate_limit=2s", "times": 2, "model": GEMINI},
+        {"scenario": "overloaded", "testId": "t-1"}
+    ])))
+    .await;
     assert_eq!(queued["scenarios"].as_array().unwrap().len(), 2);
     let wrong = client
         .post(admin("scenarios"))
@@ -421,13 +418,12 @@ async fn the_admin_api_queues_lists_filters_and_resets() {
     assert!(wrong.text().await.unwrap().contains("unknown scenario"));
 
     let generate = |model: &str, test_id: Option<&str>| {
-        let mut request = client
-            .post(format!(
-                "{}/v1beta/models/{model}:generateContent",
-                server.uri()
-            ))
-            .header("x-goog-api-key", KEY)
-            .json(&gemini_body("a cat"));
+        let mut request = with_key(
+            &server,
+            Method::POST,
+            &format!("/v1beta/models/{model}:generateContent"),
+        )
+        .json(&gemini_body("a cat"));
         if let Some(id) = test_id {
             request = request.header("x-mock-test-id", id);
         }
@@ -443,16 +439,10 @@ async fn the_admin_api_queues_lists_filters_and_resets() {
     assert_eq!(generate(GEMINI, None).await, 200);
     assert_eq!(generate(GEMINI, Some("t-1")).await, 503);
 
-    let listed: Value = client
-        .get(admin(&format!(
-            "requests?model={GEMINI}&path=generateContent"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = read(client.get(admin(&format!(
+        "requests?model={GEMINI}&path=generateContent"
+    ))))
+    .await;
     let statuses: Vec<u64> = listed["requests"]
         .as_array()
         .unwrap()
@@ -460,14 +450,7 @@ async fn the_admin_api_queues_lists_filters_and_resets() {
         .map(|r| r["status"].as_u64().unwrap())
         .collect();
     assert_eq!(statuses, [429, 429, 200, 503]);
-    let by_test: Value = client
-        .get(admin("requests?testId=t-1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_test: Value = read(client.get(admin("requests?testId=t-1"))).await;
     assert_eq!(by_test["requests"].as_array().unwrap().len(), 2);
 
     client
@@ -517,28 +500,17 @@ async fn the_admin_api_queues_lists_filters_and_resets() {
 async fn warn_mode_serves_and_notes_what_strict_mode_refuses() {
     let body =
         json!({"contents": [{"parts": [{"text": "hi"}]}], "generationConfig": {"fooBar": 1}});
-    let url = |server: &MockServer| {
-        format!(
-            "{}/v1beta/models/gemini-2.5-flash:generateContent",
-            server.uri()
+    let send = |server: &MockServer| {
+        with_key(
+            server,
+            Method::POST,
+            "/v1beta/models/gemini-2.5-flash:generateContent",
         )
-    };
-    let send = |url: String| {
-        let body = body.clone();
-        async move {
-            reqwest::Client::new()
-                .post(url)
-                .header("x-goog-api-key", KEY)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        .json(&body)
+        .send()
     };
     let strict = MockServer::start().await.unwrap();
-    assert_eq!(send(url(&strict)).await, 400);
+    assert_eq!(send(&strict).await.unwrap().status(), 400);
     for (mode, noted) in [(Validation::Warn, true), (Validation::Off, false)] {
         let server = MockServer::start_with(Config {
             validation: mode,
@@ -546,7 +518,7 @@ async fn warn_mode_serves_and_notes_what_strict_mode_refuses() {
         })
         .await
         .unwrap();
-        assert_eq!(send(url(&server)).await, 200, "{mode:?}");
+        assert_eq!(send(&server).await.unwrap().status(), 200, "{mode:?}");
         let warnings = &server.received_requests()[0].warnings;
         assert_eq!(!warnings.is_empty(), noted, "{mode:?}: {warnings:?}");
         if noted {
