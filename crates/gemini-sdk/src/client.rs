@@ -333,20 +333,27 @@ impl Client {
         })
     }
 
+    /// `POST {models}/{model}:{method}` with `request`, read as `what`.
+    async fn post<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        model: &str,
+        method: &str,
+        request: &Req,
+        what: &'static str,
+    ) -> Result<Resp, Error> {
+        let url = self.url(model, method);
+        self.call(reqwest::Method::POST, &url, Some(request), what)
+            .await
+    }
+
     /// `generateContent`: any request the generated builder can express.
     pub async fn generate_content(
         &self,
         model: &str,
         request: &GenerateContentRequest,
     ) -> Result<GenerateContentResponse, Error> {
-        let url = self.url(model, "generateContent");
-        self.call(
-            reqwest::Method::POST,
-            &url,
-            Some(request),
-            "GenerateContentResponse",
-        )
-        .await
+        self.post(model, "generateContent", request, "GenerateContentResponse")
+            .await
     }
 
     /// Text and image out for a prompt: `responseModalities: ["TEXT", "IMAGE"]`.
@@ -355,10 +362,7 @@ impl Client {
         model: &str,
         prompt: &str,
     ) -> Result<GenerateContentResponse, Error> {
-        let request = image_request(vec![Part {
-            text: Some(prompt.to_string()),
-            ..Default::default()
-        }]);
+        let request = image_request(vec![text_part(prompt)]);
         self.generate_content(model, &request).await
     }
 
@@ -369,13 +373,7 @@ impl Client {
         image: impl Into<Bytes>,
         instruction: &str,
     ) -> Result<GenerateContentResponse, Error> {
-        let request = image_request(vec![
-            image_part(image)?,
-            Part {
-                text: Some(instruction.to_string()),
-                ..Default::default()
-            },
-        ]);
+        let request = image_request(vec![image_part(image)?, text_part(instruction)]);
         self.generate_content(model, &request).await
     }
 
@@ -385,14 +383,8 @@ impl Client {
         model: &str,
         request: &CountTokensRequest,
     ) -> Result<CountTokensResponse, Error> {
-        let url = self.url(model, "countTokens");
-        self.call(
-            reqwest::Method::POST,
-            &url,
-            Some(request),
-            "CountTokensResponse",
-        )
-        .await
+        self.post(model, "countTokens", request, "CountTokensResponse")
+            .await
     }
 
     /// One model of the catalogue.
@@ -473,20 +465,21 @@ impl Client {
         prompt: &str,
         parameters: Option<ImagenParameters>,
     ) -> Result<PredictResponse, Error> {
-        let url = self.url(model, "predict");
         let request = PredictRequest {
             instances: vec![ImagenInstance {
                 prompt: prompt.to_string(),
             }],
             parameters,
         };
-        self.call(
-            reqwest::Method::POST,
-            &url,
-            Some(&request),
-            "PredictResponse",
-        )
-        .await
+        self.post(model, "predict", &request, "PredictResponse")
+            .await
+    }
+}
+
+fn text_part(text: &str) -> Part {
+    Part {
+        text: Some(text.to_string()),
+        ..Default::default()
     }
 }
 
