@@ -16,12 +16,13 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Error};
 use crate::images::image_part;
+use crate::request::RequestBuilder;
 use crate::retry::RetryPolicy;
+use crate::stream::ResponseStream;
 use crate::types::ListModelsResponse;
 use crate::types::{
-    Content, CountTokensRequest, CountTokensResponse, GenerateContentRequest,
-    GenerateContentResponse, GenerationConfig, ImagenInstance, ImagenParameters, Modality, Model,
-    Part, PredictRequest, PredictResponse,
+    CountTokensRequest, CountTokensResponse, GenerateContentRequest, GenerateContentResponse,
+    ImagenInstance, ImagenParameters, Model, PredictRequest, PredictResponse,
 };
 
 /// Google's endpoint.
@@ -318,13 +319,7 @@ impl Client {
         request: Option<&Req>,
         what: &'static str,
     ) -> Result<Resp, Error> {
-        let body = request
-            .map(|r| serde_json::to_vec(r).map(Bytes::from))
-            .transpose()
-            .map_err(|e| Error::Decode {
-                what: "the request",
-                message: e.to_string(),
-            })?;
+        let body = request.map(encode).transpose()?;
         let response = self.send(method, url, body, false).await?;
         let bytes = response.bytes().await.map_err(Error::Transport)?;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
@@ -356,13 +351,30 @@ impl Client {
             .await
     }
 
+    /// `streamGenerateContent?alt=sse`: the answer in chunks as it is generated.
+    ///
+    /// Retries (as the policy says) happen before the first byte only: once this returns, the
+    /// stream is never restarted, and the per-attempt deadline no longer applies.
+    pub async fn stream_generate_content(
+        &self,
+        model: &str,
+        request: &GenerateContentRequest,
+    ) -> Result<ResponseStream, Error> {
+        let url = format!("{}?alt=sse", self.url(model, "streamGenerateContent"));
+        let body = encode(request)?;
+        let response = self
+            .send(reqwest::Method::POST, &url, Some(body), true)
+            .await?;
+        Ok(ResponseStream::from_response(response))
+    }
+
     /// Text and image out for a prompt: `responseModalities: ["TEXT", "IMAGE"]`.
     pub async fn generate_image(
         &self,
         model: &str,
         prompt: &str,
     ) -> Result<GenerateContentResponse, Error> {
-        let request = image_request(vec![text_part(prompt)]);
+        let request = RequestBuilder::image().text(prompt).build();
         self.generate_content(model, &request).await
     }
 
@@ -373,7 +385,10 @@ impl Client {
         image: impl Into<Bytes>,
         instruction: &str,
     ) -> Result<GenerateContentResponse, Error> {
-        let request = image_request(vec![image_part(image)?, text_part(instruction)]);
+        let request = RequestBuilder::image()
+            .parts(image_part(image)?)
+            .text(instruction)
+            .build();
         self.generate_content(model, &request).await
     }
 
@@ -476,32 +491,11 @@ impl Client {
     }
 }
 
-fn text_part(text: &str) -> Part {
-    Part {
-        text: Some(text.to_string()),
-        ..Default::default()
-    }
-}
-
-/// One user turn asking for text and image.
-fn image_request(parts: Vec<Part>) -> GenerateContentRequest {
-    GenerateContentRequest {
-        contents: vec![Content {
-            parts,
-            role: Some("user".to_string()),
-        }],
-        generation_config: Some(GenerationConfig {
-            response_modalities: vec![Modality::Text.into(), Modality::Image.into()],
-            ..Default::default()
-        }),
-        cached_content: None,
-        continuation_token: None,
-        labels: Default::default(),
-        safety_settings: Vec::new(),
-        service_tier: None,
-        store: None,
-        system_instruction: None,
-        tool_config: None,
-        tools: Vec::new(),
-    }
+fn encode(request: &impl Serialize) -> Result<Bytes, Error> {
+    serde_json::to_vec(request)
+        .map(Bytes::from)
+        .map_err(|e| Error::Decode {
+            what: "the request",
+            message: e.to_string(),
+        })
 }

@@ -53,18 +53,27 @@
 #![warn(missing_docs)]
 
 pub mod base64_bytes;
+mod chat;
 mod client;
 mod error;
 #[allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated;
 mod images;
 pub mod open_enum;
+mod parts;
+mod request;
 mod retry;
+mod sse;
+mod stream;
 
 pub use base64_bytes::{Base64Bytes, Base64Error};
+pub use chat::{Chat, ChatStream};
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
 pub use error::{ApiError, Error};
 pub use generated::*;
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
 pub use open_enum::OpenEnum;
+pub use parts::IntoParts;
+pub use request::RequestBuilder;
 pub use retry::RetryPolicy;
+pub use stream::{Accumulator, ResponseStream};
