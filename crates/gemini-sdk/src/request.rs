@@ -148,15 +148,19 @@ impl RequestBuilder {
         self
     }
 
-    /// How strictly one harm category is blocked (a later call for the same category wins).
+    /// How strictly one harm category is blocked. Google allows one setting per category, so a
+    /// later call for the same category replaces the earlier one.
     pub fn safety(mut self, category: HarmCategory, threshold: HarmBlockThreshold) -> Self {
-        let settings = &mut self.request.safety_settings;
-        settings.retain(|s| s.category != category);
-        settings.push(SafetySetting {
+        let setting = SafetySetting {
             category: category.into(),
             threshold: threshold.into(),
             method: None,
-        });
+        };
+        let settings = &mut self.request.safety_settings;
+        match settings.iter_mut().find(|s| s.category == setting.category) {
+            Some(earlier) => *earlier = setting,
+            None => settings.push(setting),
+        }
         self
     }
 
@@ -175,15 +179,20 @@ impl RequestBuilder {
     }
 
     /// The thinking budget in tokens (`0` turns thinking off where the model allows, `-1`
-    /// lets the model decide).
+    /// lets the model decide). Google refuses a budget and a level together, so this clears
+    /// [`thinking_level`](Self::thinking_level).
     pub fn thinking_budget(mut self, tokens: i32) -> Self {
-        self.thinking().thinking_budget = Some(tokens);
+        let thinking = self.thinking();
+        thinking.thinking_budget = Some(tokens);
+        thinking.thinking_level = None;
         self
     }
 
-    /// The thinking level (Gemini 3).
+    /// The thinking level (Gemini 3); clears [`thinking_budget`](Self::thinking_budget).
     pub fn thinking_level(mut self, level: ThinkingLevel) -> Self {
-        self.thinking().thinking_level = Some(level.into());
+        let thinking = self.thinking();
+        thinking.thinking_level = Some(level.into());
+        thinking.thinking_budget = None;
         self
     }
 

@@ -63,13 +63,35 @@ impl Stream for ResponseStream {
 impl ResponseStream {
     /// Reads an SSE body. `response` has a 2xx status; its body has not been read.
     pub(crate) fn from_response(response: reqwest::Response) -> Self {
-        Self::from_chunks(response.bytes_stream())
+        Self::from_sse(
+            response
+                .bytes_stream()
+                .map(|read| read.map_err(Error::Transport)),
+        )
     }
 
-    /// Reads an SSE body arriving as `chunks`.
-    pub(crate) fn from_chunks<S>(chunks: S) -> Self
+    /// Reads a `streamGenerateContent?alt=sse` body from any source — a recording, another
+    /// HTTP client — in chunks of any size.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), gemini_sdk::Error> {
+    /// use bytes::Bytes;
+    /// use gemini_sdk::{ResponseExt, ResponseStream};
+    ///
+    /// let recorded = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}]}}]}\r\n\r\n\
+    ///                 data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"lo\"}]}}]}\r\n\r\n";
+    /// let pieces = recorded.as_bytes().chunks(5).map(|c| Ok(Bytes::copy_from_slice(c)));
+    /// let response = ResponseStream::from_sse(futures_util::stream::iter(pieces.collect::<Vec<_>>()))
+    ///     .collect_response()
+    ///     .await?;
+    /// assert_eq!(response.text(), "Hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_sse<S>(chunks: S) -> Self
     where
-        S: Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static,
+        S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
         struct Reading<S> {
             chunks: Option<Pin<Box<S>>>,
@@ -94,7 +116,7 @@ impl ResponseStream {
                 };
                 match chunks.next().await {
                     Some(Ok(bytes)) => state.decoder.push(&bytes, &mut state.events),
-                    Some(Err(error)) => return Err(Error::Transport(error)),
+                    Some(Err(error)) => return Err(error),
                     None => {
                         state.decoder.finish(&mut state.events);
                         state.chunks = None;

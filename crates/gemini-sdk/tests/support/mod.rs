@@ -1,6 +1,7 @@
 //! Test support: the spec as JSON, its examples, and values generated from its schemas.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod scripted;
 pub mod spec_values;
 
 use serde_json::Value;
