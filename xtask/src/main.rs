@@ -74,7 +74,61 @@ fn test_all() -> Result<(), String> {
             return Err(format!("{what} failed"));
         }
     }
+    run_examples()?;
     println!("all checks passed");
+    Ok(())
+}
+
+/// The SDK's examples and the pictures each must write, in a scratch directory, with no key
+/// in the environment: each starts its own `gemini-mock`.
+const EXAMPLES: &[(&str, &[&str])] = &[
+    ("generate", &["generate-0.png"]),
+    ("edit", &["edit-before.png", "edit-after.png"]),
+    ("chat", &["chat-0.jpg", "chat-1.jpg", "chat-2.jpg"]),
+    ("stream", &["stream-0.png"]),
+    ("imagen", &["imagen-0.png", "imagen-1.png"]),
+    ("errors", &[]),
+];
+
+fn run_examples() -> Result<(), String> {
+    let root = workspace_root();
+    let scratch = root.join("target").join("examples-run");
+    let _ = fs::remove_dir_all(&scratch);
+    fs::create_dir_all(&scratch).map_err(|e| format!("creating {}: {e}", scratch.display()))?;
+    for (example, pictures) in EXAMPLES {
+        println!("== example {example}: cargo run -p gemini-sdk --example {example}");
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "run",
+                "--quiet",
+                "--locked",
+                "-p",
+                "gemini-sdk",
+                "--example",
+                example,
+            ])
+            .arg("--manifest-path")
+            .arg(root.join("Cargo.toml"))
+            .current_dir(&scratch)
+            .env_remove("GEMINI_API_KEY")
+            .env_remove("GOOGLE_API_KEY")
+            .env_remove("GOOGLE_GEMINI_BASE_URL")
+            .status()
+            .map_err(|e| format!("running cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("example {example} failed"));
+        }
+        for picture in *pictures {
+            let path = scratch.join("gemini-out").join(picture);
+            let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if size == 0 {
+                return Err(format!(
+                    "example {example} did not write {}",
+                    path.display()
+                ));
+            }
+        }
+    }
     Ok(())
 }
 

@@ -50,9 +50,13 @@ pub struct JournalEntry {
     /// What validation would have refused, in `--validation warn` mode.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    /// The HTTP status answered.
+    /// The HTTP status answered; `499` (nginx's "client closed request") when the client gave
+    /// up before the answer, such as on its own timeout.
     pub status: u16,
 }
+
+/// The status journaled for a request whose client went away before the answer.
+pub const CLIENT_CLOSED_REQUEST: u16 = 499;
 
 /// What handlers add to the entry of the request they serve.
 #[derive(Clone, Default)]
@@ -209,26 +213,54 @@ pub async fn record(
         })
         .collect();
     let test_id = headers.get(TEST_ID_HEADER).cloned();
+    let mut pending = Pending(Some((
+        state,
+        note,
+        JournalEntry {
+            id: 0,
+            method,
+            path,
+            query,
+            headers,
+            test_id,
+            model: None,
+            body: None,
+            scenarios: Vec::new(),
+            warnings: Vec::new(),
+            status: CLIENT_CLOSED_REQUEST,
+        },
+    )));
     let response = next.run(request).await;
-    let fields = note
-        .0
-        .lock()
-        .map(|mut f| std::mem::take(&mut *f))
-        .unwrap_or_default();
-    state.journal.push(JournalEntry {
-        id: 0,
-        method,
-        path,
-        query,
-        headers,
-        test_id,
-        model: fields.model,
-        body: fields.body,
-        scenarios: fields.scenarios,
-        warnings: fields.warnings,
-        status: response.status().as_u16(),
-    });
+    pending.finish(response.status().as_u16());
     response
+}
+
+/// A request being served. If the client goes away first, axum drops the handler's future, and
+/// the entry is journaled on drop with status 499: a test still sees the attempt.
+struct Pending(Option<(SharedState, Note, JournalEntry)>);
+
+impl Pending {
+    fn finish(&mut self, status: u16) {
+        if let Some((state, note, mut entry)) = self.0.take() {
+            let fields = note
+                .0
+                .lock()
+                .map(|mut f| std::mem::take(&mut *f))
+                .unwrap_or_default();
+            entry.model = fields.model;
+            entry.body = fields.body;
+            entry.scenarios = fields.scenarios;
+            entry.warnings = fields.warnings;
+            entry.status = status;
+            state.journal.push(entry);
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.finish(CLIENT_CLOSED_REQUEST);
+    }
 }
 
 /// Replaces image data (`inlineData.data`, `bytesBase64Encoded`, in either spelling) by its

@@ -250,6 +250,14 @@ impl Client {
         format!("{}/{}:{method}", self.models_url(), model_path(model))
     }
 
+    /// A failure of the connection; reqwest's timeout is our deadline.
+    fn transport(&self, error: reqwest::Error) -> Error {
+        match self.deadline {
+            Some(deadline) if error.is_timeout() => Error::Timeout(deadline),
+            _ => Error::Transport(error),
+        }
+    }
+
     /// Sends one request, retrying as the policy says; returns the 200 response, whose body
     /// has not been read yet.
     pub(crate) async fn send(
@@ -284,7 +292,7 @@ impl Client {
                     .timeout(deadline)
                     .send()
                     .await
-                    .map_err(Error::Transport),
+                    .map_err(|e| self.transport(e)),
                 None => request.send().await.map_err(Error::Transport),
             };
             let error = match outcome {
@@ -321,7 +329,7 @@ impl Client {
     ) -> Result<Resp, Error> {
         let body = request.map(encode).transpose()?;
         let response = self.send(method, url, body, false).await?;
-        let bytes = response.bytes().await.map_err(Error::Transport)?;
+        let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
             what,
             message: e.to_string(),

@@ -297,3 +297,57 @@ async fn list_models_pages_through_the_whole_catalogue() {
     assert!(pages > 1);
     assert!(paged.contains(&"models/imagen-4.0-generate-001".to_string()));
 }
+
+#[tokio::test]
+async fn the_deadline_bounds_each_attempt_but_never_a_stream_that_has_begun() {
+    use futures_util::StreamExt;
+
+    let server = MockServer::start().await.unwrap();
+    let hurried = client(&server).with_deadline(Duration::from_millis(300));
+
+    // Too slow once: a timeout, retried, then an answer.
+    server.enqueue(Scenario::Slow(Duration::from_secs(2)));
+    hurried.generate_image(MODEL, "slow once").await.unwrap();
+    let statuses: Vec<u16> = server
+        .received_requests()
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    // The mock journals the abandoned attempt as 499, "client closed request".
+    assert_eq!(statuses, [499, 200]);
+
+    // Too slow every time, without retries: the typed timeout.
+    server.enqueue(Scenario::Slow(Duration::from_secs(2)));
+    let error = hurried
+        .with_retry(RetryPolicy::none())
+        .generate_image(MODEL, "slow")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(d) if d == Duration::from_millis(300)),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+
+    // A stream whose first byte comes in time runs past the deadline in total.
+    server.enqueue(Scenario::Slow(Duration::from_millis(150)));
+    let request = gemini_sdk::RequestBuilder::image()
+        .text("a long story")
+        .build();
+    let started = Instant::now();
+    let mut stream = hurried
+        .stream_generate_content(MODEL, &request)
+        .await
+        .unwrap();
+    let mut chunks = 0;
+    while let Some(chunk) = stream.next().await {
+        chunk.unwrap();
+        chunks += 1;
+    }
+    assert!(chunks >= 2);
+    assert!(
+        started.elapsed() > Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+}
