@@ -28,7 +28,10 @@
 //!
 //! * [`Client`] sends the generated types: the key only in `x-goog-api-key`, retries as a
 //!   [`RetryPolicy`] (honouring Google's RetryInfo), one [`Error`] type;
+//! * [`RequestBuilder`] fills a request (modalities, image size, safety, tools, thinking);
 //! * [`ResponseExt`] and [`Outcome`] read images out of a response, and say why there are none;
+//! * [`ResponseStream`] reads `streamGenerateContent`, and [`Accumulator`] folds its chunks;
+//! * [`Chat`] keeps a conversation, sending the model's images and thought signatures back;
 //! * [`Base64Bytes`] holds the decoded bytes of every base64 field (images, thought signatures),
 //!   decoded once during deserialization with a SIMD decoder;
 //! * [`OpenEnum`] carries every enum, so a value Google adds later parses instead of failing the
