@@ -27,6 +27,7 @@ mod cache;
 mod canned;
 pub mod catalogue;
 mod chaos;
+pub mod cli;
 mod delivery;
 mod edit;
 mod error;

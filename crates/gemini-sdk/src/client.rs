@@ -59,6 +59,21 @@ struct Inner {
     base_url: String,
     api_version: String,
     headers: HeaderMap,
+    on_retry: Option<RetryHook>,
+}
+
+type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
+
+/// A retry about to happen, as [`ClientBuilder::on_retry`] hooks see it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RetryEvent<'a> {
+    /// The attempt that failed (1 for the first request).
+    pub attempt: u32,
+    /// How long the client waits before the next attempt.
+    pub wait: Duration,
+    /// Why the attempt failed.
+    pub error: &'a Error,
 }
 
 impl fmt::Debug for Client {
@@ -84,6 +99,7 @@ pub struct ClientBuilder {
     deadline: Option<Duration>,
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
+    on_retry: Option<RetryHook>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -140,6 +156,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Called before each retry waits: to show "rate limited, retrying in 47 s", to count
+    /// retries. (Each retry is also logged with `tracing`.)
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let retries = Arc::new(AtomicU32::new(0));
+    /// let counted = retries.clone();
+    /// let client = gemini_sdk::Client::builder()
+    ///     .api_key("k")
+    ///     .on_retry(move |event| {
+    ///         counted.fetch_add(1, Ordering::Relaxed);
+    ///         eprintln!("{}; retrying in {:?}", event.error, event.wait);
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), gemini_sdk::Error>(())
+    /// ```
+    pub fn on_retry(mut self, hook: impl Fn(&RetryEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(hook));
+        self
+    }
+
     /// The retry policy (on by default; [`RetryPolicy::none`] turns it off).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -186,6 +225,7 @@ impl ClientBuilder {
                     .api_version
                     .unwrap_or_else(|| DEFAULT_API_VERSION.to_string()),
                 headers,
+                on_retry: self.on_retry,
             }),
             retry: self.retry,
             deadline: self.deadline,
@@ -312,6 +352,13 @@ impl Client {
                         status = error.status(),
                         "gemini-sdk retrying: {error}"
                     );
+                    if let Some(hook) = &self.inner.on_retry {
+                        hook(&RetryEvent {
+                            attempt,
+                            wait,
+                            error: &error,
+                        });
+                    }
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }

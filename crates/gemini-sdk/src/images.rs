@@ -19,6 +19,15 @@ pub struct Image {
 }
 
 impl Image {
+    /// The image a part carries, if it is an `inlineData` part with data (no copy of it).
+    pub fn from_part(part: &Part) -> Option<Image> {
+        let blob = part.inline_data.as_ref()?;
+        Some(Image {
+            mime_type: blob.mime_type.clone().unwrap_or_default(),
+            bytes: blob.data.clone()?.into_bytes(),
+        })
+    }
+
     /// The usual file extension for the MIME type (`png`, `jpg`, `webp` …).
     pub fn extension(&self) -> &'static str {
         match self.mime_type.as_str() {
@@ -89,7 +98,8 @@ pub enum Outcome {
 
 /// Conveniences on a generated response.
 pub trait ResponseExt {
-    /// The images of the first candidate, in order.
+    /// The images of the first candidate, in order — the answer's, not the interim drafts a
+    /// thinking model shows in its thought parts.
     fn images(&self) -> Vec<Image>;
     /// The text of the first candidate (thoughts left out), parts joined.
     fn text(&self) -> String;
@@ -100,13 +110,8 @@ pub trait ResponseExt {
 impl ResponseExt for GenerateContentResponse {
     fn images(&self) -> Vec<Image> {
         first_parts(self)
-            .filter_map(|p| p.inline_data.as_ref())
-            .filter_map(|blob| {
-                Some(Image {
-                    mime_type: blob.mime_type.clone().unwrap_or_default(),
-                    bytes: blob.data.clone()?.into_bytes(),
-                })
-            })
+            .filter(|p| p.thought != Some(true))
+            .filter_map(Image::from_part)
             .collect()
     }
 
@@ -182,4 +187,24 @@ pub fn image_part_from_path(path: impl AsRef<Path>) -> Result<Part, Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
     image_part(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thinking_models_draft_images_are_not_the_answer() {
+        let body = r#"{"candidates": [{"content": {"role": "model", "parts": [
+            {"text": "Sketching the layout.", "thought": true},
+            {"inlineData": {"mimeType": "image/png", "data": "ZHJhZnQ="}, "thought": true},
+            {"inlineData": {"mimeType": "image/jpeg", "data": "ZmluYWw="}, "thoughtSignature": "c2ln"},
+            {"text": "Here it is."}]}, "finishReason": "STOP"}]}"#;
+        let response: GenerateContentResponse = serde_json::from_str(body).unwrap();
+        let images = response.images();
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].mime_type, "image/jpeg");
+        assert_eq!(&images[0].bytes[..], b"final");
+        assert_eq!(response.text(), "Here it is.");
+    }
 }

@@ -71,7 +71,9 @@ mod stream;
 
 pub use base64_bytes::{Base64Bytes, Base64Error};
 pub use chat::{Chat, ChatStream};
-pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, RetryEvent, model_path,
+};
 pub use error::{ApiError, Error};
 pub use generated::*;
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};

@@ -1,4 +1,5 @@
-//! Each retry is logged with `tracing` — attempt, wait, status — and no log line carries the key.
+//! Each retry is logged with `tracing` — attempt, wait, status — and seen by the `on_retry`
+//! hook; no log line carries the key.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -33,10 +34,18 @@ async fn each_retry_is_logged_without_the_key() {
 
     const SECRET: &str = "AIzaSy-logged-nowhere-5678";
     let server = MockServer::start().await.unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let hook_seen = seen.clone();
     let client = Client::builder()
         .api_key(SECRET)
         .base_url(server.uri())
         .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(10)))
+        .on_retry(move |event| {
+            hook_seen
+                .lock()
+                .unwrap()
+                .push((event.attempt, event.error.status(), event.wait))
+        })
         .build()
         .unwrap();
     server.enqueue(QueuedScenario::new(Scenario::Overloaded).times(2));
@@ -59,4 +68,14 @@ async fn each_retry_is_logged_without_the_key() {
         "{logs}"
     );
     assert!(!logs.contains(SECRET), "the key was logged: {logs}");
+
+    // The hook saw the same two retries.
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!((seen[0].0, seen[0].1), (1, Some(503)));
+    assert_eq!((seen[1].0, seen[1].1), (2, Some(503)));
+    assert!(
+        seen.iter()
+            .all(|(_, _, wait)| *wait <= Duration::from_millis(100))
+    );
 }
