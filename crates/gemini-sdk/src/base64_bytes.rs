@@ -129,6 +129,11 @@ impl fmt::Debug for Base64Bytes {
 
 impl Serialize for Base64Bytes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Inside `codec::to_body`, a large value leaves a placeholder that the codec replaces
+        // with base64 written straight into the body (no intermediate string, no escaping scan).
+        if let Some(placeholder) = splice::defer_encode(&self.0) {
+            return serializer.serialize_str(&placeholder);
+        }
         serializer.serialize_str(&self.encode())
     }
 }
@@ -147,12 +152,119 @@ impl<'de> Deserialize<'de> for Base64Bytes {
             // `visit_str` sees the string borrowed from the body when it has no escapes, so
             // the only copy is the decode itself.
             fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                // Inside `codec::from_body`, large values were decoded before parsing.
+                if let Some(bytes) = splice::take_decoded(text) {
+                    return Ok(Base64Bytes(bytes));
+                }
                 Base64Bytes::decode(text.as_bytes()).map_err(E::custom)
             }
         }
 
         deserializer.deserialize_str(Base64Visitor)
     }
+}
+
+/// The hand-over between [`crate::codec`] and the serde impls above: while the codec runs
+/// serde on this thread, large base64 values travel as placeholders (`"!gemini-sdk:INDEX:NONCE"`)
+/// and their bytes wait here. The nonce is random per call, so no text a server or user sends
+/// can pose as a placeholder; `!` is not base64, so a placeholder is never valid data either.
+pub(crate) mod splice {
+    use std::cell::RefCell;
+
+    use bytes::Bytes;
+
+    /// Values at least this large take the spliced path; smaller ones are not worth it.
+    pub const MIN_SPLICED: usize = 32 * 1024;
+    const PREFIX: &str = "!gemini-sdk:";
+
+    #[derive(Default)]
+    struct Table {
+        nonce: u64,
+        values: Vec<Option<Bytes>>,
+        taken: usize,
+    }
+
+    thread_local! {
+        static DECODED: RefCell<Option<Table>> = const { RefCell::new(None) };
+        static DEFERRED: RefCell<Option<Table>> = const { RefCell::new(None) };
+    }
+
+    /// The placeholder text for value `index`.
+    pub fn placeholder(index: usize, nonce: u64) -> String {
+        format!("{PREFIX}{index}:{nonce:016x}")
+    }
+
+    /// Runs `parse` with `values` standing behind placeholders `0..values.len()` made with
+    /// `nonce`; returns its result and whether every value was taken by a `Base64Bytes`.
+    pub fn with_decoded<T>(nonce: u64, values: Vec<Bytes>, parse: impl FnOnce() -> T) -> (T, bool) {
+        let expected = values.len();
+        let table = Table {
+            nonce,
+            values: values.into_iter().map(Some).collect(),
+            taken: 0,
+        };
+        DECODED.with(|cell| *cell.borrow_mut() = Some(table));
+        let parsed = parse();
+        let taken = DECODED.with(|cell| cell.borrow_mut().take().map_or(0, |t| t.taken));
+        (parsed, taken == expected)
+    }
+
+    /// The bytes behind `text`, if it is a placeholder of the running `with_decoded`.
+    pub fn take_decoded(text: &str) -> Option<Bytes> {
+        let rest = text.strip_prefix(PREFIX)?;
+        let (index, nonce) = rest.split_once(':')?;
+        let index: usize = index.parse().ok()?;
+        let nonce = u64::from_str_radix(nonce, 16).ok()?;
+        DECODED.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let table = cell.as_mut().filter(|t| t.nonce == nonce)?;
+            let bytes = table.values.get_mut(index)?.take()?;
+            table.taken += 1;
+            Some(bytes)
+        })
+    }
+
+    /// Runs `serialize` collecting large values behind placeholders made with `nonce`; returns
+    /// its result and the values in placeholder order.
+    pub fn with_deferred<T>(nonce: u64, serialize: impl FnOnce() -> T) -> (T, Vec<Bytes>) {
+        DEFERRED.with(|cell| {
+            *cell.borrow_mut() = Some(Table {
+                nonce,
+                ..Table::default()
+            })
+        });
+        let serialized = serialize();
+        let values = DEFERRED
+            .with(|cell| cell.borrow_mut().take())
+            .map(|t| t.values.into_iter().flatten().collect())
+            .unwrap_or_default();
+        (serialized, values)
+    }
+
+    /// A placeholder for `bytes`, when a `with_deferred` is running and they are large.
+    pub fn defer_encode(bytes: &Bytes) -> Option<String> {
+        if bytes.len() < MIN_SPLICED {
+            return None;
+        }
+        DEFERRED.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let table = cell.as_mut()?;
+            table.values.push(Some(bytes.clone()));
+            Some(placeholder(table.values.len() - 1, table.nonce))
+        })
+    }
+}
+
+/// Decodes strict base64 in either alphabet (for the codec's spliced path).
+pub(crate) fn decode_base64(text: &[u8]) -> Option<Bytes> {
+    engine::decode(text, Alphabet::Standard)
+        .or_else(|| engine::decode(text, Alphabet::UrlSafe))
+        .map(Bytes::from)
+}
+
+/// Appends the standard, padded base64 of `bytes` (for the codec's spliced path).
+pub(crate) fn encode_base64_append(bytes: &[u8], out: &mut Vec<u8>) {
+    engine::encode_append(bytes, out);
 }
 
 /// Why a string is not base64.

@@ -377,7 +377,7 @@ impl Client {
         let body = request.map(encode).transpose()?;
         let response = self.send(method, url, body, false).await?;
         let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+        crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
             what,
             message: e.to_string(),
         })
@@ -547,10 +547,8 @@ impl Client {
 }
 
 fn encode(request: &impl Serialize) -> Result<Bytes, Error> {
-    serde_json::to_vec(request)
-        .map(Bytes::from)
-        .map_err(|e| Error::Decode {
-            what: "the request",
-            message: e.to_string(),
-        })
+    crate::codec::to_body(request).map_err(|e| Error::Decode {
+        what: "the request",
+        message: e.to_string(),
+    })
 }

@@ -58,6 +58,7 @@
 pub mod base64_bytes;
 mod chat;
 mod client;
+pub mod codec;
 mod error;
 #[allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated;

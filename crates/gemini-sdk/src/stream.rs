@@ -146,7 +146,7 @@ fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
             Err(Error::Api(ApiError::from_body(200, &data)))
         }
         Event::Data(data) if data.iter().all(u8::is_ascii_whitespace) => Ok(None),
-        Event::Data(data) => serde_json::from_slice(&data)
+        Event::Data(data) => crate::codec::from_body(&data)
             .map(Some)
             .map_err(|e| Error::Decode {
                 what: "a streamed GenerateContentResponse",
