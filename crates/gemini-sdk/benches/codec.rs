@@ -111,7 +111,9 @@ fn decode_response(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("decode_response");
     group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function("memcpy", |b| b.iter(|| black_box(black_box(&body[..]).to_vec())));
+    group.bench_function("memcpy", |b| {
+        b.iter(|| black_box(black_box(&body[..]).to_vec()))
+    });
     group.bench_function("naive", |b| b.iter(|| naive_decode(black_box(&body))));
     group.bench_function("serde_json_typed", |b| {
         b.iter(|| {
@@ -157,7 +159,9 @@ fn encode_request(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("encode_request");
     group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function("memcpy", |b| b.iter(|| black_box(black_box(&body[..]).to_vec())));
+    group.bench_function("memcpy", |b| {
+        b.iter(|| black_box(black_box(&body[..]).to_vec()))
+    });
     group.bench_function("naive", |b| b.iter(naive));
     group.bench_function("serde_json_typed", |b| {
         b.iter(|| serde_json::to_vec(black_box(&request)).unwrap())
@@ -174,7 +178,10 @@ fn sse_stream(c: &mut Criterion) {
     let full = response_json(&image);
     let mut first = full.clone();
     first["candidates"][0]["content"]["parts"] = json!([{"text": "Here is"}]);
-    first["candidates"][0].as_object_mut().unwrap().remove("finishReason");
+    first["candidates"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("finishReason");
     let mut middle = first.clone();
     middle["candidates"][0]["content"]["parts"] =
         json!([full["candidates"][0]["content"]["parts"][1].clone()]);
@@ -190,7 +197,9 @@ fn sse_stream(c: &mut Criterion) {
         .into_bytes();
     // Network-sized reads.
     let pieces: Vec<Bytes> = body.chunks(16 * 1024).map(Bytes::copy_from_slice).collect();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let read = || {
         let chunks = futures_util::stream::iter(pieces.clone().into_iter().map(Ok));
         runtime
@@ -201,7 +210,9 @@ fn sse_stream(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("sse_stream");
     group.throughput(Throughput::Bytes(body.len() as u64));
-    group.bench_function("memcpy", |b| b.iter(|| black_box(black_box(&body[..]).to_vec())));
+    group.bench_function("memcpy", |b| {
+        b.iter(|| black_box(black_box(&body[..]).to_vec()))
+    });
     group.bench_function("gemini_sdk", |b| b.iter(read));
     group.finish();
 }

@@ -255,6 +255,78 @@ pub(crate) mod splice {
     }
 }
 
+/// Standard base64 decoded as it arrives in pieces of any size (an image in an SSE event, read
+/// from the network in 16 KiB pieces), with exactly the answers of decoding the whole text at
+/// once: the last block, which may hold padding, is decoded only at [`Base64Stream::finish`].
+#[derive(Debug, Default)]
+pub(crate) struct Base64Stream {
+    out: Vec<u8>,
+    /// Characters of a block not yet decoded: up to three, or a whole block held back because
+    /// it may be the last.
+    carry: [u8; 4],
+    carry_len: usize,
+    failed: bool,
+}
+
+impl Base64Stream {
+    /// A stream whose output will be about `capacity` bytes (allocated once).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Base64Stream {
+            out: Vec::with_capacity(capacity),
+            ..Self::default()
+        }
+    }
+
+    /// Decodes the next piece of text; false once the text is not strict standard base64 (or
+    /// holds anything this stream does not handle), after which the stream only fails.
+    pub fn feed(&mut self, mut text: &[u8]) -> bool {
+        if self.failed || text.is_empty() {
+            return !self.failed;
+        }
+        if self.carry_len > 0 {
+            if self.carry_len < 4 {
+                let take = (4 - self.carry_len).min(text.len());
+                self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&text[..take]);
+                self.carry_len += take;
+                text = &text[take..];
+            }
+            if text.is_empty() {
+                return true;
+            }
+            // More text follows, so the carried block is not the last.
+            let block = self.carry;
+            self.carry_len = 0;
+            if !engine::decode_blocks_append(&block, &mut self.out) {
+                self.failed = true;
+                return false;
+            }
+        }
+        let mut whole = text.len() / 4 * 4;
+        if whole == text.len() {
+            // Hold the last block back: it may be the padded end.
+            whole -= 4;
+        }
+        if whole > 0 && !engine::decode_blocks_append(&text[..whole], &mut self.out) {
+            self.failed = true;
+            return false;
+        }
+        let rest = &text[whole..];
+        self.carry[..rest.len()].copy_from_slice(rest);
+        self.carry_len = rest.len();
+        true
+    }
+
+    /// The decoded bytes, once the text has ended; `None` when it was not valid.
+    pub fn finish(mut self) -> Option<Bytes> {
+        if self.failed {
+            return None;
+        }
+        let last = engine::decode(&self.carry[..self.carry_len], Alphabet::Standard)?;
+        self.out.extend_from_slice(&last);
+        Some(Bytes::from(self.out))
+    }
+}
+
 /// Decodes strict base64 in either alphabet (for the codec's spliced path).
 pub(crate) fn decode_base64(text: &[u8]) -> Option<Bytes> {
     engine::decode(text, Alphabet::Standard)
@@ -388,6 +460,44 @@ mod engine {
         engine.decode_to_vec(text).ok()
     }
 
+    /// Appends the bytes of `text`, whole padding-free standard blocks (a length that is a
+    /// multiple of four, no `=`), to `out`; false when it is not exactly that.
+    #[cfg(feature = "simdutf")]
+    pub fn decode_blocks_append(text: &[u8], out: &mut Vec<u8>) -> bool {
+        use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
+        if !text.len().is_multiple_of(4) || text.last() == Some(&b'=') {
+            return false;
+        }
+        let expected = text.len() / 4 * 3;
+        out.reserve(expected);
+        // SAFETY: `out` has room for `expected` more bytes, simdutf's maximal length for this
+        // padding-free input; only the `result.count` bytes it wrote are exposed, after checking
+        // that count is exactly `expected` (fewer means whitespace was skipped).
+        unsafe {
+            let result = simdutf::base64_to_binary(
+                text.as_ptr(),
+                text.len(),
+                out.as_mut_ptr().add(out.len()),
+                Base64Options::Default,
+                LastChunkHandlingOptions::Strict,
+            );
+            if result.error != ErrorCode::Success || result.count != expected {
+                return false;
+            }
+            out.set_len(out.len() + expected);
+        }
+        true
+    }
+
+    /// Appends the bytes of `text`, whole padding-free standard blocks, to `out`.
+    #[cfg(not(feature = "simdutf"))]
+    pub fn decode_blocks_append(text: &[u8], out: &mut Vec<u8>) -> bool {
+        if !text.len().is_multiple_of(4) || text.last() == Some(&b'=') {
+            return false;
+        }
+        base64_simd::STANDARD.decode_append(text, out).is_ok()
+    }
+
     /// How many bytes `text` decodes to if it is valid: padding counted off, and never for a
     /// length that leaves one character over.
     fn decoded_len(text: &[u8]) -> Option<usize> {
@@ -465,4 +575,46 @@ fn diagnose(text: &[u8]) -> String {
         return "mixes the standard ('+', '/') and URL-safe ('-', '_') alphabets".to_string();
     }
     "the last character has bits set that the encoding leaves zero (non-canonical)".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn in_pieces(text: &[u8], cuts: &[usize]) -> Option<Bytes> {
+        let mut stream = Base64Stream::default();
+        let mut rest = text;
+        for &cut in cuts.iter().cycle().take(text.len() + 1) {
+            if rest.is_empty() {
+                break;
+            }
+            let (piece, after) = rest.split_at(cut.min(rest.len()));
+            stream.feed(piece);
+            rest = after;
+        }
+        stream.feed(rest);
+        stream.finish()
+    }
+
+    proptest! {
+        /// Decoding in pieces gives what decoding the whole standard text gives, valid or not.
+        #[test]
+        fn pieces_decode_as_the_whole(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![b'=', b' ', b'-', b'A', b'\n'])), 0..2),
+            cuts in proptest::collection::vec(1usize..70, 1..8),
+        ) {
+            let mut text = Base64Bytes::from(bytes).encode().into_bytes();
+            for (at, byte) in edits {
+                if !text.is_empty() {
+                    let at = at.index(text.len());
+                    text[at] = byte;
+                }
+            }
+            let whole = engine::decode(&text, Alphabet::Standard).map(Bytes::from);
+            prop_assert_eq!(in_pieces(&text, &cuts), whole);
+        }
+    }
 }

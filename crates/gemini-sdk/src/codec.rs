@@ -44,17 +44,47 @@ const MIN_BODY: usize = splice::MIN_SPLICED;
 pub fn from_body<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
     if body.len() >= MIN_BODY
         && let Some(spliced) = Spliced::find(body)
+        && let Some(value) = from_spliced(&spliced.rest, spliced.nonce, spliced.values)
     {
-        let (parsed, all_taken) = splice::with_decoded(spliced.nonce, spliced.values, || {
-            serde_json::from_slice::<T>(&spliced.rest)
-        });
-        // A placeholder that no `Base64Bytes` took stood in a field of another type: read the
-        // body as it is instead.
-        if let (Ok(value), true) = (parsed, all_taken) {
-            return Ok(value);
-        }
+        return Ok(value);
     }
     serde_json::from_slice(body)
+}
+
+/// Parses `text`, whose placeholders made with `nonce` stand for `values`; `None` when it does
+/// not parse or a placeholder stood in a field that is not base64 (the caller then reads the
+/// original text).
+pub(crate) fn from_spliced<T: DeserializeOwned>(
+    text: &[u8],
+    nonce: u64,
+    values: Vec<Bytes>,
+) -> Option<T> {
+    let (parsed, all_taken) =
+        splice::with_decoded(nonce, values, || serde_json::from_slice::<T>(text));
+    parsed.ok().filter(|_| all_taken)
+}
+
+/// Where the content of a string value starts, when `window` ends inside it: a large base64
+/// value (after one of the base64 keys) still arriving. Used by the SSE reader to decode an
+/// image as it comes off the network.
+pub(crate) fn open_value_at_end(window: &[u8]) -> Option<usize> {
+    let key_end = memmem::Finder::new(b"\":");
+    let mut from = 0;
+    while let Some(offset) = key_end.find(&window[from..]) {
+        let colon = from + offset + 1;
+        from = colon;
+        let Some(key) = KEYS.iter().find(|key| window[..colon].ends_with(key)) else {
+            continue;
+        };
+        let Some(start) = value_start_after_key(window, colon - key.len(), key.len()) else {
+            continue;
+        };
+        match memchr::memchr2(b'"', b'\\', &window[start..]) {
+            None => return Some(start),
+            Some(length) => from = start + length,
+        }
+    }
+    None
 }
 
 /// Writes `value` as a JSON body, writing large base64 values straight into it.
@@ -105,21 +135,32 @@ struct Spliced {
 impl Spliced {
     /// Finds and decodes the large base64 values of `body`; `None` when there are none.
     fn find(body: &[u8]) -> Option<Spliced> {
+        // Every key ends in `":` (Google and serde_json write no space before the colon), and
+        // base64 holds no quote: one search for `":` visits each key once and crosses each
+        // megabyte of base64 once, whichever keys there are. Resuming after each large value
+        // found leaves the search for its closing quote as the only other pass over it.
         let mut found: Vec<(usize, usize, Bytes)> = Vec::new();
-        for key in KEYS {
-            for at in memmem::find_iter(body, key) {
-                if let Some((start, end)) = string_value_after_key(body, at, key.len())
-                    && end - start >= splice::MIN_SPLICED
-                    && let Some(bytes) = decode_base64(&body[start..end])
-                {
+        let key_end = memmem::Finder::new(b"\":");
+        let mut from = 0;
+        while let Some(offset) = key_end.find(&body[from..]) {
+            let colon = from + offset + 1;
+            from = colon;
+            let Some(key) = KEYS.iter().find(|key| body[..colon].ends_with(key)) else {
+                continue;
+            };
+            let at = colon - key.len();
+            if let Some((start, end)) = string_value_after_key(body, at, key.len())
+                && end - start >= splice::MIN_SPLICED
+            {
+                if let Some(bytes) = decode_base64(&body[start..end]) {
                     found.push((start, end, bytes));
                 }
+                from = end;
             }
         }
         if found.is_empty() {
             return None;
         }
-        found.sort_by_key(|&(start, _, _)| start);
         let nonce = fastrand::u64(..);
         let cut: usize = found.iter().map(|(start, end, _)| end - start).sum();
         let mut rest = Vec::with_capacity(body.len() - cut + found.len() * 40);
@@ -144,10 +185,20 @@ impl Spliced {
 /// quote is structural (not escaped inside another string), the key is followed by `:` and a
 /// string, and the string has no escapes.
 fn string_value_after_key(body: &[u8], at: usize, key_len: usize) -> Option<(usize, usize)> {
+    let start = value_start_after_key(body, at, key_len)?;
+    let length = memchr::memchr2(b'"', b'\\', &body[start..])?;
+    let end = start + length;
+    (body[end] == b'"').then_some((start, end))
+}
+
+/// Where the string value of the key whose opening quote is at `at` starts, when that quote is
+/// structural and the key is followed by `:` and a string.
+fn value_start_after_key(body: &[u8], at: usize, key_len: usize) -> Option<usize> {
     // Inside a JSON string every quote is escaped: a quote preceded by an odd number of
-    // backslashes is text, not the start of a key.
+    // backslashes is text, not the start of a key. A run of backslashes reaching the start of
+    // `body` leaves that unknown: no.
     let backslashes = body[..at].iter().rev().take_while(|&&b| b == b'\\').count();
-    if backslashes % 2 == 1 {
+    if backslashes % 2 == 1 || (backslashes == at && at > 0) {
         return None;
     }
     let mut position = at + key_len;
@@ -157,13 +208,7 @@ fn string_value_after_key(body: &[u8], at: usize, key_len: usize) -> Option<(usi
     }
     position += 1;
     position += whitespace(&body[position..]);
-    if body.get(position) != Some(&b'"') {
-        return None;
-    }
-    let start = position + 1;
-    let length = memchr::memchr2(b'"', b'\\', &body[start..])?;
-    let end = start + length;
-    (body[end] == b'"').then_some((start, end))
+    (body.get(position) == Some(&b'"')).then_some(position + 1)
 }
 
 fn whitespace(bytes: &[u8]) -> usize {

@@ -3,75 +3,180 @@
 //!
 //! The decoder is fed the body as it arrives, in chunks of any size: an event may be split
 //! across many reads (a whole image is one multi-megabyte `data:` line), and one read may hold
-//! many events. Each byte is searched for a line end once, and a `data:` line is handed on as a
-//! slice of the buffer it arrived in, without a copy.
+//! many events. Lines are kept as the chunks they arrived in (no copy while they grow), and an
+//! image's base64 is decoded as it comes off the network: once a line has opened a large base64
+//! value, each new chunk is searched only for the closing quote and decoded straight away, so
+//! the megabytes are read once and never copied into a line buffer.
 
 use std::collections::VecDeque;
 
 use bytes::{Buf, Bytes, BytesMut};
 
+use crate::base64_bytes::{Base64Stream, splice};
+use crate::codec::open_value_at_end;
+
 /// What the stream carried.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Event {
     /// The data of one event (its `data:` lines, joined by `\n`).
-    Data(Bytes),
+    Data(Payload),
     /// A JSON value written outside any event: Google's `{"error": …}` in the middle of a stream.
     Raw(Bytes),
     /// Data still open when the body ended: no blank line closed it.
-    Unterminated(Bytes),
-    /// Text outside any event that never became a complete JSON value before the body ended.
+    Unterminated(Payload),
+    /// Text outside any event that is no JSON value.
     Garbage(Bytes),
+}
+
+/// The data of an event.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Payload {
+    /// The data, with a placeholder (see [`splice`]) where each decoded value was.
+    pub text: Bytes,
+    /// The values decoded as they arrived, if any.
+    pub spliced: Option<SplicedValues>,
+}
+
+/// Values decoded on arrival, and the data as it arrived (for when the shortcut does not apply).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SplicedValues {
+    pub nonce: u64,
+    pub values: Vec<Bytes>,
+    pub original: Vec<Bytes>,
+}
+
+impl Payload {
+    fn plain(text: Bytes) -> Self {
+        Payload {
+            text,
+            spliced: None,
+        }
+    }
+
+    /// The data as it arrived, in one piece (a copy only for a spliced payload).
+    pub fn original(&self) -> Bytes {
+        match &self.spliced {
+            None => self.text.clone(),
+            Some(spliced) => concat(&spliced.original),
+        }
+    }
+
+    /// Drops the first `n` bytes (a `data:` prefix, which no value is part of).
+    fn advance(&mut self, n: usize) {
+        self.text.advance(n);
+        if let Some(spliced) = &mut self.spliced {
+            let mut left = n;
+            spliced.original.retain_mut(|piece| {
+                let cut = left.min(piece.len());
+                piece.advance(cut);
+                left -= cut;
+                !piece.is_empty()
+            });
+        }
+    }
+}
+
+fn concat(pieces: &[Bytes]) -> Bytes {
+    match pieces {
+        [one] => one.clone(),
+        _ => {
+            let mut joined = BytesMut::with_capacity(pieces.iter().map(Bytes::len).sum());
+            for piece in pieces {
+                joined.extend_from_slice(piece);
+            }
+            joined.freeze()
+        }
+    }
+}
+
+/// A piece of the current line.
+#[derive(Debug)]
+enum Piece {
+    Text(Bytes),
+    /// A base64 value decoded as it arrived, and its text.
+    Value {
+        decoded: Bytes,
+        text: Vec<Bytes>,
+    },
+}
+
+/// A large base64 value still arriving: its pieces, kept as they came (no copy), decoded in one
+/// go into a buffer of the exact size once the closing quote is seen.
+#[derive(Debug, Default)]
+struct Arriving {
+    text: Vec<Bytes>,
 }
 
 /// Splits an SSE body into [`Event`]s. Lines end with `\r\n`, `\n` or `\r`, as the SSE
 /// specification allows; a blank line ends an event.
 #[derive(Debug, Default)]
 pub(crate) struct SseDecoder {
-    buffer: BytesMut,
-    /// How much of `buffer` has already been searched for a line end.
-    searched: usize,
+    /// The current line, as it arrived.
+    line: Vec<Piece>,
+    /// A large base64 value of the current line, being decoded as it arrives.
+    arriving: Option<Arriving>,
+    /// The current line gave up decoding on arrival (a value with escapes, or not base64).
+    plain_line: bool,
     /// The last line ended with a `\r` that was the last byte read: a `\n` first in the next
     /// read belongs to it.
     after_cr: bool,
-    data: Option<Bytes>,
+    data: Option<Payload>,
     raw: RawJson,
 }
 
 impl SseDecoder {
     /// Feeds one read of the body; complete events are pushed to `out`.
-    pub(crate) fn push(&mut self, chunk: &[u8], out: &mut VecDeque<Event>) {
-        let mut chunk = chunk;
-        if self.after_cr && !chunk.is_empty() {
+    pub(crate) fn push(&mut self, chunk: Bytes, out: &mut VecDeque<Event>) {
+        let mut rest = chunk;
+        if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
-            if chunk[0] == b'\n' {
-                chunk = &chunk[1..];
+            if rest[0] == b'\n' {
+                rest.advance(1);
             }
         }
-        self.buffer.extend_from_slice(chunk);
-        while let Some(offset) = memchr::memchr2(b'\n', b'\r', &self.buffer[self.searched..]) {
-            let end = self.searched + offset;
-            let terminator = match (self.buffer[end], self.buffer.get(end + 1)) {
-                (b'\r', Some(b'\n')) => 2,
-                (b'\r', None) => {
-                    self.after_cr = true;
-                    1
+        while !rest.is_empty() {
+            if let Some(arriving) = &mut self.arriving {
+                // Base64 has neither quotes nor backslashes: the first of either ends it here.
+                match memchr::memchr2(b'"', b'\\', &rest) {
+                    None => arriving.text.push(std::mem::take(&mut rest)),
+                    Some(end) if rest[end] == b'"' => {
+                        arriving.text.push(rest.split_to(end));
+                        self.value_arrived();
+                    }
+                    Some(_) => self.give_up_arriving(),
                 }
-                _ => 1,
-            };
-            let line = self.buffer.split_to(end).freeze();
-            self.buffer.advance(terminator);
-            self.searched = 0;
-            self.line(line, out);
+                continue;
+            }
+            match memchr::memchr2(b'\n', b'\r', &rest) {
+                Some(end) => {
+                    let terminator = match (rest[end], rest.get(end + 1)) {
+                        (b'\r', Some(b'\n')) => 2,
+                        (b'\r', None) => {
+                            self.after_cr = true;
+                            1
+                        }
+                        _ => 1,
+                    };
+                    let text = rest.split_to(end);
+                    rest.advance(terminator);
+                    if !text.is_empty() {
+                        self.line.push(Piece::Text(text));
+                    }
+                    self.end_line(out);
+                }
+                None => {
+                    self.line.push(Piece::Text(std::mem::take(&mut rest)));
+                    self.maybe_start_arriving();
+                }
+            }
         }
-        self.searched = self.buffer.len();
     }
 
     /// The body ended: whatever is still open is pushed to `out`.
     pub(crate) fn finish(&mut self, out: &mut VecDeque<Event>) {
-        if !self.buffer.is_empty() {
-            let line = self.buffer.split().freeze();
-            self.searched = 0;
-            self.line(line, out);
+        self.give_up_arriving();
+        if !self.line.is_empty() {
+            self.end_line(out);
         }
         if let Some(data) = self.data.take() {
             out.push_back(Event::Unterminated(data));
@@ -81,40 +186,171 @@ impl SseDecoder {
         }
     }
 
-    fn line(&mut self, line: Bytes, out: &mut VecDeque<Event>) {
-        if self.raw.is_open() {
-            out.extend(self.raw.push(&line));
+    /// When the piece just added opened a large base64 value in a `data:` line, decodes it
+    /// from here on as it arrives.
+    fn maybe_start_arriving(&mut self) {
+        if self.plain_line || self.arriving.is_some() || !self.line_starts_with(b"data:") {
             return;
         }
-        if line.is_empty() {
+        let Some(Piece::Text(last)) = self.line.last() else {
+            return;
+        };
+        // The end of the line before this piece, in case the key was cut in two.
+        let mut before = Vec::new();
+        for piece in self.line.iter().rev().skip(1) {
+            let Piece::Text(text) = piece else { break };
+            let take = (48 - before.len()).min(text.len());
+            before.splice(0..0, text[text.len() - take..].iter().copied());
+            if before.len() >= 48 {
+                break;
+            }
+        }
+        let mut window = before.clone();
+        window.extend_from_slice(last);
+        let Some(start) = open_value_at_end(&window).filter(|&s| s >= before.len()) else {
+            return;
+        };
+        let split = start - before.len();
+        let Some(Piece::Text(mut last)) = self.line.pop() else {
+            return;
+        };
+        let content = last.split_off(split);
+        if !last.is_empty() {
+            self.line.push(Piece::Text(last));
+        }
+        self.arriving = Some(Arriving {
+            text: vec![content],
+        });
+    }
+
+    fn line_starts_with(&self, prefix: &[u8]) -> bool {
+        let mut start = Vec::with_capacity(prefix.len());
+        for piece in &self.line {
+            let Piece::Text(text) = piece else { break };
+            let take = (prefix.len() - start.len()).min(text.len());
+            start.extend_from_slice(&text[..take]);
+            if start.len() == prefix.len() {
+                break;
+            }
+        }
+        start == prefix
+    }
+
+    /// The value's closing quote came: it joins the line decoded.
+    fn value_arrived(&mut self) {
+        if let Some(arriving) = self.arriving.take() {
+            let length: usize = arriving.text.iter().map(Bytes::len).sum();
+            let mut stream = Base64Stream::with_capacity(length / 4 * 3);
+            let decoded = arriving
+                .text
+                .iter()
+                .all(|piece| stream.feed(piece))
+                .then(|| stream.finish())
+                .flatten();
+            match decoded {
+                Some(decoded) => self.line.push(Piece::Value {
+                    decoded,
+                    text: arriving.text,
+                }),
+                None => {
+                    self.line.extend(arriving.text.into_iter().map(Piece::Text));
+                    self.plain_line = true;
+                }
+            }
+        }
+    }
+
+    /// The value cannot be decoded on arrival: it stays text, read the ordinary way.
+    fn give_up_arriving(&mut self) {
+        if let Some(arriving) = self.arriving.take() {
+            self.line.extend(arriving.text.into_iter().map(Piece::Text));
+            self.plain_line = true;
+        }
+    }
+
+    fn end_line(&mut self, out: &mut VecDeque<Event>) {
+        self.plain_line = false;
+        let pieces = std::mem::take(&mut self.line);
+        let payload = if pieces.iter().all(|p| matches!(p, Piece::Text(_))) {
+            let texts: Vec<Bytes> = pieces
+                .into_iter()
+                .filter_map(|p| match p {
+                    Piece::Text(text) => Some(text),
+                    Piece::Value { .. } => None,
+                })
+                .collect();
+            Payload::plain(concat(&texts))
+        } else {
+            let nonce = fastrand::u64(..);
+            let mut text = BytesMut::new();
+            let mut values = Vec::new();
+            let mut original = Vec::new();
+            for piece in pieces {
+                match piece {
+                    Piece::Text(piece) => {
+                        text.extend_from_slice(&piece);
+                        original.push(piece);
+                    }
+                    Piece::Value {
+                        decoded,
+                        text: value_text,
+                    } => {
+                        text.extend_from_slice(splice::placeholder(values.len(), nonce).as_bytes());
+                        values.push(decoded);
+                        original.extend(value_text);
+                    }
+                }
+            }
+            Payload {
+                text: text.freeze(),
+                spliced: Some(SplicedValues {
+                    nonce,
+                    values,
+                    original,
+                }),
+            }
+        };
+        self.line(payload, out);
+    }
+
+    fn line(&mut self, mut line: Payload, out: &mut VecDeque<Event>) {
+        if self.raw.is_open() {
+            out.extend(self.raw.push(&line.original()));
+            return;
+        }
+        if line.text.is_empty() {
             if let Some(data) = self.data.take() {
                 out.push_back(Event::Data(data));
             }
             return;
         }
-        let (field, value) = match memchr::memchr(b':', &line) {
+        let (field, value_at) = match memchr::memchr(b':', &line.text) {
             Some(colon) => {
-                let skip = usize::from(line.get(colon + 1) == Some(&b' '));
-                (&line[..colon], line.slice(colon + 1 + skip..))
+                let skip = usize::from(line.text.get(colon + 1) == Some(&b' '));
+                (&line.text[..colon], colon + 1 + skip)
             }
-            None => (&line[..], Bytes::new()),
+            None => (&line.text[..], line.text.len()),
         };
         match field {
             b"data" => {
+                line.advance(value_at);
                 self.data = Some(match self.data.take() {
-                    None => value,
+                    None => line,
                     Some(earlier) => {
-                        let mut joined = BytesMut::with_capacity(earlier.len() + 1 + value.len());
+                        // Several data lines (which Gemini never sends): joined as plain text.
+                        let earlier = earlier.original();
+                        let later = line.original();
+                        let mut joined = BytesMut::with_capacity(earlier.len() + 1 + later.len());
                         joined.extend_from_slice(&earlier);
                         joined.extend_from_slice(b"\n");
-                        joined.extend_from_slice(&value);
-                        joined.freeze()
+                        joined.extend_from_slice(&later);
+                        Payload::plain(joined.freeze())
                     }
                 });
             }
             // A comment, or a field Gemini does not use.
             b"" | b"event" | b"id" | b"retry" => {}
-            _ => out.extend(self.raw.push(&line)),
+            _ => out.extend(self.raw.push(&line.original())),
         }
     }
 }
@@ -188,14 +424,14 @@ mod tests {
         let mut decoder = SseDecoder::default();
         let mut out = VecDeque::new();
         for chunk in chunks {
-            decoder.push(chunk, &mut out);
+            decoder.push(Bytes::copy_from_slice(chunk), &mut out);
         }
         decoder.finish(&mut out);
         out.into()
     }
 
     fn data(text: &str) -> Event {
-        Event::Data(Bytes::copy_from_slice(text.as_bytes()))
+        Event::Data(Payload::plain(Bytes::copy_from_slice(text.as_bytes())))
     }
 
     #[test]
@@ -241,7 +477,7 @@ mod tests {
             decode(&[b"data: {\"a\":1}\r\n\r\ndata: {\"b\""]),
             vec![
                 data("{\"a\":1}"),
-                Event::Unterminated(Bytes::from_static(b"{\"b\""))
+                Event::Unterminated(Payload::plain(Bytes::from_static(b"{\"b\"")))
             ]
         );
         assert_eq!(
@@ -262,21 +498,74 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_five_megabyte_event_read_in_small_pieces() {
+    /// An image event as Google sends it, with `image` as its data.
+    fn image_event(image: &[u8]) -> Vec<u8> {
+        let data = crate::Base64Bytes::from(image.to_vec()).encode();
+        format!(
+            "data: {{\"candidates\": [{{\"content\": {{\"parts\": [{{\"inlineData\": {{\"mimeType\": \"image/png\",\"data\": \"{data}\"}}}}],\"role\": \"model\"}},\"index\": 0}}]}}\r\n\r\n"
+        )
+        .into_bytes()
+    }
+
+    fn payloads(body: &[u8], piece: usize) -> Vec<Payload> {
         let mut decoder = SseDecoder::default();
         let mut out = VecDeque::new();
-        let image = vec![b'A'; 5 << 20];
-        decoder.push(b"data: ", &mut out);
-        for piece in image.chunks(64 << 10) {
-            decoder.push(piece, &mut out);
+        for chunk in body.chunks(piece) {
+            decoder.push(Bytes::copy_from_slice(chunk), &mut out);
         }
-        decoder.push(b"\r\n\r\n", &mut out);
-        assert_eq!(out.len(), 1);
-        let Some(Event::Data(data)) = out.pop_front() else {
+        decoder.finish(&mut out);
+        out.into_iter()
+            .map(|event| match event {
+                Event::Data(payload) => payload,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_five_megabyte_image_is_decoded_as_it_arrives() {
+        let image: Vec<u8> = (0..4_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let body = image_event(&image);
+        let [payload] = &payloads(&body, 64 << 10)[..] else {
             panic!()
         };
-        assert_eq!(data.len(), image.len());
-        assert!(data.iter().all(|b| *b == b'A'));
+        let spliced = payload.spliced.as_ref().expect("decoded on arrival");
+        assert_eq!(spliced.values.len(), 1);
+        assert!(spliced.values[0] == image);
+        // The placeholder stands where the base64 was, and the original is intact.
+        assert!(payload.text.len() < 200);
+        let line_end = body.len() - 4;
+        assert_eq!(
+            payload.original(),
+            Bytes::copy_from_slice(&body[6..line_end])
+        );
+    }
+
+    #[test]
+    fn cut_anywhere_the_event_reads_the_same() {
+        let image: Vec<u8> = (0..3000u32).map(|i| (i % 256) as u8).collect();
+        let body = image_event(&image);
+        let expected = Bytes::copy_from_slice(&body[6..body.len() - 4]);
+        for piece in (1..130).chain([1000, 1024, 4096]) {
+            let payloads = payloads(&body, piece);
+            assert_eq!(payloads.len(), 1, "pieces of {piece}");
+            assert_eq!(payloads[0].original(), expected, "pieces of {piece}");
+            if let Some(spliced) = &payloads[0].spliced {
+                assert!(spliced.values[0] == image, "pieces of {piece}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_that_is_not_plain_base64_stays_text() {
+        // An escaped slash: valid JSON, but not for decoding on arrival.
+        let body = image_event(&[0xff; 3000]);
+        let escaped = String::from_utf8(body)
+            .unwrap()
+            .replace('/', "\\/")
+            .into_bytes();
+        let payloads = payloads(&escaped, 100);
+        assert!(payloads[0].spliced.is_none());
+        assert_eq!(payloads[0].text[..], escaped[6..escaped.len() - 4]);
     }
 }

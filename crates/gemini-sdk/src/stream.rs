@@ -11,7 +11,7 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 
 use crate::error::{ApiError, Error};
-use crate::sse::{Event, SseDecoder};
+use crate::sse::{Event, Payload, SseDecoder};
 use crate::types::{Candidate, Content, GenerateContentResponse, Part};
 
 /// The partial responses of one `streamGenerateContent` call, as they arrive.
@@ -115,7 +115,7 @@ impl ResponseStream {
                     return Ok(None);
                 };
                 match chunks.next().await {
-                    Some(Ok(bytes)) => state.decoder.push(&bytes, &mut state.events),
+                    Some(Ok(bytes)) => state.decoder.push(bytes, &mut state.events),
                     Some(Err(error)) => return Err(error),
                     None => {
                         state.decoder.finish(&mut state.events);
@@ -142,16 +142,14 @@ impl ResponseStream {
 /// One event as a response, an error, or nothing (an empty event).
 fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
     match event {
-        Event::Data(data) if is_error_object(&data) => {
-            Err(Error::Api(ApiError::from_body(200, &data)))
+        Event::Data(data) if is_error_object(&data.text) => {
+            Err(Error::Api(ApiError::from_body(200, &data.original())))
         }
-        Event::Data(data) if data.iter().all(u8::is_ascii_whitespace) => Ok(None),
-        Event::Data(data) => crate::codec::from_body(&data)
-            .map(Some)
-            .map_err(|e| Error::Decode {
-                what: "a streamed GenerateContentResponse",
-                message: e.to_string(),
-            }),
+        Event::Data(data) if data.text.iter().all(u8::is_ascii_whitespace) => Ok(None),
+        Event::Data(data) => parse_payload(data).map(Some).map_err(|e| Error::Decode {
+            what: "a streamed GenerateContentResponse",
+            message: e.to_string(),
+        }),
         Event::Raw(raw) => match ApiError::from_body(200, &raw) {
             error if error.status.is_some() => Err(Error::Api(error)),
             _ => Err(Error::Decode {
@@ -159,22 +157,31 @@ fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
                 message: format!("a JSON value outside any event: {}", preview(&raw)),
             }),
         },
-        Event::Unterminated(data) => match serde_json::from_slice(&data) {
-            // The last event was whole; only its blank line was missing.
-            Ok(chunk) => Ok(Some(chunk)),
-            Err(_) => Err(Error::Decode {
+        Event::Unterminated(data) => {
+            let arrived = data.original().len();
+            // The last event may have been whole, with only its blank line missing.
+            parse_payload(data).map(Some).map_err(|_| Error::Decode {
                 what: "the stream",
-                message: format!(
-                    "the body ended inside an event ({} bytes of it arrived)",
-                    data.len()
-                ),
-            }),
-        },
+                message: format!("the body ended inside an event ({arrived} bytes of it arrived)"),
+            })
+        }
         Event::Garbage(text) => Err(Error::Decode {
             what: "the stream",
             message: format!("text that is no SSE event: {}", preview(&text)),
         }),
     }
+}
+
+/// An event's data as a response: its values decoded on arrival when it has some, else (or
+/// when that does not apply) read from its text.
+fn parse_payload(data: Payload) -> serde_json::Result<GenerateContentResponse> {
+    if let Some(spliced) = &data.spliced
+        && let Some(response) =
+            crate::codec::from_spliced(&data.text, spliced.nonce, spliced.values.clone())
+    {
+        return Ok(response);
+    }
+    crate::codec::from_body(&data.original())
 }
 
 /// `{"error": …}`: Google's error object, which some proxies send as an event's data.

@@ -37,16 +37,25 @@ fn part() -> impl Strategy<Value = Value> {
     prop_oneof![
         // A large image, standard or URL-safe.
         (bytes.clone(), any::<bool>()).prop_map(|(b, url)| {
-            let data = if url { URL_SAFE_NO_PAD.encode(&b) } else { STANDARD.encode(&b) };
+            let data = if url {
+                URL_SAFE_NO_PAD.encode(&b)
+            } else {
+                STANDARD.encode(&b)
+            };
             json!({"inlineData": {"mimeType": "image/png", "data": data}})
         }),
         // A small image.
-        proptest::collection::vec(any::<u8>(), 0..64)
-            .prop_map(|b| json!({"inlineData": {"mimeType": "image/png", "data": STANDARD.encode(b)}})),
+        proptest::collection::vec(any::<u8>(), 0..64).prop_map(
+            |b| json!({"inlineData": {"mimeType": "image/png", "data": STANDARD.encode(b)}})
+        ),
         // Text quoting a key named data, with a large base64-looking value.
-        bytes.clone().prop_map(|b| json!({"text": format!("\"data\": \"{}\"", STANDARD.encode(b))})),
+        bytes
+            .clone()
+            .prop_map(|b| json!({"text": format!("\"data\": \"{}\"", STANDARD.encode(b))})),
         // A large base64 string under `data` in a free-form map: not an image field.
-        bytes.clone().prop_map(|b| json!({"toolResponse": {"data": STANDARD.encode(b)}})),
+        bytes
+            .clone()
+            .prop_map(|b| json!({"toolResponse": {"data": STANDARD.encode(b)}})),
         // Invalid base64 where an image should be.
         bytes.prop_map(|b| {
             let mut data = STANDARD.encode(b);
@@ -68,7 +77,11 @@ fn response() -> impl Strategy<Value = Value> {
 }
 
 fn style() -> impl Strategy<Value = Style> {
-    prop_oneof![Just(Style::Compact), Just(Style::Pretty), Just(Style::Google)]
+    prop_oneof![
+        Just(Style::Compact),
+        Just(Style::Pretty),
+        Just(Style::Google)
+    ]
 }
 
 proptest! {
