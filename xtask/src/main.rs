@@ -5,10 +5,15 @@
 //! stale. An API change is: edit the spec, `cargo xtask regen`, commit both.
 //!
 //! `cargo xtask test` runs every check CI runs (the README's test command; `.ci/run` calls it).
+//!
+//! `cargo xtask bench [--readme]` runs the criterion benches and prints (or writes into the
+//! README) the table of figures and ratios.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::{fs, io::Write};
+
+mod bench;
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use schemars::schema::{InstanceType, SchemaObject};
@@ -28,7 +33,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("regen") => regen(args.iter().any(|a| a == "--check")),
         Some("test") => test_all(),
-        _ => Err("usage: cargo xtask regen [--check] | cargo xtask test".to_string()),
+        Some("bench") => bench::run(&workspace_root(), args.iter().any(|a| a == "--readme")),
+        _ => Err(
+            "usage: cargo xtask regen [--check] | cargo xtask test | cargo xtask bench [--readme]"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

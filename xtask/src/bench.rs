@@ -1,0 +1,188 @@
+//! `cargo xtask bench [--readme]`: runs the criterion benches and prints one table — medians,
+//! throughput and the ratios the project aims for, each against its references from the same
+//! run — with the machine's CPU. `--readme` also writes the table into README.md.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// (package, bench target)
+const BENCHES: [(&str, &str); 2] = [("gemini-sdk", "codec"), ("gemini-mock", "mock_serve")];
+
+/// Every case, in the table's order: (group, function).
+const CASES: &[(&str, &str)] = &[
+    ("decode_response", "memcpy"),
+    ("decode_response", "naive"),
+    ("decode_response", "serde_json_typed"),
+    ("decode_response", "gemini_sdk"),
+    ("encode_request", "memcpy"),
+    ("encode_request", "naive"),
+    ("encode_request", "serde_json_typed"),
+    ("encode_request", "gemini_sdk"),
+    ("sse_stream", "memcpy"),
+    ("sse_stream", "gemini_sdk"),
+    ("mock_serve", "image/minimal_axum"),
+    ("mock_serve", "image/gemini_mock"),
+    ("mock_serve", "text/minimal_axum"),
+    ("mock_serve", "text/gemini_mock"),
+];
+
+const README_START: &str = "<!-- bench:start -->";
+const README_END: &str = "<!-- bench:end -->";
+
+struct Measured {
+    /// Median time per iteration, in nanoseconds.
+    median_ns: f64,
+    /// Bytes per iteration.
+    bytes: f64,
+}
+
+impl Measured {
+    fn gb_per_s(&self) -> f64 {
+        self.bytes / self.median_ns
+    }
+}
+
+pub fn run(root: &Path, write_readme: bool) -> Result<(), String> {
+    for (package, bench) in BENCHES {
+        println!("== cargo bench -p {package} --bench {bench}");
+        let status = Command::new(env!("CARGO"))
+            .args(["bench", "--locked", "-p", package, "--bench", bench])
+            .current_dir(root)
+            .status()
+            .map_err(|e| format!("running cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("the {bench} bench failed"));
+        }
+    }
+    let table = table(root)?;
+    println!("\n{table}");
+    if write_readme {
+        let path = root.join("README.md");
+        let readme = fs::read_to_string(&path).map_err(|e| format!("reading README.md: {e}"))?;
+        let (Some(start), Some(end)) = (readme.find(README_START), readme.find(README_END)) else {
+            return Err(format!("README.md has no {README_START} … {README_END} section"));
+        };
+        let updated = format!(
+            "{}{README_START}\n{table}{}",
+            &readme[..start],
+            &readme[end..]
+        );
+        fs::write(&path, updated).map_err(|e| format!("writing README.md: {e}"))?;
+        println!("README.md updated");
+    }
+    Ok(())
+}
+
+fn read(root: &Path, group: &str, function: &str) -> Result<Measured, String> {
+    let dir = root
+        .join("target/criterion")
+        .join(group)
+        .join(function.replace('/', "_"))
+        .join("new");
+    let json = |name: &str| -> Result<Value, String> {
+        let text = fs::read_to_string(dir.join(name))
+            .map_err(|e| format!("{}/{name}: {e} (run the benches first)", dir.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}/{name}: {e}", dir.display()))
+    };
+    let estimates = json("estimates.json")?;
+    let benchmark = json("benchmark.json")?;
+    let median_ns = estimates["median"]["point_estimate"]
+        .as_f64()
+        .ok_or("no median in estimates.json")?;
+    let bytes = benchmark["throughput"]["Bytes"].as_f64().unwrap_or(0.0);
+    Ok(Measured { median_ns, bytes })
+}
+
+fn cpu() -> String {
+    fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn time(ns: f64) -> String {
+    if ns >= 1_000_000.0 {
+        format!("{:.2} ms", ns / 1_000_000.0)
+    } else {
+        format!("{:.1} µs", ns / 1000.0)
+    }
+}
+
+fn table(root: &Path) -> Result<String, String> {
+    let get = |group: &str, function: &str| read(root, group, function);
+    let mut out = String::new();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    out.push_str(&format!(
+        "Measured by `cargo xtask bench` (criterion medians, release build, default target) on \
+         {} ({cores} cores).\n\n",
+        cpu()
+    ));
+    out.push_str("| group | case | median | throughput | vs memcpy (or minimal server) |\n");
+    out.push_str("|---|---|---:|---:|---:|\n");
+    for (group, function) in CASES {
+        let measured = get(group, function)?;
+        let reference = match *group {
+            "mock_serve" => get(group, &function.replace("gemini_mock", "minimal_axum"))?,
+            _ => get(group, "memcpy")?,
+        };
+        let ratio = if *group == "mock_serve" {
+            format!("{:.2}× the time", measured.median_ns / reference.median_ns)
+        } else {
+            format!("{:.3}× the speed", reference.median_ns / measured.median_ns)
+        };
+        out.push_str(&format!(
+            "| {group} | {function} | {} | {:.2} GB/s | {ratio} |\n",
+            time(measured.median_ns),
+            measured.gb_per_s()
+        ));
+    }
+    let ratio = |a: f64, b: f64| a / b;
+    let decode = get("decode_response", "gemini_sdk")?;
+    let checks = [
+        (
+            "decode_response ≥ 0.20 × memcpy",
+            ratio(get("decode_response", "memcpy")?.median_ns, decode.median_ns),
+            0.20,
+        ),
+        (
+            "decode_response ≥ 5 × naive",
+            ratio(get("decode_response", "naive")?.median_ns, decode.median_ns),
+            5.0,
+        ),
+        (
+            "encode_request ≥ 0.20 × memcpy",
+            ratio(
+                get("encode_request", "memcpy")?.median_ns,
+                get("encode_request", "gemini_sdk")?.median_ns,
+            ),
+            0.20,
+        ),
+        (
+            "sse_stream ≥ 0.8 × decode_response (GB/s)",
+            ratio(get("sse_stream", "gemini_sdk")?.gb_per_s(), decode.gb_per_s()),
+            0.8,
+        ),
+        (
+            "mock_serve image ≤ 1.2 × minimal axum (time; shown as minimal ÷ mock ≥ 0.83)",
+            ratio(
+                get("mock_serve", "image/minimal_axum")?.median_ns,
+                get("mock_serve", "image/gemini_mock")?.median_ns,
+            ),
+            1.0 / 1.2,
+        ),
+    ];
+    out.push_str("\n| target | measured | met |\n|---|---:|:---:|\n");
+    for (name, measured, target) in checks {
+        let met = if measured >= target { "yes" } else { "no" };
+        out.push_str(&format!("| {name} | {measured:.2} | {met} |\n"));
+    }
+    Ok(out)
+}
