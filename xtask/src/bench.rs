@@ -63,7 +63,9 @@ pub fn run(root: &Path, write_readme: bool) -> Result<(), String> {
         let path = root.join("README.md");
         let readme = fs::read_to_string(&path).map_err(|e| format!("reading README.md: {e}"))?;
         let (Some(start), Some(end)) = (readme.find(README_START), readme.find(README_END)) else {
-            return Err(format!("README.md has no {README_START} … {README_END} section"));
+            return Err(format!(
+                "README.md has no {README_START} … {README_END} section"
+            ));
         };
         let updated = format!(
             "{}{README_START}\n{table}{}",
@@ -149,7 +151,10 @@ fn table(root: &Path) -> Result<String, String> {
     let checks = [
         (
             "decode_response ≥ 0.20 × memcpy",
-            ratio(get("decode_response", "memcpy")?.median_ns, decode.median_ns),
+            ratio(
+                get("decode_response", "memcpy")?.median_ns,
+                decode.median_ns,
+            ),
             0.20,
         ),
         (
@@ -167,7 +172,10 @@ fn table(root: &Path) -> Result<String, String> {
         ),
         (
             "sse_stream ≥ 0.8 × decode_response (GB/s)",
-            ratio(get("sse_stream", "gemini_sdk")?.gb_per_s(), decode.gb_per_s()),
+            ratio(
+                get("sse_stream", "gemini_sdk")?.gb_per_s(),
+                decode.gb_per_s(),
+            ),
             0.8,
         ),
         (

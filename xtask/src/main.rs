@@ -69,6 +69,29 @@ fn test_all() -> Result<(), String> {
             "tests",
             &["test", "--workspace", "--locked", "--no-fail-fast"],
         ),
+        (
+            "tests of the pure-Rust base64 (no C++ simdutf)",
+            &[
+                "test",
+                "-p",
+                "gemini-sdk",
+                "--no-default-features",
+                "--locked",
+                "--lib",
+                "--test",
+                "base64_props",
+                "--test",
+                "codec_props",
+                "--test",
+                "stream",
+                "--test",
+                "memory",
+            ],
+        ),
+        (
+            "benches, run once each",
+            &["test", "--workspace", "--locked", "--benches"],
+        ),
         ("docs", &["doc", "--workspace", "--no-deps", "--locked"]),
     ];
     for (what, args) in steps {

@@ -88,7 +88,10 @@ fn mock_serve(c: &mut Criterion) {
         "{}/v1beta/models/gemini-2.5-flash-image:generateContent",
         mock.uri()
     );
-    let text_url = format!("{}/v1beta/models/gemini-2.5-flash:generateContent", mock.uri());
+    let text_url = format!(
+        "{}/v1beta/models/gemini-2.5-flash:generateContent",
+        mock.uri()
+    );
     // The first answer renders and fills the cache; the bench measures what follows.
     let image = runtime.block_on(post_body(&client, &image_url, IMAGE_REQUEST));
     let text = runtime.block_on(post_body(&client, &text_url, TEXT_REQUEST));
