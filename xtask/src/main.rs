@@ -107,6 +107,15 @@ fn test_all() -> Result<(), String> {
         }
     }
     run_examples()?;
+    println!("== conformance: bash conformance/run");
+    let status = Command::new("bash")
+        .arg(workspace_root().join("conformance/run"))
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("running conformance/run: {e}"))?;
+    if !status.success() {
+        return Err("the conformance suite failed".into());
+    }
     println!("all checks passed");
     Ok(())
 }

@@ -67,6 +67,8 @@ pub fn body(whole: Bytes, framing: Framing, delivery: &Delivery) -> Body {
         return Body::from(whole);
     }
     let mut pieces: Vec<Result<Bytes, std::io::Error>> = Vec::new();
+    // A piece that must reach the client in a read of its own.
+    let mut apart = None;
     if delivery.reset {
         pieces.push(Err(cut()));
     } else {
@@ -86,6 +88,10 @@ pub fn body(whole: Bytes, framing: Framing, delivery: &Delivery) -> Body {
                 .max(1);
             pieces.extend(frames[..keep].iter().cloned().map(Ok));
             let error = ApiError::overloaded().to_json();
+            // Google's error comes when generation fails, well after the events before it, so
+            // it arrives in a read of its own. The JS SDK depends on that: it recognises the
+            // error only by JSON-parsing a whole read.
+            apart = Some(pieces.len());
             pieces.push(Ok(match framing {
                 // Google writes the error object raw, without `data: `, in the 200 stream.
                 Framing::Sse | Framing::Unary => Bytes::from(error),
@@ -97,13 +103,13 @@ pub fn body(whole: Bytes, framing: Framing, delivery: &Delivery) -> Body {
     }
     let delay = delivery.delay;
     let stream = futures_util::stream::unfold(
-        (pieces.into_iter(), true),
+        (pieces.into_iter().enumerate(), true),
         move |(mut pieces, first)| async move {
-            let piece = pieces.next()?;
+            let (index, piece) = pieces.next()?;
             if !delay.is_zero() && (first || piece.is_ok()) {
                 tokio::time::sleep(delay).await;
             }
-            if piece.is_err() && !first {
+            if (piece.is_err() && !first) || apart == Some(index) {
                 // Let what was sent reach the client before the cut, as on a real network;
                 // otherwise the server would drop its unflushed buffer with the connection.
                 tokio::time::sleep(FLUSH_PAUSE).await;

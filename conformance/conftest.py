@@ -1,0 +1,66 @@
+"""Fixtures: real gemini-mock servers, started from the binary cargo built, on free loopback ports."""
+
+import json
+import os
+import subprocess
+import urllib.request
+
+import pytest
+
+MOCK = os.environ.get("GEMINI_MOCK_BIN", "target/debug/gemini-mock")
+
+
+class Mock:
+    """A running gemini-mock and its admin API."""
+
+    def __init__(self, *args):
+        self.process = subprocess.Popen(
+            [MOCK, "--addr", "127.0.0.1:0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        self.url = next(w for w in line.split() if w.startswith("http://127.0.0.1:"))
+
+    def admin(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}/__mock/{path}", data=data, method=method,
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request) as response:
+            text = response.read()
+            return json.loads(text) if text else None
+
+    def enqueue(self, scenario, times=1):
+        self.admin("POST", "scenarios", {"scenario": scenario, "times": times})
+
+    def requests(self):
+        return self.admin("GET", "requests")["requests"]
+
+    def reset(self):
+        self.admin("POST", "reset")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def mock():
+    server = Mock()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh(mock):
+    mock.reset()
+
+
+@pytest.fixture(scope="session")
+def keyed_mock():
+    server = Mock("--api-key", "the-only-key")
+    yield server
+    server.stop()

@@ -1,0 +1,178 @@
+"""Google's own Python SDK (google-genai 3.x) against gemini-mock: it must not tell the difference."""
+
+import base64
+import io
+
+import pytest
+from google import genai
+from google.genai import errors, types
+from PIL import Image
+
+IMAGE_MODEL = "gemini-2.5-flash-image"
+
+# A client closes its connections when collected: keep each alive for the whole session.
+_clients = []
+
+
+def client(mock, api_version="v1beta", key="conformance-key"):
+    options = {"base_url": mock.url}
+    if api_version:
+        options["api_version"] = api_version
+    # No retries: the scenarios must reach the test as the errors they are.
+    options["retry_options"] = types.HttpRetryOptions(attempts=1)
+    made = genai.Client(api_key=key, http_options=types.HttpOptions(**options))
+    _clients.append(made)
+    return made
+
+
+def images(response):
+    return [
+        Image.open(io.BytesIO(part.inline_data.data))
+        for part in response.candidates[0].content.parts
+        if part.inline_data is not None and not part.thought
+    ]
+
+
+@pytest.mark.parametrize("api_version", ["v1beta", None])
+def test_generate_text_and_image_at_the_asked_size(mock, api_version):
+    response = client(mock, api_version).models.generate_content(
+        model=IMAGE_MODEL,
+        contents="a red bicycle leaning on a wall",
+        config=types.GenerateContentConfig(
+            response_modalities=["TEXT", "IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio="16:9"),
+        ),
+    )
+    [picture] = images(response)
+    assert picture.format == "PNG"
+    assert picture.size == (1344, 768)
+    assert "red bicycle" in response.text
+    assert response.candidates[0].finish_reason == types.FinishReason.STOP
+    assert response.usage_metadata.total_token_count > 1000
+    [sent] = mock.requests()
+    # Without an api_version the SDK calls v1, which the mock serves too.
+    assert sent["path"] == f"/{api_version or 'v1'}/models/{IMAGE_MODEL}:generateContent"
+
+
+def test_edit_an_input_image(mock):
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="PNG")
+    response = client(mock).models.generate_content(
+        model=IMAGE_MODEL,
+        contents=[
+            types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"),
+            "make it black and white",
+        ],
+        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+    )
+    [picture] = images(response)
+    r, g, b = picture.convert("RGB").getpixel((0, 0))
+    assert r == g == b
+    # The SDK sends snake_case inline_data keys and URL-safe base64: the mock read them.
+    [sent] = mock.requests()
+    part = sent["body"]["contents"][0]["parts"][0]
+    assert "inline_data" in part or "inlineData" in part
+
+
+def test_multi_turn_chat_edit_sends_signatures_back(mock):
+    chat = client(mock).chats.create(
+        model="gemini-3-pro-image",
+        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+    )
+    first = chat.send_message("draw a red bicycle")
+    second = chat.send_message("make it blue")
+    assert len(images(first)) == 1 and len(images(second)) == 1
+    sent = mock.requests()
+    assert len(sent) == 2
+    history = sent[1]["body"]["contents"]
+    assert [turn["role"] for turn in history] == ["user", "model", "user"]
+    signatures = [
+        part.get("thought_signature") or part.get("thoughtSignature")
+        for part in history[1]["parts"]
+    ]
+    expected = [
+        base64.b64encode(part.thought_signature).decode() if part.thought_signature else None
+        for part in first.candidates[0].content.parts
+    ]
+    normalize = lambda s: None if s is None else base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+    assert [normalize(s) for s in signatures if s] == [normalize(e) for e in expected if e]
+    assert any(expected)
+
+
+def test_stream(mock):
+    chunks = list(
+        client(mock).models.generate_content_stream(
+            model=IMAGE_MODEL,
+            contents="a fox in the snow",
+            config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+        )
+    )
+    assert len(chunks) >= 2
+    pictures = [p for c in chunks for p in images(c)]
+    assert len(pictures) == 1 and pictures[0].size == (1024, 1024)
+    assert chunks[-1].candidates[0].finish_reason == types.FinishReason.STOP
+    assert len({c.response_id for c in chunks}) == 1
+
+
+def test_count_tokens_and_models(mock):
+    c = client(mock)
+    counted = c.models.count_tokens(model="gemini-2.5-flash", contents="hello there")
+    assert counted.total_tokens > 0
+    names = [m.name for m in c.models.list(config={"page_size": 3})]
+    assert "models/gemini-2.5-flash-image" in names
+    assert len(names) > 3
+    model = c.models.get(model=IMAGE_MODEL)
+    assert model.name == f"models/{IMAGE_MODEL}"
+    assert model.input_token_limit > 0
+
+
+def test_wrong_key_is_api_key_invalid(keyed_mock):
+    with pytest.raises(errors.ClientError) as raised:
+        client(keyed_mock, key="not-the-key").models.generate_content(
+            model=IMAGE_MODEL, contents="x"
+        )
+    assert raised.value.code == 400
+    assert "API_KEY_INVALID" in str(raised.value.details)
+
+
+def test_rate_limit_carries_retry_info(mock):
+    mock.enqueue("rate_limit=3s")
+    with pytest.raises(errors.ClientError) as raised:
+        client(mock).models.generate_content(model=IMAGE_MODEL, contents="x")
+    assert raised.value.code == 429
+    details = raised.value.details["error"]["details"]
+    retry = [d for d in details if d["@type"] == "type.googleapis.com/google.rpc.RetryInfo"]
+    assert retry == [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3s"}]
+
+
+def test_overloaded_is_a_server_error(mock):
+    mock.enqueue("overloaded")
+    with pytest.raises(errors.ServerError) as raised:
+        client(mock).models.generate_content(model=IMAGE_MODEL, contents="x")
+    assert raised.value.code == 503
+
+
+def test_an_error_in_the_middle_of_a_stream_is_raised(mock):
+    mock.enqueue("stream_error")
+    seen = []
+    with pytest.raises(errors.APIError) as raised:
+        for chunk in client(mock).models.generate_content_stream(
+            model=IMAGE_MODEL,
+            contents="a storm",
+            config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+        ):
+            seen.append(chunk)
+    assert seen, "chunks came before the error"
+    assert raised.value.code == 503
+
+
+def test_image_safety_is_the_finish_reason(mock):
+    mock.enqueue("image_safety")
+    response = client(mock).models.generate_content(
+        model=IMAGE_MODEL,
+        contents="x",
+        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+    )
+    assert response.candidates[0].finish_reason == types.FinishReason.IMAGE_SAFETY
+    # (google-genai 3.6.1 does not copy finishMessage into its Candidate; the mock sends it.)
+    assert not response.candidates[0].content or not response.candidates[0].content.parts
