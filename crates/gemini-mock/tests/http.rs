@@ -398,6 +398,13 @@ async fn models_count_tokens_and_imagen() {
     ))
     .await;
     assert!(rest.next_page_token.is_none());
+    // page_size is an int32: one past its range is refused, as Google's parser refuses it.
+    let too_big = with_key(&server, Method::GET, "/v1beta/models?pageSize=2147483648")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 400);
+    assert!(too_big.text().await.unwrap().contains("TYPE_INT32"));
     let one = with_key(
         &server,
         Method::GET,

@@ -30,7 +30,7 @@ pub async fn list(
     authorize(&state.config, &headers, &query)?;
     let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
         None => DEFAULT_PAGE_SIZE,
-        Some(text) => match text.parse::<i64>() {
+        Some(text) => match text.parse::<i32>() {
             Ok(0) => DEFAULT_PAGE_SIZE,
             Ok(n) if n > 0 => (n as usize).min(MAX_PAGE_SIZE),
             _ => {
