@@ -82,6 +82,17 @@ impl Spec {
                 let Value::Array(items) = value else {
                     return Err(invalid_value(path, &proto_type(node, type_name), &value));
                 };
+                if let Some(max) = node.get("maxItems").and_then(Value::as_u64)
+                    && items.len() as u64 > max
+                {
+                    // The spec carries Google's wording where it is known.
+                    let message = node
+                        .get("x-max-items-message")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("* {path}: at most {max} values are allowed"));
+                    return Err(ApiError::invalid_argument(message));
+                }
                 let item_schema = &node["items"];
                 let item_type = ref_name(item_schema).unwrap_or(type_name);
                 let mut out = Vec::with_capacity(items.len());

@@ -524,6 +524,7 @@ async fn error_bodies_are_googles() {
         ("system_instruction_on_image_model", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"text": "x"}]}], "systemInstruction": {"parts": [{"text": "be nice"}]}}))),
         ("image_from_text_model", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash:generateContent").json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}))),
         ("predict_on_gemini", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash-image:predict").json(&json!({"instances": [{"prompt": "x"}]}))),
+        ("six_stop_sequences", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"stopSequences": ["a", "b", "c", "d", "e", "f"]}}))),
         ("payload_too_large", with_key(&server, Method::POST, generate_path).body(vec![b' '; 21 * 1024 * 1024])),
     ];
     for (name, request) in cases {
