@@ -94,9 +94,21 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
     let mut input_images = 0;
     for (turn_index, turn) in request.contents.iter().enumerate() {
         for part in &turn.parts {
-            let Some(data) = part.inline_data.as_ref().and_then(|b| b.data.as_ref()) else {
+            let Some(blob) = part.inline_data.as_ref() else {
                 continue;
             };
+            let Some(data) = blob.data.as_ref() else {
+                continue;
+            };
+            // Gemini also reads PDFs, audio and text inline; only images are decoded here.
+            let is_image = blob
+                .mime_type
+                .as_deref()
+                .is_none_or(|mime| mime.to_ascii_lowercase().starts_with("image/"));
+            if !is_image {
+                hasher.update(data);
+                continue;
+            }
             hasher.update(data);
             let from_this_turn = turn_index == last_user;
             if from_this_turn || turn.role.as_deref() == Some("model") {

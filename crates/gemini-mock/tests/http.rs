@@ -619,3 +619,31 @@ fn a_directory_without_images_is_refused() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(error.to_string().contains("holds no PNG, JPEG"), "{error}");
 }
+
+#[tokio::test]
+async fn inline_data_that_is_not_an_image_is_read_not_decoded() {
+    let server = MockServer::start().await.unwrap();
+    // A text document inline, as Gemini accepts PDFs, audio and text: not "Unable to process
+    // input image".
+    let body = json!({"contents": [{"parts": [
+        {"inlineData": {"mimeType": "text/plain", "data": "aGVsbG8gd29ybGQ="}},
+        {"text": "draw what this note says"}
+    ]}]});
+    let response = post(
+        &server,
+        "/v1beta/models/gemini-2.5-flash-image:generateContent",
+        &body,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    // The same bytes called an image are refused.
+    let mut as_image = body.clone();
+    as_image["contents"][0]["parts"][0]["inlineData"]["mimeType"] = json!("image/png");
+    let refused = post(
+        &server,
+        "/v1beta/models/gemini-2.5-flash-image:generateContent",
+        &as_image,
+    )
+    .await;
+    assert_eq!(refused.status(), 400);
+}
