@@ -107,11 +107,20 @@ fn a_wrong_example_is_caught() {
         "components": closed(&spec["components"]),
     });
     let validator = jsonschema::draft4::new(&root).unwrap();
-    let misspelt = json!({"contents": [], "generationConfig": {"responseModality": ["IMAGE"]}});
+    let contents = json!([{"parts": [{"text": "a fox"}]}]);
+    let valid = json!({"contents": contents});
+    assert!(validator.is_valid(&valid), "the base request is valid");
+    let misspelt =
+        json!({"contents": contents, "generationConfig": {"responseModality": ["IMAGE"]}});
     assert!(!validator.is_valid(&misspelt));
-    let bad_enum = json!({"contents": [], "safetySettings": [{"category": 7, "threshold": "OFF"}]});
+    let bad_enum =
+        json!({"contents": contents, "safetySettings": [{"category": 7, "threshold": "OFF"}]});
     assert!(!validator.is_valid(&bad_enum));
-    let good = json!({"contents": [], "generationConfig": {"responseModalities": ["IMAGE", "SOMETHING_NEW"]}});
+    let good = json!({"contents": contents, "generationConfig": {"responseModalities": ["IMAGE", "SOMETHING_NEW"]}});
+    assert!(
+        !validator.is_valid(&json!({"contents": []})),
+        "a request needs a turn"
+    );
     assert!(
         validator.is_valid(&good),
         "an open enum accepts a newer value"
