@@ -68,21 +68,50 @@ pub(crate) fn from_spliced<T: DeserializeOwned>(
 /// value (after one of the base64 keys) still arriving. Used by the SSE reader to decode an
 /// image as it comes off the network.
 pub(crate) fn open_value_at_end(window: &[u8]) -> Option<usize> {
-    let key_end = memmem::Finder::new(b"\":");
     let mut from = 0;
-    while let Some(offset) = key_end.find(&window[from..]) {
+    loop {
+        let (start, end) = next_base64_value(window, from)?;
+        match end {
+            ValueEnd::Open => return Some(start),
+            ValueEnd::Quote(at) | ValueEnd::Escape(at) => from = at,
+        }
+    }
+}
+
+/// How a string value ends.
+enum ValueEnd {
+    /// At the closing quote here.
+    Quote(usize),
+    /// Not found: a backslash comes first, here (an escape, which base64 never needs).
+    Escape(usize),
+    /// Not in the text: it goes on past its end.
+    Open,
+}
+
+/// The next string value, at or after `from`, of one of the base64 keys: where its content
+/// starts and how it ends.
+///
+/// Every key ends in `":` (Google and serde_json write no space before the colon), and base64
+/// holds no quote: one search for `":` visits each key once and crosses each megabyte of base64
+/// once, whichever keys there are. A caller that resumes after the value's end leaves the
+/// search for that end as the only other pass over it.
+fn next_base64_value(body: &[u8], mut from: usize) -> Option<(usize, ValueEnd)> {
+    let key_end = memmem::Finder::new(b"\":");
+    while let Some(offset) = key_end.find(&body[from..]) {
         let colon = from + offset + 1;
         from = colon;
-        let Some(key) = KEYS.iter().find(|key| window[..colon].ends_with(key)) else {
+        let Some(key) = KEYS.iter().find(|key| body[..colon].ends_with(key)) else {
             continue;
         };
-        let Some(start) = value_start_after_key(window, colon - key.len(), key.len()) else {
+        let Some(start) = value_start_after_key(body, colon - key.len(), key.len()) else {
             continue;
         };
-        match memchr::memchr2(b'"', b'\\', &window[start..]) {
-            None => return Some(start),
-            Some(length) => from = start + length,
-        }
+        let end = match memchr::memchr2(b'"', b'\\', &body[start..]) {
+            None => ValueEnd::Open,
+            Some(length) if body[start + length] == b'"' => ValueEnd::Quote(start + length),
+            Some(length) => ValueEnd::Escape(start + length),
+        };
+        return Some((start, end));
     }
     None
 }
@@ -135,27 +164,20 @@ struct Spliced {
 impl Spliced {
     /// Finds and decodes the large base64 values of `body`; `None` when there are none.
     fn find(body: &[u8]) -> Option<Spliced> {
-        // Every key ends in `":` (Google and serde_json write no space before the colon), and
-        // base64 holds no quote: one search for `":` visits each key once and crosses each
-        // megabyte of base64 once, whichever keys there are. Resuming after each large value
-        // found leaves the search for its closing quote as the only other pass over it.
         let mut found: Vec<(usize, usize, Bytes)> = Vec::new();
-        let key_end = memmem::Finder::new(b"\":");
         let mut from = 0;
-        while let Some(offset) = key_end.find(&body[from..]) {
-            let colon = from + offset + 1;
-            from = colon;
-            let Some(key) = KEYS.iter().find(|key| body[..colon].ends_with(key)) else {
-                continue;
-            };
-            let at = colon - key.len();
-            if let Some((start, end)) = string_value_after_key(body, at, key.len())
-                && end - start >= splice::MIN_SPLICED
-            {
-                if let Some(bytes) = decode_base64(&body[start..end]) {
-                    found.push((start, end, bytes));
+        while let Some((start, end)) = next_base64_value(body, from) {
+            match end {
+                ValueEnd::Quote(end) => {
+                    if end - start >= splice::MIN_SPLICED
+                        && let Some(bytes) = decode_base64(&body[start..end])
+                    {
+                        found.push((start, end, bytes));
+                    }
+                    from = end;
                 }
-                from = end;
+                ValueEnd::Escape(at) => from = at,
+                ValueEnd::Open => break,
             }
         }
         if found.is_empty() {
@@ -179,16 +201,6 @@ impl Spliced {
             values,
         })
     }
-}
-
-/// The content range of the string value of the key whose opening quote is at `at`, when that
-/// quote is structural (not escaped inside another string), the key is followed by `:` and a
-/// string, and the string has no escapes.
-fn string_value_after_key(body: &[u8], at: usize, key_len: usize) -> Option<(usize, usize)> {
-    let start = value_start_after_key(body, at, key_len)?;
-    let length = memchr::memchr2(b'"', b'\\', &body[start..])?;
-    let end = start + length;
-    (body[end] == b'"').then_some((start, end))
 }
 
 /// Where the string value of the key whose opening quote is at `at` starts, when that quote is

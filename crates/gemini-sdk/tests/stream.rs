@@ -36,6 +36,18 @@ async fn drain(mut stream: ResponseStream) -> Vec<Result<GenerateContentResponse
     items
 }
 
+/// Streams an image answer to `prompt` from the server at `base_url`, every item kept.
+async fn stream_items(base_url: &str, prompt: &str) -> Vec<Result<GenerateContentResponse, Error>> {
+    let request = RequestBuilder::image().text(prompt).build();
+    drain(
+        client(base_url)
+            .stream_generate_content(MODEL, &request)
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_streamed_answer_folds_into_the_unary_one() {
     let server = MockServer::start().await.unwrap();
@@ -122,14 +134,7 @@ async fn a_five_megabyte_image_event_arrives_whole() {
 async fn an_error_in_the_middle_of_the_stream_is_the_typed_error() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Scenario::StreamError);
-    let request = RequestBuilder::image().text("a storm").build();
-    let items = drain(
-        client(&server.uri())
-            .stream_generate_content(MODEL, &request)
-            .await
-            .unwrap(),
-    )
-    .await;
+    let items = stream_items(&server.uri(), "a storm").await;
     let (last, before) = items.split_last().unwrap();
     assert!(!before.is_empty(), "chunks came before the error");
     assert!(before.iter().all(Result::is_ok));
@@ -150,14 +155,7 @@ async fn an_error_in_the_middle_of_the_stream_is_the_typed_error() {
 async fn a_cut_stream_is_an_error_never_a_short_answer() {
     let server = MockServer::start().await.unwrap();
     server.enqueue(Scenario::StreamTruncated);
-    let request = RequestBuilder::image().text("a cut").build();
-    let items = drain(
-        client(&server.uri())
-            .stream_generate_content(MODEL, &request)
-            .await
-            .unwrap(),
-    )
-    .await;
+    let items = stream_items(&server.uri(), "a cut").await;
     let (last, before) = items.split_last().unwrap();
     assert!(before.iter().all(Result::is_ok));
     assert!(
@@ -215,15 +213,7 @@ fn sse(line_end: &str) -> Vec<u8> {
 }
 
 async fn stream_from(script: Script) -> Vec<Result<GenerateContentResponse, Error>> {
-    let base = scripted::serve(script).await;
-    let request = RequestBuilder::image().text("x").build();
-    drain(
-        client(&base)
-            .stream_generate_content(MODEL, &request)
-            .await
-            .unwrap(),
-    )
-    .await
+    stream_items(&scripted::serve(script).await, "x").await
 }
 
 #[tokio::test]
