@@ -212,7 +212,15 @@ fn sse(line_end: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-async fn stream_from(script: Script) -> Vec<Result<GenerateContentResponse, Error>> {
+/// Streams from a scripted server that answers 200 with `body` as SSE, written `piece` bytes at
+/// a time.
+async fn stream_sse(body: Vec<u8>, piece: usize) -> Vec<Result<GenerateContentResponse, Error>> {
+    let script = Script {
+        status: "200 OK",
+        content_type: "text/event-stream",
+        body,
+        piece,
+    };
     stream_items(&scripted::serve(script).await, "x").await
 }
 
@@ -224,13 +232,7 @@ async fn events_split_anywhere_with_any_line_end_read_the_same() {
         .collect();
     for line_end in ["\r\n", "\n", "\r"] {
         for piece in [1, 2, 3, 7, 64, 100_000] {
-            let items = stream_from(Script {
-                status: "200 OK",
-                content_type: "text/event-stream",
-                body: sse(line_end),
-                piece,
-            })
-            .await;
+            let items = stream_sse(sse(line_end), piece).await;
             let chunks: Vec<_> = items
                 .into_iter()
                 .map(|i| i.unwrap_or_else(|e| panic!("{line_end:?} / {piece}: {e}")))
@@ -247,13 +249,7 @@ async fn an_error_event_from_a_proxy_and_a_cut_event_are_errors() {
     body.extend_from_slice(
         b"data: {\"error\": {\"code\": 429, \"message\": \"Resource exhausted\", \"status\": \"RESOURCE_EXHAUSTED\"}}\r\n\r\n",
     );
-    let items = stream_from(Script {
-        status: "200 OK",
-        content_type: "text/event-stream",
-        body,
-        piece: 5,
-    })
-    .await;
+    let items = stream_sse(body, 5).await;
     assert_eq!(items.len(), 4);
     let Err(Error::Api(api)) = &items[3] else {
         panic!("{:?}", items[3])
@@ -266,13 +262,7 @@ async fn an_error_event_from_a_proxy_and_a_cut_event_are_errors() {
     // The body ends (cleanly) in the middle of the second event.
     let mut body = sse("\r\n");
     body.truncate(body.len() - EVENTS[2].len() / 2);
-    let items = stream_from(Script {
-        status: "200 OK",
-        content_type: "text/event-stream",
-        body,
-        piece: 1000,
-    })
-    .await;
+    let items = stream_sse(body, 1000).await;
     assert_eq!(items.len(), 3);
     let Err(Error::Decode { message, .. }) = &items[2] else {
         panic!("{:?}", items[2])
