@@ -48,6 +48,23 @@ impl ApiError {
         error
     }
 
+    /// 400 INVALID_ARGUMENT for a request that parsed but breaks the API's rules. Google lists
+    /// every violation, each as `* Type.field.path: what is wrong` ending in a newline, and
+    /// attaches no details.
+    pub fn violations(violations: impl IntoIterator<Item = String>) -> Self {
+        let message = violations
+            .into_iter()
+            .map(|violation| format!("* {violation}\n"))
+            .collect::<String>();
+        Self::invalid_argument(message)
+    }
+
+    /// A single violation: `field` (a path such as `contents[0].parts`) of the request type
+    /// `root` breaks a rule.
+    pub fn violation(root: &str, field: &str, message: &str) -> Self {
+        Self::violations([format!("{root}.{field}: {message}")])
+    }
+
     /// The real answer to a wrong API key.
     pub fn api_key_invalid() -> Self {
         const MESSAGE: &str = "API key not valid. Please pass a valid API key.";

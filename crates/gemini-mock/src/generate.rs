@@ -15,13 +15,15 @@ use crate::canned::CannedImages;
 use crate::catalogue::{Family, Model};
 use crate::error::ApiError;
 use crate::render::{self, Format};
-use crate::{edit, sizes};
+use crate::{edit, media, sizes};
 
 /// Tokens the real API counts for one input image.
 pub const TOKENS_PER_INPUT_IMAGE: i32 = 258;
 
 /// Rejects what the real model rejects.
 pub fn check_rules(model: &Model, request: &GenerateContentRequest) -> Result<(), ApiError> {
+    let turns = request.contents.iter().chain(&request.system_instruction);
+    media::blobs(turns).try_for_each(media::check)?;
     let config = request.generation_config.as_ref();
     let modalities = requested_modalities(request);
     let asks_image = modalities.contains(&Modality::Image);
@@ -84,8 +86,10 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
         .iter()
         .rposition(|c| c.role.as_deref() != Some("model"))
         .ok_or_else(|| {
-            ApiError::invalid_argument(
-                "* GenerateContentRequest.contents: contents is not specified",
+            ApiError::violation(
+                "GenerateContentRequest",
+                "contents",
+                "contents is not specified",
             )
         })?;
     let mut text = String::new();
@@ -93,39 +97,18 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
     let mut hasher = Xxh3::new();
     let mut input_images = 0;
     for (turn_index, turn) in request.contents.iter().enumerate() {
-        for part in &turn.parts {
-            let Some(blob) = part.inline_data.as_ref() else {
-                continue;
-            };
-            let Some(data) = blob.data.as_ref() else {
-                continue;
-            };
-            // Gemini also reads PDFs, audio and text inline; only images are decoded here.
-            let is_image = blob
-                .mime_type
-                .as_deref()
-                .is_none_or(|mime| mime.to_ascii_lowercase().starts_with("image/"));
-            if !is_image {
-                hasher.update(data);
-                continue;
+        let from_this_turn = turn_index == last_user;
+        let drawn_earlier = turn.role.as_deref() == Some("model") && turn_index < last_user;
+        for blob in media::blobs([turn]) {
+            hasher.update(blob.data.as_deref().unwrap_or_default());
+            // The picture to edit: the first image of the prompt, else the model's latest.
+            let wanted =
+                media::is_image(blob) && ((from_this_turn && input_images == 0) || drawn_earlier);
+            if from_this_turn && media::is_image(blob) {
+                input_images += 1;
             }
-            hasher.update(data);
-            let from_this_turn = turn_index == last_user;
-            if from_this_turn || turn.role.as_deref() == Some("model") {
-                let decoded = image::load_from_memory(data).map_err(|_| {
-                    ApiError::invalid_argument(
-                        "Unable to process input image. Please retry or report in \
-                         https://developers.generativeai.google/guide/troubleshooting",
-                    )
-                })?;
-                if from_this_turn {
-                    input_images += 1;
-                    if input_images == 1 {
-                        base_image = Some(decoded);
-                    }
-                } else if turn_index < last_user {
-                    base_image = Some(decoded);
-                }
+            if wanted && let Some(picture) = media::decode(blob)? {
+                base_image = Some(picture);
             }
         }
     }

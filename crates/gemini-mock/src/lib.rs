@@ -33,6 +33,7 @@ mod edit;
 mod error;
 mod generate;
 mod journal;
+mod media;
 mod render;
 mod routes;
 mod scenarios;

@@ -51,33 +51,43 @@ impl Spec {
         let node = self
             .schema(schema)
             .ok_or_else(|| ApiError::invalid_argument(format!("no schema {schema} in the spec")))?;
-        let mut path = Path::default();
-        self.read(node, body, &mut path, schema)
+        let mut walk = Walk {
+            root: schema,
+            path: Path::default(),
+            violations: Vec::new(),
+        };
+        let value = self.read(node, body, &mut walk, schema)?;
+        if walk.violations.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::violations(walk.violations))
+        }
     }
 
     fn read(
         &self,
         node: &Value,
         value: Value,
-        path: &mut Path,
+        walk: &mut Walk<'_>,
         type_name: &str,
     ) -> Result<Value, ApiError> {
         if let Some(name) = ref_name(node) {
-            return self.read(self.resolve(node), value, path, name);
+            return self.read(self.resolve(node), value, walk, name);
         }
         if node.get("x-open-enum").and_then(Value::as_bool) == Some(true) {
             // Clients may receive values newer than the spec, but the server only takes the
             // values it knows: read the wrapper as its closed enum.
             let known = &node["oneOf"][0];
             let name = ref_name(known).unwrap_or(type_name);
-            return self.read(self.resolve(known), value, path, name);
+            return self.read(self.resolve(known), value, walk, name);
         }
+        let path = &walk.path;
         if let Some(values) = node.get("enum").and_then(Value::as_array) {
             return read_enum(node, values, value, path, type_name);
         }
         let format = node.get("format").and_then(Value::as_str);
         match node.get("type").and_then(Value::as_str) {
-            Some("object") => self.read_object(node, value, path, type_name),
+            Some("object") => self.read_object(node, value, walk, type_name),
             Some("array") => {
                 let Value::Array(items) = value else {
                     return Err(invalid_value(path, &proto_type(node, type_name), &value));
@@ -97,9 +107,9 @@ impl Spec {
                 let item_type = ref_name(item_schema).unwrap_or(type_name);
                 let mut out = Vec::with_capacity(items.len());
                 for (index, item) in items.into_iter().enumerate() {
-                    path.push_index(index);
-                    out.push(self.read(item_schema, item, path, item_type)?);
-                    path.pop();
+                    walk.path.push_index(index);
+                    out.push(self.read(item_schema, item, walk, item_type)?);
+                    walk.path.pop();
                 }
                 Ok(Value::Array(out))
             }
@@ -119,11 +129,15 @@ impl Spec {
         &self,
         node: &Value,
         value: Value,
-        path: &mut Path,
+        walk: &mut Walk<'_>,
         type_name: &str,
     ) -> Result<Value, ApiError> {
         let Value::Object(fields) = value else {
-            return Err(invalid_value(path, &proto_type(node, type_name), &value));
+            return Err(invalid_value(
+                &walk.path,
+                &proto_type(node, type_name),
+                &value,
+            ));
         };
         let properties = node.get("properties").and_then(Value::as_object);
         let extra = node.get("additionalProperties");
@@ -133,9 +147,9 @@ impl Spec {
                 Some(schema @ Value::Object(map)) if !map.is_empty() => {
                     let mut out = Map::new();
                     for (key, item) in fields {
-                        path.push_key(&key);
-                        let item = self.read(schema, item, path, type_name)?;
-                        path.pop();
+                        walk.path.push_key(&key);
+                        let item = self.read(schema, item, walk, type_name)?;
+                        walk.path.pop();
                         out.insert(key, item);
                     }
                     Ok(Value::Object(out))
@@ -143,30 +157,117 @@ impl Spec {
                 _ => Ok(Value::Object(fields)),
             };
         };
+        let oneofs = Oneofs::of(node);
         let mut out = Map::new();
         for (key, item) in fields {
             let Some((canonical, schema)) = find_property(properties, &key) else {
-                return Err(unknown_field(path, &key));
+                return Err(unknown_field(&walk.path, &key));
             };
-            path.push_field(canonical);
-            let item = self.read(schema, item, path, type_name)?;
-            path.pop();
+            // The parser refuses a second member of a oneof as soon as it meets it.
+            if let Some(oneof) = oneofs.containing(canonical)
+                && oneofs.members(oneof).any(|member| out.contains_key(member))
+            {
+                return Err(oneof_already_set(&walk.path, oneof, &key));
+            }
+            walk.path.push_field(canonical);
+            let item = self.read(schema, item, walk, type_name)?;
+            walk.path.pop();
             out.insert(canonical.to_string(), item);
         }
         for required in required_fields(node) {
-            if !out.contains_key(required) {
-                path.push_field(required);
-                let field = path.to_string();
-                path.pop();
-                let message = format!(
-                    "* {type_name}.{field}: {} is not specified",
-                    snake_case(required)
-                );
-                return Err(ApiError::bad_field(&field, message));
+            // proto3 cannot tell an empty list from a missing one.
+            let missing = |name: &str| {
+                out.get(name)
+                    .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty))
+            };
+            let message = if oneofs.is_oneof(required) {
+                if oneofs
+                    .members(required)
+                    .any(|member| out.contains_key(member))
+                {
+                    continue;
+                }
+                format!("required oneof field '{required}' must have one initialized field")
+            } else if missing(required) {
+                format!("{} is not specified", snake_case(required))
+            } else {
+                continue;
+            };
+            walk.violation(required, message);
+        }
+        if let Some(nonempty) = node.get("x-nonempty-in-request").and_then(Value::as_object) {
+            for (field, message) in nonempty {
+                let empty = out
+                    .get(field)
+                    .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty));
+                if empty {
+                    walk.violation(field, message.as_str().unwrap_or("must not be empty"));
+                }
             }
         }
         Ok(Value::Object(out))
     }
+}
+
+/// Where the reader is in a body, and the rule violations found so far. Google's parser stops
+/// at the first malformed value, but its validation lists every violation, one line each.
+struct Walk<'a> {
+    /// The request's type (`GenerateContentRequest`), which begins each violation.
+    root: &'a str,
+    path: Path,
+    violations: Vec<String>,
+}
+
+impl Walk<'_> {
+    /// Notes that `field` of the object being read breaks a rule.
+    fn violation(&mut self, field: &str, message: impl std::fmt::Display) {
+        self.path.push_field(field);
+        self.violations
+            .push(format!("{}.{}: {message}", self.root, self.path));
+        self.path.pop();
+    }
+}
+
+/// A schema's `x-oneof`: the proto oneofs its properties belong to, by oneof name.
+struct Oneofs<'a>(Option<&'a Map<String, Value>>);
+
+impl<'a> Oneofs<'a> {
+    fn of(node: &'a Value) -> Self {
+        Self(node.get("x-oneof").and_then(Value::as_object))
+    }
+
+    fn is_oneof(&self, name: &str) -> bool {
+        self.0.is_some_and(|oneofs| oneofs.contains_key(name))
+    }
+
+    fn members(&self, oneof: &str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .and_then(|oneofs| oneofs.get(oneof))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+
+    /// The oneof that `property` is a member of.
+    fn containing(&self, property: &str) -> Option<&'a str> {
+        self.0?.iter().find_map(|(oneof, members)| {
+            members
+                .as_array()?
+                .iter()
+                .any(|m| m.as_str() == Some(property))
+                .then_some(oneof.as_str())
+        })
+    }
+}
+
+/// A second member of a oneof, refused by the parser the way protobuf's JSON reader words it.
+fn oneof_already_set(path: &Path, oneof: &str, key: &str) -> ApiError {
+    let field = path.to_string();
+    let message = format!(
+        "Invalid value at '{field}' (oneof), oneof field '{oneof}' is already set. Cannot set '{key}'"
+    );
+    ApiError::bad_field(&field, message)
 }
 
 fn ref_name(node: &Value) -> Option<&str> {

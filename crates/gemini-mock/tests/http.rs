@@ -11,6 +11,10 @@ use support::{KEY, read, with_key};
 
 mod support;
 
+/// A 1×1 PNG, base64.
+const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
+
 async fn post(server: &MockServer, path: &str, body: &Value) -> reqwest::Response {
     with_key(server, Method::POST, path)
         .json(body)
@@ -525,6 +529,13 @@ async fn error_bodies_are_googles() {
         ("image_from_text_model", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash:generateContent").json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}))),
         ("predict_on_gemini", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash-image:predict").json(&json!({"instances": [{"prompt": "x"}]}))),
         ("six_stop_sequences", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"stopSequences": ["a", "b", "c", "d", "e", "f"]}}))),
+        ("unsupported_mime_type", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/jpg", "data": TINY_PNG}}, {"text": "edit"}]}]}))),
+        ("two_data_fields_in_a_part", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"text": "x", "inline_data": {"mimeType": "image/png", "data": TINY_PNG}}]}]}))),
+        ("parts_without_data", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"thought": true}]}, {"role": "model", "parts": [{"text": "ok"}]}, {"parts": [{"text": "x"}, {}]}]}))),
+        ("turn_without_parts", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"text": "x"}]}, {"role": "model", "parts": []}, {"role": "user"}]}))),
+        ("bad_image_in_system_instruction", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash:generateContent").json(&json!({"contents": [{"parts": [{"text": "x"}]}], "systemInstruction": {"parts": [{"inlineData": {"mimeType": "image/png", "data": "aGVsbG8="}}]}}))),
+        ("bad_image_in_function_response", with_key(&server, Method::POST, generate_path).json(&json!({"contents": [{"parts": [{"functionResponse": {"name": "f", "response": {}, "parts": [{"inlineData": {"mimeType": "image/png", "data": "aGVsbG8="}}]}}]}]}))),
+        ("bad_image_counted", with_key(&server, Method::POST, "/v1beta/models/gemini-2.5-flash:countTokens").json(&json!({"contents": [{"parts": [{"inlineData": {"mimeType": "image/webp", "data": "aGVsbG8="}}]}]}))),
         ("payload_too_large", with_key(&server, Method::POST, generate_path).body(vec![b' '; 21 * 1024 * 1024])),
     ];
     for (name, request) in cases {

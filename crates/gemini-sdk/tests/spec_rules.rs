@@ -215,9 +215,38 @@ fn request_fields_have_no_defaults_and_every_enum_is_open() {
             .flatten()
         {
             let field = field.as_str().unwrap();
-            if schema["properties"].get(field).is_none() {
+            let is_oneof = schema.get("x-oneof").and_then(|o| o.get(field)).is_some();
+            if schema["properties"].get(field).is_none() && !is_oneof {
                 problems.push(format!(
                     "{name}: x-required-in-request names the unknown field {field}"
+                ));
+            }
+        }
+        for (oneof, members) in schema
+            .get("x-oneof")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            for member in members.as_array().into_iter().flatten() {
+                let member = member.as_str().unwrap_or_default();
+                if schema["properties"].get(member).is_none() {
+                    problems.push(format!(
+                        "{name}: the oneof {oneof} names the unknown field {member}"
+                    ));
+                }
+            }
+        }
+        for field in schema
+            .get("x-nonempty-in-request")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(field, _)| field)
+        {
+            if schema["properties"].get(field).is_none() {
+                problems.push(format!(
+                    "{name}: x-nonempty-in-request names the unknown field {field}"
                 ));
             }
         }

@@ -30,7 +30,7 @@ pub async fn predict(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         .first()
         .map(|i| i.prompt.clone())
         .ok_or_else(|| {
-            ApiError::invalid_argument("* PredictRequest.instances: instances is not specified")
+            ApiError::violation("PredictRequest", "instances", "instances is not specified")
         })?;
     let parameters = request.parameters.unwrap_or_default();
     let count = parameters

@@ -5,15 +5,16 @@ use gemini_sdk::types::{CountTokensRequest, CountTokensResponse};
 use super::{Answer, Call};
 use crate::error::ApiError;
 use crate::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
-use crate::wire;
+use crate::{media, wire};
 
 pub fn count(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
     call.model("countTokens", "countTokens")?;
-    let contents = match &request.generate_content_request {
-        Some(wrapped) => &wrapped.contents,
-        None => &request.contents,
+    let (contents, system_instruction) = match &request.generate_content_request {
+        Some(wrapped) => (&wrapped.contents, wrapped.system_instruction.as_ref()),
+        None => (&request.contents, None),
     };
+    media::blobs(contents.iter().chain(system_instruction)).try_for_each(media::check)?;
     let parts = contents.iter().flat_map(|c| &c.parts);
     let text: i32 = parts
         .clone()
