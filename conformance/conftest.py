@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import threading
 import urllib.request
 
 import pytest
@@ -22,6 +23,8 @@ class Mock:
         )
         line = self.process.stdout.readline()
         self.url = next(w for w in line.split() if w.startswith("http://127.0.0.1:"))
+        # The mock goes on writing a line per request: read them, or a full pipe stalls it.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
 
     def admin(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()

@@ -3,70 +3,156 @@
 `openapi/gemini.yaml` describes what a *client* must accept: every enum is open (a value Google
 adds later must parse) and fields that responses may omit are optional. A fuzzer generating
 *requests* from that would send enum values and part shapes that Google (and the mock) rightly
-refuse, and count each refusal as a failure. So, for schemathesis only:
+refuse, and count each refusal as a failure. So request bodies get their own copy of every
+schema (`<Name>InRequest`), made strict; responses keep the spec's schemas, with unknown
+properties refused (the mock must not invent fields). In the request copies:
 
 * every open enum (`x-open-enum`) is closed to the values known today — by name, or by number
   as proto3 JSON allows (the mock reads a number as the position in the list);
-* the fields listed in `x-required-in-request` become `required`;
+* the fields listed in `x-required-in-request` become `required`, and lists named in
+  `x-nonempty-in-request` need an item;
+* a proto oneof (`x-oneof`) takes one member at most, and exactly one when it is required
+  (written as one variant per member, which a generator can draw from directly);
+* an int64 (a string on the wire, `format: int64`) is digits, as the parser wants;
+* image data (`Blob`) is a real PNG: a schema cannot say "bytes that decode as an image", and
+  Google refuses bytes that do not ("Unable to process input image").
+
+Everywhere:
+
 * objects take no properties they do not list (Google refuses an unknown field), except the
   free-form ones (`additionalProperties` given);
-* image data (`Blob`) is a real PNG: a schema cannot say "bytes that decode as an image", and
-  Google refuses bytes that do not ("Unable to process input image");
 * `pageToken` is left out: it is opaque, only ever copied from a previous page;
 * the `{model}` path parameter lists the models each operation serves (any other id is a 404,
-  which the spec documents but which "valid data must be accepted" cannot know).
+  which the spec documents but which "valid data must be accepted" cannot know);
+* `generateContent` is split in two literal paths, one per kind of model, because what a body may
+  hold depends on the model in the path, which a schema cannot say: a text model cannot answer
+  with IMAGE, and an image model refuses `systemInstruction` and `responseMimeType` ("Developer
+  instruction is not enabled", "Parameter response_mime_type is not supported for generating
+  image response."). The spec's examples, all image requests, go to the image model.
 """
 
+import copy
 import json
 import sys
 
 import yaml
 
+TEXT_MODEL = "gemini-2.5-flash"
+IMAGE_MODEL = "gemini-2.5-flash-image"
 MODELS = {
-    "generateContent": ["gemini-2.5-flash"],
     "countTokens": ["gemini-2.5-flash", "gemini-2.5-flash-image"],
     "getModel": ["gemini-2.5-flash", "gemini-2.5-flash-image", "gemini-3-pro-image"],
     "predict": ["imagen-4.0-generate-001"],
     "streamGenerateContent": ["gemini-2.5-flash"],
 }
 
-
 # A 1x1 PNG.
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+
+SCHEMAS = "#/components/schemas/"
+IN_REQUEST = "InRequest"
+
+
+def walk(node, visit):
+    """Calls `visit` on every dict of a JSON tree, parents first."""
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            walk(value, visit)
 
 
 def close_objects(node):
     """`additionalProperties: false` on every object that lists its properties and says nothing
     of others, at any depth."""
-    if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for value in node.values():
-            close_objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            close_objects(value)
+
+    def close(schema):
+        if "properties" in schema and "additionalProperties" not in schema:
+            schema["additionalProperties"] = False
+
+    walk(node, close)
+
+
+def to_request_copies(node):
+    """Points every schema `$ref` in `node` at the request copy."""
+
+    def retarget(schema):
+        ref = schema.get("$ref", "")
+        if ref.startswith(SCHEMAS) and not ref.endswith(IN_REQUEST):
+            schema["$ref"] = ref + IN_REQUEST
+
+    walk(node, retarget)
+
+
+def digits_for_int64(node):
+    """An int64 travels as a string the parser must read as a number."""
+
+    def constrain(schema):
+        if schema.get("type") == "string" and schema.get("format") == "int64":
+            schema["pattern"] = "^-?[0-9]{1,18}$"
+
+    walk(node, constrain)
+
+
+def strict_request_schema(schema, schemas):
+    """Makes one request copy strict, in place."""
+    digits_for_int64(schema)
+    if schema.get("x-open-enum"):
+        closed = next(s["$ref"] for s in schema["oneOf"] if "$ref" in s)
+        names = schemas[closed.rsplit("/", 1)[1].removesuffix(IN_REQUEST)]["enum"]
+        schema.clear()
+        schema["oneOf"] = [
+            {"$ref": closed},
+            {"type": "integer", "minimum": 0, "maximum": len(names) - 1},
+        ]
+        return
+    oneofs = schema.get("x-oneof", {})
+    promoted = schema.get("x-required-in-request", [])
+    required = set(schema.get("required", []))
+    required |= {f for f in promoted if f not in oneofs}
+    for field in schema.get("x-nonempty-in-request", {}):
+        required.add(field)
+        schema["properties"][field]["minItems"] = 1
+    if required:
+        schema["required"] = sorted(required)
+    for name, members in oneofs.items():
+        if name in promoted:
+            # One variant per member, each without the other members.
+            common = {k: v for k, v in schema.items() if k not in ("properties", "required")}
+            variants = []
+            for member in members:
+                variant = copy.deepcopy(common)
+                variant["properties"] = {
+                    k: v for k, v in schema["properties"].items() if k == member or k not in members
+                }
+                variant["required"] = sorted(required | {member})
+                variants.append(variant)
+            schema.clear()
+            schema["oneOf"] = variants
+            return
+        pairs = [{"required": [a, b]} for i, a in enumerate(members) for b in members[i + 1 :]]
+        schema.setdefault("allOf", []).append({"not": {"anyOf": pairs}})
 
 
 def strict(spec):
     schemas = spec["components"]["schemas"]
-    for schema in schemas.values():
-        if schema.get("x-open-enum"):
-            closed = next(s["$ref"] for s in schema["oneOf"] if "$ref" in s)
-            count = len(schemas[closed.rsplit("/", 1)[1]]["enum"])
-            schema.clear()
-            schema["oneOf"] = [
-                {"$ref": closed},
-                {"type": "integer", "minimum": 0, "maximum": count - 1},
-            ]
-        promoted = schema.get("x-required-in-request")
-        if promoted:
-            schema["required"] = sorted(set(schema.get("required", [])) | set(promoted))
-    blob = schemas["Blob"]["properties"]
-    blob["data"] = {"type": "string", "enum": [PNG]}
-    blob["mimeType"] = {"type": "string", "enum": ["image/png"]}
     close_objects(spec["components"])
     close_objects(spec["paths"])
+    requests = {name + IN_REQUEST: copy.deepcopy(schema) for name, schema in schemas.items()}
+    to_request_copies(requests)
+    for schema in requests.values():
+        strict_request_schema(schema, schemas)
+    blob = requests["Blob" + IN_REQUEST]["properties"]
+    blob["data"] = {"type": "string", "enum": [PNG]}
+    blob["mimeType"] = {"type": "string", "enum": ["image/png"]}
+    schemas.update(requests)
+    for path in spec["paths"].values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                to_request_copies(operation["requestBody"])
+    split_generate_content(spec)
     model = spec["components"]["parameters"]["Model"]
     for path in spec["paths"].values():
         for operation in path.values():
@@ -76,10 +162,50 @@ def strict(spec):
             parameters[:] = [p for p in parameters if p.get("name") != "pageToken"]
             for index, parameter in enumerate(parameters):
                 if parameter.get("$ref") == "#/components/parameters/Model":
-                    inline = json.loads(json.dumps(model))
+                    inline = copy.deepcopy(model)
                     inline["schema"] = {"type": "string", "enum": MODELS[operation["operationId"]]}
                     parameters[index] = inline
     return spec
+
+
+def split_generate_content(spec):
+    """One literal `generateContent` path per kind of model, each with the body that model takes."""
+    schemas = spec["components"]["schemas"]
+    template = spec["paths"].pop("/v1beta/models/{model}:generateContent")["post"]
+
+    def variant(kind, config):
+        config_name = f"GenerationConfigFor{kind}"
+        body_name = f"GenerateContentRequestFor{kind}"
+        schemas[config_name] = config
+        body = copy.deepcopy(schemas["GenerateContentRequest" + IN_REQUEST])
+        body["properties"]["generationConfig"] = {"$ref": SCHEMAS + config_name}
+        schemas[body_name] = body
+        operation = copy.deepcopy(template)
+        operation["operationId"] = f"generateContentWith{kind}"
+        operation["parameters"] = []
+        media = operation["requestBody"]["content"]["application/json"]
+        media["schema"] = {"$ref": SCHEMAS + body_name}
+        return operation, body, media
+
+    text_config = copy.deepcopy(schemas["GenerationConfig" + IN_REQUEST])
+    modalities = schemas["Modality"]["enum"]
+    no_image = [m for m in modalities if m != "IMAGE"]
+    text_config["properties"]["responseModalities"]["items"] = {
+        "oneOf": [
+            {"type": "string", "enum": no_image},
+            {"type": "integer", "enum": [modalities.index(m) for m in no_image]},
+        ]
+    }
+    text, _, text_media = variant("TextModel", text_config)
+    text_media.pop("examples", None)
+
+    image_config = copy.deepcopy(schemas["GenerationConfig" + IN_REQUEST])
+    del image_config["properties"]["responseMimeType"]
+    image, image_body, _ = variant("ImageModel", image_config)
+    del image_body["properties"]["systemInstruction"]
+
+    spec["paths"][f"/v1beta/models/{TEXT_MODEL}:generateContent"] = {"post": text}
+    spec["paths"][f"/v1beta/models/{IMAGE_MODEL}:generateContent"] = {"post": image}
 
 
 if __name__ == "__main__":

@@ -10,11 +10,17 @@ use crate::{media, wire};
 pub fn count(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
     call.model("countTokens", "countTokens")?;
-    let (contents, system_instruction) = match &request.generate_content_request {
-        Some(wrapped) => (&wrapped.contents, wrapped.system_instruction.as_ref()),
-        None => (&request.contents, None),
+    let wrapped = request.generate_content_request.as_ref();
+    // Every blob of the body is checked, the `contents` that a wrapped request makes Google
+    // ignore included: a broken image is a broken request (unmeasured which Google does).
+    let every_turn = request.contents.iter().chain(wrapped.into_iter().flat_map(|w| {
+        w.contents.iter().chain(&w.system_instruction)
+    }));
+    media::blobs(every_turn).try_for_each(media::check)?;
+    let contents = match wrapped {
+        Some(wrapped) => &wrapped.contents,
+        None => &request.contents,
     };
-    media::blobs(contents.iter().chain(system_instruction)).try_for_each(media::check)?;
     let parts = contents.iter().flat_map(|c| &c.parts);
     let text: i32 = parts
         .clone()
