@@ -8,7 +8,8 @@ schema (`<Name>InRequest`), made strict; responses keep the spec's schemas, with
 properties refused (the mock must not invent fields). In the request copies:
 
 * every open enum (`x-open-enum`) is closed to the values known today — by name, or by number
-  as proto3 JSON allows (the mock reads a number as the position in the list);
+  as proto3 JSON allows (`x-enum-numbers`, else the position in the list; no numbers for a
+  plain string field, `x-proto-string`);
 * the fields listed in `x-required-in-request` become `required`, and lists named in
   `x-nonempty-in-request` need an item;
 * a proto oneof (`x-oneof`) takes one member at most, and exactly one when it is required
@@ -96,17 +97,26 @@ def digits_for_int64(node):
     walk(node, constrain)
 
 
+def enum_numbers(enum, names=None):
+    """The numbers the server takes for these names of a closed enum (all of them by default):
+    the proto's, from `x-enum-numbers`, else positions; none for a plain string field."""
+    if enum.get("x-proto-string"):
+        return []
+    numbers = enum.get("x-enum-numbers") or list(range(len(enum["enum"])))
+    wanted = enum["enum"] if names is None else names
+    return [n for name, n in zip(enum["enum"], numbers) if name in wanted and n is not None]
+
+
 def strict_request_schema(schema, schemas):
     """Makes one request copy strict, in place."""
     digits_for_int64(schema)
     if schema.get("x-open-enum"):
         closed = next(s["$ref"] for s in schema["oneOf"] if "$ref" in s)
-        names = schemas[closed.rsplit("/", 1)[1].removesuffix(IN_REQUEST)]["enum"]
+        numbers = enum_numbers(schemas[closed.rsplit("/", 1)[1].removesuffix(IN_REQUEST)])
         schema.clear()
-        schema["oneOf"] = [
-            {"$ref": closed},
-            {"type": "integer", "minimum": 0, "maximum": len(names) - 1},
-        ]
+        schema["oneOf"] = [{"$ref": closed}]
+        if numbers:
+            schema["oneOf"].append({"type": "integer", "enum": numbers})
         return
     oneofs = schema.get("x-oneof", {})
     promoted = schema.get("x-required-in-request", [])
@@ -193,7 +203,7 @@ def split_generate_content(spec):
     text_config["properties"]["responseModalities"]["items"] = {
         "oneOf": [
             {"type": "string", "enum": no_image},
-            {"type": "integer", "enum": [modalities.index(m) for m in no_image]},
+            {"type": "integer", "enum": enum_numbers(schemas["Modality"], no_image)},
         ]
     }
     text, _, text_media = variant("TextModel", text_config)

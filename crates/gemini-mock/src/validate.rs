@@ -351,31 +351,46 @@ fn read_enum(
     type_name: &str,
 ) -> Result<Value, ApiError> {
     let names = values.iter().filter_map(Value::as_str);
+    if node.get("x-proto-string").and_then(Value::as_bool) == Some(true) {
+        // A plain string field on the server: the value must be one of these, exactly.
+        return match &value {
+            Value::String(text) if names.clone().any(|name| name == text) => Ok(value),
+            Value::String(_) => Err(not_a_value_of(node, path, type_name, &value)),
+            other => Err(invalid_value(path, "TYPE_STRING", other)),
+        };
+    }
+    let numbers = node.get("x-enum-numbers").and_then(Value::as_array);
     let matched = match &value {
         // Google matches enum names case-insensitively (AI Studio exports send "Image").
         Value::String(text) => names.clone().find(|name| name.eq_ignore_ascii_case(text)),
-        // proto3 JSON also takes the enum's number.
-        Value::Number(number) => number
-            .as_u64()
-            .and_then(|n| usize::try_from(n).ok())
-            .and_then(|n| names.clone().nth(n)),
+        // proto3 JSON also takes the enum's number: the proto's, where the list says it.
+        Value::Number(number) => number.as_u64().and_then(|n| match numbers {
+            Some(numbers) => numbers
+                .iter()
+                .position(|known| known.as_u64() == Some(n))
+                .and_then(|index| names.clone().nth(index)),
+            None => usize::try_from(n).ok().and_then(|n| names.clone().nth(n)),
+        }),
         _ => None,
     };
     match matched {
         Some(name) => Ok(Value::String(name.to_string())),
-        None => {
-            let proto = node
-                .get("x-proto-type")
-                .and_then(Value::as_str)
-                .unwrap_or(type_name);
-            let field = path.to_string();
-            let message = format!(
-                "Invalid value at '{field}' (type.googleapis.com/google.ai.generativelanguage.v1beta.{proto}), {}",
-                compact(&value)
-            );
-            Err(ApiError::bad_field(&field, message))
-        }
+        None => Err(not_a_value_of(node, path, type_name, &value)),
     }
+}
+
+/// A value the enum does not have, refused the way the parser refuses it.
+fn not_a_value_of(node: &Value, path: &Path, type_name: &str, value: &Value) -> ApiError {
+    let proto = node
+        .get("x-proto-type")
+        .and_then(Value::as_str)
+        .unwrap_or(type_name);
+    let field = path.to_string();
+    let message = format!(
+        "Invalid value at '{field}' (type.googleapis.com/google.ai.generativelanguage.v1beta.{proto}), {}",
+        compact(value)
+    );
+    ApiError::bad_field(&field, message)
 }
 
 fn read_string(format: Option<&str>, value: Value, path: &Path) -> Result<Value, ApiError> {
@@ -540,5 +555,68 @@ impl std::fmt::Display for Path {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::SPEC;
+
+    fn read(body: serde_json::Value) -> Result<serde_json::Value, String> {
+        SPEC.normalize("GenerateContentRequest", body)
+            .map_err(|error| error.message)
+    }
+
+    fn with_config(config: serde_json::Value) -> serde_json::Value {
+        json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": config})
+    }
+
+    #[test]
+    fn enum_numbers_are_the_protos_not_positions_in_the_list() {
+        let body = json!({"contents": [{"parts": [{"text": "x"}]}],
+            "safetySettings": [{"category": 7, "threshold": 2}, {"category": 10, "threshold": "off"}]});
+        let settings = read(body).map(|b| b["safetySettings"].clone());
+        assert_eq!(
+            settings,
+            Ok(json!([
+                {"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_MEDIUM_AND_ABOVE"},
+                {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "threshold": "OFF"},
+            ]))
+        );
+        // 12 and up are Vertex-only categories, with no number in this API's proto.
+        let vertex_only = json!({"contents": [{"parts": [{"text": "x"}]}],
+            "safetySettings": [{"category": 12, "threshold": 2}]});
+        assert!(
+            read(vertex_only)
+                .is_err_and(|m| m.contains("'safety_settings[0].category'") && m.ends_with(", 12"))
+        );
+    }
+
+    #[test]
+    fn modalities_by_name_in_any_case_or_by_number() {
+        let read_modalities =
+            |m: serde_json::Value| read(with_config(json!({"responseModalities": m})));
+        assert_eq!(
+            read_modalities(json!(["Text", 2])).map(|b| b["generationConfig"].clone()),
+            Ok(json!({"responseModalities": ["TEXT", "IMAGE"]}))
+        );
+        // VIDEO is a name the SDKs know, with no number in the Gemini API's proto.
+        assert!(read_modalities(json!([4])).is_err());
+    }
+
+    #[test]
+    fn string_fields_with_known_values_take_them_exactly() {
+        let image_config = |c: serde_json::Value| read(with_config(json!({"imageConfig": c})));
+        assert!(image_config(json!({"aspectRatio": "16:9", "imageSize": "2K"})).is_ok());
+        assert!(image_config(json!({"imageSize": "2k"})).is_err());
+        assert_eq!(
+            image_config(json!({"aspectRatio": 3})),
+            Err(
+                "Invalid value at 'generation_config.image_config.aspect_ratio' (TYPE_STRING), 3"
+                    .to_string()
+            )
+        );
     }
 }

@@ -205,6 +205,17 @@ fn request_fields_have_no_defaults_and_every_enum_is_open() {
                 }
             }
         });
+        if let (Some(numbers), Some(values)) = (
+            schema.get("x-enum-numbers").and_then(Value::as_array),
+            schema.get("enum").and_then(Value::as_array),
+        ) && numbers.len() != values.len()
+        {
+            problems.push(format!(
+                "{name}: x-enum-numbers has {} numbers for {} values",
+                numbers.len(),
+                values.len()
+            ));
+        }
         if schema.get("enum").is_some() && !schemas.contains_key(&format!("{name}Value")) {
             problems.push(format!("enum {name} has no open wrapper {name}Value"));
         }

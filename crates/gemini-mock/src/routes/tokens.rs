@@ -13,9 +13,11 @@ pub fn count(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let wrapped = request.generate_content_request.as_ref();
     // Every blob of the body is checked, the `contents` that a wrapped request makes Google
     // ignore included: a broken image is a broken request (unmeasured which Google does).
-    let every_turn = request.contents.iter().chain(wrapped.into_iter().flat_map(|w| {
-        w.contents.iter().chain(&w.system_instruction)
-    }));
+    let every_turn = request.contents.iter().chain(
+        wrapped
+            .into_iter()
+            .flat_map(|w| w.contents.iter().chain(&w.system_instruction)),
+    );
     media::blobs(every_turn).try_for_each(media::check)?;
     let contents = match wrapped {
         Some(wrapped) => &wrapped.contents,
