@@ -176,3 +176,39 @@ def test_image_safety_is_the_finish_reason(mock):
     assert response.candidates[0].finish_reason == types.FinishReason.IMAGE_SAFETY
     # (google-genai 3.6.1 does not copy finishMessage into its Candidate; the mock sends it.)
     assert not response.candidates[0].content or not response.candidates[0].content.parts
+
+
+@pytest.mark.parametrize(
+    "mime_type, data, message",
+    [
+        # Python's mimetypes and many apps say image/jpg; Gemini reads only image/jpeg.
+        ("image/jpg", None, "Unsupported MIME type: image/jpg"),
+        ("image/png", b"not a picture", "Unable to process input image."),
+    ],
+)
+def test_media_gemini_cannot_read_is_a_client_error(mock, mime_type, data, message):
+    if data is None:
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(buffer, format="JPEG")
+        data = buffer.getvalue()
+    with pytest.raises(errors.ClientError) as raised:
+        client(mock).models.generate_content(
+            model=IMAGE_MODEL,
+            contents=[types.Part.from_bytes(data=data, mime_type=mime_type), "edit it"],
+        )
+    assert raised.value.code == 400
+    assert raised.value.status == "INVALID_ARGUMENT"
+    assert raised.value.message.startswith(message)
+
+
+def test_a_part_without_data_lists_google_s_violation(mock):
+    # A chat history with an empty turn part, as apps build by mistake.
+    with pytest.raises(errors.ClientError) as raised:
+        client(mock).models.generate_content(
+            model=IMAGE_MODEL,
+            contents=[types.Content(role="user", parts=[types.Part(thought=True)])],
+        )
+    assert raised.value.message == (
+        "* GenerateContentRequest.contents[0].parts[0].data: "
+        "required oneof field 'data' must have one initialized field\n"
+    )
