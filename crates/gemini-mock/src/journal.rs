@@ -84,9 +84,9 @@ impl Note {
     }
 
     /// The body, kept without its image data.
-    pub fn body(&self, raw: &[u8]) {
-        let body = serde_json::from_slice::<Value>(raw).ok().map(elide_images);
-        self.with(|f| f.body = body);
+    pub fn body(&self, body: &Value) {
+        let body = without_images(body, None);
+        self.with(|f| f.body = Some(body));
     }
 
     /// The scenarios applied.
@@ -265,28 +265,33 @@ impl Drop for Pending {
 
 /// Replaces image data (`inlineData.data`, `bytesBase64Encoded`, in either spelling) by its
 /// size and hash.
-fn elide_images(value: Value) -> Value {
-    fn walk(value: &mut Value, parent: Option<&str>) {
-        match value {
-            Value::Object(map) => {
-                for (key, item) in map.iter_mut() {
+/// A copy of a body with each image's data replaced by its description: the megabytes are
+/// never copied.
+fn without_images(value: &Value, parent: Option<&str>) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| {
                     let is_image =
                         matches!(key.as_str(), "bytesBase64Encoded" | "bytes_base64_encoded")
                             || (key == "data"
                                 && matches!(parent, Some("inlineData" | "inline_data")));
-                    match item {
-                        Value::String(data) if is_image => *item = Value::String(describe(data)),
-                        _ => walk(item, Some(key)),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, parent)),
-            _ => {}
-        }
+                    let copy = match item {
+                        Value::String(data) if is_image => Value::String(describe(data)),
+                        _ => without_images(item, Some(key)),
+                    };
+                    (key.clone(), copy)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| without_images(item, parent))
+                .collect(),
+        ),
+        other => other.clone(),
     }
-    let mut value = value;
-    walk(&mut value, None);
-    value
 }
 
 /// `<N bytes, xxh3 HEX>` of the decoded data, or of the text when it is not base64.

@@ -259,7 +259,11 @@ async fn serve_model(
     plan.extend(state.queue.take(model, pick::test_id(headers).as_deref()));
     plan.extend(state.chaos.draw());
     let body = read_body(headers, body).await?;
-    note.body(&body);
+    // Parsed once: the journal keeps a copy without the images, the handler reads the rest.
+    let body = routes::parse_json(&body);
+    if let Ok(json) = &body {
+        note.body(json);
+    }
     if let Some(error) = plan.error(model.trim_start_matches("models/")) {
         return Err(error);
     }
@@ -268,7 +272,7 @@ async fn serve_model(
         version: &version,
         model,
         query: &query,
-        body,
+        body: Some(body),
         plan,
         note,
     };

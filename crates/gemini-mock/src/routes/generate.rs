@@ -43,7 +43,8 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         h.update(model.id.as_bytes());
         h.update(&[framing as u8]);
         h.update(shaping.as_bytes());
-        h.update(normalized.to_string().as_bytes());
+        // Streamed into the hash: an edit's body is megabytes, not worth a copy.
+        let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
         h.digest()
     };
     let body = match call.state.cache.get(key) {
@@ -76,6 +77,20 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         }
     };
     Ok(Answer { body, framing })
+}
+
+/// Feeds what serde_json writes into a hash.
+struct HashWriter<'a>(&'a mut Xxh3);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Splits a whole answer into the chunks a stream delivers: one part per chunk (an image whole

@@ -28,7 +28,8 @@ pub struct Call<'a> {
     pub version: &'a str,
     pub model: &'a str,
     pub query: &'a HashMap<String, String>,
-    pub body: Bytes,
+    /// The body as JSON, parsed once for the journal and the handler; taken by [`Call::read`].
+    pub body: Option<Result<Value, ApiError>>,
     /// The scenarios chosen so far; prompt directives add to it.
     pub plan: &'a mut Plan,
     /// What the journal will say of this call.
@@ -84,8 +85,12 @@ impl Call<'_> {
     ///
     /// Under `--validation warn|off` a body the spec refuses is still served when the generated
     /// type can read it; in warn mode the journal records the refusal.
-    pub fn read<T: DeserializeOwned>(&self, schema: &str) -> Result<(T, Value), ApiError> {
-        let raw: Value = serde_json::from_slice(&self.body).map_err(malformed_json)?;
+    pub fn read<T: DeserializeOwned>(&mut self, schema: &str) -> Result<(T, Value), ApiError> {
+        // A handler reads its body once; a second read is a bug in the mock, not the client's.
+        let raw = self
+            .body
+            .take()
+            .unwrap_or_else(|| Err(ApiError::internal()))?;
         let validation = self.state.config.validation;
         let normalized = if validation == Validation::Strict {
             SPEC.normalize(schema, raw)?
@@ -101,11 +106,16 @@ impl Call<'_> {
                 }
             }
         };
-        let typed = serde_json::from_value(normalized.clone()).map_err(|e| {
+        let typed = T::deserialize(&normalized).map_err(|e| {
             ApiError::invalid_argument(format!("Invalid JSON payload received. {e}"))
         })?;
         Ok((typed, normalized))
     }
+}
+
+/// A request body as Google's JSON parser reads it, or its complaint.
+pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(malformed_json)
 }
 
 fn malformed_json(error: serde_json::Error) -> ApiError {
