@@ -95,18 +95,16 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
     let mut text = String::new();
     let mut base_image = None;
     let mut hasher = Xxh3::new();
-    let mut input_images = 0;
+    let mut prompt_image_seen = false;
     for (turn_index, turn) in request.contents.iter().enumerate() {
         let from_this_turn = turn_index == last_user;
         let drawn_earlier = turn.role.as_deref() == Some("model") && turn_index < last_user;
         for blob in media::blobs([turn]) {
             hasher.update(blob.data.as_deref().unwrap_or_default());
             // The picture to edit: the first image of the prompt, else the model's latest.
-            let wanted =
-                media::is_image(blob) && ((from_this_turn && input_images == 0) || drawn_earlier);
-            if from_this_turn && media::is_image(blob) {
-                input_images += 1;
-            }
+            let is_image = media::is_image(blob);
+            let wanted = is_image && ((from_this_turn && !prompt_image_seen) || drawn_earlier);
+            prompt_image_seen |= from_this_turn && is_image;
             if wanted && let Some(picture) = media::decode(blob)? {
                 base_image = Some(picture);
             }

@@ -175,11 +175,6 @@ impl Spec {
             out.insert(canonical.to_string(), item);
         }
         for required in required_fields(node) {
-            // proto3 cannot tell an empty list from a missing one.
-            let missing = |name: &str| {
-                out.get(name)
-                    .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty))
-            };
             let message = if oneofs.is_oneof(required) {
                 if oneofs
                     .members(required)
@@ -188,7 +183,7 @@ impl Spec {
                     continue;
                 }
                 format!("required oneof field '{required}' must have one initialized field")
-            } else if missing(required) {
+            } else if is_unset(&out, required) {
                 format!("{} is not specified", snake_case(required))
             } else {
                 continue;
@@ -197,16 +192,20 @@ impl Spec {
         }
         if let Some(nonempty) = node.get("x-nonempty-in-request").and_then(Value::as_object) {
             for (field, message) in nonempty {
-                let empty = out
-                    .get(field)
-                    .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty));
-                if empty {
+                if is_unset(&out, field) {
                     walk.violation(field, message.as_str().unwrap_or("must not be empty"));
                 }
             }
         }
         Ok(Value::Object(out))
     }
+}
+
+/// Whether a field was left out. proto3 cannot tell an empty list from a missing one.
+fn is_unset(fields: &Map<String, Value>, name: &str) -> bool {
+    fields
+        .get(name)
+        .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty))
 }
 
 /// Where the reader is in a body, and the rule violations found so far. Google's parser stops
