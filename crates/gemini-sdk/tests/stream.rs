@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use gemini_mock::{CannedImages, Config, MockServer, QueuedScenario, Scenario};
-use gemini_sdk::types::{FinishReason, GenerateContentResponse};
+use gemini_sdk::types::{FinishReason, GenerateContentRequest, GenerateContentResponse};
 use gemini_sdk::{Client, Error, RequestBuilder, ResponseExt, ResponseStream, RetryPolicy};
 use support::scripted::{self, Script};
 
@@ -34,6 +34,20 @@ async fn drain(mut stream: ResponseStream) -> Vec<Result<GenerateContentResponse
         items.push(item);
     }
     items
+}
+
+/// The whole streamed answer to `request`, folded into one response.
+async fn streamed_whole(
+    client: &Client,
+    request: &GenerateContentRequest,
+) -> GenerateContentResponse {
+    client
+        .stream_generate_content(MODEL, request)
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap()
 }
 
 /// Streams an image answer to `prompt` from the server at `base_url`, every item kept.
@@ -72,13 +86,7 @@ async fn a_streamed_answer_folds_into_the_unary_one() {
         Some(FinishReason::Stop.into())
     );
 
-    let folded = client
-        .stream_generate_content(MODEL, &request)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let folded = streamed_whole(&client, &request).await;
     let unary = client.generate_content(MODEL, &request).await.unwrap();
     assert_eq!(folded.text(), unary.text());
     assert_eq!(folded.images(), unary.images());
@@ -117,13 +125,7 @@ async fn a_five_megabyte_image_event_arrives_whole() {
     std::fs::remove_dir_all(&dir).unwrap();
 
     let request = RequestBuilder::image().text("something big").build();
-    let response = client(&server.uri())
-        .stream_generate_content(MODEL, &request)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let response = streamed_whole(&client(&server.uri()), &request).await;
     let images = response.images();
     assert_eq!(images.len(), 1);
     assert_eq!(images[0].bytes.len(), big.len());
@@ -173,13 +175,7 @@ async fn failures_before_the_first_byte_are_retried() {
     server.enqueue(Scenario::ConnectionReset);
     server.enqueue(Scenario::RateLimit(Duration::from_millis(20)));
     server.enqueue(QueuedScenario::new(Scenario::Overloaded));
-    let response = client
-        .stream_generate_content(MODEL, &request)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let response = streamed_whole(&client, &request).await;
     assert_eq!(response.images().len(), 1);
     let statuses: Vec<u16> = server
         .received_requests()
