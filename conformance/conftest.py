@@ -1,4 +1,4 @@
-"""Fixtures: real gemini-mock servers, started from the binary cargo built, on free loopback ports."""
+"""Fixtures: real gemini-image-mock servers, started from the binary cargo built, on free loopback ports."""
 
 import json
 import os
@@ -8,11 +8,11 @@ import urllib.request
 
 import pytest
 
-MOCK = os.environ.get("GEMINI_MOCK_BIN", "target/debug/gemini-mock")
+MOCK = os.environ.get("GEMINI_MOCK_BIN", "target/debug/gemini-image-mock")
 
 
 class Mock:
-    """A running gemini-mock and its admin API."""
+    """A running gemini-image-mock and its admin API."""
 
     def __init__(self, *args):
         self.process = subprocess.Popen(

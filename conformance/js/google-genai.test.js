@@ -1,4 +1,4 @@
-// Google's own JavaScript SDK (@google/genai) against gemini-mock: it must not tell the difference.
+// Google's own JavaScript SDK (@google/genai) against gemini-image-mock: it must not tell the difference.
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -6,7 +6,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
 
-const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-mock';
+const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
 const IMAGE_MODEL = 'gemini-2.5-flash-image';
 
 let server;

@@ -1,4 +1,4 @@
-"""Google's own Python SDK (google-genai 3.x) against gemini-mock: it must not tell the difference."""
+"""Google's own Python SDK (google-genai 3.x) against gemini-image-mock: it must not tell the difference."""
 
 import base64
 import io

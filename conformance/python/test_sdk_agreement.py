@@ -1,5 +1,5 @@
 """Our SDK and Google's agree: the same intent, sent once through google-genai and once through
-our SDK (driven by the `gemini` command, which is built on it), reaches the mock as bodies that
+our SDK (driven by the `gemini-image` command, which is built on it), reaches the mock as bodies that
 mean the same thing — names compared in one spelling, image data by its decoded bytes (the
 mock's journal shows each image as its size and hash)."""
 
@@ -12,7 +12,7 @@ from google import genai
 from google.genai import types
 from PIL import Image
 
-GEMINI = os.environ.get("GEMINI_CLI_BIN", "target/debug/gemini")
+GEMINI = os.environ.get("GEMINI_CLI_BIN", "target/debug/gemini-image")
 
 
 def camel(name):

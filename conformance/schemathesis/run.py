@@ -1,4 +1,4 @@
-"""schemathesis against a running gemini-mock, with the strict view of our spec.
+"""schemathesis against a running gemini-image-mock, with the strict view of our spec.
 
 Every request schemathesis makes from `strict_spec.py`'s view must be answered as Google would:
 valid ones accepted, invalid ones refused with a 4xx, and every answer within the spec (status,

@@ -9,24 +9,27 @@ use std::process::Command;
 use serde_json::Value;
 
 /// (package, bench target)
-const BENCHES: [(&str, &str); 2] = [("gemini-sdk", "codec"), ("gemini-mock", "mock_serve")];
+const BENCHES: [(&str, &str); 2] = [
+    ("gemini-image", "codec"),
+    ("gemini-image-mock", "mock_serve"),
+];
 
 /// Every case, in the table's order: (group, function).
 const CASES: &[(&str, &str)] = &[
     ("decode_response", "memcpy"),
     ("decode_response", "naive"),
     ("decode_response", "serde_json_typed"),
-    ("decode_response", "gemini_sdk"),
+    ("decode_response", "gemini_image"),
     ("encode_request", "memcpy"),
     ("encode_request", "naive"),
     ("encode_request", "serde_json_typed"),
-    ("encode_request", "gemini_sdk"),
+    ("encode_request", "gemini_image"),
     ("sse_stream", "memcpy"),
-    ("sse_stream", "gemini_sdk"),
+    ("sse_stream", "gemini_image"),
     ("mock_serve", "image/minimal_axum"),
-    ("mock_serve", "image/gemini_mock"),
+    ("mock_serve", "image/gemini_image_mock"),
     ("mock_serve", "text/minimal_axum"),
-    ("mock_serve", "text/gemini_mock"),
+    ("mock_serve", "text/gemini_image_mock"),
 ];
 
 const README_START: &str = "<!-- bench:start -->";
@@ -132,7 +135,10 @@ fn table(root: &Path) -> Result<String, String> {
     for (group, function) in CASES {
         let measured = get(group, function)?;
         let reference = match *group {
-            "mock_serve" => get(group, &function.replace("gemini_mock", "minimal_axum"))?,
+            "mock_serve" => get(
+                group,
+                &function.replace("gemini_image_mock", "minimal_axum"),
+            )?,
             _ => get(group, "memcpy")?,
         };
         let ratio = if *group == "mock_serve" {
@@ -147,7 +153,7 @@ fn table(root: &Path) -> Result<String, String> {
         ));
     }
     let ratio = |a: f64, b: f64| a / b;
-    let decode = get("decode_response", "gemini_sdk")?;
+    let decode = get("decode_response", "gemini_image")?;
     let checks = [
         (
             "decode_response ≥ 0.20 × memcpy",
@@ -166,14 +172,14 @@ fn table(root: &Path) -> Result<String, String> {
             "encode_request ≥ 0.20 × memcpy",
             ratio(
                 get("encode_request", "memcpy")?.median_ns,
-                get("encode_request", "gemini_sdk")?.median_ns,
+                get("encode_request", "gemini_image")?.median_ns,
             ),
             0.20,
         ),
         (
             "sse_stream ≥ 0.8 × decode_response (GB/s)",
             ratio(
-                get("sse_stream", "gemini_sdk")?.gb_per_s(),
+                get("sse_stream", "gemini_image")?.gb_per_s(),
                 decode.gb_per_s(),
             ),
             0.8,
@@ -182,7 +188,7 @@ fn table(root: &Path) -> Result<String, String> {
             "mock_serve image ≤ 1.2 × minimal axum (time; shown as minimal ÷ mock ≥ 0.83)",
             ratio(
                 get("mock_serve", "image/minimal_axum")?.median_ns,
-                get("mock_serve", "image/gemini_mock")?.median_ns,
+                get("mock_serve", "image/gemini_image_mock")?.median_ns,
             ),
             1.0 / 1.2,
         ),

@@ -1,0 +1,161 @@
+//! The command line: global options and one subcommand each.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use gemini_image::types::{AspectRatio, ImageSize, ImagenAspectRatio};
+
+/// Make and edit images with Gemini. With no GEMINI_API_KEY, the offline mock built into this
+/// command answers instead (and says so): no key, no network, no cost.
+#[derive(Parser, Debug)]
+#[command(
+    name = "gemini-image",
+    version,
+    about,
+    after_help = "Exit codes: 0 done, 1 a local problem (a file), 2 a wrong command line, \
+                  3 an API error, 4 an answer without an image (filtered or blocked)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// Print machine-readable JSON on stdout (paths, MIME types, sizes, text, usage).
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// Where requests go.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BackendArgs {
+    /// Use the built-in offline mock even when a key is set.
+    #[arg(long, global = true)]
+    pub mock: bool,
+    /// Another server speaking the Gemini API (a gemini-image-mock, a proxy).
+    #[arg(
+        long,
+        global = true,
+        env = "GOOGLE_GEMINI_BASE_URL",
+        value_name = "URL"
+    )]
+    pub base_url: Option<String>,
+}
+
+/// What to do.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate images from a prompt.
+    Image(ImageArgs),
+    /// Edit one or more images as an instruction says: gemini-image edit IN.png [MORE.png] "INSTRUCTION".
+    Edit(EditArgs),
+    /// An interactive session for editing an image turn after turn (one line per turn; /attach
+    /// PATH adds an image to the next turn; /quit or end of input stops).
+    Chat(ChatArgs),
+    /// Generate images with an Imagen model (:predict).
+    Imagen(ImagenArgs),
+    /// List the models.
+    Models,
+    /// Count the tokens of a text.
+    Tokens(TokensArgs),
+    /// Run the offline mock server in the foreground.
+    Mock(gemini_image_mock::cli::ServeArgs),
+}
+
+/// The image model when none is named.
+pub const DEFAULT_MODEL: &str = "gemini-2.5-flash-image";
+
+#[derive(clap::Args, Debug)]
+pub struct ImageArgs {
+    /// What to draw.
+    pub prompt: String,
+    /// Where to save: the extension follows the image's type; several images are numbered.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: ImageOptions,
+    /// How many images (candidates) to ask for.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=8))]
+    pub count: Option<i32>,
+    /// A seed, for the same image again.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<i32>,
+}
+
+/// Options every image-making command takes.
+#[derive(clap::Args, Debug)]
+pub struct ImageOptions {
+    /// The model.
+    #[arg(long, short, env = "GEMINI_IMAGE_MODEL", default_value = DEFAULT_MODEL)]
+    pub model: String,
+    /// The aspect ratio: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9.
+    #[arg(long, value_name = "RATIO", value_parser = parse_aspect_ratio)]
+    pub aspect_ratio: Option<AspectRatio>,
+    /// The image size: 1K, 2K or 4K (Gemini 3 image models).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub size: Option<ImageSize>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EditArgs {
+    /// The input images, then the instruction.
+    #[arg(required = true, num_args = 2.., value_name = "INPUT... INSTRUCTION")]
+    pub inputs_then_instruction: Vec<String>,
+    /// Where to save (default: the first input's name with `-edited`).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub options: ImageOptions,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ChatArgs {
+    /// The model (Gemini 3 image models keep their thought signatures across turns).
+    #[arg(long, short, env = "GEMINI_IMAGE_MODEL", default_value = DEFAULT_MODEL)]
+    pub model: String,
+    /// Names of the saved images: STEM-1.png, STEM-2.png …
+    #[arg(short, long, value_name = "STEM", default_value = "chat")]
+    pub output: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImagenArgs {
+    /// What to draw.
+    pub prompt: String,
+    /// Where to save; several images are numbered.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The Imagen model.
+    #[arg(long, short, default_value = "imagen-4.0-generate-001")]
+    pub model: String,
+    /// How many images (1 to 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4))]
+    pub count: Option<u32>,
+    /// The aspect ratio: 1:1, 3:4, 4:3, 9:16, 16:9.
+    #[arg(long, value_name = "RATIO", value_parser = parse_imagen_aspect_ratio)]
+    pub aspect_ratio: Option<ImagenAspectRatio>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TokensArgs {
+    /// The text.
+    pub text: String,
+    /// The model whose tokenizer counts.
+    #[arg(long, short, default_value = "gemini-2.5-flash")]
+    pub model: String,
+}
+
+fn parse_aspect_ratio(text: &str) -> Result<AspectRatio, String> {
+    text.parse()
+        .map_err(|_| "use one of 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9".to_string())
+}
+
+fn parse_imagen_aspect_ratio(text: &str) -> Result<ImagenAspectRatio, String> {
+    text.parse()
+        .map_err(|_| "use one of 1:1, 3:4, 4:3, 9:16, 16:9".to_string())
+}
+
+fn parse_size(text: &str) -> Result<ImageSize, String> {
+    text.to_ascii_uppercase()
+        .parse()
+        .map_err(|_| "use 1K, 2K or 4K".to_string())
+}

@@ -1,0 +1,56 @@
+//! `gemini`: make and edit images with Gemini from the command line — with the offline mock
+//! built in, so that the first image needs no key.
+
+mod args;
+mod backend;
+mod commands;
+mod failure;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::backend::Backend;
+use crate::commands::Context;
+use crate::failure::Failure;
+use crate::progress::Progress;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Mock(serve) = cli.command {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .init();
+        return gemini_image_mock::cli::serve(serve).await;
+    }
+    let progress = Progress::new(cli.json);
+    let backend = match Backend::connect(&cli.backend, &progress).await {
+        Ok(backend) => backend,
+        Err(message) => return Failure::Local(message).report(),
+    };
+    let context = Context {
+        backend,
+        progress,
+        json: cli.json,
+    };
+    let result = match cli.command {
+        Command::Image(args) => commands::image::run(&context, args).await,
+        Command::Edit(args) => commands::edit::run(&context, args).await,
+        Command::Chat(args) => commands::chat::run(&context, args).await,
+        Command::Imagen(args) => commands::imagen::run(&context, args).await,
+        Command::Models => commands::models::run(&context).await,
+        Command::Tokens(args) => commands::tokens::run(&context, args).await,
+        Command::Mock(_) => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}

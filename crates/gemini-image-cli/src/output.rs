@@ -1,0 +1,144 @@
+//! Images onto disk with the right names, and results onto stdout (for people or for scripts).
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use gemini_image::Image;
+use gemini_image::types::{GenerateContentResponse, UsageMetadata};
+use serde::Serialize;
+
+/// One image written.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Saved {
+    pub path: PathBuf,
+    pub mime_type: String,
+    pub bytes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// Where image `index` of `total` goes: `output` (or `default_stem`) with the extension of the
+/// image's type, numbered from 1 when there are several.
+pub fn path_for(
+    output: Option<&Path>,
+    default_stem: &str,
+    index: usize,
+    total: usize,
+    image: &Image,
+) -> PathBuf {
+    let mut stem = output
+        .map(|p| p.with_extension(""))
+        .unwrap_or_else(|| PathBuf::from(default_stem));
+    if total > 1 {
+        let name = stem
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        stem.set_file_name(format!("{name}-{}", index + 1));
+    }
+    stem.with_extension(image.extension())
+}
+
+/// Writes `image` to `path` (creating its directory) and reads its dimensions back from its
+/// header.
+pub fn save(image: &Image, path: PathBuf) -> std::io::Result<Saved> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&path, &image.bytes)?;
+    let dimensions = image::ImageReader::new(Cursor::new(&image.bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|reader| reader.into_dimensions().ok());
+    Ok(Saved {
+        path,
+        mime_type: image.mime_type.clone(),
+        bytes: image.bytes.len(),
+        width: dimensions.map(|d| d.0),
+        height: dimensions.map(|d| d.1),
+    })
+}
+
+/// What a command made.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub backend: String,
+    pub model: String,
+    pub text: String,
+    pub images: Vec<Saved>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageMetadata>,
+}
+
+impl Report {
+    /// The text, finish reason and usage of `response`; images are added as they are saved.
+    pub fn of(backend: &str, model: &str, response: &GenerateContentResponse) -> Report {
+        // Separate parts are separate paragraphs on a terminal (the SDK's `text()` joins them
+        // as they came, which is right for streamed pieces).
+        let text = response
+            .candidates
+            .first()
+            .and_then(|c| c.content.as_ref())
+            .into_iter()
+            .flat_map(|c| &c.parts)
+            .filter(|p| p.thought != Some(true))
+            .filter_map(|p| p.text.as_deref())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        Report {
+            backend: backend.to_string(),
+            model: model.to_string(),
+            text,
+            images: Vec::new(),
+            finish_reason: response
+                .candidates
+                .first()
+                .and_then(|c| c.finish_reason.as_ref())
+                .map(|r| r.to_string()),
+            blocked: None,
+            usage: response.usage_metadata.clone(),
+        }
+    }
+
+    /// Prints the report: JSON on one line, or the text and the paths written.
+    pub fn print(&self, json: bool) {
+        if json {
+            match serde_json::to_string(self) {
+                Ok(line) => println!("{line}"),
+                Err(error) => eprintln!("gemini: cannot write JSON: {error}"),
+            }
+            return;
+        }
+        let text = self.text.trim();
+        if !text.is_empty() {
+            println!("{text}");
+        }
+        for saved in &self.images {
+            println!("wrote {}", describe(saved));
+        }
+    }
+}
+
+/// `pig.png (1024×1024 image/png, 235 KB)`.
+pub fn describe(saved: &Saved) -> String {
+    let size = match (saved.width, saved.height) {
+        (Some(w), Some(h)) => format!("{w}×{h} "),
+        _ => String::new(),
+    };
+    format!(
+        "{} ({size}{}, {} KB)",
+        saved.path.display(),
+        saved.mime_type,
+        saved.bytes.div_ceil(1024)
+    )
+}

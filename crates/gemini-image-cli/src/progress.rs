@@ -1,0 +1,71 @@
+//! The spinner on stderr while a request is out, and the retry lines ("rate limited, retrying
+//! in 47 s"). Hidden when stderr is not a terminal; the retry lines are printed anyway.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use gemini_image::{Error, RetryEvent};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A spinner with the elapsed time. Clones show the same spinner.
+#[derive(Clone)]
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A spinner on stderr, hidden when stderr is not a terminal or `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+                bar.set_style(style);
+            }
+            bar
+        };
+        Progress { bar }
+    }
+
+    /// Shows `message` and spins until [`Progress::done`].
+    pub fn start(&self, message: impl Into<String>) {
+        self.bar.reset_elapsed();
+        self.bar.set_message(message.into());
+        self.bar.enable_steady_tick(Duration::from_millis(100));
+    }
+
+    /// Stops and clears the spinner.
+    pub fn done(&self) {
+        self.bar.disable_steady_tick();
+        self.bar.finish_and_clear();
+        self.bar.reset();
+    }
+
+    /// A line on stderr, above the spinner when it shows.
+    pub fn say(&self, line: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    /// What the SDK's retry hook reports.
+    pub fn retrying(&self, event: &RetryEvent<'_>) {
+        let why = match event.error {
+            Error::Api(api) if api.http_status == 429 => "rate limited".to_string(),
+            Error::Api(api) if api.http_status == 503 => "the model is overloaded".to_string(),
+            Error::Api(api) => format!("the server failed ({})", api.http_status),
+            Error::Timeout(_) => "no answer in time".to_string(),
+            _ => "the connection failed".to_string(),
+        };
+        let seconds = event.wait.as_secs_f64();
+        let wait = if seconds >= 1.0 {
+            format!("{} s", seconds.round())
+        } else {
+            format!("{} ms", event.wait.as_millis())
+        };
+        self.say(&format!("{why}, retrying in {wait}"));
+    }
+}

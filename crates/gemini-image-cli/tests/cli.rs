@@ -1,0 +1,333 @@
+//! The `gemini` binary driven as a user drives it, against the mock built into it (or a
+//! `gemini-image mock` it starts): files written and decodable at the asked size, exit codes, `--json`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+use serde_json::Value;
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gemini-image-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `gemini` in `dir`, with no key and no base URL in its environment: it can only reach the
+/// built-in mock (or the server a test names).
+fn gemini(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gemini-image"));
+    command
+        .current_dir(dir)
+        .env_remove("GEMINI_API_KEY")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("GOOGLE_GEMINI_BASE_URL")
+        .env_remove("GEMINI_IMAGE_MODEL");
+    command
+}
+
+fn dimensions(path: &Path) -> (u32, u32) {
+    image::image_dimensions(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn stdout_json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[test]
+fn image_without_a_key_uses_the_built_in_mock_and_writes_a_png() {
+    let dir = scratch("image");
+    let assert = gemini(&dir)
+        .args([
+            "image",
+            "a 3d rendered pig with wings and a top hat",
+            "-o",
+            "pig.png",
+        ])
+        .assert()
+        .success();
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("built-in offline mock"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("wrote pig.png"), "{stdout}");
+    assert_eq!(dimensions(&dir.join("pig.png")), (1024, 1024));
+    assert_eq!(
+        image::ImageFormat::from_path(dir.join("pig.png")).unwrap(),
+        image::ImageFormat::Png
+    );
+}
+
+#[test]
+fn image_options_and_json_output() {
+    let dir = scratch("image-json");
+    let assert = gemini(&dir)
+        .args([
+            "--json",
+            "image",
+            "a cat on a windowsill",
+            "-m",
+            "gemini-3-pro-image",
+            "--count",
+            "2",
+            "--size",
+            "2k",
+            "--aspect-ratio",
+            "16:9",
+            "--seed",
+            "7",
+            "-o",
+            "out/cat.png",
+        ])
+        .assert()
+        .success();
+    let report = stdout_json(assert.get_output());
+    assert_eq!(report["backend"], "mock");
+    assert_eq!(report["model"], "gemini-3-pro-image");
+    assert_eq!(report["finishReason"], "STOP");
+    assert!(report["usage"]["totalTokenCount"].as_i64().unwrap() > 0);
+    let images = report["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    for (n, image) in images.iter().enumerate() {
+        // Gemini 3 answers JPEG: the extension follows the type, not the -o name.
+        let path = format!("out/cat-{}.jpg", n + 1);
+        assert_eq!(image["path"], path.as_str());
+        assert_eq!(image["mimeType"], "image/jpeg");
+        assert_eq!(
+            (image["width"].as_u64(), image["height"].as_u64()),
+            (Some(2752), Some(1536))
+        );
+        assert_eq!(dimensions(&dir.join(&path)), (2752, 1536));
+        let size = std::fs::metadata(dir.join(&path)).unwrap().len();
+        assert_eq!(image["bytes"].as_u64(), Some(size));
+    }
+}
+
+#[test]
+fn edit_one_or_several_inputs() {
+    let dir = scratch("edit");
+    image::RgbImage::from_pixel(64, 48, image::Rgb([200, 30, 30]))
+        .save(dir.join("red.png"))
+        .unwrap();
+    image::RgbImage::from_pixel(64, 48, image::Rgb([30, 30, 200]))
+        .save(dir.join("blue.png"))
+        .unwrap();
+    gemini(&dir)
+        .args(["edit", "red.png", "make it black and white"])
+        .assert()
+        .success();
+    let edited = image::open(dir.join("red-edited.png")).unwrap().to_rgb8();
+    let pixel = edited.get_pixel(0, 0);
+    assert!(
+        pixel[0] == pixel[1] && pixel[1] == pixel[2],
+        "grayscale: {pixel:?}"
+    );
+
+    let assert = gemini(&dir)
+        .args([
+            "--json",
+            "edit",
+            "red.png",
+            "blue.png",
+            "put them side by side",
+            "-o",
+            "both",
+        ])
+        .assert()
+        .success();
+    let report = stdout_json(assert.get_output());
+    assert_eq!(report["images"][0]["path"], "both.png");
+    assert!(dir.join("both.png").exists());
+}
+
+#[test]
+fn chat_scripted_through_stdin() {
+    let dir = scratch("chat");
+    image::RgbImage::from_pixel(32, 32, image::Rgb([240, 200, 0]))
+        .save(dir.join("basket.png"))
+        .unwrap();
+    let assert = gemini(&dir)
+        .args(["--json", "chat", "-m", "gemini-3-pro-image", "-o", "bike"])
+        .write_stdin("draw a red bicycle\nmake it blue\n/attach basket.png\nadd this basket\n/quit\nnot sent\n")
+        .assert()
+        .success();
+    let output = assert.get_output();
+    let turns: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(turns.len(), 3, "one JSON line per turn, none after /quit");
+    for (n, turn) in turns.iter().enumerate() {
+        let path = format!("bike-{}.jpg", n + 1);
+        assert_eq!(turn["images"][0]["path"], path.as_str());
+        assert_eq!(dimensions(&dir.join(&path)), (1024, 1024));
+    }
+    assert!(String::from_utf8_lossy(&output.stderr).contains("attached basket.png"));
+    // Each turn edited the one before, so no two pictures are the same.
+    let bytes: Vec<Vec<u8>> = (1..=3)
+        .map(|n| std::fs::read(dir.join(format!("bike-{n}.jpg"))).unwrap())
+        .collect();
+    assert!(bytes[0] != bytes[1] && bytes[1] != bytes[2]);
+}
+
+#[test]
+fn imagen_models_and_tokens() {
+    let dir = scratch("others");
+    gemini(&dir)
+        .args([
+            "imagen",
+            "a robot gardener",
+            "--count",
+            "2",
+            "--aspect-ratio",
+            "16:9",
+        ])
+        .assert()
+        .success();
+    for n in [1, 2] {
+        let (width, height) = dimensions(&dir.join(format!("imagen-{n}.png")));
+        assert!(width > height, "16:9: {width}x{height}");
+    }
+
+    let table = gemini(&dir).arg("models").assert().success();
+    let table = String::from_utf8_lossy(&table.get_output().stdout).into_owned();
+    assert!(table.starts_with("MODEL"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("gemini-2.5-flash-image ")),
+        "{table}"
+    );
+    let listed = gemini(&dir).args(["--json", "models"]).assert().success();
+    let listed = stdout_json(listed.get_output());
+    assert!(listed.as_array().unwrap().len() >= 5);
+
+    let counted = gemini(&dir)
+        .args(["--json", "tokens", "hello there, how are you today?"])
+        .assert()
+        .success();
+    assert!(
+        stdout_json(counted.get_output())["totalTokens"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    gemini(&dir)
+        .args(["tokens", "hello"])
+        .assert()
+        .success()
+        .stdout(contains("tokens"));
+}
+
+#[test]
+fn exit_codes_tell_usage_api_and_blocked_apart() {
+    let dir = scratch("exits");
+    // 2: the command line is wrong.
+    gemini(&dir)
+        .args(["image", "x", "--aspect-ratio", "7:5"])
+        .assert()
+        .code(2)
+        .stderr(contains("use one of 1:1"));
+    // 1: a local problem.
+    gemini(&dir)
+        .args(["edit", "missing.png", "make it blue"])
+        .assert()
+        .code(1)
+        .stderr(contains("missing.png"));
+    // 3: the API refused, with what to do.
+    gemini(&dir)
+        .args(["image", "x", "-m", "gemini-9-ultra"])
+        .assert()
+        .code(3)
+        .stderr(contains("gemini-image models"));
+    // 4: an answer without an image says why, and the JSON says so too.
+    let blocked = gemini(&dir)
+        .args(["--json", "image", "a fox [mock:image_safety]"])
+        .assert()
+        .code(4);
+    let output = blocked.get_output();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("IMAGE_SAFETY"));
+    let report = stdout_json(output);
+    assert_eq!(report["finishReason"], "IMAGE_SAFETY");
+    assert!(
+        report["blocked"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to show")
+    );
+    assert_eq!(report["images"], Value::Array(vec![]));
+}
+
+#[test]
+fn retries_are_announced_and_a_persistent_rate_limit_fails_plainly() {
+    let dir = scratch("retries");
+    let failed = gemini(&dir)
+        .args(["image", "a fox [mock:rate_limit=1s]"])
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.matches("rate limited, retrying in 1 s").count(),
+        3,
+        "{stderr}"
+    );
+    assert!(stderr.contains("429"), "{stderr}");
+    assert!(stderr.contains("try again in 1 s"), "{stderr}");
+}
+
+/// Stops the child when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn gemini_image_mock_serves_and_base_url_reaches_it() {
+    let dir = scratch("serve");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gemini-image"))
+        .args(["mock", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Running(child);
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+
+    let assert = gemini(&dir)
+        .args(["--json", "--base-url", &url, "image", "a lighthouse"])
+        .assert()
+        .success();
+    let output = assert.get_output();
+    assert_eq!(stdout_json(output)["backend"], url.as_str());
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("built-in"));
+    assert!(dir.join("gemini-image.png").exists());
+
+    // --mock wins over a key: a key in the environment is never used when asked not to.
+    gemini(&dir)
+        .env("GEMINI_API_KEY", "a-real-looking-key")
+        .args(["--mock", "tokens", "hi"])
+        .assert()
+        .success()
+        .stderr(contains("--mock"));
+    drop(server);
+}

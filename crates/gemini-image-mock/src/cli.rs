@@ -1,0 +1,114 @@
+//! The server as a program: its command-line options and the loop that serves until Ctrl-C or
+//! SIGTERM. The `gemini-image-mock` binary and the `gemini-image mock` command share them.
+
+use std::process::ExitCode;
+
+use tokio::net::TcpListener;
+
+/// The options of `gemini-image-mock` (and of `gemini-image mock`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GEMINI_MOCK_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Accept only this API key (repeatable). Without it any non-empty key is accepted.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+    /// Serve the image files in this directory (PNG, JPEG, WebP, GIF) instead of drawn
+    /// pictures, one chosen deterministically per request.
+    #[arg(long, value_name = "DIR", env = "GEMINI_MOCK_IMAGES")]
+    pub images: Option<std::path::PathBuf>,
+    /// Megabytes of encoded answers kept for repeated requests (0 turns the cache off).
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    pub cache_mb: usize,
+    /// Inject a fault into a share of requests: SCENARIO@RATE, such as overloaded@5% or
+    /// rate_limit=3s@2% (repeatable; a request gets at most one).
+    #[arg(long = "fault", value_name = "SCENARIO@RATE")]
+    pub faults: Vec<crate::Fault>,
+    /// Latency for every request: fixed:100ms, uniform:50ms..200ms or lognormal:100ms,0.5.
+    #[arg(long, value_name = "DISTRIBUTION")]
+    pub latency: Option<crate::Latency>,
+    /// Seed for --fault and --latency: the same seed gives the same sequence of outcomes.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// strict refuses what Google refuses; warn serves it and notes it in the journal; off
+    /// serves it silently.
+    #[arg(long, value_name = "MODE", default_value = "strict")]
+    pub validation: crate::Validation,
+    /// How many requests the journal at /__mock/requests keeps.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub journal: usize,
+}
+
+/// Serves with `args` until Ctrl-C or SIGTERM; failures to start are printed.
+pub async fn serve(args: ServeArgs) -> ExitCode {
+    let images = match args.images.as_deref().map(crate::CannedImages::from_dir) {
+        None => None,
+        Some(Ok(images)) => Some(images),
+        Some(Err(error)) => {
+            eprintln!("gemini-image-mock: --images: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match TcpListener::bind(&args.addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("gemini-image-mock: cannot listen on {}: {error}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = match listener.local_addr() {
+        Ok(address) => format!("http://{address}"),
+        Err(_) => format!("http://{}", args.addr),
+    };
+    println!(
+        "gemini-image-mock listening on {url} — point clients at it with GOOGLE_GEMINI_BASE_URL={url} \
+         (Python: http_options={{'base_url': '{url}'}}, JS: httpOptions: {{baseUrl: '{url}'}})"
+    );
+    let config = crate::Config {
+        api_keys: args.api_keys,
+        images,
+        cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
+        chaos: crate::ChaosConfig {
+            faults: args.faults,
+            latency: args.latency,
+            seed: args.seed,
+        },
+        validation: args.validation,
+        journal_entries: args.journal,
+    };
+    let app = crate::router(config);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gemini-image-mock: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("gemini-image-mock shutting down");
+}

@@ -1,0 +1,307 @@
+//! The request journal: what clients sent and what they got, for tests to assert on.
+//!
+//! Keys are redacted and image data is replaced by its size and hash before anything is kept;
+//! the journal holds at most a fixed number of entries, dropping the oldest.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::scenarios::pick::TEST_ID_HEADER;
+use crate::server::SharedState;
+
+/// How many entries the journal keeps by default.
+pub const DEFAULT_JOURNAL_ENTRIES: usize = 1000;
+
+const REDACTED: &str = "<redacted>";
+
+/// One request and its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    /// Increasing from 1.
+    pub id: u64,
+    /// `POST`, `GET`, …
+    pub method: String,
+    /// The path, percent-decoding left as sent.
+    pub path: String,
+    /// The query parameters, `key` redacted.
+    pub query: BTreeMap<String, String>,
+    /// Request headers (lower-case names), `x-goog-api-key` and `authorization` redacted.
+    pub headers: BTreeMap<String, String>,
+    /// The `x-mock-test-id` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_id: Option<String>,
+    /// The model named in the path, without `models/`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The JSON body as sent (names as the client spelled them), with every image's data
+    /// replaced by `"<N bytes, xxh3 HEX>"`. Absent when there was no body or it was not JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// The scenarios applied, as `name=value`.
+    pub scenarios: Vec<String>,
+    /// What validation would have refused, in `--validation warn` mode.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// The HTTP status answered; `499` (nginx's "client closed request") when the client gave
+    /// up before the answer, such as on its own timeout.
+    pub status: u16,
+}
+
+/// The status journaled for a request whose client went away before the answer.
+pub const CLIENT_CLOSED_REQUEST: u16 = 499;
+
+/// What handlers add to the entry of the request they serve.
+#[derive(Clone, Default)]
+pub struct Note(Arc<Mutex<NoteFields>>);
+
+#[derive(Default)]
+struct NoteFields {
+    model: Option<String>,
+    body: Option<Value>,
+    scenarios: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Note {
+    fn with(&self, change: impl FnOnce(&mut NoteFields)) {
+        if let Ok(mut fields) = self.0.lock() {
+            change(&mut fields);
+        }
+    }
+
+    /// The model the request is for.
+    pub fn model(&self, model: &str) {
+        let model = model.trim_start_matches("models/").to_string();
+        self.with(|f| f.model = Some(model));
+    }
+
+    /// The body, kept without its image data.
+    pub fn body(&self, body: &Value) {
+        let body = without_images(body, None);
+        self.with(|f| f.body = Some(body));
+    }
+
+    /// The scenarios applied.
+    pub fn scenarios(&self, names: Vec<String>) {
+        self.with(|f| f.scenarios = names);
+    }
+
+    /// A request validation would have refused.
+    pub fn warning(&self, message: String) {
+        self.with(|f| f.warnings.push(message));
+    }
+}
+
+/// The bounded journal.
+pub struct Journal {
+    capacity: usize,
+    entries: Mutex<VecDeque<JournalEntry>>,
+    next_id: Mutex<u64>,
+}
+
+/// Which entries to list (all given filters must match).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalFilter {
+    /// Entries whose path contains this.
+    pub path: Option<String>,
+    /// Entries for this model (with or without `models/`).
+    pub model: Option<String>,
+    /// Entries with this `x-mock-test-id`.
+    pub test_id: Option<String>,
+}
+
+impl Journal {
+    /// An empty journal keeping at most `capacity` entries.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            entries: Mutex::new(VecDeque::new()),
+            next_id: Mutex::new(1),
+        }
+    }
+
+    fn push(&self, mut entry: JournalEntry) {
+        if self.capacity == 0 {
+            return;
+        }
+        if let (Ok(mut entries), Ok(mut next_id)) = (self.entries.lock(), self.next_id.lock()) {
+            entry.id = *next_id;
+            *next_id += 1;
+            if entries.len() == self.capacity {
+                entries.pop_front();
+            }
+            entries.push_back(entry);
+        }
+    }
+
+    /// The entries that match `filter`, oldest first.
+    pub fn list(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        let model = filter
+            .model
+            .as_deref()
+            .map(|m| m.trim_start_matches("models/"));
+        self.entries
+            .lock()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| filter.path.as_deref().is_none_or(|p| e.path.contains(p)))
+                    .filter(|e| model.is_none_or(|m| e.model.as_deref() == Some(m)))
+                    .filter(|e| {
+                        filter
+                            .test_id
+                            .as_deref()
+                            .is_none_or(|t| e.test_id.as_deref() == Some(t))
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Forgets every entry (ids keep increasing).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+/// Middleware: journals every API request (not the admin API under `/__mock/`).
+pub async fn record(
+    State(state): State<SharedState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    if path.starts_with("/__mock/") {
+        return next.run(request).await;
+    }
+    let note = Note::default();
+    request.extensions_mut().insert(note.clone());
+    let method = request.method().to_string();
+    let query = request
+        .uri()
+        .query()
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| {
+                    let v = if k == "key" { REDACTED.into() } else { v };
+                    (k.into_owned(), v.into_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let headers: BTreeMap<String, String> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = match name.as_str() {
+                "x-goog-api-key" | "authorization" | "cookie" => REDACTED.to_string(),
+                _ => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            };
+            (name.as_str().to_string(), value)
+        })
+        .collect();
+    let test_id = headers.get(TEST_ID_HEADER).cloned();
+    let mut pending = Pending(Some((
+        state,
+        note,
+        JournalEntry {
+            id: 0,
+            method,
+            path,
+            query,
+            headers,
+            test_id,
+            model: None,
+            body: None,
+            scenarios: Vec::new(),
+            warnings: Vec::new(),
+            status: CLIENT_CLOSED_REQUEST,
+        },
+    )));
+    let response = next.run(request).await;
+    pending.finish(response.status().as_u16());
+    response
+}
+
+/// A request being served. If the client goes away first, axum drops the handler's future, and
+/// the entry is journaled on drop with status 499: a test still sees the attempt.
+struct Pending(Option<(SharedState, Note, JournalEntry)>);
+
+impl Pending {
+    fn finish(&mut self, status: u16) {
+        if let Some((state, note, mut entry)) = self.0.take() {
+            let fields = note
+                .0
+                .lock()
+                .map(|mut f| std::mem::take(&mut *f))
+                .unwrap_or_default();
+            entry.model = fields.model;
+            entry.body = fields.body;
+            entry.scenarios = fields.scenarios;
+            entry.warnings = fields.warnings;
+            entry.status = status;
+            state.journal.push(entry);
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.finish(CLIENT_CLOSED_REQUEST);
+    }
+}
+
+/// Replaces image data (`inlineData.data`, `bytesBase64Encoded`, in either spelling) by its
+/// size and hash.
+/// A copy of a body with each image's data replaced by its description: the megabytes are
+/// never copied.
+fn without_images(value: &Value, parent: Option<&str>) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| {
+                    let is_image =
+                        matches!(key.as_str(), "bytesBase64Encoded" | "bytes_base64_encoded")
+                            || (key == "data"
+                                && matches!(parent, Some("inlineData" | "inline_data")));
+                    let copy = match item {
+                        Value::String(data) if is_image => Value::String(describe(data)),
+                        _ => without_images(item, Some(key)),
+                    };
+                    (key.clone(), copy)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| without_images(item, parent))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `<N bytes, xxh3 HEX>` of the decoded data, or of the text when it is not base64.
+fn describe(data: &str) -> String {
+    match gemini_image::Base64Bytes::decode(data.as_bytes()) {
+        Ok(bytes) => format!(
+            "<{} bytes, xxh3 {:016x}>",
+            bytes.as_bytes().len(),
+            xxh3_64(bytes.as_bytes())
+        ),
+        Err(_) => format!("<{} characters of invalid base64>", data.len()),
+    }
+}

@@ -1,0 +1,170 @@
+//! An offline Gemini image API for tests and CI: real, deterministic images from
+//! `generateContent`, edits that follow their instruction, and Google's exact errors.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = gemini_image_mock::MockServer::start().await?;
+//! let url = format!("{}/v1beta/models/gemini-2.5-flash-image:generateContent", server.uri());
+//! let response = reqwest::Client::new()
+//!     .post(url)
+//!     .header("x-goog-api-key", "any-key")
+//!     .body(r#"{"contents": [{"parts": [{"text": "a red bicycle"}]}]}"#)
+//!     .send()
+//!     .await?;
+//! assert_eq!(response.status(), 200);
+//! let body: gemini_image::types::GenerateContentResponse = response.json().await?;
+//! let parts = &body.candidates[0].content.as_ref().unwrap().parts;
+//! let image = parts.iter().find_map(|p| p.inline_data.as_ref()).unwrap();
+//! assert_eq!(image.mime_type.as_deref(), Some("image/png"));
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod cache;
+mod canned;
+pub mod catalogue;
+mod chaos;
+pub mod cli;
+mod delivery;
+mod edit;
+mod error;
+mod generate;
+mod journal;
+mod media;
+mod render;
+mod routes;
+mod scenarios;
+mod server;
+mod sizes;
+mod trace;
+mod validate;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use canned::{CannedImage, CannedImages};
+pub use chaos::{ChaosConfig, Fault, Latency};
+pub use error::ApiError;
+pub use journal::{JournalEntry, JournalFilter};
+pub use scenarios::queue::QueuedScenario;
+pub use scenarios::{Scenario, ScenarioError};
+pub use server::Validation;
+use server::{AppState, SharedState};
+pub use server::{Config, MAX_BODY_BYTES, router};
+
+/// A running mock server. Dropping it shuts the server down.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use gemini_image_mock::{MockServer, QueuedScenario, Scenario};
+///
+/// let server = MockServer::start().await?;
+/// server.enqueue(QueuedScenario::new(Scenario::Overloaded).times(1));
+/// let url = format!("{}/v1beta/models/gemini-2.5-flash:generateContent", server.uri());
+/// let send = || {
+///     reqwest::Client::new()
+///         .post(&url)
+///         .header("x-goog-api-key", "any-key")
+///         .body(r#"{"contents": [{"parts": [{"text": "hello"}]}]}"#)
+///         .send()
+/// };
+/// assert_eq!(send().await?.status(), 503);
+/// assert_eq!(send().await?.status(), 200);
+///
+/// let requests = server.received_requests();
+/// assert_eq!(requests.len(), 2);
+/// assert_eq!(requests[0].scenarios, ["overloaded"]);
+/// assert_eq!(requests[1].headers["x-goog-api-key"], "<redacted>");
+/// # Ok(())
+/// # }
+/// ```
+pub struct MockServer {
+    address: SocketAddr,
+    state: SharedState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl MockServer {
+    /// Starts a mock that accepts any non-empty API key, on an ephemeral loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(Config::default()).await
+    }
+
+    /// Starts a mock with `config` on an ephemeral loopback port.
+    pub async fn start_with(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Ok(Self::serve(listener, config))
+    }
+
+    /// Serves on an already bound listener.
+    pub fn serve(listener: TcpListener, config: Config) -> Self {
+        let address = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let state = Arc::new(AppState::new(config));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = server::router_with_state(state.clone());
+        tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "gemini-image-mock stopped");
+            }
+        });
+        Self {
+            address,
+            state,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    /// The base URL to give a client, for example `http://127.0.0.1:40213`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The socket address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Every request received so far (the admin API under `/__mock/` excepted), oldest first,
+    /// keys redacted and image data replaced by its size and hash.
+    pub fn received_requests(&self) -> Vec<JournalEntry> {
+        self.state.journal.list(&JournalFilter::default())
+    }
+
+    /// The requests that match `filter`.
+    pub fn received_requests_matching(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        self.state.journal.list(filter)
+    }
+
+    /// Queues scenarios for the next matching requests.
+    pub fn enqueue(&self, scenario: impl Into<QueuedScenario>) {
+        self.state.queue.push(scenario.into());
+    }
+
+    /// Forgets the journal, the queue and the cache, and restarts the chaos sequence.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

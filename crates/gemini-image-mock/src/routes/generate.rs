@@ -1,0 +1,185 @@
+//! `:generateContent` and `:streamGenerateContent`.
+
+use bytes::Bytes;
+use gemini_image::types::{
+    Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
+};
+use xxhash_rust::xxh3::Xxh3;
+
+use super::{Answer, Call};
+use crate::delivery::Framing;
+use crate::error::ApiError;
+use crate::scenarios::{pick, shape};
+use crate::{generate, wire};
+
+/// The schema every answer here is written as.
+const SCHEMA: &str = "GenerateContentResponse";
+
+pub async fn unary(call: &mut Call<'_>) -> Result<Answer, ApiError> {
+    answer(call, Framing::Unary, "generateContent").await
+}
+
+pub async fn stream(call: &mut Call<'_>) -> Result<Answer, ApiError> {
+    let framing = match call.query.get("alt").map(String::as_str) {
+        Some("sse") => Framing::Sse,
+        _ => Framing::JsonArray,
+    };
+    answer(call, framing, "StreamGenerateContent").await
+}
+
+async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result<Answer, ApiError> {
+    let (mut request, normalized): (GenerateContentRequest, _) =
+        call.read("GenerateContentRequest")?;
+    let model = call.model("generateContent", shown_as)?;
+    call.plan
+        .extend(pick::take_request_directives(&mut request)?);
+    if call.plan.error(model.id).is_some() {
+        // The caller answers with the error; nothing to render.
+        return Ok(Answer::unary(Bytes::new()));
+    }
+    let shaping = call.plan.shaping_key();
+    let key = {
+        let mut h = Xxh3::new();
+        h.update(model.id.as_bytes());
+        h.update(&[framing as u8]);
+        h.update(shaping.as_bytes());
+        // Streamed into the hash: an edit's body is megabytes, not worth a copy.
+        let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
+        h.digest()
+    };
+    let body = match call.state.cache.get(key) {
+        Some(body) => {
+            tracing::debug!(
+                model = model.id,
+                bytes = body.len(),
+                "answered from the cache"
+            );
+            body
+        }
+        None => {
+            let canned = call.state.config.images.clone();
+            let plan = call.plan.clone();
+            // Rendering megapixel images is CPU work: keep it off the async workers.
+            let response = tokio::task::spawn_blocking(move || {
+                let mut response = generate::respond(model, &request, canned.as_ref())?;
+                shape::apply(&plan, &mut response);
+                Ok::<_, ApiError>(response)
+            })
+            .await
+            .map_err(|_| ApiError::internal())??;
+            let body = match framing {
+                Framing::Unary => wire::pretty(SCHEMA, &response),
+                Framing::Sse => sse_body(&chunks(response)),
+                Framing::JsonArray => json_array_body(&chunks(response)),
+            };
+            call.state.cache.put(key, body.clone());
+            body
+        }
+    };
+    Ok(Answer { body, framing })
+}
+
+/// Feeds what serde_json writes into a hash.
+struct HashWriter<'a>(&'a mut Xxh3);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Splits a whole answer into the chunks a stream delivers: one part per chunk (an image whole
+/// inside its chunk), the finish reason and the full usage on the last one.
+pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse> {
+    let longest = response
+        .candidates
+        .iter()
+        .map(|c| c.content.as_ref().map_or(0, |content| content.parts.len()))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let early_usage =
+        response
+            .usage_metadata
+            .as_ref()
+            .map(|u| gemini_image::types::UsageMetadata {
+                candidates_token_count: None,
+                candidates_tokens_details: Vec::new(),
+                total_token_count: u.prompt_token_count,
+                ..u.clone()
+            });
+    (0..longest)
+        .map(|step| {
+            let last = step + 1 == longest;
+            let candidates = response
+                .candidates
+                .iter()
+                .filter_map(|candidate| {
+                    let part: Option<Part> = candidate
+                        .content
+                        .as_ref()
+                        .and_then(|c| c.parts.get(step).cloned());
+                    (part.is_some() || last).then(|| Candidate {
+                        content: Some(Content {
+                            parts: part.into_iter().collect(),
+                            role: Some("model".to_string()),
+                        }),
+                        finish_reason: if last {
+                            candidate.finish_reason.clone()
+                        } else {
+                            None
+                        },
+                        finish_message: if last {
+                            candidate.finish_message.clone()
+                        } else {
+                            None
+                        },
+                        index: candidate.index,
+                        ..Default::default()
+                    })
+                })
+                .collect();
+            GenerateContentResponse {
+                candidates,
+                prompt_feedback: response.prompt_feedback.clone(),
+                usage_metadata: if last {
+                    response.usage_metadata.clone()
+                } else {
+                    early_usage.clone()
+                },
+                model_version: response.model_version.clone(),
+                response_id: response.response_id.clone(),
+                model_status: response.model_status.clone(),
+            }
+        })
+        .collect()
+}
+
+/// `data: <one-line JSON>\r\n\r\n` per chunk, no `[DONE]`.
+fn sse_body(chunks: &[GenerateContentResponse]) -> Bytes {
+    let mut out = Vec::new();
+    for chunk in chunks {
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(&wire::single_line(SCHEMA, chunk));
+        out.extend_from_slice(b"\r\n\r\n");
+    }
+    Bytes::from(out)
+}
+
+/// Without `alt=sse`: one JSON array of pretty-printed chunks.
+fn json_array_body(chunks: &[GenerateContentResponse]) -> Bytes {
+    let mut out = b"[".to_vec();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\r\n");
+        }
+        out.extend_from_slice(&wire::pretty_element(SCHEMA, chunk));
+    }
+    out.extend_from_slice(b"]");
+    Bytes::from(out)
+}

@@ -1,0 +1,93 @@
+//! `GET /models` (paged) and `GET /models/{model}`.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use gemini_image::types::ListModelsResponse;
+
+use super::json_response;
+use crate::catalogue::{self, MODELS};
+use crate::error::ApiError;
+use crate::server::{SharedState, authorize, check_version};
+use crate::wire;
+
+const DEFAULT_PAGE_SIZE: usize = 50;
+const MAX_PAGE_SIZE: usize = 1000;
+
+pub async fn list(
+    State(state): State<SharedState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Path(version) = path?;
+    let Query(query) = query?;
+    check_version(&version, &uri)?;
+    authorize(&state.config, &headers, &query)?;
+    let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(text) => match text.parse::<i32>() {
+            Ok(0) => DEFAULT_PAGE_SIZE,
+            Ok(n) if n > 0 => (n as usize).min(MAX_PAGE_SIZE),
+            _ => {
+                return Err(ApiError::invalid_argument(format!(
+                    "Invalid value at 'page_size' (TYPE_INT32), \"{text}\""
+                )));
+            }
+        },
+    };
+    let start = match query
+        .get("pageToken")
+        .or_else(|| query.get("page_token"))
+        .filter(|t| !t.is_empty())
+    {
+        None => 0,
+        Some(token) => decode_page_token(token)
+            .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
+    };
+    let body = ListModelsResponse {
+        models: MODELS
+            .iter()
+            .skip(start)
+            .take(page_size)
+            .map(|m| m.describe())
+            .collect(),
+        next_page_token: (start + page_size < MODELS.len())
+            .then(|| encode_page_token(start + page_size)),
+    };
+    Ok(json_response(wire::pretty("ListModelsResponse", &body)))
+}
+
+pub async fn get(
+    State(state): State<SharedState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Path((version, model)) = path?;
+    let Query(query) = query?;
+    check_version(&version, &uri)?;
+    authorize(&state.config, &headers, &query)?;
+    let found = catalogue::find(&model)
+        .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
+    Ok(json_response(wire::pretty("Model", &found.describe())))
+}
+
+/// Page tokens are opaque to clients; here they carry the offset of the next page.
+fn encode_page_token(offset: usize) -> String {
+    gemini_image::Base64Bytes::from(format!("models:{offset}").into_bytes()).encode()
+}
+
+fn decode_page_token(token: &str) -> Option<usize> {
+    let bytes = gemini_image::Base64Bytes::decode(token.as_bytes()).ok()?;
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix("models:")?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,621 @@
+//! Reads request bodies the way Google's proto3 JSON parser reads them, driven by the spec.
+//!
+//! Nothing here knows a field name: the schemas of `openapi/gemini.yaml` say what exists, so a
+//! field added to the spec is accepted with no code change. What the parser accepts —
+//! lowerCamel or snake_case names, integral floats and quoted numbers for integer fields, enum
+//! names in any case (or their numbers), base64 in either alphabet — is normalised into the
+//! canonical JSON the generated types read. What it rejects gets Google's message, with the
+//! field path in snake_case (`generation_config.image_config`).
+
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// The spec, parsed once.
+pub static SPEC: LazyLock<Spec> = LazyLock::new(|| {
+    let text = include_str!("../../../openapi/gemini.yaml");
+    // The spec is part of this binary and tested in CI; failing here means a broken build.
+    Spec(
+        serde_norway::from_str(text)
+            .expect("openapi/gemini.yaml embedded in the mock is valid YAML"),
+    )
+});
+
+/// The OpenAPI spec as JSON.
+pub struct Spec(pub Value);
+
+/// The spec's YAML text, as served by the admin API.
+pub const SPEC_YAML: &str = include_str!("../../../openapi/gemini.yaml");
+
+impl Spec {
+    /// The component schema `name`.
+    pub(crate) fn schema(&self, name: &str) -> Option<&Value> {
+        self.0.get("components")?.get("schemas")?.get(name)
+    }
+
+    /// Follows `$ref`s to the schema they name.
+    pub(crate) fn resolve<'a>(&'a self, mut node: &'a Value) -> &'a Value {
+        while let Some(name) = ref_name(node) {
+            match self.schema(name) {
+                Some(target) => node = target,
+                None => break,
+            }
+        }
+        node
+    }
+
+    /// Checks `body` against the component schema `schema` and returns it in canonical form.
+    pub fn normalize(&self, schema: &str, body: Value) -> Result<Value, ApiError> {
+        let node = self
+            .schema(schema)
+            .ok_or_else(|| ApiError::invalid_argument(format!("no schema {schema} in the spec")))?;
+        let mut walk = Walk {
+            root: schema,
+            path: Path::default(),
+            violations: Vec::new(),
+        };
+        let value = self.read(node, body, &mut walk, schema)?;
+        if walk.violations.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::violations(walk.violations))
+        }
+    }
+
+    fn read(
+        &self,
+        node: &Value,
+        value: Value,
+        walk: &mut Walk<'_>,
+        type_name: &str,
+    ) -> Result<Value, ApiError> {
+        if let Some(name) = ref_name(node) {
+            return self.read(self.resolve(node), value, walk, name);
+        }
+        if node.get("x-open-enum").and_then(Value::as_bool) == Some(true) {
+            // Clients may receive values newer than the spec, but the server only takes the
+            // values it knows: read the wrapper as its closed enum.
+            let known = &node["oneOf"][0];
+            let name = ref_name(known).unwrap_or(type_name);
+            return self.read(self.resolve(known), value, walk, name);
+        }
+        let path = &walk.path;
+        if let Some(values) = node.get("enum").and_then(Value::as_array) {
+            return read_enum(node, values, value, path, type_name);
+        }
+        let format = node.get("format").and_then(Value::as_str);
+        match node.get("type").and_then(Value::as_str) {
+            Some("object") => self.read_object(node, value, walk, type_name),
+            Some("array") => {
+                let Value::Array(items) = value else {
+                    return Err(invalid_value(path, &proto_type(node, type_name), &value));
+                };
+                if let Some(max) = node.get("maxItems").and_then(Value::as_u64)
+                    && items.len() as u64 > max
+                {
+                    // The spec carries Google's wording where it is known.
+                    let message = node
+                        .get("x-max-items-message")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("* {path}: at most {max} values are allowed"));
+                    return Err(ApiError::invalid_argument(message));
+                }
+                let item_schema = &node["items"];
+                let item_type = ref_name(item_schema).unwrap_or(type_name);
+                let mut out = Vec::with_capacity(items.len());
+                for (index, item) in items.into_iter().enumerate() {
+                    walk.path.push_index(index);
+                    out.push(self.read(item_schema, item, walk, item_type)?);
+                    walk.path.pop();
+                }
+                Ok(Value::Array(out))
+            }
+            Some("string") => read_string(format, value, path),
+            Some("integer") => read_integer(node, format, value, path),
+            Some("number") => read_number(format, value, path),
+            Some("boolean") => match value {
+                Value::Bool(_) => Ok(value),
+                other => Err(invalid_value(path, "TYPE_BOOL", &other)),
+            },
+            // No type: any JSON value (google.protobuf.Value).
+            _ => Ok(value),
+        }
+    }
+
+    fn read_object(
+        &self,
+        node: &Value,
+        value: Value,
+        walk: &mut Walk<'_>,
+        type_name: &str,
+    ) -> Result<Value, ApiError> {
+        let Value::Object(fields) = value else {
+            return Err(invalid_value(
+                &walk.path,
+                &proto_type(node, type_name),
+                &value,
+            ));
+        };
+        let properties = node.get("properties").and_then(Value::as_object);
+        let extra = node.get("additionalProperties");
+        let Some(properties) = properties else {
+            // A map or a free-form Struct.
+            return match extra {
+                Some(schema @ Value::Object(map)) if !map.is_empty() => {
+                    let mut out = Map::new();
+                    for (key, item) in fields {
+                        walk.path.push_key(&key);
+                        let item = self.read(schema, item, walk, type_name)?;
+                        walk.path.pop();
+                        out.insert(key, item);
+                    }
+                    Ok(Value::Object(out))
+                }
+                _ => Ok(Value::Object(fields)),
+            };
+        };
+        let oneofs = Oneofs::of(node);
+        let mut out = Map::new();
+        for (key, item) in fields {
+            let Some((canonical, schema)) = find_property(properties, &key) else {
+                return Err(unknown_field(&walk.path, &key));
+            };
+            // The parser refuses a second member of a oneof as soon as it meets it.
+            if let Some(oneof) = oneofs.containing(canonical)
+                && oneofs.members(oneof).any(|member| out.contains_key(member))
+            {
+                return Err(oneof_already_set(&walk.path, oneof, &key));
+            }
+            walk.path.push_field(canonical);
+            let item = self.read(schema, item, walk, type_name)?;
+            walk.path.pop();
+            out.insert(canonical.to_string(), item);
+        }
+        for required in required_fields(node) {
+            let message = if oneofs.is_oneof(required) {
+                if oneofs
+                    .members(required)
+                    .any(|member| out.contains_key(member))
+                {
+                    continue;
+                }
+                format!("required oneof field '{required}' must have one initialized field")
+            } else if is_unset(&out, required) {
+                format!("{} is not specified", snake_case(required))
+            } else {
+                continue;
+            };
+            walk.violation(required, message);
+        }
+        if let Some(nonempty) = node.get("x-nonempty-in-request").and_then(Value::as_object) {
+            for (field, message) in nonempty {
+                if is_unset(&out, field) {
+                    walk.violation(field, message.as_str().unwrap_or("must not be empty"));
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Whether a field was left out. proto3 cannot tell an empty list from a missing one.
+fn is_unset(fields: &Map<String, Value>, name: &str) -> bool {
+    fields
+        .get(name)
+        .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty))
+}
+
+/// Where the reader is in a body, and the rule violations found so far. Google's parser stops
+/// at the first malformed value, but its validation lists every violation, one line each.
+struct Walk<'a> {
+    /// The request's type (`GenerateContentRequest`), which begins each violation.
+    root: &'a str,
+    path: Path,
+    violations: Vec<String>,
+}
+
+impl Walk<'_> {
+    /// Notes that `field` of the object being read breaks a rule.
+    fn violation(&mut self, field: &str, message: impl std::fmt::Display) {
+        self.path.push_field(field);
+        self.violations
+            .push(format!("{}.{}: {message}", self.root, self.path));
+        self.path.pop();
+    }
+}
+
+/// A schema's `x-oneof`: the proto oneofs its properties belong to, by oneof name.
+struct Oneofs<'a>(Option<&'a Map<String, Value>>);
+
+impl<'a> Oneofs<'a> {
+    fn of(node: &'a Value) -> Self {
+        Self(node.get("x-oneof").and_then(Value::as_object))
+    }
+
+    fn is_oneof(&self, name: &str) -> bool {
+        self.0.is_some_and(|oneofs| oneofs.contains_key(name))
+    }
+
+    fn members(&self, oneof: &str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .and_then(|oneofs| oneofs.get(oneof))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+
+    /// The oneof that `property` is a member of.
+    fn containing(&self, property: &str) -> Option<&'a str> {
+        self.0?.iter().find_map(|(oneof, members)| {
+            members
+                .as_array()?
+                .iter()
+                .any(|m| m.as_str() == Some(property))
+                .then_some(oneof.as_str())
+        })
+    }
+}
+
+/// A second member of a oneof, refused by the parser the way protobuf's JSON reader words it.
+fn oneof_already_set(path: &Path, oneof: &str, key: &str) -> ApiError {
+    let field = path.to_string();
+    let message = format!(
+        "Invalid value at '{field}' (oneof), oneof field '{oneof}' is already set. Cannot set '{key}'"
+    );
+    ApiError::bad_field(&field, message)
+}
+
+fn ref_name(node: &Value) -> Option<&str> {
+    node.get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
+}
+
+/// Fields a request must carry: `required`, plus `x-required-in-request` for schemas shared with
+/// responses (where everything is optional).
+fn required_fields(node: &Value) -> impl Iterator<Item = &str> {
+    ["required", "x-required-in-request"]
+        .into_iter()
+        .filter_map(|key| node.get(key).and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+/// The declared property for a key sent as lowerCamel or as the proto's snake_case name.
+fn find_property<'a>(
+    properties: &'a Map<String, Value>,
+    key: &str,
+) -> Option<(&'a str, &'a Value)> {
+    if let Some((name, schema)) = properties.get_key_value(key) {
+        return Some((name.as_str(), schema));
+    }
+    if key.contains('_') {
+        let camel = camel_case(key);
+        return properties
+            .get_key_value(&camel)
+            .map(|(name, schema)| (name.as_str(), schema));
+    }
+    None
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The proto type Google names in "Invalid value" messages.
+fn proto_type(node: &Value, type_name: &str) -> String {
+    match node.get("type").and_then(Value::as_str) {
+        Some("object") | None => {
+            format!("type.googleapis.com/google.ai.generativelanguage.v1beta.{type_name}")
+        }
+        Some("array") => "TYPE_MESSAGE".to_string(),
+        Some(other) => format!("TYPE_{}", other.to_uppercase()),
+    }
+}
+
+fn read_enum(
+    node: &Value,
+    values: &[Value],
+    value: Value,
+    path: &Path,
+    type_name: &str,
+) -> Result<Value, ApiError> {
+    let names = values.iter().filter_map(Value::as_str);
+    if node.get("x-proto-string").and_then(Value::as_bool) == Some(true) {
+        // A plain string field on the server: the value must be one of these, exactly.
+        return match &value {
+            Value::String(text) if names.clone().any(|name| name == text) => Ok(value),
+            Value::String(_) => Err(not_a_value_of(node, path, type_name, &value)),
+            other => Err(invalid_value(path, "TYPE_STRING", other)),
+        };
+    }
+    let numbers = node.get("x-enum-numbers").and_then(Value::as_array);
+    let matched = match &value {
+        // Google matches enum names case-insensitively (AI Studio exports send "Image").
+        Value::String(text) => names.clone().find(|name| name.eq_ignore_ascii_case(text)),
+        // proto3 JSON also takes the enum's number: the proto's, where the list says it.
+        Value::Number(number) => number.as_u64().and_then(|n| match numbers {
+            Some(numbers) => numbers
+                .iter()
+                .position(|known| known.as_u64() == Some(n))
+                .and_then(|index| names.clone().nth(index)),
+            None => usize::try_from(n).ok().and_then(|n| names.clone().nth(n)),
+        }),
+        _ => None,
+    };
+    match matched {
+        Some(name) => Ok(Value::String(name.to_string())),
+        None => Err(not_a_value_of(node, path, type_name, &value)),
+    }
+}
+
+/// A value the enum does not have, refused the way the parser refuses it.
+fn not_a_value_of(node: &Value, path: &Path, type_name: &str, value: &Value) -> ApiError {
+    let proto = node
+        .get("x-proto-type")
+        .and_then(Value::as_str)
+        .unwrap_or(type_name);
+    let field = path.to_string();
+    let message = format!(
+        "Invalid value at '{field}' (type.googleapis.com/google.ai.generativelanguage.v1beta.{proto}), {}",
+        compact(value)
+    );
+    ApiError::bad_field(&field, message)
+}
+
+fn read_string(format: Option<&str>, value: Value, path: &Path) -> Result<Value, ApiError> {
+    match (format, value) {
+        (Some("byte"), Value::String(text)) => {
+            match gemini_image::Base64Bytes::decode(text.as_bytes()) {
+                Ok(_) => Ok(Value::String(text)),
+                Err(error) => {
+                    let field = path.to_string();
+                    let message = format!(
+                        "Invalid value at '{field}' (TYPE_BYTES), Base64 decoding failed for \"{}\": {error}",
+                        excerpt(&text)
+                    );
+                    Err(ApiError::bad_field(&field, message))
+                }
+            }
+        }
+        // int64 travels as a string, but the parser also takes a number.
+        (Some("int64"), Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            Ok(Value::String(n.to_string()))
+        }
+        (Some("int64"), Value::String(text)) if text.parse::<i64>().is_ok() => {
+            Ok(Value::String(text))
+        }
+        (Some("int64"), other) => Err(invalid_value(path, "TYPE_INT64", &other)),
+        (_, Value::String(text)) => Ok(Value::String(text)),
+        (Some("byte"), other) => Err(invalid_value(path, "TYPE_BYTES", &other)),
+        (_, other) => Err(invalid_value(path, "TYPE_STRING", &other)),
+    }
+}
+
+fn read_integer(
+    node: &Value,
+    format: Option<&str>,
+    value: Value,
+    path: &Path,
+) -> Result<Value, ApiError> {
+    let proto = if format == Some("int64") {
+        "TYPE_INT64"
+    } else {
+        "TYPE_INT32"
+    };
+    let number = match &value {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(text) => text.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    let in_range = |n: i64| proto == "TYPE_INT64" || i32::try_from(n).is_ok();
+    let Some(number) = number.filter(|&n| in_range(n)) else {
+        return Err(invalid_value(path, proto, &value));
+    };
+    let minimum = node.get("minimum").and_then(Value::as_i64);
+    let maximum = node.get("maximum").and_then(Value::as_i64);
+    if minimum.is_some_and(|min| number < min) || maximum.is_some_and(|max| number > max) {
+        let field = path.to_string();
+        let bounds = format!(
+            "{} and {}",
+            minimum.unwrap_or(i64::MIN),
+            maximum.unwrap_or(i64::MAX)
+        );
+        return Err(ApiError::bad_field(
+            &field,
+            format!("{field} must be between {bounds}, got {number}."),
+        ));
+    }
+    Ok(Value::from(number))
+}
+
+fn read_number(format: Option<&str>, value: Value, path: &Path) -> Result<Value, ApiError> {
+    let proto = if format == Some("double") {
+        "TYPE_DOUBLE"
+    } else {
+        "TYPE_FLOAT"
+    };
+    match &value {
+        Value::Number(_) => Ok(value),
+        Value::String(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Value::from)
+            .ok_or_else(|| invalid_value(path, proto, &value)),
+        _ => Err(invalid_value(path, proto, &value)),
+    }
+}
+
+fn invalid_value(path: &Path, proto: &str, value: &Value) -> ApiError {
+    let field = path.to_string();
+    let shown = if field.is_empty() {
+        String::new()
+    } else {
+        format!(" at '{field}'")
+    };
+    let message = format!("Invalid value{shown} ({proto}), {}", compact(value));
+    ApiError::bad_field(&field, message)
+}
+
+fn unknown_field(path: &Path, key: &str) -> ApiError {
+    let field = path.to_string();
+    let message = if field.is_empty() {
+        format!("Invalid JSON payload received. Unknown name \"{key}\": Cannot find field.")
+    } else {
+        format!(
+            "Invalid JSON payload received. Unknown name \"{key}\" at '{field}': Cannot find field."
+        )
+    };
+    ApiError::bad_field(&field, message)
+}
+
+/// A value as Google quotes it in messages: compact, and short.
+fn compact(value: &Value) -> String {
+    let text = value.to_string();
+    excerpt(&text).to_string()
+}
+
+fn excerpt(text: &str) -> &str {
+    const LIMIT: usize = 64;
+    match text.char_indices().nth(LIMIT) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// The field path of an error, rendered the way Google renders it:
+/// `contents[0].parts[1].inline_data`.
+#[derive(Default)]
+struct Path(Vec<Segment>);
+
+enum Segment {
+    Field(String),
+    Index(usize),
+}
+
+impl Path {
+    fn push_field(&mut self, camel: &str) {
+        self.0.push(Segment::Field(snake_case(camel)));
+    }
+
+    fn push_key(&mut self, key: &str) {
+        self.0.push(Segment::Field(key.to_string()));
+    }
+
+    fn push_index(&mut self, index: usize) {
+        self.0.push(Segment::Index(index));
+    }
+
+    fn pop(&mut self) {
+        self.0.pop();
+    }
+}
+
+impl std::fmt::Display for Path {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Field(name) if i == 0 => f.write_str(name)?,
+                Segment::Field(name) => write!(f, ".{name}")?,
+                Segment::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::SPEC;
+
+    fn read(body: serde_json::Value) -> Result<serde_json::Value, String> {
+        SPEC.normalize("GenerateContentRequest", body)
+            .map_err(|error| error.message)
+    }
+
+    fn with_config(config: serde_json::Value) -> serde_json::Value {
+        json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": config})
+    }
+
+    #[test]
+    fn enum_numbers_are_the_protos_not_positions_in_the_list() {
+        let body = json!({"contents": [{"parts": [{"text": "x"}]}],
+            "safetySettings": [{"category": 7, "threshold": 2}, {"category": 10, "threshold": "off"}]});
+        let settings = read(body).map(|b| b["safetySettings"].clone());
+        assert_eq!(
+            settings,
+            Ok(json!([
+                {"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_MEDIUM_AND_ABOVE"},
+                {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "threshold": "OFF"},
+            ]))
+        );
+        // 12 and up are Vertex-only categories, with no number in this API's proto.
+        let vertex_only = json!({"contents": [{"parts": [{"text": "x"}]}],
+            "safetySettings": [{"category": 12, "threshold": 2}]});
+        assert!(
+            read(vertex_only)
+                .is_err_and(|m| m.contains("'safety_settings[0].category'") && m.ends_with(", 12"))
+        );
+    }
+
+    #[test]
+    fn modalities_by_name_in_any_case_or_by_number() {
+        let read_modalities =
+            |m: serde_json::Value| read(with_config(json!({"responseModalities": m})));
+        assert_eq!(
+            read_modalities(json!(["Text", 2])).map(|b| b["generationConfig"].clone()),
+            Ok(json!({"responseModalities": ["TEXT", "IMAGE"]}))
+        );
+        // VIDEO is a name the SDKs know, with no number in the Gemini API's proto.
+        assert!(read_modalities(json!([4])).is_err());
+    }
+
+    #[test]
+    fn string_fields_with_known_values_take_them_exactly() {
+        let image_config = |c: serde_json::Value| read(with_config(json!({"imageConfig": c})));
+        assert!(image_config(json!({"aspectRatio": "16:9", "imageSize": "2K"})).is_ok());
+        assert!(image_config(json!({"imageSize": "2k"})).is_err());
+        assert_eq!(
+            image_config(json!({"aspectRatio": 3})),
+            Err(
+                "Invalid value at 'generation_config.image_config.aspect_ratio' (TYPE_STRING), 3"
+                    .to_string()
+            )
+        );
+    }
+}

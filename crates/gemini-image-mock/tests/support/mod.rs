@@ -1,0 +1,30 @@
+//! Shared by the mock's HTTP tests: requests that carry the test key, answers read as JSON.
+#![allow(dead_code)] // each test binary uses a different part
+
+use gemini_image_mock::MockServer;
+use serde::de::DeserializeOwned;
+
+/// The API key the tests send (any non-empty key is accepted by default).
+pub const KEY: &str = "test-key";
+
+/// A request to `path` (with its query) on `server`, the key in `x-goog-api-key`.
+pub fn with_key(
+    server: &MockServer,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .request(method, format!("{}{path}", server.uri()))
+        .header("x-goog-api-key", KEY)
+}
+
+/// Sends `request` and reads its answer as `T`.
+pub async fn read<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request
+        .send()
+        .await
+        .expect("the mock answers")
+        .json()
+        .await
+        .expect("an answer of the expected type")
+}

@@ -1,0 +1,620 @@
+//! [`Base64Bytes`]: the one type for every `format: byte` field (image data, thought signatures,
+//! Imagen's `bytesBase64Encoded`).
+//!
+//! Images are megabytes of base64 inside JSON. The bytes are decoded once, during
+//! deserialization, with a SIMD decoder, straight from the borrowed JSON string into the buffer
+//! that the user finally holds (a [`Bytes`], cheap to clone and to hand to other tasks).
+
+use std::fmt;
+use std::ops::Deref;
+
+use bytes::Bytes;
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::ser::{Serialize, Serializer};
+
+/// Decoded bytes that travel as base64 in JSON.
+///
+/// Deserializing accepts what Google's own parser accepts: the standard and the URL-safe
+/// alphabets, padded or not (the official Python SDK sends URL-safe). Serializing writes the
+/// standard alphabet with padding, as Google's servers do. Invalid base64 is a deserialization
+/// error that says what is wrong — never a panic, never silently wrong bytes.
+///
+/// `Debug` shows the length and the first bytes, never megabytes of data.
+///
+/// ```
+/// use gemini_image::Base64Bytes;
+///
+/// let standard: Base64Bytes = serde_json::from_str(r#""+/+/""#).unwrap();
+/// let url_safe: Base64Bytes = serde_json::from_str(r#""-_-_""#).unwrap();
+/// assert_eq!(standard, url_safe);
+/// assert_eq!(&standard[..], &[0xfb, 0xff, 0xbf]);
+/// assert_eq!(serde_json::to_string(&url_safe).unwrap(), r#""+/+/""#);
+///
+/// let err = serde_json::from_str::<Base64Bytes>(r#""ab!d""#).unwrap_err();
+/// assert!(err.to_string().contains("'!' at offset 2"), "{err}");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Base64Bytes(Bytes);
+
+impl Base64Bytes {
+    /// Wraps bytes that are already decoded.
+    pub fn new(bytes: impl Into<Bytes>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// Decodes base64 text in any of the four forms Google accepts.
+    ///
+    /// ```
+    /// use gemini_image::Base64Bytes;
+    /// assert_eq!(&Base64Bytes::decode(b"aGk").unwrap()[..], b"hi");
+    /// assert!(Base64Bytes::decode(b"a").is_err());
+    /// ```
+    pub fn decode(text: &[u8]) -> Result<Self, Base64Error> {
+        decode(text).map(Self)
+    }
+
+    /// The standard, padded base64 text of the bytes (what Google's servers send).
+    pub fn encode(&self) -> String {
+        let mut text = Vec::new();
+        engine::encode_append(&self.0, &mut text);
+        // Base64 is ASCII.
+        String::from_utf8(text).unwrap_or_default()
+    }
+
+    /// The decoded bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The decoded bytes as a cheaply clonable [`Bytes`].
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl Deref for Base64Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Base64Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Bytes> for Base64Bytes {
+    fn from(bytes: Bytes) -> Self {
+        Self(bytes)
+    }
+}
+
+impl From<Vec<u8>> for Base64Bytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(Bytes::from(bytes))
+    }
+}
+
+impl From<&'static [u8]> for Base64Bytes {
+    fn from(bytes: &'static [u8]) -> Self {
+        Self(Bytes::from_static(bytes))
+    }
+}
+
+impl From<Base64Bytes> for Bytes {
+    fn from(value: Base64Bytes) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Debug for Base64Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 8;
+        write!(f, "Base64Bytes({} bytes", self.0.len())?;
+        if !self.0.is_empty() {
+            f.write_str(": ")?;
+            for byte in self.0.iter().take(SHOWN) {
+                write!(f, "{byte:02x}")?;
+            }
+            if self.0.len() > SHOWN {
+                f.write_str("…")?;
+            }
+        }
+        f.write_str(")")
+    }
+}
+
+impl Serialize for Base64Bytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Inside `codec::to_body`, a large value leaves a placeholder that the codec replaces
+        // with base64 written straight into the body (no intermediate string, no escaping scan).
+        if let Some(placeholder) = splice::defer_encode(&self.0) {
+            return serializer.serialize_str(&placeholder);
+        }
+        serializer.serialize_str(&self.encode())
+    }
+}
+
+impl<'de> Deserialize<'de> for Base64Bytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Base64Visitor;
+
+        impl Visitor<'_> for Base64Visitor {
+            type Value = Base64Bytes;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a base64 string")
+            }
+
+            // `visit_str` sees the string borrowed from the body when it has no escapes, so
+            // the only copy is the decode itself.
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                // Inside `codec::from_body`, large values were decoded before parsing.
+                if let Some(bytes) = splice::take_decoded(text) {
+                    return Ok(Base64Bytes(bytes));
+                }
+                Base64Bytes::decode(text.as_bytes()).map_err(E::custom)
+            }
+        }
+
+        deserializer.deserialize_str(Base64Visitor)
+    }
+}
+
+/// The hand-over between [`crate::codec`] and the serde impls above: while the codec runs
+/// serde on this thread, large base64 values travel as placeholders (`"!gemini-image:INDEX:NONCE"`)
+/// and their bytes wait here. The nonce is random per call, so no text a server or user sends
+/// can pose as a placeholder; `!` is not base64, so a placeholder is never valid data either.
+pub(crate) mod splice {
+    use std::cell::RefCell;
+
+    use bytes::Bytes;
+
+    /// Values at least this large take the spliced path; smaller ones are not worth it.
+    pub const MIN_SPLICED: usize = 32 * 1024;
+    const PREFIX: &str = "!gemini-image:";
+
+    #[derive(Default)]
+    struct Table {
+        nonce: u64,
+        values: Vec<Option<Bytes>>,
+        taken: usize,
+    }
+
+    thread_local! {
+        static DECODED: RefCell<Option<Table>> = const { RefCell::new(None) };
+        static DEFERRED: RefCell<Option<Table>> = const { RefCell::new(None) };
+    }
+
+    /// The placeholder text for value `index`.
+    pub fn placeholder(index: usize, nonce: u64) -> String {
+        format!("{PREFIX}{index}:{nonce:016x}")
+    }
+
+    /// Runs `parse` with `values` standing behind placeholders `0..values.len()` made with
+    /// `nonce`; returns its result and whether every value was taken by a `Base64Bytes`.
+    pub fn with_decoded<T>(nonce: u64, values: Vec<Bytes>, parse: impl FnOnce() -> T) -> (T, bool) {
+        let expected = values.len();
+        let table = Table {
+            nonce,
+            values: values.into_iter().map(Some).collect(),
+            taken: 0,
+        };
+        DECODED.with(|cell| *cell.borrow_mut() = Some(table));
+        let parsed = parse();
+        let taken = DECODED.with(|cell| cell.borrow_mut().take().map_or(0, |t| t.taken));
+        (parsed, taken == expected)
+    }
+
+    /// The bytes behind `text`, if it is a placeholder of the running `with_decoded`.
+    pub fn take_decoded(text: &str) -> Option<Bytes> {
+        let rest = text.strip_prefix(PREFIX)?;
+        let (index, nonce) = rest.split_once(':')?;
+        let index: usize = index.parse().ok()?;
+        let nonce = u64::from_str_radix(nonce, 16).ok()?;
+        DECODED.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let table = cell.as_mut().filter(|t| t.nonce == nonce)?;
+            let bytes = table.values.get_mut(index)?.take()?;
+            table.taken += 1;
+            Some(bytes)
+        })
+    }
+
+    /// Runs `serialize` collecting large values behind placeholders made with `nonce`; returns
+    /// its result and the values in placeholder order.
+    pub fn with_deferred<T>(nonce: u64, serialize: impl FnOnce() -> T) -> (T, Vec<Bytes>) {
+        DEFERRED.with(|cell| {
+            *cell.borrow_mut() = Some(Table {
+                nonce,
+                ..Table::default()
+            })
+        });
+        let serialized = serialize();
+        let values = DEFERRED
+            .with(|cell| cell.borrow_mut().take())
+            .map(|t| t.values.into_iter().flatten().collect())
+            .unwrap_or_default();
+        (serialized, values)
+    }
+
+    /// A placeholder for `bytes`, when a `with_deferred` is running and they are large.
+    pub fn defer_encode(bytes: &Bytes) -> Option<String> {
+        if bytes.len() < MIN_SPLICED {
+            return None;
+        }
+        DEFERRED.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let table = cell.as_mut()?;
+            table.values.push(Some(bytes.clone()));
+            Some(placeholder(table.values.len() - 1, table.nonce))
+        })
+    }
+}
+
+/// Standard base64 decoded as it arrives in pieces of any size (an image in an SSE event, read
+/// from the network in 16 KiB pieces), with exactly the answers of decoding the whole text at
+/// once: the last block, which may hold padding, is decoded only at [`Base64Stream::finish`].
+#[derive(Debug, Default)]
+pub(crate) struct Base64Stream {
+    out: Vec<u8>,
+    /// Characters of a block not yet decoded: up to three, or a whole block held back because
+    /// it may be the last.
+    carry: [u8; 4],
+    carry_len: usize,
+    failed: bool,
+}
+
+impl Base64Stream {
+    /// A stream whose output will be about `capacity` bytes (allocated once).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Base64Stream {
+            out: Vec::with_capacity(capacity),
+            ..Self::default()
+        }
+    }
+
+    /// Decodes the next piece of text; false once the text is not strict standard base64 (or
+    /// holds anything this stream does not handle), after which the stream only fails.
+    pub fn feed(&mut self, mut text: &[u8]) -> bool {
+        if self.failed || text.is_empty() {
+            return !self.failed;
+        }
+        if self.carry_len > 0 {
+            if self.carry_len < 4 {
+                let take = (4 - self.carry_len).min(text.len());
+                self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&text[..take]);
+                self.carry_len += take;
+                text = &text[take..];
+            }
+            if text.is_empty() {
+                return true;
+            }
+            // More text follows, so the carried block is not the last.
+            let block = self.carry;
+            self.carry_len = 0;
+            if !engine::decode_blocks_append(&block, &mut self.out) {
+                self.failed = true;
+                return false;
+            }
+        }
+        let mut whole = text.len() / 4 * 4;
+        if whole == text.len() {
+            // Hold the last block back: it may be the padded end.
+            whole -= 4;
+        }
+        if whole > 0 && !engine::decode_blocks_append(&text[..whole], &mut self.out) {
+            self.failed = true;
+            return false;
+        }
+        let rest = &text[whole..];
+        self.carry[..rest.len()].copy_from_slice(rest);
+        self.carry_len = rest.len();
+        true
+    }
+
+    /// The decoded bytes, once the text has ended; `None` when it was not valid.
+    pub fn finish(mut self) -> Option<Bytes> {
+        if self.failed {
+            return None;
+        }
+        let last = engine::decode(&self.carry[..self.carry_len], Alphabet::Standard)?;
+        self.out.extend_from_slice(&last);
+        Some(Bytes::from(self.out))
+    }
+}
+
+/// Decodes strict base64 in either alphabet (for the codec's spliced path).
+pub(crate) fn decode_base64(text: &[u8]) -> Option<Bytes> {
+    engine::decode(text, Alphabet::Standard)
+        .or_else(|| engine::decode(text, Alphabet::UrlSafe))
+        .map(Bytes::from)
+}
+
+/// Appends the standard, padded base64 of `bytes` (for the codec's spliced path).
+pub(crate) fn encode_base64_append(bytes: &[u8], out: &mut Vec<u8>) {
+    engine::encode_append(bytes, out);
+}
+
+/// Why a string is not base64.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Base64Error {
+    reason: String,
+}
+
+impl fmt::Display for Base64Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid base64: {}", self.reason)
+    }
+}
+
+impl std::error::Error for Base64Error {}
+
+fn decode(text: &[u8]) -> Result<Bytes, Base64Error> {
+    // Servers send standard, padded base64: try that first and pay for nothing else. Only when
+    // it fails do we try the URL-safe alphabet, and only when both fail do we spend time
+    // finding out what exactly is wrong.
+    if let Some(bytes) = engine::decode(text, Alphabet::Standard) {
+        return Ok(Bytes::from(bytes));
+    }
+    if let Some(bytes) = engine::decode(text, Alphabet::UrlSafe) {
+        return Ok(Bytes::from(bytes));
+    }
+    Err(Base64Error {
+        reason: diagnose(text),
+    })
+}
+
+/// The two alphabets Google accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Alphabet {
+    Standard,
+    UrlSafe,
+}
+
+/// The SIMD decoder: simdutf (C++, runtime-dispatched up to AVX-512, about the speed of a memory
+/// copy) with the default `simdutf` feature, else base64-simd (pure Rust, AVX2). Both give
+/// exactly the same answers: strict padding, canonical last bits, no whitespace.
+mod engine {
+    use super::Alphabet;
+
+    /// The decoded bytes, or `None` when `text` is not strict base64 in `alphabet` (padded when
+    /// its length is a multiple of four, unpadded otherwise).
+    #[cfg(feature = "simdutf")]
+    pub fn decode(text: &[u8], alphabet: Alphabet) -> Option<Vec<u8>> {
+        use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
+        let expected = decoded_len(text)?;
+        let padded = text.len().is_multiple_of(4);
+        let options = match (alphabet, padded) {
+            (Alphabet::Standard, true) => Base64Options::Default,
+            (Alphabet::Standard, false) => Base64Options::DefaultNoPadding,
+            (Alphabet::UrlSafe, true) => Base64Options::UrlWithPadding,
+            (Alphabet::UrlSafe, false) => Base64Options::Url,
+        };
+        // Strict handling wants padding; an unpadded input is decoded loosely and its last
+        // character checked for canonical bits below.
+        let last_chunk = if padded {
+            LastChunkHandlingOptions::Strict
+        } else {
+            LastChunkHandlingOptions::Loose
+        };
+        let mut out = Vec::with_capacity(expected);
+        // SAFETY: the input is a valid slice; the output has room for `expected` bytes, which
+        // `decoded_len` computes as simdutf's maximal length for an input without whitespace,
+        // and an input with whitespace decodes to fewer bytes. Only `result.count` bytes, which
+        // simdutf wrote, are exposed (after checking it is exactly `expected`).
+        unsafe {
+            let result = simdutf::base64_to_binary(
+                text.as_ptr(),
+                text.len(),
+                out.as_mut_ptr(),
+                options,
+                last_chunk,
+            );
+            if result.error != ErrorCode::Success || result.count != expected {
+                // A different count means simdutf skipped whitespace, which Google refuses.
+                return None;
+            }
+            out.set_len(result.count);
+        }
+        (padded || canonical_end(text, &out, alphabet)).then_some(out)
+    }
+
+    /// Whether the last character of unpadded `text` leaves the bits it does not use zero, as
+    /// the strict decoders require (`AB` is canonical for one byte, `AF` is not).
+    #[cfg(feature = "simdutf")]
+    fn canonical_end(text: &[u8], decoded: &[u8], alphabet: Alphabet) -> bool {
+        const STANDARD: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const URL_SAFE: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let table = match alphabet {
+            Alphabet::Standard => STANDARD,
+            Alphabet::UrlSafe => URL_SAFE,
+        };
+        let (Some(&last_char), Some(&last_byte)) = (text.last(), decoded.last()) else {
+            return true;
+        };
+        let expected = match text.len() % 4 {
+            2 => table[usize::from(last_byte & 0x03) << 4],
+            3 => table[usize::from(last_byte & 0x0f) << 2],
+            _ => return true,
+        };
+        last_char == expected
+    }
+
+    /// The decoded bytes, or `None` when `text` is not strict base64 in `alphabet`.
+    #[cfg(not(feature = "simdutf"))]
+    pub fn decode(text: &[u8], alphabet: Alphabet) -> Option<Vec<u8>> {
+        decoded_len(text)?;
+        let padded = text.len().is_multiple_of(4);
+        let engine = match (alphabet, padded) {
+            (Alphabet::Standard, true) => base64_simd::STANDARD,
+            (Alphabet::Standard, false) => base64_simd::STANDARD_NO_PAD,
+            (Alphabet::UrlSafe, true) => base64_simd::URL_SAFE,
+            (Alphabet::UrlSafe, false) => base64_simd::URL_SAFE_NO_PAD,
+        };
+        engine.decode_to_vec(text).ok()
+    }
+
+    /// Appends the bytes of `text`, whole padding-free standard blocks (a length that is a
+    /// multiple of four, no `=`), to `out`; false when it is not exactly that.
+    #[cfg(feature = "simdutf")]
+    pub fn decode_blocks_append(text: &[u8], out: &mut Vec<u8>) -> bool {
+        use simdutf::{Base64Options, ErrorCode, LastChunkHandlingOptions};
+        if !text.len().is_multiple_of(4) || text.last() == Some(&b'=') {
+            return false;
+        }
+        let expected = text.len() / 4 * 3;
+        out.reserve(expected);
+        // SAFETY: `out` has room for `expected` more bytes, simdutf's maximal length for this
+        // padding-free input; only the `result.count` bytes it wrote are exposed, after checking
+        // that count is exactly `expected` (fewer means whitespace was skipped).
+        unsafe {
+            let result = simdutf::base64_to_binary(
+                text.as_ptr(),
+                text.len(),
+                out.as_mut_ptr().add(out.len()),
+                Base64Options::Default,
+                LastChunkHandlingOptions::Strict,
+            );
+            if result.error != ErrorCode::Success || result.count != expected {
+                return false;
+            }
+            out.set_len(out.len() + expected);
+        }
+        true
+    }
+
+    /// Appends the bytes of `text`, whole padding-free standard blocks, to `out`.
+    #[cfg(not(feature = "simdutf"))]
+    pub fn decode_blocks_append(text: &[u8], out: &mut Vec<u8>) -> bool {
+        if !text.len().is_multiple_of(4) || text.last() == Some(&b'=') {
+            return false;
+        }
+        base64_simd::STANDARD.decode_append(text, out).is_ok()
+    }
+
+    /// How many bytes `text` decodes to if it is valid: padding counted off, and never for a
+    /// length that leaves one character over.
+    fn decoded_len(text: &[u8]) -> Option<usize> {
+        let len = text.len();
+        if len % 4 == 1 {
+            return None;
+        }
+        let padding = if len.is_multiple_of(4) {
+            text.iter()
+                .rev()
+                .take(2)
+                .take_while(|&&b| b == b'=')
+                .count()
+        } else {
+            0
+        };
+        Some((len / 4) * 3 + (len % 4).saturating_sub(1) - padding)
+    }
+
+    /// Appends the standard, padded base64 of `bytes` to `out`.
+    #[cfg(feature = "simdutf")]
+    pub fn encode_append(bytes: &[u8], out: &mut Vec<u8>) {
+        use simdutf::Base64Options;
+        let len = simdutf::base64_length_from_binary(bytes.len(), Base64Options::Default);
+        out.reserve(len);
+        // SAFETY: `out` has room for `len` more bytes, which is exactly what simdutf writes for
+        // this input and these options; `set_len` exposes only those bytes.
+        unsafe {
+            let written = simdutf::binary_to_base64(
+                bytes.as_ptr(),
+                bytes.len(),
+                out.as_mut_ptr().add(out.len()),
+                Base64Options::Default,
+            );
+            debug_assert_eq!(written, len);
+            out.set_len(out.len() + written.min(len));
+        }
+    }
+
+    /// Appends the standard, padded base64 of `bytes` to `out`.
+    #[cfg(not(feature = "simdutf"))]
+    pub fn encode_append(bytes: &[u8], out: &mut Vec<u8>) {
+        base64_simd::STANDARD.encode_append(bytes, out);
+    }
+}
+
+/// Explains why `text` failed to decode in either alphabet.
+fn diagnose(text: &[u8]) -> String {
+    let is_standard = |b: u8| b == b'+' || b == b'/';
+    let is_url_safe = |b: u8| b == b'-' || b == b'_';
+    if let Some(offset) = text.iter().position(|&b| {
+        !(b.is_ascii_alphanumeric() || is_standard(b) || is_url_safe(b) || b == b'=')
+    }) {
+        let shown = match text[offset] {
+            b if b.is_ascii_graphic() || b == b' ' => format!("'{}'", b as char),
+            b => format!("byte 0x{b:02x}"),
+        };
+        return format!("unexpected character {shown} at offset {offset}");
+    }
+    let data_len = text.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
+    if let Some(offset) = text[..data_len].iter().position(|&b| b == b'=') {
+        return format!("padding '=' at offset {offset} before the end");
+    }
+    let padding = text.len() - data_len;
+    if padding > 2 || (padding > 0 && !text.len().is_multiple_of(4)) {
+        return format!(
+            "{padding} padding characters do not fit a length of {}",
+            text.len()
+        );
+    }
+    if data_len % 4 == 1 {
+        return format!("length {data_len} is not a base64 length (one character is left over)");
+    }
+    if text.iter().any(|&b| is_standard(b)) && text.iter().any(|&b| is_url_safe(b)) {
+        return "mixes the standard ('+', '/') and URL-safe ('-', '_') alphabets".to_string();
+    }
+    "the last character has bits set that the encoding leaves zero (non-canonical)".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn in_pieces(text: &[u8], cuts: &[usize]) -> Option<Bytes> {
+        let mut stream = Base64Stream::default();
+        let mut rest = text;
+        for &cut in cuts.iter().cycle().take(text.len() + 1) {
+            if rest.is_empty() {
+                break;
+            }
+            let (piece, after) = rest.split_at(cut.min(rest.len()));
+            stream.feed(piece);
+            rest = after;
+        }
+        stream.feed(rest);
+        stream.finish()
+    }
+
+    proptest! {
+        /// Decoding in pieces gives what decoding the whole standard text gives, valid or not.
+        #[test]
+        fn pieces_decode_as_the_whole(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![b'=', b' ', b'-', b'A', b'\n'])), 0..2),
+            cuts in proptest::collection::vec(1usize..70, 1..8),
+        ) {
+            let mut text = Base64Bytes::from(bytes).encode().into_bytes();
+            for (at, byte) in edits {
+                if !text.is_empty() {
+                    let at = at.index(text.len());
+                    text[at] = byte;
+                }
+            }
+            let whole = engine::decode(&text, Alphabet::Standard).map(Bytes::from);
+            prop_assert_eq!(in_pieces(&text, &cuts), whole);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! [`Chat`]: a conversation that keeps its history, for editing an image turn after turn.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::parts::IntoParts;
+use crate::request::RequestBuilder;
+use crate::stream::{Accumulator, ResponseStream};
+use crate::types::{Content, GenerateContentRequest, GenerateContentResponse};
+
+/// A conversation with one model. Each turn sends the whole history; the model's turns go back
+/// exactly as they came — images and `thoughtSignature` included, which Gemini 3 image models
+/// need in order to edit their own images.
+///
+/// A turn that fails, or whose answer has no content (a blocked prompt, a filtered image),
+/// leaves the history as it was, so the turn can simply be sent again.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let mock = gemini_image_mock::MockServer::start().await?;
+/// use gemini_image::{Client, ResponseExt};
+///
+/// let client = Client::builder().api_key("k").base_url(mock.uri()).build()?;
+/// let mut chat = client.chat("gemini-3-pro-image");
+/// chat.send("draw a red bicycle").await?;
+/// chat.send("make it blue").await?;
+/// let last = chat.send("add a basket").await?;
+/// assert_eq!(last.images().len(), 1);
+/// assert_eq!(chat.history().len(), 6);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Chat {
+    client: Client,
+    model: String,
+    /// Everything but the contents: generation config, safety settings, tools, system
+    /// instruction.
+    template: GenerateContentRequest,
+    history: Vec<Content>,
+}
+
+impl fmt::Debug for Chat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Chat")
+            .field("model", &self.model)
+            .field("turns", &self.history.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Chat {
+    /// A conversation whose turns are sent with `template`'s settings; the template's contents
+    /// become the start of the history.
+    pub fn new(client: &Client, model: &str, template: impl Into<GenerateContentRequest>) -> Chat {
+        let mut template = template.into();
+        let history = std::mem::take(&mut template.contents);
+        Chat {
+            client: client.clone(),
+            model: model.to_string(),
+            template,
+            history,
+        }
+    }
+
+    /// The turns so far, oldest first.
+    pub fn history(&self) -> &[Content] {
+        &self.history
+    }
+
+    /// Forgets the conversation (the settings stay).
+    pub fn clear(&mut self) {
+        self.history.clear();
+    }
+
+    /// Sends one user turn; the answer and the turn join the history.
+    pub async fn send(
+        &mut self,
+        message: impl IntoParts,
+    ) -> Result<GenerateContentResponse, Error> {
+        let (request, turn) = self.request(message);
+        let response = self.client.generate_content(&self.model, &request).await?;
+        self.record(turn, &response);
+        Ok(response)
+    }
+
+    /// Sends one user turn and streams the answer; the turn and the whole answer join the
+    /// history when the stream has been read to its end without an error.
+    pub async fn send_stream(&mut self, message: impl IntoParts) -> Result<ChatStream<'_>, Error> {
+        let (request, turn) = self.request(message);
+        let inner = self
+            .client
+            .stream_generate_content(&self.model, &request)
+            .await?;
+        Ok(ChatStream {
+            chat: self,
+            turn: Some(turn),
+            inner,
+            accumulator: Accumulator::default(),
+        })
+    }
+
+    fn request(&self, message: impl IntoParts) -> (GenerateContentRequest, Content) {
+        let turn = Content {
+            parts: message.into_parts(),
+            role: Some("user".to_string()),
+        };
+        let mut request = self.template.clone();
+        // Parts hold their bytes in `Bytes`: cloning the history copies no image.
+        request.contents = self.history.clone();
+        request.contents.push(turn.clone());
+        (request, turn)
+    }
+
+    fn record(&mut self, turn: Content, response: &GenerateContentResponse) {
+        let answer = response
+            .candidates
+            .first()
+            .and_then(|c| c.content.as_ref())
+            .filter(|c| !c.parts.is_empty());
+        if let Some(answer) = answer {
+            let mut answer = answer.clone();
+            answer.role = Some("model".to_string());
+            self.history.push(turn);
+            self.history.push(answer);
+        }
+    }
+}
+
+impl Client {
+    /// A [`Chat`] with `model` asking for text and images.
+    pub fn chat(&self, model: &str) -> Chat {
+        Chat::new(self, model, RequestBuilder::image())
+    }
+}
+
+/// The answer to one [`Chat::send_stream`] turn, chunk by chunk.
+pub struct ChatStream<'a> {
+    chat: &'a mut Chat,
+    turn: Option<Content>,
+    inner: ResponseStream,
+    accumulator: Accumulator,
+}
+
+impl fmt::Debug for ChatStream<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChatStream")
+            .field("chat", &self.chat)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream for ChatStream<'_> {
+    type Item = Result<GenerateContentResponse, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_next(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(chunk))) => this.accumulator.push(chunk.clone()),
+            // An error ends the stream and the turn is not recorded.
+            Poll::Ready(Some(Err(_))) => this.turn = None,
+            Poll::Ready(None) => {
+                if let Some(turn) = this.turn.take() {
+                    let whole = std::mem::take(&mut this.accumulator).finish();
+                    this.chat.record(turn, &whole);
+                }
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+}

@@ -1,0 +1,231 @@
+//! JSON bodies in and out, fast where it matters: an image response is megabytes of base64
+//! inside a small JSON document.
+//!
+//! A JSON parser has to scan every byte of a string to find its end and its escapes, and that
+//! scan — not base64 — is what makes a naive client slow. [`from_body`] finds each large base64
+//! value itself (a SIMD search for the key, a SIMD search for the closing quote), decodes it
+//! straight from the body, and hands serde a copy of the small rest of the document with a
+//! placeholder where the value was. [`to_body`] does the reverse: serde writes the small
+//! document, and the base64 of each large value is written straight into the final body.
+//!
+//! Both fall back to plain serde_json whenever the shortcut does not apply (a value with
+//! escapes, invalid base64, a `data` key that is not an image's), so the result is always
+//! exactly what serde_json alone would give — only faster.
+
+use bytes::Bytes;
+use memchr::memmem;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::base64_bytes::{decode_base64, encode_base64_append, splice};
+
+/// The keys whose values are large base64 in Gemini's responses and requests.
+const KEYS: [&[u8]; 2] = [b"\"data\"", b"\"bytesBase64Encoded\""];
+
+/// Bodies smaller than this are parsed directly: nothing in them is worth splicing.
+const MIN_BODY: usize = splice::MIN_SPLICED;
+
+/// Parses a JSON body, decoding large base64 values on the fast path.
+///
+/// ```
+/// use gemini_image::codec;
+/// use gemini_image::types::GenerateContentResponse;
+///
+/// let image = vec![7u8; 100_000];
+/// let body = format!(
+///     r#"{{"candidates": [{{"content": {{"parts": [{{"inlineData": {{"mimeType": "image/png", "data": "{}"}}}}]}}}}]}}"#,
+///     gemini_image::Base64Bytes::from(image.clone()).encode()
+/// );
+/// let response: GenerateContentResponse = codec::from_body(body.as_bytes())?;
+/// let parts = &response.candidates[0].content.as_ref().unwrap().parts;
+/// assert_eq!(parts[0].inline_data.as_ref().unwrap().data.as_deref(), Some(&image[..]));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn from_body<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    if body.len() >= MIN_BODY
+        && let Some(spliced) = Spliced::find(body)
+        && let Some(value) = from_spliced(&spliced.rest, spliced.nonce, spliced.values)
+    {
+        return Ok(value);
+    }
+    serde_json::from_slice(body)
+}
+
+/// Parses `text`, whose placeholders made with `nonce` stand for `values`; `None` when it does
+/// not parse or a placeholder stood in a field that is not base64 (the caller then reads the
+/// original text).
+pub(crate) fn from_spliced<T: DeserializeOwned>(
+    text: &[u8],
+    nonce: u64,
+    values: Vec<Bytes>,
+) -> Option<T> {
+    let (parsed, all_taken) =
+        splice::with_decoded(nonce, values, || serde_json::from_slice::<T>(text));
+    parsed.ok().filter(|_| all_taken)
+}
+
+/// Where the content of a string value starts, when `window` ends inside it: a large base64
+/// value (after one of the base64 keys) still arriving. Used by the SSE reader to decode an
+/// image as it comes off the network.
+pub(crate) fn open_value_at_end(window: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let (start, end) = next_base64_value(window, from)?;
+        match end {
+            ValueEnd::Open => return Some(start),
+            ValueEnd::Quote(at) | ValueEnd::Escape(at) => from = at,
+        }
+    }
+}
+
+/// How a string value ends.
+enum ValueEnd {
+    /// At the closing quote here.
+    Quote(usize),
+    /// Not found: a backslash comes first, here (an escape, which base64 never needs).
+    Escape(usize),
+    /// Not in the text: it goes on past its end.
+    Open,
+}
+
+/// The next string value, at or after `from`, of one of the base64 keys: where its content
+/// starts and how it ends.
+///
+/// Every key ends in `":` (Google and serde_json write no space before the colon), and base64
+/// holds no quote: one search for `":` visits each key once and crosses each megabyte of base64
+/// once, whichever keys there are. A caller that resumes after the value's end leaves the
+/// search for that end as the only other pass over it.
+fn next_base64_value(body: &[u8], mut from: usize) -> Option<(usize, ValueEnd)> {
+    let key_end = memmem::Finder::new(b"\":");
+    while let Some(offset) = key_end.find(&body[from..]) {
+        let colon = from + offset + 1;
+        from = colon;
+        let Some(key) = KEYS.iter().find(|key| body[..colon].ends_with(key)) else {
+            continue;
+        };
+        let Some(start) = value_start_after_key(body, colon - key.len(), key.len()) else {
+            continue;
+        };
+        let end = match memchr::memchr2(b'"', b'\\', &body[start..]) {
+            None => ValueEnd::Open,
+            Some(length) if body[start + length] == b'"' => ValueEnd::Quote(start + length),
+            Some(length) => ValueEnd::Escape(start + length),
+        };
+        return Some((start, end));
+    }
+    None
+}
+
+/// Writes `value` as a JSON body, writing large base64 values straight into it.
+///
+/// ```
+/// use gemini_image::{RequestBuilder, codec, image_part};
+///
+/// let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+/// png.resize(100_000, 0);
+/// let request = RequestBuilder::image().parts(image_part(png)?).text("make it blue").build();
+/// let body = codec::to_body(&request)?;
+/// assert_eq!(&body[..], serde_json::to_vec(&request)?.as_slice());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn to_body<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Bytes> {
+    let nonce = fastrand::u64(..);
+    let (small, values) = splice::with_deferred(nonce, || serde_json::to_vec(value));
+    let small = small?;
+    if values.is_empty() {
+        return Ok(Bytes::from(small));
+    }
+    let encoded: usize = values.iter().map(|v| v.len().div_ceil(3) * 4).sum();
+    let mut body = Vec::with_capacity(small.len() + encoded);
+    let mut rest = &small[..];
+    for (index, bytes) in values.iter().enumerate() {
+        // Serialized in order, each placeholder comes after the one before.
+        let placeholder = splice::placeholder(index, nonce);
+        let Some(at) = memmem::find(rest, placeholder.as_bytes()) else {
+            // Cannot happen: serde wrote every placeholder it was given. Stay correct anyway.
+            return serde_json::to_vec(value).map(Bytes::from);
+        };
+        body.extend_from_slice(&rest[..at]);
+        encode_base64_append(bytes, &mut body);
+        rest = &rest[at + placeholder.len()..];
+    }
+    body.extend_from_slice(rest);
+    Ok(Bytes::from(body))
+}
+
+/// A body with its large base64 values cut out and decoded.
+struct Spliced {
+    nonce: u64,
+    /// The body with a placeholder string where each value was.
+    rest: Vec<u8>,
+    values: Vec<Bytes>,
+}
+
+impl Spliced {
+    /// Finds and decodes the large base64 values of `body`; `None` when there are none.
+    fn find(body: &[u8]) -> Option<Spliced> {
+        let mut found: Vec<(usize, usize, Bytes)> = Vec::new();
+        let mut from = 0;
+        while let Some((start, end)) = next_base64_value(body, from) {
+            match end {
+                ValueEnd::Quote(end) => {
+                    if end - start >= splice::MIN_SPLICED
+                        && let Some(bytes) = decode_base64(&body[start..end])
+                    {
+                        found.push((start, end, bytes));
+                    }
+                    from = end;
+                }
+                ValueEnd::Escape(at) => from = at,
+                ValueEnd::Open => break,
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        let nonce = fastrand::u64(..);
+        let cut: usize = found.iter().map(|(start, end, _)| end - start).sum();
+        let mut rest = Vec::with_capacity(body.len() - cut + found.len() * 40);
+        let mut copied = 0;
+        let mut values = Vec::with_capacity(found.len());
+        for (index, (start, end, bytes)) in found.into_iter().enumerate() {
+            rest.extend_from_slice(&body[copied..start]);
+            rest.extend_from_slice(splice::placeholder(index, nonce).as_bytes());
+            copied = end;
+            values.push(bytes);
+        }
+        rest.extend_from_slice(&body[copied..]);
+        Some(Spliced {
+            nonce,
+            rest,
+            values,
+        })
+    }
+}
+
+/// Where the string value of the key whose opening quote is at `at` starts, when that quote is
+/// structural and the key is followed by `:` and a string.
+fn value_start_after_key(body: &[u8], at: usize, key_len: usize) -> Option<usize> {
+    // Inside a JSON string every quote is escaped: a quote preceded by an odd number of
+    // backslashes is text, not the start of a key. A run of backslashes reaching the start of
+    // `body` leaves that unknown: no.
+    let backslashes = body[..at].iter().rev().take_while(|&&b| b == b'\\').count();
+    if backslashes % 2 == 1 || (backslashes == at && at > 0) {
+        return None;
+    }
+    let mut position = at + key_len;
+    position += whitespace(&body[position..]);
+    if body.get(position) != Some(&b':') {
+        return None;
+    }
+    position += 1;
+    position += whitespace(&body[position..]);
+    (body.get(position) == Some(&b'"')).then_some(position + 1)
+}
+
+fn whitespace(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        .count()
+}

@@ -1,0 +1,239 @@
+//! [`Error`]: one error type for every call — Google's error with its parsed details, transport
+//! failures, answers that cannot be read.
+
+use std::time::Duration;
+
+use crate::types::{
+    BadRequest, ErrorInfo, ErrorResponse, FieldViolation, QuotaFailure, QuotaViolation, RetryInfo,
+    Status,
+};
+
+/// Everything a call can fail with.
+///
+/// ```
+/// # fn check(error: &gemini_image::Error) {
+/// match error {
+///     gemini_image::Error::Api(api) if api.http_status == 429 => {
+///         println!("rate limited, retry in {:?}", api.retry_delay());
+///     }
+///     other if other.is_retryable() => println!("try again later: {other}"),
+///     other => println!("failed: {other}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Google answered with an error status.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The request did not get an answer: connection refused or reset, timeout, TLS.
+    #[error("transport: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// No answer within the deadline.
+    #[error("no answer within {0:?}")]
+    Timeout(std::time::Duration),
+    /// An answer arrived but could not be read.
+    #[error("could not read {what}: {message}")]
+    Decode {
+        /// What was being read (`GenerateContentResponse`, `an SSE event` …).
+        what: &'static str,
+        /// Why it could not be read, with the position where it helps.
+        message: String,
+    },
+    /// The client is not set up right (no key, a bad base URL, an unreadable file).
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Error {
+    /// Whether trying again may succeed: 429 per-minute quota, 500, 502, 503, 504, and
+    /// connection failures. Never a per-day quota, never another 4xx.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(api) => api.is_retryable(),
+            Error::Transport(error) => {
+                error.is_connect() || error.is_timeout() || error.is_request()
+            }
+            Error::Timeout(_) => true,
+            Error::Decode { .. } | Error::Config(_) => false,
+        }
+    }
+
+    /// The wait Google asks for (RetryInfo), if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(api) => api.retry_delay(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.http_status),
+            Error::Transport(error) => error.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer from Google (or from a proxy on the way, whose body may not be JSON).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{http_status} {}: {message}", self.status_name().unwrap_or_else(|| "error".into()))]
+pub struct ApiError {
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The parsed `error` object, when the body was Google's JSON.
+    pub status: Option<Status>,
+    /// The message: Google's, or the start of a non-JSON body.
+    pub message: String,
+}
+
+impl ApiError {
+    /// Reads an error answer; a body that is not Google's JSON keeps its status and text.
+    pub fn from_body(http_status: u16, body: &[u8]) -> Self {
+        // Google sends `{"error": ...}`; inside a stream it may come wrapped in a list.
+        let parsed = serde_json::from_slice::<ErrorResponse>(body)
+            .ok()
+            .or_else(|| {
+                serde_json::from_slice::<Vec<ErrorResponse>>(body)
+                    .ok()
+                    .and_then(|list| list.into_iter().next())
+            })
+            .and_then(|response| response.error);
+        match parsed {
+            Some(status) => Self {
+                http_status: status
+                    .code
+                    .and_then(|c| u16::try_from(c).ok())
+                    .filter(|_| http_status == 200)
+                    .unwrap_or(http_status),
+                message: status.message.clone().unwrap_or_default(),
+                status: Some(status),
+            },
+            None => {
+                let text = String::from_utf8_lossy(body);
+                let mut message: String = text.trim().chars().take(500).collect();
+                if message.is_empty() {
+                    message = "(empty body)".to_string();
+                }
+                Self {
+                    http_status,
+                    status: None,
+                    message,
+                }
+            }
+        }
+    }
+
+    /// Google's status name (`RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT` …).
+    pub fn status_name(&self) -> Option<String> {
+        self.status.as_ref()?.status.as_ref().map(|s| s.to_string())
+    }
+
+    fn details<T: serde::de::DeserializeOwned>(&self, type_suffix: &str) -> Vec<T> {
+        let Some(status) = &self.status else {
+            return Vec::new();
+        };
+        status
+            .details
+            .iter()
+            .filter(|d| {
+                d.0.get("@type")
+                    .and_then(|t| t.as_str())
+                    .is_some_and(|t| t.ends_with(type_suffix))
+            })
+            .filter_map(|d| serde_json::from_value(serde_json::Value::Object(d.0.clone())).ok())
+            .collect()
+    }
+
+    /// The wait in the RetryInfo detail (`"47s"`, `"45.837906927s"`).
+    pub fn retry_delay(&self) -> Option<Duration> {
+        self.details::<RetryInfo>("google.rpc.RetryInfo")
+            .into_iter()
+            .find_map(|info| parse_duration(info.retry_delay.as_deref()?))
+    }
+
+    /// The quota violations of a 429.
+    pub fn quota_violations(&self) -> Vec<QuotaViolation> {
+        self.details::<QuotaFailure>("google.rpc.QuotaFailure")
+            .into_iter()
+            .flat_map(|f| f.violations)
+            .collect()
+    }
+
+    /// Whether a per-day quota ran out (retrying today will not help).
+    pub fn is_daily_quota(&self) -> bool {
+        self.quota_violations().iter().any(|v| {
+            v.quota_id
+                .as_deref()
+                .is_some_and(|id| id.contains("PerDay"))
+        })
+    }
+
+    /// The ErrorInfo reason (`API_KEY_INVALID` …).
+    pub fn reason(&self) -> Option<String> {
+        self.details::<ErrorInfo>("google.rpc.ErrorInfo")
+            .into_iter()
+            .find_map(|info| info.reason)
+    }
+
+    /// The BadRequest field violations.
+    pub fn field_violations(&self) -> Vec<FieldViolation> {
+        self.details::<BadRequest>("google.rpc.BadRequest")
+            .into_iter()
+            .flat_map(|b| b.field_violations)
+            .collect()
+    }
+
+    /// 429 per-minute quota, 500, 502, 503, 504.
+    pub fn is_retryable(&self) -> bool {
+        match self.http_status {
+            429 => !self.is_daily_quota(),
+            500 | 502 | 503 | 504 => true,
+            _ => false,
+        }
+    }
+}
+
+/// A protobuf Duration in JSON: decimal seconds with an `s`.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let seconds: f64 = text.strip_suffix('s')?.parse().ok()?;
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_googles_rate_limit_and_a_proxys_html() {
+        let body = br#"{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED", "details": [
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{"quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "45.837906927s"}]}}"#;
+        let error = ApiError::from_body(429, body);
+        assert_eq!(error.status_name().as_deref(), Some("RESOURCE_EXHAUSTED"));
+        assert_eq!(
+            error.retry_delay(),
+            Some(Duration::from_nanos(45_837_906_927))
+        );
+        assert!(error.is_retryable() && !error.is_daily_quota());
+        let daily = ApiError::from_body(
+            429,
+            &String::from_utf8_lossy(body)
+                .replace("PerMinute", "PerDay")
+                .into_bytes(),
+        );
+        assert!(!daily.is_retryable());
+
+        let html = ApiError::from_body(502, b"<html><body>Bad Gateway</body></html>");
+        assert_eq!(html.http_status, 502);
+        assert!(html.status.is_none() && html.message.contains("Bad Gateway"));
+        assert!(html.is_retryable());
+        assert_eq!(
+            html.to_string(),
+            "502 error: <html><body>Bad Gateway</body></html>"
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! Typed, fast client for Google's Gemini image-generation API.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let mock = gemini_image_mock::MockServer::start().await?;
+//! # unsafe { std::env::set_var("GEMINI_API_KEY", "any-key") };
+//! # unsafe { std::env::set_var("GOOGLE_GEMINI_BASE_URL", mock.uri()) };
+//! use gemini_image::{Client, Outcome, ResponseExt};
+//!
+//! let client = Client::from_env()?; // GEMINI_API_KEY, and GOOGLE_GEMINI_BASE_URL if set
+//! let response = client.generate_image("gemini-2.5-flash-image", "a red bicycle").await?;
+//! match response.outcome() {
+//!     Outcome::Images(images) => {
+//!         let path = images[0].save(std::env::temp_dir().join("bicycle"))?; // bicycle.png
+//!         # std::fs::remove_file(path)?;
+//!     }
+//!     Outcome::NoImage { finish_reason, message, .. } => eprintln!("{finish_reason:?}: {message:?}"),
+//!     Outcome::PromptBlocked { reason, .. } => eprintln!("prompt blocked: {reason:?}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The types in [`types`] are generated from the project's hand-maintained OpenAPI spec
+//! (`openapi/gemini.yaml`); nothing in `generated.rs` is edited by hand. Hand-written modules
+//! beside it add the behaviour:
+//!
+//! * [`Client`] sends the generated types: the key only in `x-goog-api-key`, retries as a
+//!   [`RetryPolicy`] (honouring Google's RetryInfo), one [`Error`] type;
+//! * [`RequestBuilder`] fills a request (modalities, image size, safety, tools, thinking);
+//! * [`ResponseExt`] and [`Outcome`] read images out of a response, and say why there are none;
+//! * [`ResponseStream`] reads `streamGenerateContent`, and [`Accumulator`] folds its chunks;
+//! * [`Chat`] keeps a conversation, sending the model's images and thought signatures back;
+//! * [`Base64Bytes`] holds the decoded bytes of every base64 field (images, thought signatures),
+//!   decoded once during deserialization with a SIMD decoder;
+//! * [`OpenEnum`] carries every enum, so a value Google adds later parses instead of failing the
+//!   whole response.
+//!
+//! ```
+//! use gemini_image::types::{FinishReason, GenerateContentResponse};
+//!
+//! let body = r#"{"candidates": [{"content": {"role": "model", "parts": [
+//!     {"text": "Here is your fox."},
+//!     {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}]},
+//!   "finishReason": "STOP", "index": 0}]}"#;
+//! let response: GenerateContentResponse = serde_json::from_str(body)?;
+//! let candidate = &response.candidates[0];
+//! assert_eq!(candidate.finish_reason, Some(FinishReason::Stop.into()));
+//! let parts = &candidate.content.as_ref().unwrap().parts;
+//! let image = parts[1].inline_data.as_ref().unwrap();
+//! assert_eq!(image.data.as_deref(), Some(&b"\x89PNG\r\n\x1a\n"[..]));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod base64_bytes;
+mod chat;
+mod client;
+pub mod codec;
+mod error;
+#[allow(clippy::all, missing_docs, rustdoc::all)]
+mod generated;
+mod images;
+pub mod open_enum;
+mod parts;
+mod request;
+mod retry;
+mod sse;
+mod stream;
+
+pub use base64_bytes::{Base64Bytes, Base64Error};
+pub use chat::{Chat, ChatStream};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, RetryEvent, model_path,
+};
+pub use error::{ApiError, Error};
+pub use generated::*;
+pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
+pub use open_enum::OpenEnum;
+pub use parts::IntoParts;
+pub use request::RequestBuilder;
+pub use retry::RetryPolicy;
+pub use stream::{Accumulator, ResponseStream};

@@ -1,0 +1,348 @@
+//! `streamGenerateContent`: the [`ResponseStream`] of partial responses, and the
+//! [`Accumulator`] that folds them into one.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::StreamExt;
+
+use crate::error::{ApiError, Error};
+use crate::sse::{Event, Payload, SseDecoder};
+use crate::types::{Candidate, Content, GenerateContentResponse, Part};
+
+/// The partial responses of one `streamGenerateContent` call, as they arrive.
+///
+/// Each item is a chunk: new parts only (text in pieces, an image whole), with the usage so far.
+/// An error Google writes into the stream after it began arrives as [`Error::Api`], and ends
+/// the stream; so does a connection cut ([`Error::Transport`]) or a body that ends inside an
+/// event ([`Error::Decode`]). Fold the chunks with [`ResponseStream::collect_response`] or an
+/// [`Accumulator`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let mock = gemini_image_mock::MockServer::start().await?;
+/// use futures_util::StreamExt;
+/// use gemini_image::{Client, RequestBuilder, ResponseExt};
+///
+/// let client = Client::builder().api_key("k").base_url(mock.uri()).build()?;
+/// let request = RequestBuilder::image().text("a lighthouse at dusk").build();
+/// let mut stream = client.stream_generate_content("gemini-2.5-flash-image", &request).await?;
+/// while let Some(chunk) = stream.next().await {
+///     let chunk = chunk?;
+///     print!("{}", chunk.text());
+///     for image in chunk.images() {
+///         println!("[{} bytes of {}]", image.bytes.len(), image.mime_type);
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct ResponseStream {
+    inner: Pin<Box<dyn Stream<Item = Result<GenerateContentResponse, Error>> + Send>>,
+}
+
+impl fmt::Debug for ResponseStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseStream").finish_non_exhaustive()
+    }
+}
+
+impl Stream for ResponseStream {
+    type Item = Result<GenerateContentResponse, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl ResponseStream {
+    /// Reads an SSE body. `response` has a 2xx status; its body has not been read.
+    pub(crate) fn from_response(response: reqwest::Response) -> Self {
+        Self::from_sse(
+            response
+                .bytes_stream()
+                .map(|read| read.map_err(Error::Transport)),
+        )
+    }
+
+    /// Reads a `streamGenerateContent?alt=sse` body from any source — a recording, another
+    /// HTTP client — in chunks of any size.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), gemini_image::Error> {
+    /// use bytes::Bytes;
+    /// use gemini_image::{ResponseExt, ResponseStream};
+    ///
+    /// let recorded = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}]}}]}\r\n\r\n\
+    ///                 data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"lo\"}]}}]}\r\n\r\n";
+    /// let pieces = recorded.as_bytes().chunks(5).map(|c| Ok(Bytes::copy_from_slice(c)));
+    /// let response = ResponseStream::from_sse(futures_util::stream::iter(pieces.collect::<Vec<_>>()))
+    ///     .collect_response()
+    ///     .await?;
+    /// assert_eq!(response.text(), "Hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_sse<S>(chunks: S) -> Self
+    where
+        S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
+    {
+        struct Reading<S> {
+            chunks: Option<Pin<Box<S>>>,
+            decoder: SseDecoder,
+            events: VecDeque<Event>,
+        }
+        let state = Reading {
+            chunks: Some(Box::pin(chunks)),
+            decoder: SseDecoder::default(),
+            events: VecDeque::new(),
+        };
+        let inner = futures_util::stream::try_unfold(state, |mut state| async move {
+            loop {
+                if let Some(event) = state.events.pop_front() {
+                    if let Some(chunk) = parse_event(event)? {
+                        return Ok(Some((chunk, state)));
+                    }
+                    continue;
+                }
+                let Some(chunks) = state.chunks.as_mut() else {
+                    return Ok(None);
+                };
+                match chunks.next().await {
+                    Some(Ok(bytes)) => state.decoder.push(bytes, &mut state.events),
+                    Some(Err(error)) => return Err(error),
+                    None => {
+                        state.decoder.finish(&mut state.events);
+                        state.chunks = None;
+                    }
+                }
+            }
+        });
+        ResponseStream {
+            inner: Box::pin(inner),
+        }
+    }
+
+    /// Reads the whole stream and folds it into one response (see [`Accumulator`]).
+    pub async fn collect_response(mut self) -> Result<GenerateContentResponse, Error> {
+        let mut accumulator = Accumulator::default();
+        while let Some(chunk) = self.next().await {
+            accumulator.push(chunk?);
+        }
+        Ok(accumulator.finish())
+    }
+}
+
+/// One event as a response, an error, or nothing (an empty event).
+fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
+    match event {
+        Event::Data(data) if is_error_object(&data.text) => {
+            Err(Error::Api(ApiError::from_body(200, &data.original())))
+        }
+        Event::Data(data) if data.text.iter().all(u8::is_ascii_whitespace) => Ok(None),
+        Event::Data(data) => parse_payload(data).map(Some).map_err(|e| Error::Decode {
+            what: "a streamed GenerateContentResponse",
+            message: e.to_string(),
+        }),
+        Event::Raw(raw) => match ApiError::from_body(200, &raw) {
+            error if error.status.is_some() => Err(Error::Api(error)),
+            _ => Err(Error::Decode {
+                what: "the stream",
+                message: format!("a JSON value outside any event: {}", preview(&raw)),
+            }),
+        },
+        Event::Unterminated(data) => {
+            let arrived = data.original().len();
+            // The last event may have been whole, with only its blank line missing.
+            parse_payload(data).map(Some).map_err(|_| Error::Decode {
+                what: "the stream",
+                message: format!("the body ended inside an event ({arrived} bytes of it arrived)"),
+            })
+        }
+        Event::Garbage(text) => Err(Error::Decode {
+            what: "the stream",
+            message: format!("text that is no SSE event: {}", preview(&text)),
+        }),
+    }
+}
+
+/// An event's data as a response: its values decoded on arrival when it has some, else (or
+/// when that does not apply) read from its text.
+fn parse_payload(data: Payload) -> serde_json::Result<GenerateContentResponse> {
+    if let Some(spliced) = &data.spliced
+        && let Some(response) =
+            crate::codec::from_spliced(&data.text, spliced.nonce, spliced.values.clone())
+    {
+        return Ok(response);
+    }
+    crate::codec::from_body(&data.original())
+}
+
+/// `{"error": …}`: Google's error object, which some proxies send as an event's data.
+fn is_error_object(data: &[u8]) -> bool {
+    let rest = data.trim_ascii_start();
+    rest.strip_prefix(b"{")
+        .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\"error\""))
+}
+
+fn preview(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut preview: String = text.trim().chars().take(200).collect();
+    if preview.len() < text.trim().len() {
+        preview.push('…');
+    }
+    preview
+}
+
+/// Folds the chunks of a stream into the response a unary call would have given: each
+/// candidate's text pieces joined (thoughts apart from answers), images and other parts kept in
+/// order with their `thoughtSignature`, the last finish reason, and the usage of the last chunk.
+///
+/// ```
+/// use gemini_image::{Accumulator, ResponseExt};
+/// use gemini_image::types::GenerateContentResponse;
+///
+/// let chunks = [
+///     r#"{"candidates": [{"content": {"parts": [{"text": "Here is"}],"role": "model"},"index": 0}]}"#,
+///     r#"{"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png","data": "iVBORw0KGgo="}}],"role": "model"},"index": 0}]}"#,
+///     r#"{"candidates": [{"content": {"parts": [{"text": " a fox."}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"totalTokenCount": 1305}}"#,
+/// ];
+/// let mut accumulator = Accumulator::default();
+/// for chunk in chunks {
+///     accumulator.push(serde_json::from_str::<GenerateContentResponse>(chunk)?);
+/// }
+/// let response = accumulator.finish();
+/// assert_eq!(response.text(), "Here is a fox.");
+/// assert_eq!(response.images().len(), 1);
+/// assert_eq!(response.usage_metadata.unwrap().total_token_count, Some(1305));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Accumulator {
+    response: Option<GenerateContentResponse>,
+}
+
+impl Accumulator {
+    /// Adds the next chunk.
+    pub fn push(&mut self, chunk: GenerateContentResponse) {
+        let Some(response) = &mut self.response else {
+            self.response = Some(chunk);
+            return;
+        };
+        let GenerateContentResponse {
+            candidates,
+            model_status,
+            model_version,
+            prompt_feedback,
+            response_id,
+            usage_metadata,
+        } = chunk;
+        for candidate in candidates {
+            match response
+                .candidates
+                .iter_mut()
+                .find(|c| c.index.unwrap_or(0) == candidate.index.unwrap_or(0))
+            {
+                Some(earlier) => merge_candidate(earlier, candidate),
+                None => response.candidates.push(candidate),
+            }
+        }
+        replace_if_some(&mut response.model_status, model_status);
+        replace_if_some(&mut response.model_version, model_version);
+        replace_if_some(&mut response.prompt_feedback, prompt_feedback);
+        replace_if_some(&mut response.response_id, response_id);
+        replace_if_some(&mut response.usage_metadata, usage_metadata);
+    }
+
+    /// The folded response (empty when no chunk came).
+    pub fn finish(self) -> GenerateContentResponse {
+        self.response.unwrap_or_default()
+    }
+}
+
+fn replace_if_some<T>(slot: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *slot = value;
+    }
+}
+
+fn merge_candidate(earlier: &mut Candidate, later: Candidate) {
+    // Written out whole so that a field added to the spec must be decided on here.
+    let Candidate {
+        avg_logprobs,
+        citation_metadata,
+        content,
+        continuation_token,
+        finish_message,
+        finish_reason,
+        grounding_attributions,
+        grounding_metadata,
+        index: _,
+        logprobs_result,
+        safety_ratings,
+        token_count,
+        url_context_metadata,
+    } = later;
+    if let Some(content) = content {
+        match &mut earlier.content {
+            Some(so_far) => merge_content(so_far, content),
+            None => earlier.content = Some(content),
+        }
+    }
+    replace_if_some(&mut earlier.avg_logprobs, avg_logprobs);
+    replace_if_some(&mut earlier.citation_metadata, citation_metadata);
+    replace_if_some(&mut earlier.continuation_token, continuation_token);
+    replace_if_some(&mut earlier.finish_message, finish_message);
+    replace_if_some(&mut earlier.finish_reason, finish_reason);
+    replace_if_some(&mut earlier.grounding_metadata, grounding_metadata);
+    replace_if_some(&mut earlier.logprobs_result, logprobs_result);
+    replace_if_some(&mut earlier.token_count, token_count);
+    replace_if_some(&mut earlier.url_context_metadata, url_context_metadata);
+    earlier
+        .grounding_attributions
+        .extend(grounding_attributions);
+    if !safety_ratings.is_empty() {
+        earlier.safety_ratings = safety_ratings;
+    }
+}
+
+fn merge_content(so_far: &mut Content, later: Content) {
+    replace_if_some(&mut so_far.role, later.role);
+    for part in later.parts {
+        match so_far.parts.last_mut() {
+            Some(last) if joins(last, &part) => {
+                if let Some(text) = part.text {
+                    last.text.get_or_insert_default().push_str(&text);
+                }
+                replace_if_some(&mut last.thought_signature, part.thought_signature);
+            }
+            _ => so_far.parts.push(part),
+        }
+    }
+}
+
+/// Whether `next` continues the text of `last`: both plain text of the same kind (thought or
+/// answer), and at most one of them signed.
+fn joins(last: &Part, next: &Part) -> bool {
+    is_plain_text(last)
+        && is_plain_text(next)
+        && last.thought == next.thought
+        && !(last.thought_signature.is_some() && next.thought_signature.is_some())
+}
+
+fn is_plain_text(part: &Part) -> bool {
+    part.text.is_some()
+        && part.inline_data.is_none()
+        && Part {
+            text: None,
+            thought: None,
+            thought_signature: None,
+            ..part.clone()
+        } == Part::default()
+}
