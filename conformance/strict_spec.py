@@ -181,7 +181,7 @@ def strict(spec):
 def split_generate_content(spec):
     """One literal `generateContent` path per kind of model, each with the body that model takes."""
     schemas = spec["components"]["schemas"]
-    template = spec["paths"].pop("/v1beta/models/{model}:generateContent")["post"]
+    template = spec["paths"].pop("/models/{model}:generateContent")["post"]
 
     def variant(kind, config):
         config_name = f"GenerationConfigFor{kind}"
@@ -214,8 +214,8 @@ def split_generate_content(spec):
     image, image_body, _ = variant("ImageModel", image_config)
     del image_body["properties"]["systemInstruction"]
 
-    spec["paths"][f"/v1beta/models/{TEXT_MODEL}:generateContent"] = {"post": text}
-    spec["paths"][f"/v1beta/models/{IMAGE_MODEL}:generateContent"] = {"post": image}
+    spec["paths"][f"/models/{TEXT_MODEL}:generateContent"] = {"post": text}
+    spec["paths"][f"/models/{IMAGE_MODEL}:generateContent"] = {"post": image}
 
 
 if __name__ == "__main__":

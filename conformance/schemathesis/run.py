@@ -43,7 +43,7 @@ def main():
             str(Path(sys.executable).parent / "schemathesis"),
             "run",
             str(spec),
-            "--url", mock.url,
+            "--url", mock.url + "/v1beta",
             "-H", "x-goog-api-key: conformance",
             "--checks", ",".join(CHECKS),
             # streamGenerateContent answers Server-Sent Events: schemathesis reads a body as one

@@ -1,25 +1,34 @@
 //! [`Client`]: the key, the base URL, the HTTP client and the retry policy, and the calls.
 //!
-//! The calls send the generated request types and read the generated response types, but over
-//! this module's own requests rather than the generated client's: the generated client
-//! percent-encodes the `/` of `models/…`, sends an `api-version` header Google does not know,
-//! loses the status of a non-JSON error from a proxy, and cannot stream SSE.
+//! Two planes, one [`Transport`] (headers, deadline, retries):
+//!
+//! * **Control plane — the generated client.** Every operation whose body is small (the model
+//!   catalogue, `countTokens`, and every operation the spec gains) is sent by the
+//!   progenitor-generated client, [`RawClient`], which [`Client::raw`] hands out configured:
+//!   the base URL with the API version, the transport as its inner value, progenitor's
+//!   `ClientHooks` for the headers and the retries. The typed methods here (`get_model`,
+//!   `list_models`, `count_tokens`) are that client plus paging and the `models/` prefix.
+//! * **Data plane — hand-written.** The calls whose bodies are megabytes of base64
+//!   (`generateContent`, `streamGenerateContent`, `predict`) write and read their bodies with
+//!   the [`codec`](crate::codec), which decodes images once, straight from the body, and read
+//!   `streamGenerateContent` as SSE as it arrives — neither of which a generated client does.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, Error};
+use crate::error::Error;
+use crate::generated::Client as RawClient;
 use crate::images::image_part;
 use crate::request::RequestBuilder;
 use crate::retry::RetryPolicy;
 use crate::stream::ResponseStream;
-use crate::types::ListModelsResponse;
+use crate::transport::{Answer, RetryHook, Transport};
 use crate::types::{
     CountTokensRequest, CountTokensResponse, GenerateContentRequest, GenerateContentResponse,
     ImagenInstance, ImagenParameters, Model, PredictRequest, PredictResponse,
@@ -49,20 +58,9 @@ const USER_AGENT: &str = concat!("gemini-image-rust/", env!("CARGO_PKG_VERSION")
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-    retry: RetryPolicy,
-    deadline: Option<Duration>,
+    /// The generated client, configured: base URL with the version, HTTP client, transport.
+    raw: RawClient,
 }
-
-struct Inner {
-    http: reqwest::Client,
-    base_url: String,
-    api_version: String,
-    headers: HeaderMap,
-    on_retry: Option<RetryHook>,
-}
-
-type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
 /// A retry about to happen, as [`ClientBuilder::on_retry`] hooks see it.
 #[derive(Debug)]
@@ -79,11 +77,10 @@ pub struct RetryEvent<'a> {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("api_version", &self.inner.api_version)
+            .field("base_url", &self.raw.baseurl)
             .field("api_key", &"<redacted>")
-            .field("retry", &self.retry)
-            .field("deadline", &self.deadline)
+            .field("retry", &self.raw.inner.retry)
+            .field("deadline", &self.raw.inner.deadline)
             .finish()
     }
 }
@@ -212,23 +209,16 @@ impl ClientBuilder {
                 .build()
                 .map_err(Error::Transport)?,
         };
-        let base_url = self
-            .base_url
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
-            .trim_end_matches('/')
-            .to_string();
+        let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let version = self.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION);
+        let versioned = format!(
+            "{}/{}",
+            base_url.trim_end_matches('/'),
+            version.trim_matches('/')
+        );
+        let transport = Transport::new(headers, self.on_retry, self.retry, self.deadline);
         Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                api_version: self
-                    .api_version
-                    .unwrap_or_else(|| DEFAULT_API_VERSION.to_string()),
-                headers,
-                on_retry: self.on_retry,
-            }),
-            retry: self.retry,
-            deadline: self.deadline,
+            raw: RawClient::new_with_client(&versioned, http, transport),
         })
     }
 }
@@ -267,123 +257,77 @@ impl Client {
     /// The same client with another retry policy, for one call or a few:
     /// `client.with_retry(RetryPolicy::none()).generate_image(..)`.
     pub fn with_retry(&self, policy: RetryPolicy) -> Client {
-        Client {
-            retry: policy,
-            ..self.clone()
-        }
+        let mut client = self.clone();
+        client.raw.inner.retry = policy;
+        client
     }
 
     /// The same client with another per-attempt deadline.
     pub fn with_deadline(&self, deadline: Duration) -> Client {
-        Client {
-            deadline: Some(deadline),
-            ..self.clone()
-        }
+        let mut client = self.clone();
+        client.raw.inner.deadline = Some(deadline);
+        client
     }
 
-    /// `{base}/{version}/models`: every URL of the API starts here.
-    fn models_url(&self) -> String {
-        format!("{}/{}/models", self.inner.base_url, self.inner.api_version)
+    /// The generated client for every operation of the spec, configured as this client is:
+    /// base URL and API version, the key in `x-goog-api-key` only, the retry policy, the
+    /// deadline. An operation added to the spec (`cargo xtask regen`) can be called here at
+    /// once; its error converts into [`Error`] with `?`, exactly as the same failure of a
+    /// hand-written method.
+    ///
+    /// A model id goes without its `models/` prefix (the generated client percent-encodes a
+    /// `/`); [`model_path`] strips it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), gemini_image::Error> {
+    /// # let mock = gemini_image_mock::MockServer::start().await.unwrap();
+    /// let client = gemini_image::Client::builder().api_key("k").base_url(mock.uri()).build()?;
+    /// let model = client.raw().get_model("gemini-2.5-flash-image").await?.into_inner();
+    /// assert_eq!(model.name.as_deref(), Some("models/gemini-2.5-flash-image"));
+    ///
+    /// let missing = client.raw().get_model("gemini-0-nope").await.map_err(gemini_image::Error::from);
+    /// assert_eq!(missing.unwrap_err().status(), Some(404));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn raw(&self) -> &RawClient {
+        &self.raw
     }
 
+    /// `{base}/{version}/models/{model}:{method}`.
     fn url(&self, model: &str, method: &str) -> String {
-        format!("{}/{}:{method}", self.models_url(), model_path(model))
+        format!("{}/models/{}:{method}", self.raw.baseurl, model_path(model))
     }
 
-    /// A failure of the connection; reqwest's timeout is our deadline.
-    fn transport(&self, error: reqwest::Error) -> Error {
-        match self.deadline {
-            Some(deadline) if error.is_timeout() => Error::Timeout(deadline),
-            _ => Error::Transport(error),
-        }
-    }
-
-    /// Sends one request, retrying as the policy says; returns the 200 response, whose body
-    /// has not been read yet.
+    /// Sends one data-plane request, retrying as the policy says; returns the 200 response,
+    /// whose body has not been read yet.
     pub(crate) async fn send(
         &self,
-        method: reqwest::Method,
         url: &str,
-        body: Option<Bytes>,
+        body: Bytes,
         streaming: bool,
     ) -> Result<reqwest::Response, Error> {
-        let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            let mut request = self
-                .inner
-                .http
-                .request(method.clone(), url)
-                .headers(self.inner.headers.clone());
-            if let Some(body) = &body {
-                request = request
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
-            let outcome = match self.deadline {
-                // A stream's deadline covers the wait for its head, never the stream itself.
-                Some(deadline) if streaming => {
-                    match tokio::time::timeout(deadline, request.send()).await {
-                        Ok(sent) => sent.map_err(Error::Transport),
-                        Err(_) => Err(Error::Timeout(deadline)),
-                    }
-                }
-                Some(deadline) => request
-                    .timeout(deadline)
-                    .send()
-                    .await
-                    .map_err(|e| self.transport(e)),
-                None => request.send().await.map_err(Error::Transport),
-            };
-            let error = match outcome {
-                Ok(response) if response.status().is_success() => return Ok(response),
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let body = response.bytes().await.unwrap_or_default();
-                    Error::Api(ApiError::from_body(status, &body))
-                }
-                Err(error) => error,
-            };
-            match self.retry.wait(&error, attempt, started.elapsed()) {
-                Some(wait) => {
-                    tracing::warn!(
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        status = error.status(),
-                        "gemini-image retrying: {error}"
-                    );
-                    if let Some(hook) = &self.inner.on_retry {
-                        hook(&RetryEvent {
-                            attempt,
-                            wait,
-                            error: &error,
-                        });
-                    }
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(error),
-            }
+        let mut request = self
+            .raw
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .build()
+            .map_err(Error::Transport)?;
+        let transport = &self.raw.inner;
+        transport.prepare(&mut request);
+        match transport
+            .execute(&self.raw.client, request, streaming)
+            .await?
+        {
+            Answer::Success(response) => Ok(response),
+            Answer::Refused(refusal) => Err(Error::Api(refusal.error)),
         }
     }
 
-    async fn call<Req: Serialize, Resp: DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        url: &str,
-        request: Option<&Req>,
-        what: &'static str,
-    ) -> Result<Resp, Error> {
-        let body = request.map(encode).transpose()?;
-        let response = self.send(method, url, body, false).await?;
-        let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
-        crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
-            what,
-            message: e.to_string(),
-        })
-    }
-
-    /// `POST {models}/{model}:{method}` with `request`, read as `what`.
+    /// `POST {models}/{model}:{method}` with `request`, read as `what`: the data plane.
     async fn post<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         model: &str,
@@ -391,9 +335,17 @@ impl Client {
         request: &Req,
         what: &'static str,
     ) -> Result<Resp, Error> {
-        let url = self.url(model, method);
-        self.call(reqwest::Method::POST, &url, Some(request), what)
+        let response = self
+            .send(&self.url(model, method), encode(request)?, false)
+            .await?;
+        let bytes = response
+            .bytes()
             .await
+            .map_err(|e| self.raw.inner.transport_error(e))?;
+        crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
+            what,
+            message: e.to_string(),
+        })
     }
 
     /// `generateContent`: any request the generated builder can express.
@@ -416,10 +368,7 @@ impl Client {
         request: &GenerateContentRequest,
     ) -> Result<ResponseStream, Error> {
         let url = format!("{}?alt=sse", self.url(model, "streamGenerateContent"));
-        let body = encode(request)?;
-        let response = self
-            .send(reqwest::Method::POST, &url, Some(body), true)
-            .await?;
+        let response = self.send(&url, encode(request)?, true).await?;
         Ok(ResponseStream::from_response(response))
     }
 
@@ -453,15 +402,13 @@ impl Client {
         model: &str,
         request: &CountTokensRequest,
     ) -> Result<CountTokensResponse, Error> {
-        self.post(model, "countTokens", request, "CountTokensResponse")
-            .await
+        let answer = self.raw.count_tokens(model_path(model), request).await?;
+        Ok(answer.into_inner())
     }
 
     /// One model of the catalogue.
     pub async fn get_model(&self, model: &str) -> Result<Model, Error> {
-        let url = format!("{}/{}", self.models_url(), model_path(model));
-        self.call::<(), Model>(reqwest::Method::GET, &url, None, "Model")
-            .await
+        Ok(self.raw.get_model(model_path(model)).await?.into_inner())
     }
 
     /// Every model of the catalogue, page after page as the stream is read (`page_size` per
@@ -505,22 +452,17 @@ impl Client {
                 if state.done {
                     return Ok(None);
                 }
-                let mut url = state.client.models_url();
-                let mut query = Vec::new();
-                if let Some(size) = state.page_size {
-                    query.push(format!("pageSize={size}"));
-                }
-                if let Some(token) = &state.next {
-                    let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
-                    query.push(format!("pageToken={token}"));
-                }
-                if !query.is_empty() {
-                    url = format!("{url}?{}", query.join("&"));
-                }
-                let page: ListModelsResponse = state
+                let page = state
                     .client
-                    .call::<(), _>(reqwest::Method::GET, &url, None, "ListModelsResponse")
-                    .await?;
+                    .raw
+                    .list_models(
+                        state
+                            .page_size
+                            .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+                        state.next.as_deref(),
+                    )
+                    .await?
+                    .into_inner();
                 state.next = page.next_page_token.filter(|t| !t.is_empty());
                 state.done = state.next.is_none();
                 state.buffered = page.models.into_iter();

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::transport::{NOT_GOOGLE_HEADER, TIMEOUT_HEADER};
 use crate::types::{
     BadRequest, ErrorInfo, ErrorResponse, FieldViolation, QuotaFailure, QuotaViolation, RetryInfo,
     Status,
@@ -103,15 +104,7 @@ impl ApiError {
             })
             .and_then(|response| response.error);
         match parsed {
-            Some(status) => Self {
-                http_status: status
-                    .code
-                    .and_then(|c| u16::try_from(c).ok())
-                    .filter(|_| http_status == 200)
-                    .unwrap_or(http_status),
-                message: status.message.clone().unwrap_or_default(),
-                status: Some(status),
-            },
+            Some(status) => Self::from_status(http_status, status),
             None => {
                 let text = String::from_utf8_lossy(body);
                 let mut message: String = text.trim().chars().take(500).collect();
@@ -125,6 +118,36 @@ impl ApiError {
                 }
             }
         }
+    }
+
+    /// Google's error object, answered with `http_status` (200 for an error inside a stream,
+    /// where the object's own code is the one that counts).
+    fn from_status(http_status: u16, status: Status) -> Self {
+        Self {
+            http_status: status
+                .code
+                .and_then(|c| u16::try_from(c).ok())
+                .filter(|_| http_status == 200)
+                .unwrap_or(http_status),
+            message: status.message.clone().unwrap_or_default(),
+            status: Some(status),
+        }
+    }
+
+    /// This error as Google's JSON body, and whether it was Google's (else the JSON only carries
+    /// the status and the text that arrived).
+    pub(crate) fn to_google_json(&self) -> (Vec<u8>, bool) {
+        let status = self.status.clone().unwrap_or_else(|| Status {
+            code: Some(i32::from(self.http_status)),
+            message: Some(self.message.clone()),
+            ..Status::default()
+        });
+        let body = ErrorResponse {
+            error: Some(status),
+        };
+        // Serializing the generated types cannot fail: no map has a non-string key.
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        (json, self.status.is_some())
     }
 
     /// Google's status name (`RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT` …).
@@ -193,6 +216,51 @@ impl ApiError {
             429 => !self.is_daily_quota(),
             500 | 502 | 503 | 504 => true,
             _ => false,
+        }
+    }
+}
+
+/// The generated client's error, as the one [`Error`]: the one place where progenitor's error
+/// becomes ours, so that a call through [`crate::Client::raw`] fails exactly as the same call
+/// through the hand-written methods.
+impl From<progenitor_client::Error<ErrorResponse>> for Error {
+    fn from(error: progenitor_client::Error<ErrorResponse>) -> Self {
+        use progenitor_client::Error as Raw;
+        match error {
+            Raw::ErrorResponse(answer) => {
+                let http_status = answer.status().as_u16();
+                let headers = answer.headers();
+                if let Some(millis) = headers
+                    .get(TIMEOUT_HEADER)
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                {
+                    return Error::Timeout(Duration::from_millis(millis));
+                }
+                let google = !headers.contains_key(NOT_GOOGLE_HEADER);
+                let status = answer.into_inner().error.unwrap_or_default();
+                Error::Api(if google {
+                    ApiError::from_status(http_status, status)
+                } else {
+                    ApiError {
+                        http_status,
+                        status: None,
+                        message: status.message.unwrap_or_default(),
+                    }
+                })
+            }
+            Raw::CommunicationError(error)
+            | Raw::InvalidUpgrade(error)
+            | Raw::ResponseBodyError(error) => Error::Transport(error),
+            Raw::InvalidResponsePayload(_, error) => Error::Decode {
+                what: "the answer",
+                message: error.to_string(),
+            },
+            Raw::UnexpectedResponse(response) => Error::Api(ApiError {
+                http_status: response.status().as_u16(),
+                status: None,
+                message: "an answer the spec does not list".into(),
+            }),
+            Raw::InvalidRequest(message) | Raw::Custom(message) => Error::Config(message),
         }
     }
 }

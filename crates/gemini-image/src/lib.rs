@@ -22,9 +22,10 @@
 //! # }
 //! ```
 //!
-//! The types in [`types`] are generated from the project's hand-maintained OpenAPI spec
-//! (`openapi/gemini.yaml`); nothing in `generated.rs` is edited by hand. Hand-written modules
-//! beside it add the behaviour:
+//! The types in [`types`] (from the `gemini-image-types` crate, shared with the mock) and the
+//! client behind [`Client::raw`] are generated from the project's hand-maintained OpenAPI spec
+//! (`openapi/gemini.yaml`); nothing generated is edited by hand. Hand-written modules beside it
+//! add the behaviour:
 //!
 //! * [`Client`] sends the generated types: the key only in `x-goog-api-key`, retries as a
 //!   [`RetryPolicy`] (honouring Google's RetryInfo), one [`Error`] type;
@@ -55,31 +56,34 @@
 
 #![warn(missing_docs)]
 
-pub mod base64_bytes;
 mod chat;
 mod client;
-pub mod codec;
 mod error;
 #[allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated;
 mod images;
-pub mod open_enum;
 mod parts;
 mod request;
 mod retry;
-mod sse;
 mod stream;
+mod transport;
 
-pub use base64_bytes::{Base64Bytes, Base64Error};
 pub use chat::{Chat, ChatStream};
 pub use client::{
     Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, RetryEvent, model_path,
 };
 pub use error::{ApiError, Error};
-pub use generated::*;
+pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, types};
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
-pub use open_enum::OpenEnum;
 pub use parts::IntoParts;
 pub use request::RequestBuilder;
 pub use retry::RetryPolicy;
 pub use stream::{Accumulator, ResponseStream};
+
+/// The generated client of every operation in the spec, as [`Client::raw`] hands it out; and
+/// what its methods return.
+pub mod raw {
+    pub use crate::generated::Client as RawClient;
+    pub use progenitor_client::{Error as RawError, ResponseValue};
+}
+pub use raw::RawClient;

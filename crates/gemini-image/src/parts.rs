@@ -2,24 +2,6 @@
 
 use crate::types::Part;
 
-impl From<&str> for Part {
-    fn from(text: &str) -> Self {
-        Part {
-            text: Some(text.to_string()),
-            ..Default::default()
-        }
-    }
-}
-
-impl From<String> for Part {
-    fn from(text: String) -> Self {
-        Part {
-            text: Some(text),
-            ..Default::default()
-        }
-    }
-}
-
 /// The parts of one turn: a `&str` or `String` (one text part), a [`Part`], or a `Vec` or
 /// array of things that become parts.
 ///

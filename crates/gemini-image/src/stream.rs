@@ -11,8 +11,8 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 
 use crate::error::{ApiError, Error};
-use crate::sse::{Event, Payload, SseDecoder};
 use crate::types::{Candidate, Content, GenerateContentResponse, Part};
+use gemini_image_types::sse::{Event, SseDecoder};
 
 /// The partial responses of one `streamGenerateContent` call, as they arrive.
 ///
@@ -142,11 +142,11 @@ impl ResponseStream {
 /// One event as a response, an error, or nothing (an empty event).
 fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
     match event {
-        Event::Data(data) if is_error_object(&data.text) => {
+        Event::Data(data) if is_error_object(data.text()) => {
             Err(Error::Api(ApiError::from_body(200, &data.original())))
         }
-        Event::Data(data) if data.text.iter().all(u8::is_ascii_whitespace) => Ok(None),
-        Event::Data(data) => parse_payload(data).map(Some).map_err(|e| Error::Decode {
+        Event::Data(data) if data.text().iter().all(u8::is_ascii_whitespace) => Ok(None),
+        Event::Data(data) => data.parse().map(Some).map_err(|e| Error::Decode {
             what: "a streamed GenerateContentResponse",
             message: e.to_string(),
         }),
@@ -160,7 +160,7 @@ fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
         Event::Unterminated(data) => {
             let arrived = data.original().len();
             // The last event may have been whole, with only its blank line missing.
-            parse_payload(data).map(Some).map_err(|_| Error::Decode {
+            data.parse().map(Some).map_err(|_| Error::Decode {
                 what: "the stream",
                 message: format!("the body ended inside an event ({arrived} bytes of it arrived)"),
             })
@@ -170,18 +170,6 @@ fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
             message: format!("text that is no SSE event: {}", preview(&text)),
         }),
     }
-}
-
-/// An event's data as a response: its values decoded on arrival when it has some, else (or
-/// when that does not apply) read from its text.
-fn parse_payload(data: Payload) -> serde_json::Result<GenerateContentResponse> {
-    if let Some(spliced) = &data.spliced
-        && let Some(response) =
-            crate::codec::from_spliced(&data.text, spliced.nonce, spliced.values.clone())
-    {
-        return Ok(response);
-    }
-    crate::codec::from_body(&data.original())
 }
 
 /// `{"error": …}`: Google's error object, which some proxies send as an event's data.

@@ -22,7 +22,7 @@ use serde::ser::{Serialize, Serializer};
 /// `Debug` shows the length and the first bytes, never megabytes of data.
 ///
 /// ```
-/// use gemini_image::Base64Bytes;
+/// use gemini_image_types::Base64Bytes;
 ///
 /// let standard: Base64Bytes = serde_json::from_str(r#""+/+/""#).unwrap();
 /// let url_safe: Base64Bytes = serde_json::from_str(r#""-_-_""#).unwrap();
@@ -45,7 +45,7 @@ impl Base64Bytes {
     /// Decodes base64 text in any of the four forms Google accepts.
     ///
     /// ```
-    /// use gemini_image::Base64Bytes;
+    /// use gemini_image_types::Base64Bytes;
     /// assert_eq!(&Base64Bytes::decode(b"aGk").unwrap()[..], b"hi");
     /// assert!(Base64Bytes::decode(b"a").is_err());
     /// ```
@@ -170,6 +170,7 @@ impl<'de> Deserialize<'de> for Base64Bytes {
 /// can pose as a placeholder; `!` is not base64, so a placeholder is never valid data either.
 pub(crate) mod splice {
     use std::cell::RefCell;
+    use std::thread::LocalKey;
 
     use bytes::Bytes;
 
@@ -184,9 +185,61 @@ pub(crate) mod splice {
         taken: usize,
     }
 
+    type Cell = RefCell<Option<Table>>;
+
     thread_local! {
-        static DECODED: RefCell<Option<Table>> = const { RefCell::new(None) };
-        static DEFERRED: RefCell<Option<Table>> = const { RefCell::new(None) };
+        static DECODED: Cell = const { RefCell::new(None) };
+        static DEFERRED: Cell = const { RefCell::new(None) };
+    }
+
+    /// A table installed for the length of one codec call. When the call ends — by returning or
+    /// by a panic in a user's serde impl — the table that was there before comes back, so a
+    /// table never outlives its call: a later plain `serde_json` call on this thread must never
+    /// see a placeholder.
+    struct Installed {
+        key: &'static LocalKey<Cell>,
+        previous: Option<Option<Table>>,
+    }
+
+    impl Installed {
+        fn install(key: &'static LocalKey<Cell>, table: Table) -> Self {
+            let previous = key.with(|cell| cell.replace(Some(table)));
+            Self {
+                key,
+                previous: Some(previous),
+            }
+        }
+
+        /// Uninstalls the table and returns it.
+        fn finish(mut self) -> Option<Table> {
+            self.restore()
+        }
+
+        fn restore(&mut self) -> Option<Table> {
+            let previous = self.previous.take()?;
+            self.key
+                .try_with(|cell| {
+                    cell.try_borrow_mut()
+                        .ok()
+                        .map(|mut c| std::mem::replace(&mut *c, previous))
+                })
+                .ok()
+                .flatten()
+                .flatten()
+        }
+    }
+
+    impl Drop for Installed {
+        fn drop(&mut self) {
+            self.restore();
+        }
+    }
+
+    /// Whether no codec call is running on this thread (no table installed).
+    #[cfg(test)]
+    pub fn idle() -> bool {
+        DECODED.with(|cell| cell.borrow().is_none())
+            && DEFERRED.with(|cell| cell.borrow().is_none())
     }
 
     /// The placeholder text for value `index`.
@@ -203,9 +256,9 @@ pub(crate) mod splice {
             values: values.into_iter().map(Some).collect(),
             taken: 0,
         };
-        DECODED.with(|cell| *cell.borrow_mut() = Some(table));
+        let installed = Installed::install(&DECODED, table);
         let parsed = parse();
-        let taken = DECODED.with(|cell| cell.borrow_mut().take().map_or(0, |t| t.taken));
+        let taken = installed.finish().map_or(0, |t| t.taken);
         (parsed, taken == expected)
     }
 
@@ -227,15 +280,16 @@ pub(crate) mod splice {
     /// Runs `serialize` collecting large values behind placeholders made with `nonce`; returns
     /// its result and the values in placeholder order.
     pub fn with_deferred<T>(nonce: u64, serialize: impl FnOnce() -> T) -> (T, Vec<Bytes>) {
-        DEFERRED.with(|cell| {
-            *cell.borrow_mut() = Some(Table {
+        let installed = Installed::install(
+            &DEFERRED,
+            Table {
                 nonce,
                 ..Table::default()
-            })
-        });
+            },
+        );
         let serialized = serialize();
-        let values = DEFERRED
-            .with(|cell| cell.borrow_mut().take())
+        let values = installed
+            .finish()
             .map(|t| t.values.into_iter().flatten().collect())
             .unwrap_or_default();
         (serialized, values)

@@ -11,13 +11,14 @@
 use std::collections::VecDeque;
 
 use bytes::{Buf, Bytes, BytesMut};
+use serde::de::DeserializeOwned;
 
 use crate::base64_bytes::{Base64Stream, splice};
 use crate::codec::open_value_at_end;
 
 /// What the stream carried.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Event {
+pub enum Event {
     /// The data of one event (its `data:` lines, joined by `\n`).
     Data(Payload),
     /// A JSON value written outside any event: Google's `{"error": …}` in the middle of a stream.
@@ -30,11 +31,11 @@ pub(crate) enum Event {
 
 /// The data of an event.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Payload {
-    /// The data, with a placeholder (see [`splice`]) where each decoded value was.
-    pub text: Bytes,
+pub struct Payload {
+    /// The data, with a placeholder (see `base64_bytes::splice`) where each decoded value was.
+    pub(crate) text: Bytes,
     /// The values decoded as they arrived, if any.
-    pub spliced: Option<SplicedValues>,
+    pub(crate) spliced: Option<SplicedValues>,
 }
 
 /// Values decoded on arrival, and the data as it arrived (for when the shortcut does not apply).
@@ -51,6 +52,28 @@ impl Payload {
             text,
             spliced: None,
         }
+    }
+
+    /// The data read as `T`: from the values decoded on arrival when there are some, else (or
+    /// when that does not apply) from its text — the same value either way.
+    ///
+    /// # Errors
+    ///
+    /// The JSON error when the data is not a `T`.
+    pub fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
+        if let Some(spliced) = &self.spliced
+            && let Some(value) =
+                crate::codec::from_spliced(&self.text, spliced.nonce, spliced.values.clone())
+        {
+            return Ok(value);
+        }
+        crate::codec::from_body(&self.original())
+    }
+
+    /// The data, with a short placeholder where each value decoded on arrival was: enough to see
+    /// what the event is (an error object, an empty event) without a copy of its megabytes.
+    pub fn text(&self) -> &[u8] {
+        &self.text
     }
 
     /// The data as it arrived, in one piece (a copy only for a spliced payload).
@@ -109,8 +132,25 @@ struct Arriving {
 
 /// Splits an SSE body into [`Event`]s. Lines end with `\r\n`, `\n` or `\r`, as the SSE
 /// specification allows; a blank line ends an event.
+///
+/// ```
+/// use std::collections::VecDeque;
+/// use gemini_image_types::sse::{Event, SseDecoder};
+/// use gemini_image_types::types::GenerateContentResponse;
+///
+/// let mut decoder = SseDecoder::default();
+/// let mut events = VecDeque::new();
+/// decoder.push("data: {\"responseId\": \"r1\"}\r".into(), &mut events);
+/// decoder.push("\n\r\n".into(), &mut events);
+/// decoder.finish(&mut events);
+/// let Some(Event::Data(data)) = events.pop_front() else { panic!("one event") };
+/// let response: GenerateContentResponse = data.parse()?;
+/// assert_eq!(response.response_id.as_deref(), Some("r1"));
+/// assert!(events.is_empty());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Default)]
-pub(crate) struct SseDecoder {
+pub struct SseDecoder {
     /// The current line, as it arrived.
     line: Vec<Piece>,
     /// A large base64 value of the current line, being decoded as it arrives.
@@ -126,7 +166,7 @@ pub(crate) struct SseDecoder {
 
 impl SseDecoder {
     /// Feeds one read of the body; complete events are pushed to `out`.
-    pub(crate) fn push(&mut self, chunk: Bytes, out: &mut VecDeque<Event>) {
+    pub fn push(&mut self, chunk: Bytes, out: &mut VecDeque<Event>) {
         let mut rest = chunk;
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
@@ -173,7 +213,7 @@ impl SseDecoder {
     }
 
     /// The body ended: whatever is still open is pushed to `out`.
-    pub(crate) fn finish(&mut self, out: &mut VecDeque<Event>) {
+    pub fn finish(&mut self, out: &mut VecDeque<Event>) {
         self.give_up_arriving();
         if !self.line.is_empty() {
             self.end_line(out);

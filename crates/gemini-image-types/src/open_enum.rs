@@ -14,8 +14,8 @@ use serde::ser::{Serialize, Serializer};
 /// A value of the enum `T` as known to this crate, or a newer value kept as its wire string.
 ///
 /// ```
-/// use gemini_image::OpenEnum;
-/// use gemini_image::types::FinishReason;
+/// use gemini_image_types::OpenEnum;
+/// use gemini_image_types::types::FinishReason;
 ///
 /// let known: OpenEnum<FinishReason> = serde_json::from_str("\"IMAGE_SAFETY\"").unwrap();
 /// assert_eq!(known, FinishReason::ImageSafety);

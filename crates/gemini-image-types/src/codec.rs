@@ -28,13 +28,13 @@ const MIN_BODY: usize = splice::MIN_SPLICED;
 /// Parses a JSON body, decoding large base64 values on the fast path.
 ///
 /// ```
-/// use gemini_image::codec;
-/// use gemini_image::types::GenerateContentResponse;
+/// use gemini_image_types::codec;
+/// use gemini_image_types::types::GenerateContentResponse;
 ///
 /// let image = vec![7u8; 100_000];
 /// let body = format!(
 ///     r#"{{"candidates": [{{"content": {{"parts": [{{"inlineData": {{"mimeType": "image/png", "data": "{}"}}}}]}}}}]}}"#,
-///     gemini_image::Base64Bytes::from(image.clone()).encode()
+///     gemini_image_types::Base64Bytes::from(image.clone()).encode()
 /// );
 /// let response: GenerateContentResponse = codec::from_body(body.as_bytes())?;
 /// let parts = &response.candidates[0].content.as_ref().unwrap().parts;
@@ -119,11 +119,20 @@ fn next_base64_value(body: &[u8], mut from: usize) -> Option<(usize, ValueEnd)> 
 /// Writes `value` as a JSON body, writing large base64 values straight into it.
 ///
 /// ```
-/// use gemini_image::{RequestBuilder, codec, image_part};
+/// use gemini_image_types::types::{Blob, Content, Part};
+/// use gemini_image_types::codec;
 ///
 /// let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
 /// png.resize(100_000, 0);
-/// let request = RequestBuilder::image().parts(image_part(png)?).text("make it blue").build();
+/// let image = Part {
+///     inline_data: Some(Blob {
+///         mime_type: Some("image/png".into()),
+///         data: Some(png.into()),
+///         ..Blob::default()
+///     }),
+///     ..Part::default()
+/// };
+/// let request = Content { parts: vec![image, "make it blue".into()], ..Content::default() };
 /// let body = codec::to_body(&request)?;
 /// assert_eq!(&body[..], serde_json::to_vec(&request)?.as_slice());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -228,4 +237,53 @@ fn whitespace(bytes: &[u8]) -> usize {
         .iter()
         .take_while(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::ser::{SerializeSeq, Serializer};
+
+    use super::*;
+    use crate::Base64Bytes;
+
+    /// A user type whose `Serialize` panics after a large value has been deferred.
+    struct PanicsHalfWay(Base64Bytes);
+
+    impl Serialize for PanicsHalfWay {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut seq = serializer.serialize_seq(Some(2))?;
+            seq.serialize_element(&self.0)?;
+            panic!("a user's Serialize panicked");
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_to_body_leaves_no_placeholder_behind() {
+        let large = Base64Bytes::from(vec![7u8; splice::MIN_SPLICED * 2]);
+        let panicked = std::panic::catch_unwind(|| to_body(&PanicsHalfWay(large.clone()))).is_err();
+        assert!(panicked);
+        assert!(splice::idle(), "the deferred table outlived the call");
+        // The next plain serialization on this thread writes the base64 itself.
+        let plain = serde_json::to_string(&large).unwrap();
+        assert!(!plain.contains("!gemini-image:"), "{}", &plain[..60]);
+        assert_eq!(plain.len(), large.len().div_ceil(3) * 4 + 2);
+        // And the codec still works on this thread.
+        let body = to_body(&vec![large.clone()]).unwrap();
+        assert_eq!(body, serde_json::to_vec(&vec![large.clone()]).unwrap());
+    }
+
+    #[test]
+    fn a_panic_inside_from_body_leaves_no_decoded_table_behind() {
+        let large = Base64Bytes::from(vec![9u8; splice::MIN_SPLICED * 2]);
+        let body = serde_json::to_vec(&serde_json::json!({"data": large.encode()})).unwrap();
+        #[derive(Debug)]
+        struct PanicsOnRead;
+        impl<'de> serde::Deserialize<'de> for PanicsOnRead {
+            fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+                panic!("a user's Deserialize panicked");
+            }
+        }
+        assert!(std::panic::catch_unwind(|| from_body::<PanicsOnRead>(&body)).is_err());
+        assert!(splice::idle(), "the decoded values outlived the call");
+    }
 }

@@ -1,0 +1,281 @@
+//! The one way a request leaves the client: the key and the other headers on, the deadline,
+//! the retry policy.
+//!
+//! Both planes of the client go through [`Transport::execute`]:
+//!
+//! * the **control plane** — the progenitor-generated client ([`crate::RawClient`]), which sends
+//!   every operation whose body is small — reaches it through progenitor's seams: the
+//!   generated client carries a `Transport` as its inner value, and the `ClientHooks`
+//!   implemented here set the headers (`pre`) and run the retries (`exec`);
+//! * the **data plane** — the hand-written calls whose bodies are megabytes of base64
+//!   (`generateContent`, `streamGenerateContent`, `predict`) — calls it directly with a body the
+//!   codec wrote.
+//!
+//! So a retry, a header or a deadline behaves the same whichever plane sends the request.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use crate::error::{ApiError, Error};
+use crate::generated::Client as RawClient;
+use crate::retry::RetryPolicy;
+
+/// At most this much of an error answer is read: Google's are under 2 KB, a proxy's page a few
+/// KB; a server that streams an endless error body must not fill memory.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Marks an error answer that was not Google's JSON (a proxy's page) when it is handed to the
+/// generated client, which reads every error answer as Google's JSON.
+pub(crate) const NOT_GOOGLE_HEADER: &str = "x-gemini-image-not-google";
+/// Marks the answer standing for a deadline that passed, with the deadline in milliseconds.
+pub(crate) const TIMEOUT_HEADER: &str = "x-gemini-image-timeout-ms";
+
+pub(crate) type RetryHook = Arc<dyn Fn(&crate::RetryEvent<'_>) + Send + Sync>;
+
+/// What every request of one [`crate::Client`] shares: its headers (the key among them), its
+/// retry policy, its per-attempt deadline and its retry hook.
+#[derive(Clone)]
+pub struct Transport {
+    shared: Arc<Shared>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) deadline: Option<Duration>,
+}
+
+struct Shared {
+    headers: HeaderMap,
+    on_retry: Option<RetryHook>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The headers hold the key: they are never shown.
+        f.debug_struct("Transport")
+            .field("retry", &self.retry)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request's final answer, after the retries the policy allows.
+pub(crate) enum Answer {
+    /// A 2xx answer; its body has not been read.
+    Success(reqwest::Response),
+    /// An error answer, read.
+    Refused(Refusal),
+}
+
+/// An error answer: what arrived, and what it means.
+pub(crate) struct Refusal {
+    status: StatusCode,
+    headers: HeaderMap,
+    pub(crate) error: ApiError,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        headers: HeaderMap,
+        on_retry: Option<RetryHook>,
+        retry: RetryPolicy,
+        deadline: Option<Duration>,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared { headers, on_retry }),
+            retry,
+            deadline,
+        }
+    }
+
+    /// Puts the client's headers on `request`.
+    pub(crate) fn prepare(&self, request: &mut reqwest::Request) {
+        let headers = request.headers_mut();
+        // Progenitor sends the spec's version as `api-version`, a header Google does not know:
+        // the version is in the URL.
+        headers.remove("api-version");
+        for (name, value) in &self.shared.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+
+    /// Sends `request`, retrying as the policy says. A request whose body cannot be sent twice
+    /// (a stream) is sent once. The error is [`Error::Transport`] or [`Error::Timeout`]: an
+    /// answer, even an error answer, is an [`Answer`].
+    ///
+    /// `streaming`: the deadline covers the wait for the head only, so that a long generation
+    /// is never cut.
+    pub(crate) async fn execute(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        streaming: bool,
+    ) -> Result<Answer, Error> {
+        let started = Instant::now();
+        let mut attempt = 1;
+        let mut request = request;
+        loop {
+            let again = request.try_clone();
+            let (error, refusal) = match self.attempt(http, request, streaming).await {
+                Ok(response) if response.status().is_success() => {
+                    return Ok(Answer::Success(response));
+                }
+                Ok(response) => {
+                    let refusal = Refusal::read(response).await;
+                    (Error::Api(refusal.error.clone()), Some(refusal))
+                }
+                Err(error) => (error, None),
+            };
+            let (Some(again), Some(wait)) =
+                (again, self.retry.wait(&error, attempt, started.elapsed()))
+            else {
+                return match refusal {
+                    Some(refusal) => Ok(Answer::Refused(refusal)),
+                    None => Err(error),
+                };
+            };
+            tracing::warn!(
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                status = error.status(),
+                "gemini-image retrying: {error}"
+            );
+            if let Some(hook) = &self.shared.on_retry {
+                hook(&crate::RetryEvent {
+                    attempt,
+                    wait,
+                    error: &error,
+                });
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            request = again;
+        }
+    }
+
+    /// One attempt, within the deadline.
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        streaming: bool,
+    ) -> Result<reqwest::Response, Error> {
+        match self.deadline {
+            Some(deadline) if streaming => {
+                match tokio::time::timeout(deadline, http.execute(request)).await {
+                    Ok(sent) => sent.map_err(Error::Transport),
+                    Err(_) => Err(Error::Timeout(deadline)),
+                }
+            }
+            Some(deadline) => {
+                *request.timeout_mut() = Some(deadline);
+                http.execute(request)
+                    .await
+                    .map_err(|error| self.transport_error(error))
+            }
+            None => http.execute(request).await.map_err(Error::Transport),
+        }
+    }
+
+    /// A failure of the connection; reqwest's timeout is our deadline.
+    pub(crate) fn transport_error(&self, error: reqwest::Error) -> Error {
+        match self.deadline {
+            Some(deadline) if error.is_timeout() => Error::Timeout(deadline),
+            _ => Error::Transport(error),
+        }
+    }
+}
+
+impl Refusal {
+    /// A failure of this client, as an error answer.
+    fn local(error: Error) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            headers: HeaderMap::new(),
+            error: ApiError::from_body(500, error.to_string().as_bytes()),
+        }
+    }
+
+    async fn read(mut response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = BytesMut::new();
+        // A body cut short still says what arrived of it.
+        while let Ok(Some(chunk)) = response.chunk().await {
+            let room = MAX_ERROR_BODY - body.len();
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if body.len() == MAX_ERROR_BODY {
+                break;
+            }
+        }
+        let error = ApiError::from_body(status.as_u16(), &body);
+        Self {
+            status,
+            headers,
+            error,
+        }
+    }
+
+    /// The answer as the generated client reads it: Google's error JSON, rendered from what
+    /// was read, so that `Error::from` gives back exactly [`Refusal::error`] (a body that was
+    /// not Google's is marked, and keeps its text as the message).
+    fn into_response(self) -> reqwest::Response {
+        let (body, google) = self.error.to_google_json();
+        let mut answer = http::Response::new(Bytes::from(body));
+        *answer.status_mut() = self.status;
+        *answer.headers_mut() = self.headers;
+        let headers = answer.headers_mut();
+        headers.remove(reqwest::header::CONTENT_LENGTH);
+        headers.remove(reqwest::header::CONTENT_ENCODING);
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if !google {
+            headers.insert(NOT_GOOGLE_HEADER, HeaderValue::from_static("1"));
+        }
+        reqwest::Response::from(answer)
+    }
+}
+
+/// The answer that stands for a deadline that passed, for the generated client (whose `exec`
+/// can only return a response or a `reqwest::Error`).
+fn timeout_answer(deadline: Duration) -> reqwest::Response {
+    let mut answer = http::Response::new(Bytes::from_static(b"{}"));
+    *answer.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+    answer.headers_mut().insert(
+        TIMEOUT_HEADER,
+        HeaderValue::from(u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX)),
+    );
+    reqwest::Response::from(answer)
+}
+
+impl ClientHooks<Transport> for RawClient {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner.prepare(request);
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match self.inner.execute(&self.client, request, false).await {
+            Ok(Answer::Success(response)) => Ok(response),
+            Ok(Answer::Refused(refusal)) => Ok(refusal.into_response()),
+            Err(Error::Transport(error)) => Err(error),
+            Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline)),
+            // `execute` fails with nothing else; should that change, the failure still reaches
+            // the caller, as an error answer that is not Google's.
+            Err(other) => Ok(Refusal::local(other).into_response()),
+        }
+    }
+}
