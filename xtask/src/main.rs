@@ -16,6 +16,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::{fs, io::Write};
 
 mod bench;
+mod public_api;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
@@ -33,6 +34,8 @@ const CLIENT_PRELUDE: &str = "use gemini_image_types::types;\n\n";
 /// What the generated client carries for the hooks: auth headers, the retry policy, the
 /// deadline (`ClientHooks` is implemented by hand beside it).
 const INNER_TYPE: &str = "crate::transport::Transport";
+/// The library crates whose public API `cargo xtask public-api` snapshots.
+const LIBRARY_CRATES: &[&str] = &["gemini-image-types", "gemini-image", "gemini-image-mock"];
 
 /// The hand-written type every `format: byte` field maps to.
 const BASE64_TYPE: &str = "crate::base64_bytes::Base64Bytes";
@@ -45,10 +48,14 @@ fn main() -> ExitCode {
         Some("regen") => regen(args.iter().any(|a| a == "--check")),
         Some("test") => test_all(),
         Some("bench") => bench::run(&workspace_root(), args.iter().any(|a| a == "--readme")),
-        _ => Err(
-            "usage: cargo xtask regen [--check] | cargo xtask test | cargo xtask bench [--readme]"
-                .to_string(),
+        Some("public-api") => public_api::run(
+            &workspace_root(),
+            LIBRARY_CRATES,
+            args.iter().any(|a| a == "--bless"),
         ),
+        _ => Err("usage: cargo xtask regen [--check] | cargo xtask test | \
+             cargo xtask bench [--readme] | cargo xtask public-api [--bless]"
+            .to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -128,6 +135,8 @@ fn test_all() -> Result<(), String> {
             return Err(format!("{what} failed"));
         }
     }
+    println!("== public API: cargo xtask public-api");
+    public_api::run(&workspace_root(), LIBRARY_CRATES, false)?;
     run_examples()?;
     println!("== conformance: bash conformance/run");
     let status = Command::new("bash")
@@ -303,8 +312,9 @@ fn generate(spec_text: &str) -> Result<Generated, String> {
 }
 
 /// Progenitor writes one file; the types go to the types crate and the client to the SDK.
-/// Two generated items are left out because nothing may call them: `Client::new` (it builds its
-/// own HTTP client, with progenitor's timeouts and an `unwrap`) and the `prelude` module (the
+/// Generated items that nothing may call are left out: the constructors (`Client::new` builds
+/// its own HTTP client with progenitor's timeouts and an `unwrap`; `new_with_client` would take
+/// the SDK's private transport — the SDK fills the struct itself) and the `prelude` module (the
 /// client again under another path).
 fn split(
     tokens: proc_macro2::TokenStream,
@@ -320,12 +330,13 @@ fn split(
                 types = Some(items);
             }
             syn::Item::Mod(module) if module.ident == "prelude" => {}
-            syn::Item::Impl(mut block) if block.trait_.is_none() => {
-                block
-                    .items
-                    .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
-                client.push(syn::Item::Impl(block));
-            }
+            // The constructors' block: every other inherent block has the operations, which
+            // are `async`.
+            syn::Item::Impl(block)
+                if block.trait_.is_none()
+                    && block.items.iter().all(
+                        |item| matches!(item, syn::ImplItem::Fn(f) if f.sig.asyncness.is_none()),
+                    ) => {}
             other => client.push(other),
         }
     }

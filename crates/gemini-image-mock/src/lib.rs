@@ -21,7 +21,7 @@
 //! # }
 //! ```
 
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::return_self_not_must_use)]
 
 mod cache;
 mod canned;

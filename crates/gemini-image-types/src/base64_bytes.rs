@@ -49,6 +49,11 @@ impl Base64Bytes {
     /// assert_eq!(&Base64Bytes::decode(b"aGk").unwrap()[..], b"hi");
     /// assert!(Base64Bytes::decode(b"a").is_err());
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Base64Error`] when `text` is not base64 in either alphabet; it says which character,
+    /// where.
     pub fn decode(text: &[u8]) -> Result<Self, Base64Error> {
         decode(text).map(Self)
     }

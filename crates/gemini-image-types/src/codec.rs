@@ -41,6 +41,10 @@ const MIN_BODY: usize = splice::MIN_SPLICED;
 /// assert_eq!(parts[0].inline_data.as_ref().unwrap().data.as_deref(), Some(&image[..]));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// The JSON error when `body` is not a `T`: exactly serde_json's.
 pub fn from_body<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
     if body.len() >= MIN_BODY
         && let Some(spliced) = Spliced::find(body)
@@ -137,6 +141,10 @@ fn next_base64_value(body: &[u8], mut from: usize) -> Option<(usize, ValueEnd)> 
 /// assert_eq!(&body[..], serde_json::to_vec(&request)?.as_slice());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Errors
+///
+/// serde_json's error when `value` cannot be written as JSON (a map with non-string keys).
 pub fn to_body<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Bytes> {
     let nonce = fastrand::u64(..);
     let (small, values) = splice::with_deferred(nonce, || serde_json::to_vec(value));

@@ -31,10 +31,15 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-#![warn(missing_docs)]
+#![warn(
+    missing_docs,
+    clippy::return_self_not_must_use,
+    clippy::missing_errors_doc
+)]
 
 pub mod base64_bytes;
 pub mod codec;
+pub mod media;
 pub mod open_enum;
 pub mod sse;
 mod text_part;

@@ -80,6 +80,11 @@ impl Chat {
     }
 
     /// Sends one user turn; the answer and the turn join the history.
+    ///
+    /// # Errors
+    ///
+    /// What [`Client::generate_content`](crate::Client::generate_content) fails with; the history
+    /// is left as it was.
     pub async fn send(
         &mut self,
         message: impl IntoParts,
@@ -92,6 +97,11 @@ impl Chat {
 
     /// Sends one user turn and streams the answer; the turn and the whole answer join the
     /// history when the stream has been read to its end without an error.
+    ///
+    /// # Errors
+    ///
+    /// What [`Client::stream_generate_content`](crate::Client::stream_generate_content) fails with
+    /// before the stream begins; the history is left as it was.
     pub async fn send_stream(&mut self, message: impl IntoParts) -> Result<ChatStream<'_>, Error> {
         let (request, turn) = self.request(message);
         let inner = self

@@ -111,30 +111,35 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// The API key, sent in `x-goog-api-key` only.
+    #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
     }
 
     /// Another endpoint, such as a `gemini-image-mock` (`http://127.0.0.1:8080`).
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// `v1beta` (the default) or `v1`.
+    #[must_use]
     pub fn api_version(mut self, version: impl Into<String>) -> Self {
         self.api_version = Some(version.into());
         self
     }
 
     /// Your own `reqwest::Client` (proxies, TLS roots, pools). Its timeouts stay yours.
+    #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
     /// How long connecting may take (default 10 s).
+    #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -142,12 +147,14 @@ impl ClientBuilder {
 
     /// How long one attempt may take. A stream is limited only until its first byte, so that a
     /// long generation is never cut.
+    #[must_use]
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
     }
 
     /// A header sent with every request.
+    #[must_use]
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -171,18 +178,25 @@ impl ClientBuilder {
     ///     .build()?;
     /// # Ok::<(), gemini_image::Error>(())
     /// ```
+    #[must_use]
     pub fn on_retry(mut self, hook: impl Fn(&RetryEvent<'_>) + Send + Sync + 'static) -> Self {
         self.on_retry = Some(Arc::new(hook));
         self
     }
 
     /// The retry policy (on by default; [`RetryPolicy::none`] turns it off).
+    #[must_use]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// Builds the client; fails without a key or with a header that cannot be sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] without a key, or with a key or header that a header cannot carry;
+    /// [`Error::Transport`] when the HTTP client cannot be built (its TLS roots).
     pub fn build(self) -> Result<Client, Error> {
         let key = self.api_key.filter(|k| !k.is_empty()).ok_or_else(|| {
             Error::Config("no API key: set GEMINI_API_KEY or call api_key()".into())
@@ -218,7 +232,11 @@ impl ClientBuilder {
         );
         let transport = Transport::new(headers, self.on_retry, self.retry, self.deadline);
         Ok(Client {
-            raw: RawClient::new_with_client(&versioned, http, transport),
+            raw: RawClient {
+                baseurl: versioned,
+                client: http,
+                inner: transport,
+            },
         })
     }
 }
@@ -237,6 +255,11 @@ impl Client {
 
     /// The key from `GEMINI_API_KEY` (else `GOOGLE_API_KEY`) and the base URL from
     /// `GOOGLE_GEMINI_BASE_URL` when set, as Google's SDKs read them.
+    ///
+    /// # Errors
+    ///
+    /// What [`ClientBuilder::build`] fails with: [`Error::Config`] when neither variable holds a
+    /// key.
     pub fn from_env() -> Result<Client, Error> {
         let mut builder = Self::builder();
         if let Some(key) = ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
@@ -256,6 +279,7 @@ impl Client {
 
     /// The same client with another retry policy, for one call or a few:
     /// `client.with_retry(RetryPolicy::none()).generate_image(..)`.
+    #[must_use]
     pub fn with_retry(&self, policy: RetryPolicy) -> Client {
         let mut client = self.clone();
         client.raw.inner.retry = policy;
@@ -263,6 +287,7 @@ impl Client {
     }
 
     /// The same client with another per-attempt deadline.
+    #[must_use]
     pub fn with_deadline(&self, deadline: Duration) -> Client {
         let mut client = self.clone();
         client.raw.inner.deadline = Some(deadline);
@@ -349,6 +374,12 @@ impl Client {
     }
 
     /// `generateContent`: any request the generated builder can express.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] with Google's status and details (after the retries the policy allows),
+    /// [`Error::Transport`], [`Error::Timeout`], or [`Error::Decode`] for an answer that is not a
+    /// `GenerateContentResponse`.
     pub async fn generate_content(
         &self,
         model: &str,
@@ -362,6 +393,11 @@ impl Client {
     ///
     /// Retries (as the policy says) happen before the first byte only: once this returns, the
     /// stream is never restarted, and the per-attempt deadline no longer applies.
+    ///
+    /// # Errors
+    ///
+    /// What [`Client::generate_content`] fails with, before the first byte; later failures (an
+    /// error inside the stream, a stream cut short) are items of the stream.
     pub async fn stream_generate_content(
         &self,
         model: &str,
@@ -373,6 +409,11 @@ impl Client {
     }
 
     /// Text and image out for a prompt: `responseModalities: ["TEXT", "IMAGE"]`.
+    ///
+    /// # Errors
+    ///
+    /// What [`Client::generate_content`] fails with. An answer without an image is not an error:
+    /// see [`ResponseExt::outcome`](crate::ResponseExt::outcome).
     pub async fn generate_image(
         &self,
         model: &str,
@@ -383,6 +424,11 @@ impl Client {
     }
 
     /// Edits `image` (its bytes; the MIME type is read from them) as `instruction` says.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when `image` is not a format Gemini reads (see [`image_part`]), else what
+    /// [`Client::generate_content`] fails with.
     pub async fn edit_image(
         &self,
         model: &str,
@@ -397,6 +443,10 @@ impl Client {
     }
 
     /// `countTokens`.
+    ///
+    /// # Errors
+    ///
+    /// What [`Client::generate_content`] fails with.
     pub async fn count_tokens(
         &self,
         model: &str,
@@ -407,6 +457,11 @@ impl Client {
     }
 
     /// One model of the catalogue.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] 404 for a model that does not exist, else what [`Client::generate_content`]
+    /// fails with.
     pub async fn get_model(&self, model: &str) -> Result<Model, Error> {
         Ok(self.raw.get_model(model_path(model)).await?.into_inner())
     }
@@ -471,6 +526,11 @@ impl Client {
     }
 
     /// Imagen `:predict`: `parameters` as Imagen takes them (sample count, aspect ratio, …).
+    ///
+    /// # Errors
+    ///
+    /// What [`Client::generate_content`] fails with; Imagen models answer 404 on Google since their
+    /// shutdown.
     pub async fn generate_images(
         &self,
         model: &str,

@@ -14,25 +14,6 @@ pub struct Client {
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::transport::Transport,
 }
-impl Client {
-    #[doc = r" Construct a new client with an existing `reqwest::Client`,"]
-    #[doc = r" allowing more control over its configuration."]
-    #[doc = r""]
-    #[doc = r" `baseurl` is the base URL provided to the internal"]
-    #[doc = r" `reqwest::Client`, and should include a scheme and hostname,"]
-    #[doc = r" as well as port and a path stem if applicable."]
-    pub fn new_with_client(
-        baseurl: &str,
-        client: reqwest::Client,
-        inner: crate::transport::Transport,
-    ) -> Self {
-        Self {
-            baseurl: baseurl.to_string(),
-            client,
-            inner,
-        }
-    }
-}
 impl ClientInfo<crate::transport::Transport> for Client {
     fn api_version() -> &'static str {
         "v1beta"

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+use gemini_image_types::media::IMAGE_MIME_TYPES;
 
 use crate::error::Error;
 use crate::types::{Blob, BlockReason, FinishReason, GenerateContentResponse, Part};
@@ -43,6 +44,10 @@ impl Image {
 
     /// Writes the image to `path`, adding the extension when `path` has none; returns the path
     /// written.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of creating or writing the file.
     pub fn save(&self, path: impl AsRef<Path>) -> std::io::Result<PathBuf> {
         let mut path = path.as_ref().to_path_buf();
         if path.extension().is_none() {
@@ -159,17 +164,31 @@ fn first_parts(response: &GenerateContentResponse) -> impl Iterator<Item = &Part
 /// let part = gemini_image::image_part(png)?;
 /// assert_eq!(part.inline_data.unwrap().mime_type.as_deref(), Some("image/png"));
 /// assert!(gemini_image::image_part(b"plain text".to_vec()).is_err());
+///
+/// // A BMP is an image, but not one Gemini reads: the message says which it does.
+/// let bmp = b"BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0".to_vec();
+/// let refused = gemini_image::image_part(bmp).unwrap_err().to_string();
+/// assert!(refused.contains("image/bmp") && refused.contains("image/webp"), "{refused}");
+/// let ico = b"\0\0\x01\0\x01\0\x10\x10\0\0\x01\0\x20\0".to_vec();
+/// assert!(gemini_image::image_part(ico).is_err());
 /// # Ok::<(), gemini_image::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// [`Error::Config`] when the bytes are not an image format Gemini reads; the message lists the
+/// ones it does.
 pub fn image_part(bytes: impl Into<Bytes>) -> Result<Part, Error> {
     let bytes = bytes.into();
     let mime_type = infer::get(&bytes)
-        .filter(|kind| kind.matcher_type() == infer::MatcherType::Image)
         .map(|kind| kind.mime_type())
+        .filter(|mime| IMAGE_MIME_TYPES.contains(mime))
         .ok_or_else(|| {
-            Error::Config(
-                "the input is not an image Gemini reads (PNG, JPEG, WebP, HEIC, GIF)".into(),
-            )
+            let found = infer::get(&bytes).map_or("not an image", |kind| kind.mime_type());
+            Error::Config(format!(
+                "the input ({found}) is not an image Gemini reads: {}",
+                IMAGE_MIME_TYPES.join(", ")
+            ))
         })?;
     Ok(Part {
         inline_data: Some(Blob {
@@ -182,6 +201,10 @@ pub fn image_part(bytes: impl Into<Bytes>) -> Result<Part, Error> {
 }
 
 /// An `inlineData` part from an image file.
+///
+/// # Errors
+///
+/// [`Error::Config`] when the file cannot be read or is not an image format Gemini reads.
 pub fn image_part_from_path(path: impl AsRef<Path>) -> Result<Part, Error> {
     let path = path.as_ref();
     let bytes = std::fs::read(path)

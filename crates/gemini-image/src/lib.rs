@@ -54,12 +54,17 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-#![warn(missing_docs)]
+#![warn(
+    missing_docs,
+    clippy::return_self_not_must_use,
+    clippy::missing_errors_doc
+)]
 
 mod chat;
 mod client;
 mod error;
-#[allow(clippy::all, missing_docs, rustdoc::all)]
+// Its methods' errors are documented once, on `Client::raw`.
+#[allow(clippy::all, clippy::pedantic, missing_docs, rustdoc::all)]
 mod generated;
 mod images;
 mod parts;

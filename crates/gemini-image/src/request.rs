@@ -66,6 +66,7 @@ impl RequestBuilder {
     }
 
     /// Adds parts to the last user turn, starting one if the last turn is not the user's.
+    #[must_use]
     pub fn parts(mut self, parts: impl IntoParts) -> Self {
         let contents = &mut self.request.contents;
         match contents.last_mut() {
@@ -81,17 +82,20 @@ impl RequestBuilder {
     }
 
     /// Adds a text part to the user turn.
+    #[must_use]
     pub fn text(self, text: impl Into<String>) -> Self {
         self.parts(text.into())
     }
 
     /// Adds a whole turn (`user` or `model`) — history, for a conversation kept by hand.
+    #[must_use]
     pub fn turn(mut self, content: Content) -> Self {
         self.request.contents.push(content);
         self
     }
 
     /// The system instruction.
+    #[must_use]
     pub fn system(mut self, instruction: impl Into<String>) -> Self {
         self.request.system_instruction = Some(Content {
             parts: instruction.into().into_parts(),
@@ -101,48 +105,56 @@ impl RequestBuilder {
     }
 
     /// What the model may answer with: `[Text, Image]`, or `[Image]` alone.
+    #[must_use]
     pub fn modalities(mut self, modalities: impl IntoIterator<Item = Modality>) -> Self {
         self.config().response_modalities = modalities.into_iter().map(Into::into).collect();
         self
     }
 
     /// The aspect ratio of generated images.
+    #[must_use]
     pub fn aspect_ratio(mut self, ratio: AspectRatio) -> Self {
         self.image_config().aspect_ratio = Some(ratio.into());
         self
     }
 
     /// The size of generated images (`1K`, `2K`, `4K`; Gemini 3 image models).
+    #[must_use]
     pub fn image_size(mut self, size: ImageSize) -> Self {
         self.image_config().image_size = Some(size.into());
         self
     }
 
     /// How many candidates to generate.
+    #[must_use]
     pub fn candidate_count(mut self, count: i32) -> Self {
         self.config().candidate_count = Some(count);
         self
     }
 
     /// The sampling seed, for answers that repeat.
+    #[must_use]
     pub fn seed(mut self, seed: i32) -> Self {
         self.config().seed = Some(seed);
         self
     }
 
     /// The sampling temperature.
+    #[must_use]
     pub fn temperature(mut self, temperature: f32) -> Self {
         self.config().temperature = Some(temperature);
         self
     }
 
     /// Nucleus sampling: the probability mass to sample from.
+    #[must_use]
     pub fn top_p(mut self, top_p: f32) -> Self {
         self.config().top_p = Some(top_p);
         self
     }
 
     /// The most tokens one candidate may have.
+    #[must_use]
     pub fn max_output_tokens(mut self, tokens: i32) -> Self {
         self.config().max_output_tokens = Some(tokens);
         self
@@ -150,6 +162,7 @@ impl RequestBuilder {
 
     /// How strictly one harm category is blocked. Google allows one setting per category, so a
     /// later call for the same category replaces the earlier one.
+    #[must_use]
     pub fn safety(mut self, category: HarmCategory, threshold: HarmBlockThreshold) -> Self {
         let setting = SafetySetting {
             category: category.into(),
@@ -165,12 +178,14 @@ impl RequestBuilder {
     }
 
     /// A tool the model may use.
+    #[must_use]
     pub fn tool(mut self, tool: Tool) -> Self {
         self.request.tools.push(tool);
         self
     }
 
     /// Grounding with Google Search (images of current events, real places).
+    #[must_use]
     pub fn google_search(self) -> Self {
         self.tool(Tool {
             google_search: Some(ToolGoogleSearch::default()),
@@ -181,6 +196,7 @@ impl RequestBuilder {
     /// The thinking budget in tokens (`0` turns thinking off where the model allows, `-1`
     /// lets the model decide). Google refuses a budget and a level together, so this clears
     /// [`thinking_level`](Self::thinking_level).
+    #[must_use]
     pub fn thinking_budget(mut self, tokens: i32) -> Self {
         let thinking = self.thinking();
         thinking.thinking_budget = Some(tokens);
@@ -189,6 +205,7 @@ impl RequestBuilder {
     }
 
     /// The thinking level (Gemini 3); clears [`thinking_budget`](Self::thinking_budget).
+    #[must_use]
     pub fn thinking_level(mut self, level: ThinkingLevel) -> Self {
         let thinking = self.thinking();
         thinking.thinking_level = Some(level.into());
@@ -197,6 +214,7 @@ impl RequestBuilder {
     }
 
     /// Whether the answer includes the model's thought summaries (parts with `thought: true`).
+    #[must_use]
     pub fn include_thoughts(mut self, include: bool) -> Self {
         self.thinking().include_thoughts = Some(include);
         self
@@ -211,6 +229,7 @@ impl RequestBuilder {
     ///     .build();
     /// assert_eq!(request.generation_config.unwrap().stop_sequences, ["END"]);
     /// ```
+    #[must_use]
     pub fn with(mut self, change: impl FnOnce(&mut GenerateContentRequest)) -> Self {
         change(&mut self.request);
         self

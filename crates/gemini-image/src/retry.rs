@@ -49,18 +49,21 @@ impl RetryPolicy {
     }
 
     /// Attempts in all, the first included (at least 1).
+    #[must_use]
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// The first wait without RetryInfo; it doubles after each attempt.
+    #[must_use]
     pub fn initial_backoff(mut self, wait: Duration) -> Self {
         self.initial_backoff = wait;
         self
     }
 
     /// The longest wait without RetryInfo.
+    #[must_use]
     pub fn max_backoff(mut self, wait: Duration) -> Self {
         self.max_backoff = wait;
         self
@@ -68,6 +71,7 @@ impl RetryPolicy {
 
     /// The most time a call may spend, waits included: a retry whose wait would go past it is
     /// not made.
+    #[must_use]
     pub fn budget(mut self, budget: Duration) -> Self {
         self.budget = budget;
         self

@@ -130,6 +130,11 @@ impl ResponseStream {
     }
 
     /// Reads the whole stream and folds it into one response (see [`Accumulator`]).
+    ///
+    /// # Errors
+    ///
+    /// The first error of the stream: Google's error inside the stream ([`Error::Api`]), a broken
+    /// connection, or a stream cut short ([`Error::Decode`]).
     pub async fn collect_response(mut self) -> Result<GenerateContentResponse, Error> {
         let mut accumulator = Accumulator::default();
         while let Some(chunk) = self.next().await {

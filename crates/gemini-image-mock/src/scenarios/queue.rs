@@ -74,24 +74,28 @@ impl QueuedScenario {
     }
 
     /// For the next `times` matching requests.
+    #[must_use]
     pub fn times(mut self, times: u32) -> Self {
         self.times = times;
         self
     }
 
     /// Only for requests to `model`.
+    #[must_use]
     pub fn for_model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into().trim_start_matches("models/").to_string());
         self
     }
 
     /// Only for requests with the header `x-mock-test-id: test_id`.
+    #[must_use]
     pub fn for_test_id(mut self, test_id: impl Into<String>) -> Self {
         self.test_id = Some(test_id.into());
         self
     }
 
     /// Adds another scenario to apply together with the first.
+    #[must_use]
     pub fn and(mut self, scenario: Scenario) -> Self {
         self.scenario.push(scenario);
         self
