@@ -7,7 +7,7 @@ use gemini_image::types::{
 use xxhash_rust::xxh3::Xxh3;
 
 use super::Answer;
-use super::model_call::Call;
+use super::call::Call;
 use crate::delivery::Framing;
 use crate::error::ApiError;
 use crate::model::generate;

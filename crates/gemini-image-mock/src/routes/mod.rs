@@ -1,8 +1,9 @@
 //! Request handlers, one module per part of the API: the admin API, the models collection,
-//! and a model's methods (`model_call` reads the call, `generate`, `tokens` and `predict`
-//! answer it).
+//! and a model's methods (`model_call` takes the request and dispatches it as a `call::Call`
+//! to `generate`, `tokens` or `predict`, which answer it).
 
 pub mod admin;
+pub mod call;
 pub mod generate;
 pub mod model_call;
 pub mod models;

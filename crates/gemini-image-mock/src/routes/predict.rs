@@ -8,7 +8,7 @@ use gemini_image::{Base64Bytes, OpenEnum};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::Answer;
-use super::model_call::Call;
+use super::call::Call;
 use crate::error::ApiError;
 use crate::model::render::{self, Format};
 use crate::model::sizes;

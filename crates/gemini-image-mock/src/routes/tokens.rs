@@ -3,7 +3,7 @@
 use gemini_image::types::{CountTokensRequest, CountTokensResponse};
 
 use super::Answer;
-use super::model_call::Call;
+use super::call::Call;
 use crate::error::ApiError;
 use crate::model::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
 use crate::model::media;
