@@ -24,17 +24,17 @@ pub struct ServeArgs {
     /// Inject a fault into a share of requests: SCENARIO@RATE, such as overloaded@5% or
     /// rate_limit=3s@2% (repeatable; a request gets at most one).
     #[arg(long = "fault", value_name = "SCENARIO@RATE")]
-    pub faults: Vec<crate::Fault>,
+    pub faults: Vec<crate::chaos::Fault>,
     /// Latency for every request: fixed:100ms, uniform:50ms..200ms or lognormal:100ms,0.5.
     #[arg(long, value_name = "DISTRIBUTION")]
-    pub latency: Option<crate::Latency>,
+    pub latency: Option<crate::chaos::Latency>,
     /// Seed for --fault and --latency: the same seed gives the same sequence of outcomes.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// strict refuses what Google refuses; warn serves it and notes it in the journal; off
     /// serves it silently.
     #[arg(long, value_name = "MODE", default_value = "strict")]
-    pub validation: crate::Validation,
+    pub validation: crate::state::Validation,
     /// How many requests the journal at /__mock/requests keeps.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub journal: usize,
@@ -42,7 +42,11 @@ pub struct ServeArgs {
 
 /// Serves with `args` until Ctrl-C or SIGTERM; failures to start are printed.
 pub async fn serve(args: ServeArgs) -> ExitCode {
-    let images = match args.images.as_deref().map(crate::CannedImages::from_dir) {
+    let images = match args
+        .images
+        .as_deref()
+        .map(crate::model::canned::CannedImages::from_dir)
+    {
         None => None,
         Some(Ok(images)) => Some(images),
         Some(Err(error)) => {
@@ -65,11 +69,11 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         "gemini-image-mock listening on {url} — point clients at it with GOOGLE_GEMINI_BASE_URL={url} \
          (Python: http_options={{'base_url': '{url}'}}, JS: httpOptions: {{baseUrl: '{url}'}})"
     );
-    let config = crate::Config {
+    let config = crate::state::Config {
         api_keys: args.api_keys,
         images,
         cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
-        chaos: crate::ChaosConfig {
+        chaos: crate::chaos::ChaosConfig {
             faults: args.faults,
             latency: args.latency,
             seed: args.seed,
@@ -77,7 +81,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         validation: args.validation,
         journal_entries: args.journal,
     };
-    let app = crate::router(config);
+    let app = crate::server::router(config);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;

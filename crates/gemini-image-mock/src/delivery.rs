@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use crate::error::ApiError;
 use crate::scenarios::Scenario;
-use crate::scenarios::pick::Plan;
+use crate::scenarios::plan::Plan;
 
 /// How the answer body is framed, which decides where it may be cut.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::body::RequestBody;
 use crate::scenarios::pick::TEST_ID_HEADER;
-use crate::server::SharedState;
 
 /// How many entries the journal keeps by default.
 pub const DEFAULT_JOURNAL_ENTRIES: usize = 1000;
@@ -45,6 +45,11 @@ pub struct JournalEntry {
     /// replaced by `"<N bytes, xxh3 HEX>"`. Absent when there was no body or it was not JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
+    /// A body that is not JSON (a file, malformed JSON), described as
+    /// `"<N bytes, CONTENT-TYPE, xxh3 HEX>"` — `"<N bytes, xxh3 HEX>"` when it came without a
+    /// `Content-Type` — and not kept. Absent when there was no body or it was JSON (`body`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_description: Option<String>,
     /// The scenarios applied, as `name=value`.
     pub scenarios: Vec<String>,
     /// What validation would have refused, in `--validation warn` mode.
@@ -66,6 +71,7 @@ pub struct Note(Arc<Mutex<NoteFields>>);
 struct NoteFields {
     model: Option<String>,
     body: Option<Value>,
+    body_description: Option<String>,
     scenarios: Vec<String>,
     warnings: Vec<String>,
 }
@@ -83,10 +89,19 @@ impl Note {
         self.with(|f| f.model = Some(model));
     }
 
-    /// The body, kept without its image data.
-    pub fn body(&self, body: &Value) {
-        let body = without_images(body, None);
-        self.with(|f| f.body = Some(body));
+    /// The body: JSON kept without its image data, anything else described by its size, type
+    /// and hash. An empty body is no body.
+    pub fn body(&self, body: &mut RequestBody) {
+        if body.bytes().is_empty() {
+            return;
+        }
+        if let Ok(json) = body.json() {
+            let json = without_images(json, None);
+            self.with(|f| f.body = Some(json));
+        } else {
+            let description = describe_bytes(body.bytes(), body.content_type());
+            self.with(|f| f.body_description = Some(description));
+        }
     }
 
     /// The scenarios applied.
@@ -178,7 +193,7 @@ impl Journal {
 
 /// Middleware: journals every API request (not the admin API under `/__mock/`).
 pub async fn record(
-    State(state): State<SharedState>,
+    State(journal): State<Arc<Journal>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -214,7 +229,7 @@ pub async fn record(
         .collect();
     let test_id = headers.get(TEST_ID_HEADER).cloned();
     let mut pending = Pending(Some((
-        state,
+        journal,
         note,
         JournalEntry {
             id: 0,
@@ -225,6 +240,7 @@ pub async fn record(
             test_id,
             model: None,
             body: None,
+            body_description: None,
             scenarios: Vec::new(),
             warnings: Vec::new(),
             status: CLIENT_CLOSED_REQUEST,
@@ -237,11 +253,11 @@ pub async fn record(
 
 /// A request being served. If the client goes away first, axum drops the handler's future, and
 /// the entry is journaled on drop with status 499: a test still sees the attempt.
-struct Pending(Option<(SharedState, Note, JournalEntry)>);
+struct Pending(Option<(Arc<Journal>, Note, JournalEntry)>);
 
 impl Pending {
     fn finish(&mut self, status: u16) {
-        if let Some((state, note, mut entry)) = self.0.take() {
+        if let Some((journal, note, mut entry)) = self.0.take() {
             let fields = note
                 .0
                 .lock()
@@ -249,10 +265,11 @@ impl Pending {
                 .unwrap_or_default();
             entry.model = fields.model;
             entry.body = fields.body;
+            entry.body_description = fields.body_description;
             entry.scenarios = fields.scenarios;
             entry.warnings = fields.warnings;
             entry.status = status;
-            state.journal.push(entry);
+            journal.push(entry);
         }
     }
 }
@@ -297,11 +314,46 @@ fn without_images(value: &Value, parent: Option<&str>) -> Value {
 /// `<N bytes, xxh3 HEX>` of the decoded data, or of the text when it is not base64.
 fn describe(data: &str) -> String {
     match gemini_image::Base64Bytes::decode(data.as_bytes()) {
-        Ok(bytes) => format!(
-            "<{} bytes, xxh3 {:016x}>",
-            bytes.as_bytes().len(),
-            xxh3_64(bytes.as_bytes())
-        ),
+        Ok(bytes) => describe_bytes(bytes.as_bytes(), None),
         Err(_) => format!("<{} characters of invalid base64>", data.len()),
+    }
+}
+
+/// `<N bytes, CONTENT-TYPE, xxh3 HEX>`, or `<N bytes, xxh3 HEX>` without a content type.
+pub fn describe_bytes(bytes: &[u8], content_type: Option<&str>) -> String {
+    let content_type = content_type.map(|t| format!("{t}, ")).unwrap_or_default();
+    format!(
+        "<{} bytes, {content_type}xxh3 {:016x}>",
+        bytes.len(),
+        xxh3_64(bytes)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+
+    #[test]
+    fn json_bodies_lose_their_images_and_other_bodies_are_described() {
+        let note = Note::default();
+        let json = br#"{"inlineData": {"data": "aGVsbG8=", "mimeType": "image/png"}}"#;
+        note.body(&mut RequestBody::new(Bytes::from_static(json), None));
+        let png = Bytes::from_static(b"\x89PNG");
+        note.body(&mut RequestBody::new(png, Some("image/png".into())));
+        let fields = note.0.lock().map(|mut f| std::mem::take(&mut *f)).unwrap();
+        assert_eq!(
+            fields.body,
+            Some(serde_json::json!({"inlineData": {
+                "data": describe_bytes(b"hello", None),
+                "mimeType": "image/png",
+            }}))
+        );
+        let description = fields.body_description.unwrap();
+        assert!(
+            description.starts_with("<4 bytes, image/png, xxh3 "),
+            "{description}"
+        );
     }
 }

@@ -23,22 +23,19 @@
 
 #![warn(missing_docs, clippy::return_self_not_must_use)]
 
+mod body;
 mod cache;
-mod canned;
-pub mod catalogue;
 mod chaos;
 pub mod cli;
 mod delivery;
-mod edit;
 mod error;
-mod generate;
+mod gate;
 mod journal;
-mod media;
-mod render;
+mod model;
 mod routes;
 mod scenarios;
 mod server;
-mod sizes;
+mod state;
 mod trace;
 mod validate;
 mod wire;
@@ -49,15 +46,17 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use canned::{CannedImage, CannedImages};
+pub use body::MAX_BODY_BYTES;
 pub use chaos::{ChaosConfig, Fault, Latency};
 pub use error::ApiError;
 pub use journal::{JournalEntry, JournalFilter};
+pub use model::canned::{CannedImage, CannedImages};
+pub use model::catalogue;
 pub use scenarios::queue::QueuedScenario;
 pub use scenarios::{Scenario, ScenarioError};
-pub use server::Validation;
-use server::{AppState, SharedState};
-pub use server::{Config, MAX_BODY_BYTES, router};
+pub use server::router;
+use state::{AppState, SharedState};
+pub use state::{Config, Validation};
 
 /// A running mock server. Dropping it shuts the server down.
 ///

@@ -658,3 +658,73 @@ async fn inline_data_that_is_not_an_image_is_read_not_decoded() {
     .await;
     assert_eq!(refused.status(), 400);
 }
+
+/// Google's order of checks, which every API route gets from the gate: a URL the API does not
+/// map is a 404 whatever the key; then no key is a 403, a wrong one a 400; the key may come in
+/// the header or `?key=`. The journal names the model of a call refused for its key.
+#[tokio::test]
+async fn the_url_is_checked_before_the_key() {
+    let server = MockServer::start_with(Config {
+        api_keys: vec![KEY.to_string()],
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", server.uri());
+    let status = |request: reqwest::RequestBuilder| async move {
+        request.send().await.unwrap().status().as_u16()
+    };
+    let model = "/v1beta/models/gemini-2.5-flash";
+    let cases = [
+        ("unknown version", client.get(url("/v9/models")), 404),
+        (
+            "unknown version, a call",
+            client.post(url("/v9/models/gemini-2.5-flash:countTokens")),
+            404,
+        ),
+        ("a POST without a method", client.post(url(model)), 404),
+        (
+            "a method the mock lacks",
+            client
+                .post(url(&format!("{model}:nope")))
+                .query(&[("key", KEY)]),
+            404,
+        ),
+        (
+            "a method not allowed",
+            client.delete(url("/v1beta/models")),
+            404,
+        ),
+        ("no key", client.get(url("/v1beta/models")), 403),
+        (
+            "no key, a call",
+            client.post(url(&format!("{model}:countTokens"))),
+            403,
+        ),
+        (
+            "a wrong key",
+            client.get(url(model)).header("x-goog-api-key", "wrong"),
+            400,
+        ),
+        (
+            "the key in the query",
+            client.get(url(model)).query(&[("key", KEY)]),
+            200,
+        ),
+        (
+            "the key in the header",
+            client.get(url("/v1/models")).header("x-goog-api-key", KEY),
+            200,
+        ),
+    ];
+    for (name, request, expected) in cases {
+        assert_eq!(status(request).await, expected, "{name}");
+    }
+    let refused = server
+        .received_requests()
+        .into_iter()
+        .find(|e| e.path == format!("{model}:countTokens"))
+        .map(|e| (e.status, e.model));
+    assert_eq!(refused, Some((403, Some("gemini-2.5-flash".to_string()))));
+}

@@ -531,3 +531,62 @@ async fn warn_mode_serves_and_notes_what_strict_mode_refuses() {
         }
     }
 }
+
+/// The README's `curl -d '{"scenario": "overloaded"}' …/__mock/scenarios` sends no JSON
+/// content type (curl says it is a form): the admin API reads the body as JSON all the same.
+#[tokio::test]
+async fn a_scenario_posted_without_a_content_type_is_queued() {
+    let server = MockServer::start().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/__mock/scenarios", server.uri()))
+        .body(r#"{"scenario": "overloaded"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let queued: Value = response.json().await.unwrap();
+    assert_eq!(queued["scenarios"][0]["scenario"], "overloaded");
+    let malformed = reqwest::Client::new()
+        .post(format!("{}/__mock/scenarios", server.uri()))
+        .body("{\"scenario\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    let generate = with_key(
+        &server,
+        Method::POST,
+        &format!("/v1beta/models/{GEMINI}:generateContent"),
+    )
+    .json(&gemini_body("a cat"));
+    assert_eq!(generate.send().await.unwrap().status(), 503);
+}
+
+/// A body that is not JSON is journaled as its size, type and hash; JSON as JSON.
+#[tokio::test]
+async fn the_journal_describes_a_body_that_is_not_json() {
+    let server = MockServer::start().await.unwrap();
+    let path = format!("/v1beta/models/{GEMINI}:generateContent");
+    let not_json = with_key(&server, Method::POST, &path)
+        .header("content-type", "text/plain")
+        .body("hello");
+    assert_eq!(not_json.send().await.unwrap().status(), 400);
+    let untyped = with_key(&server, Method::POST, &path).body("{\"contents\": [");
+    assert_eq!(untyped.send().await.unwrap().status(), 400);
+    let empty = with_key(&server, Method::POST, &path);
+    assert_eq!(empty.send().await.unwrap().status(), 400);
+    let journal = server.received_requests();
+    assert_eq!(journal.len(), 3);
+    assert_eq!(journal[0].body, None);
+    let typed = journal[0].body_description.as_deref().unwrap_or_default();
+    assert!(
+        typed.starts_with("<5 bytes, text/plain, xxh3 ") && typed.ends_with('>'),
+        "{typed}"
+    );
+    let untyped = journal[1].body_description.as_deref().unwrap_or_default();
+    assert!(untyped.starts_with("<14 bytes, xxh3 "), "{untyped}");
+    assert_eq!(
+        (&journal[2].body, &journal[2].body_description),
+        (&None, &None)
+    );
+}

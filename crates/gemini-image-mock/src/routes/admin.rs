@@ -1,18 +1,19 @@
 //! The admin API under `/__mock/`, the way WireMock has `/__admin/`: health, the scenario
 //! queue, the request journal, the spec, reset.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::journal::JournalFilter;
 use crate::scenarios::queue::QueuedScenario;
-use crate::server::SharedState;
+use crate::state::SharedState;
 
 /// The admin routes, nested under `/__mock`.
 pub fn router() -> Router<SharedState> {
@@ -35,11 +36,17 @@ async fn list_scenarios(State(state): State<SharedState>) -> Response {
 
 /// `POST /__mock/scenarios` with `{"scenario": "rate_limit=3s", "times": 2, "model": "…",
 /// "testId": "…"}` or a list of such objects.
+///
+/// The body is JSON whatever its `Content-Type`, as on the model routes: the README's
+/// `curl -d '{"scenario": "overloaded"}'` sends it as a form.
 async fn add_scenario(
     State(state): State<SharedState>,
-    body: Result<Json<Value>, JsonRejection>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+    let body = body.map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+    // Axum's own JSON reading, without its `Content-Type` check: the same complaints as before.
+    let Json(body) =
+        Json::<Value>::from_bytes(&body).map_err(|e| ApiError::invalid_argument(e.body_text()))?;
     // Read as one entry or a list by hand: an untagged enum would hide the reason.
     let entries = match body {
         Value::Array(_) => serde_json::from_value::<Vec<QueuedScenario>>(body),

@@ -6,11 +6,13 @@ use gemini_image::types::{
 };
 use xxhash_rust::xxh3::Xxh3;
 
-use super::{Answer, Call};
+use super::Answer;
+use super::call::Call;
 use crate::delivery::Framing;
 use crate::error::ApiError;
+use crate::model::generate;
 use crate::scenarios::{pick, shape};
-use crate::{generate, wire};
+use crate::wire;
 
 /// The schema every answer here is written as.
 const SCHEMA: &str = "GenerateContentResponse";

@@ -3,31 +3,24 @@
 use std::collections::HashMap;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Uri};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use gemini_image::types::ListModelsResponse;
 
 use super::json_response;
-use crate::catalogue::{self, MODELS};
 use crate::error::ApiError;
-use crate::server::{SharedState, authorize, check_version};
+use crate::gate::ApiVersion;
+use crate::model::catalogue::{self, MODELS};
 use crate::wire;
 
 const DEFAULT_PAGE_SIZE: usize = 50;
 const MAX_PAGE_SIZE: usize = 1000;
 
+/// `GET /{version}/models`, `pageSize` models at a time.
 pub async fn list(
-    State(state): State<SharedState>,
-    path: Result<Path<String>, PathRejection>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    uri: Uri,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Path(version) = path?;
     let Query(query) = query?;
-    check_version(&version, &uri)?;
-    authorize(&state.config, &headers, &query)?;
     let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
         None => DEFAULT_PAGE_SIZE,
         Some(text) => match text.parse::<i32>() {
@@ -62,17 +55,12 @@ pub async fn list(
     Ok(json_response(wire::pretty("ListModelsResponse", &body)))
 }
 
+/// `GET /{version}/models/{name}`.
 pub async fn get(
-    State(state): State<SharedState>,
+    ApiVersion(version): ApiVersion,
     path: Result<Path<(String, String)>, PathRejection>,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
-    uri: Uri,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Path((version, model)) = path?;
-    let Query(query) = query?;
-    check_version(&version, &uri)?;
-    authorize(&state.config, &headers, &query)?;
+    let Path((_version, model)) = path?;
     let found = catalogue::find(&model)
         .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
     Ok(json_response(wire::pretty("Model", &found.describe())))

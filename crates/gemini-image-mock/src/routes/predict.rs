@@ -7,11 +7,12 @@ use gemini_image::types::{
 use gemini_image::{Base64Bytes, OpenEnum};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Answer, Call};
+use super::Answer;
+use super::call::Call;
 use crate::error::ApiError;
-use crate::render::{self, Format};
+use crate::model::render::{self, Format};
+use crate::model::sizes;
 use crate::scenarios::{pick, shape};
-use crate::sizes;
 use crate::wire;
 
 /// Imagen's default number of images.

@@ -2,10 +2,12 @@
 
 use gemini_image::types::{CountTokensRequest, CountTokensResponse};
 
-use super::{Answer, Call};
+use super::Answer;
+use super::call::Call;
 use crate::error::ApiError;
-use crate::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
-use crate::{media, wire};
+use crate::model::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
+use crate::model::media;
+use crate::wire;
 
 pub fn count(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;

@@ -4,6 +4,7 @@
 //! `rate_limit=3s`), in a request header, a prompt directive, the admin queue or chaos.
 
 pub mod pick;
+pub mod plan;
 pub mod queue;
 pub mod shape;
 
@@ -140,6 +141,25 @@ impl Scenario {
     /// ```
     pub fn parse_list(text: &str) -> Result<Vec<Scenario>, ScenarioError> {
         parse_list(text)
+    }
+
+    /// Whether this scenario changes the answer's content (rather than how or whether it is
+    /// sent); `shape` applies these, and they take part in cache keys.
+    pub(crate) fn shapes_the_answer(&self) -> bool {
+        matches!(
+            self,
+            Self::ImageSafety
+                | Self::ImageProhibitedContent
+                | Self::ImageOther
+                | Self::ImageRecitation
+                | Self::NoImage
+                | Self::Safety
+                | Self::Recitation
+                | Self::MaxTokens
+                | Self::PromptBlocked(_)
+                | Self::TextOnly
+                | Self::RaiFiltered
+        )
     }
 
     /// The error this scenario answers with instead of a 200, if it is an error scenario.

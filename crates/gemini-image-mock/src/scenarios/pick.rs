@@ -1,7 +1,5 @@
-//! Which scenarios a request gets: from its `x-mock-scenario` header, the admin queue, chaos,
-//! and `[mock:NAME]` directives in its prompt.
-
-use std::time::Duration;
+//! Where a request's scenarios come from besides the admin queue and chaos: its
+//! `x-mock-scenario` header and `[mock:NAME]` directives in its prompt.
 
 use axum::http::HeaderMap;
 use gemini_image::types::GenerateContentRequest;
@@ -13,57 +11,6 @@ use crate::error::ApiError;
 pub const SCENARIO_HEADER: &str = "x-mock-scenario";
 /// The header that ties a request to a test, for queued scenarios and journal filters.
 pub const TEST_ID_HEADER: &str = "x-mock-test-id";
-
-/// The scenarios chosen for one request.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Plan {
-    /// In the order they were asked for.
-    pub scenarios: Vec<Scenario>,
-}
-
-impl Plan {
-    /// Adds scenarios.
-    pub fn extend(&mut self, more: impl IntoIterator<Item = Scenario>) {
-        self.scenarios.extend(more);
-    }
-
-    /// The first error scenario's answer, if any.
-    pub fn error(&self, model: &str) -> Option<ApiError> {
-        self.scenarios.iter().find_map(|s| s.error(model))
-    }
-
-    /// Whether `scenario` (compared by name) is in the plan.
-    pub fn has(&self, scenario: &Scenario) -> bool {
-        self.scenarios.iter().any(|s| s.name() == scenario.name())
-    }
-
-    /// The total `slow` delay asked for.
-    pub fn delay(&self) -> Duration {
-        self.scenarios
-            .iter()
-            .map(|s| match s {
-                Scenario::Slow(delay) => *delay,
-                _ => Duration::ZERO,
-            })
-            .sum()
-    }
-
-    /// The scenarios that change what the model answers (finish reasons, blocks), as one
-    /// string for cache keys.
-    pub fn shaping_key(&self) -> String {
-        self.scenarios
-            .iter()
-            .filter(|s| super::shape::shapes_the_answer(s))
-            .map(Scenario::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
-    /// The names, as the journal shows them.
-    pub fn names(&self) -> Vec<String> {
-        self.scenarios.iter().map(Scenario::to_string).collect()
-    }
-}
 
 /// The scenarios named in the `x-mock-scenario` header (several headers or a comma list).
 pub fn from_headers(headers: &HeaderMap) -> Result<Vec<Scenario>, ApiError> {
@@ -125,6 +72,8 @@ pub fn take_request_directives(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -8,8 +8,8 @@ use gemini_image::types::{
 };
 
 use super::Scenario;
-use super::pick::Plan;
-use crate::generate::estimate_tokens;
+use super::plan::Plan;
+use crate::model::generate::estimate_tokens;
 
 /// Google's finishMessage for a filtered image, word for word.
 const IMAGE_SAFETY_MESSAGE: &str = "Unable to show the generated image. The image was filtered \
@@ -17,27 +17,9 @@ const IMAGE_SAFETY_MESSAGE: &str = "Unable to show the generated image. The imag
     You will not be charged for blocked images. Try rephrasing the prompt. If you think this was \
     an error, [send feedback](https://ai.google.dev/gemini-api/docs/troubleshooting).";
 
-/// Whether `scenario` changes the answer's content (rather than how or whether it is sent).
-pub fn shapes_the_answer(scenario: &Scenario) -> bool {
-    matches!(
-        scenario,
-        Scenario::ImageSafety
-            | Scenario::ImageProhibitedContent
-            | Scenario::ImageOther
-            | Scenario::ImageRecitation
-            | Scenario::NoImage
-            | Scenario::Safety
-            | Scenario::Recitation
-            | Scenario::MaxTokens
-            | Scenario::PromptBlocked(_)
-            | Scenario::TextOnly
-            | Scenario::RaiFiltered
-    )
-}
-
 /// Turns `response` into the answer of the first shaping scenario of `plan`.
 pub fn apply(plan: &Plan, response: &mut GenerateContentResponse) {
-    let Some(scenario) = plan.scenarios.iter().find(|s| shapes_the_answer(s)) else {
+    let Some(scenario) = plan.scenarios.iter().find(|s| s.shapes_the_answer()) else {
         return;
     };
     match scenario {
@@ -136,7 +118,7 @@ pub fn apply(plan: &Plan, response: &mut GenerateContentResponse) {
 
 /// Candidate counts after the answer lost its images (or everything).
 fn recount(usage: &mut UsageMetadata, text_tokens: i32) {
-    usage.candidates_tokens_details = crate::generate::modality_details(text_tokens, 0);
+    usage.candidates_tokens_details = crate::model::generate::modality_details(text_tokens, 0);
     usage.candidates_token_count = (text_tokens > 0).then_some(text_tokens);
     usage.total_token_count = Some(
         usage.prompt_token_count.unwrap_or(0)

@@ -11,11 +11,11 @@ use gemini_image::{Base64Bytes, OpenEnum};
 use image::DynamicImage;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-use crate::canned::CannedImages;
-use crate::catalogue::{Family, Model};
+use super::canned::CannedImages;
+use super::catalogue::{Family, Model};
+use super::render::{self, Format};
+use super::{edit, media, sizes};
 use crate::error::ApiError;
-use crate::render::{self, Format};
-use crate::{edit, media, sizes};
 
 /// Tokens the real API counts for one input image.
 pub const TOKENS_PER_INPUT_IMAGE: i32 = 258;

@@ -2,7 +2,7 @@
 
 use gemini_image::types::{AspectRatio, ImageSize, ImagenAspectRatio, ImagenImageSize};
 
-use crate::catalogue::Family;
+use super::catalogue::Family;
 
 /// Width and height of a Gemini image.
 pub fn gemini(family: Family, aspect: AspectRatio, size: ImageSize) -> (u32, u32) {

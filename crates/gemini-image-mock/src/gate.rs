@@ -1,0 +1,151 @@
+//! The checks every API route passes before its handler runs, in Google's order: a URL the API
+//! maps (a known version, and for a custom method a `name:verb`), then the API key.
+//!
+//! The gate is a layer on the API router (`server::api`), so a route gets it by being mounted
+//! there. A handler reads what the gate found with the [`ApiVersion`] and [`MethodCall`]
+//! extractors.
+
+use std::collections::HashMap;
+
+use axum::Extension;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::journal::Note;
+use crate::state::{Config, SharedState};
+
+/// The API versions the mock serves (Python google-genai 3.x calls `/v1/` by default).
+const KNOWN_VERSIONS: &[&str] = &["v1", "v1beta", "v1alpha"];
+
+/// The API version of the request path (`v1beta`), once the gate has let the request in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiVersion(pub String);
+
+/// A custom method call, `POST /{version}/{collection}/{name}:{verb}` (Google's AIP-136):
+/// the resource's name and the verb, split at the last colon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodCall {
+    /// The resource, such as the model `gemini-2.5-flash-image`.
+    pub name: String,
+    /// The method, such as `generateContent`.
+    pub verb: String,
+}
+
+/// Middleware on every API route: lets in the requests Google would serve, answers the others
+/// with Google's error.
+pub async fn check(
+    State(state): State<SharedState>,
+    path: Result<Path<HashMap<String, String>>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    note: Option<Extension<Note>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let note = note.map(|Extension(note)| note).unwrap_or_default();
+    match admit(&state.config, path, query, &note, &mut request) {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The checks, one after the other; what passes is left in the request's extensions.
+fn admit(
+    config: &Config,
+    path: Result<Path<HashMap<String, String>>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    note: &Note,
+    request: &mut Request,
+) -> Result<(), ApiError> {
+    let Path(params) = path?;
+    let Query(query) = query?;
+    let not_found = || ApiError::not_found(request.uri().path());
+    // Every API route has `{version}`; an unknown one is a URL Google does not map.
+    let version = params
+        .get("version")
+        .filter(|v| KNOWN_VERSIONS.contains(&v.as_str()))
+        .ok_or_else(not_found)?;
+    // A POST to a named resource can only be a custom method (standard methods never POST to a
+    // resource): without `:verb` it is a URL Google does not map, a 404 before the key is read.
+    let call = match params.get("name") {
+        Some(name) if request.method() == Method::POST => {
+            let (name, verb) = name.rsplit_once(':').ok_or_else(not_found)?;
+            Some(MethodCall {
+                name: name.to_string(),
+                verb: verb.to_string(),
+            })
+        }
+        _ => None,
+    };
+    if let Some(call) = &call
+        && calls_a_model(request.extensions().get::<MatchedPath>())
+    {
+        // Noted before the key is checked: a test filtering the journal by model sees the
+        // attempts that were refused for their key too.
+        note.model(&call.name);
+    }
+    authorize(config, request.headers(), &query)?;
+    let version = ApiVersion(version.clone());
+    request.extensions_mut().insert(version);
+    if let Some(call) = call {
+        request.extensions_mut().insert(call);
+    }
+    Ok(())
+}
+
+/// Whether the route is a model's custom method (`/{version}/models/{name}`), the calls the
+/// journal names a model for.
+fn calls_a_model(route: Option<&MatchedPath>) -> bool {
+    route.is_some_and(|route| route.as_str().ends_with("/models/{name}"))
+}
+
+/// Google's auth rules: the key in `x-goog-api-key` or `?key=`; none is 403, a wrong one 400.
+fn authorize(
+    config: &Config,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<(), ApiError> {
+    let key = headers
+        .get("x-goog-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| query.get("key").map(String::as_str))
+        .filter(|k| !k.is_empty())
+        .ok_or_else(ApiError::api_key_missing)?;
+    if config.api_keys.is_empty() || config.api_keys.iter().any(|k| k == key) {
+        Ok(())
+    } else {
+        Err(ApiError::api_key_invalid())
+    }
+}
+
+/// What the gate found, for a handler to extract. Missing only when a route was mounted outside
+/// the API router: the mock's bug, answered as Google's 500 so that a test notices.
+fn found<T: Clone + Send + Sync + 'static>(parts: &Parts) -> Result<T, ApiError> {
+    parts.extensions.get::<T>().cloned().ok_or_else(|| {
+        tracing::error!(
+            path = parts.uri.path(),
+            "an API handler runs outside the API router's gate"
+        );
+        ApiError::internal()
+    })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        found(parts)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MethodCall {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        found(parts)
+    }
+}

@@ -1,0 +1,75 @@
+//! One call to a model's method as the method's handler sees it: the model it names, the body
+//! read as a request of the API, the scenarios chosen so far.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::body::RequestBody;
+use crate::error::ApiError;
+use crate::journal::Note;
+use crate::model::catalogue::{self, Model};
+use crate::scenarios::plan::Plan;
+use crate::state::{SharedState, Validation};
+use crate::validate::SPEC;
+
+/// One call to a model's method, as the method's handler sees it.
+pub struct Call<'a> {
+    /// The server's state.
+    pub state: &'a SharedState,
+    /// The API version of the path.
+    pub version: &'a str,
+    /// The model, as named in the path.
+    pub model: &'a str,
+    /// The query parameters (`alt=sse`).
+    pub query: &'a HashMap<String, String>,
+    /// The body as sent; [`Call::read`] reads it as a request of the API.
+    pub body: RequestBody,
+    /// The scenarios chosen so far; prompt directives add to it.
+    pub plan: &'a mut Plan,
+    /// What the journal will say of this call.
+    pub note: &'a Note,
+}
+
+impl Call<'_> {
+    /// The model, if it exists and supports `method` (named as Google names it in its 404).
+    pub fn model(&self, method: &str, shown_as: &str) -> Result<&'static Model, ApiError> {
+        catalogue::find(self.model)
+            .filter(|m| m.supports(method))
+            .ok_or_else(|| {
+                ApiError::model_not_found(
+                    self.model.trim_start_matches("models/"),
+                    self.version,
+                    shown_as,
+                )
+            })
+    }
+
+    /// The body parsed as Google's JSON parser would, into the generated type of `schema`.
+    ///
+    /// Under `--validation warn|off` a body the spec refuses is still served when the generated
+    /// type can read it; in warn mode the journal records the refusal.
+    pub fn read<T: DeserializeOwned>(&mut self, schema: &str) -> Result<(T, Value), ApiError> {
+        let raw = self.body.take_json()?;
+        let validation = self.state.config.validation;
+        let normalized = if validation == Validation::Strict {
+            SPEC.normalize(schema, raw)?
+        } else {
+            // Keeping a copy of the body costs memory: only the lenient modes need one.
+            match SPEC.normalize(schema, raw.clone()) {
+                Ok(normalized) => normalized,
+                Err(error) => {
+                    if validation == Validation::Warn {
+                        self.note.warning(error.message);
+                    }
+                    raw
+                }
+            }
+        };
+        let typed = T::deserialize(&normalized).map_err(|e| {
+            ApiError::invalid_argument(format!("Invalid JSON payload received. {e}"))
+        })?;
+        Ok((typed, normalized))
+    }
+}
