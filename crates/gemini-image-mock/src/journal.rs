@@ -313,7 +313,7 @@ fn without_images(value: &Value, parent: Option<&str>) -> Value {
 
 /// `<N bytes, xxh3 HEX>` of the decoded data, or of the text when it is not base64.
 fn describe(data: &str) -> String {
-    match gemini_image::Base64Bytes::decode(data.as_bytes()) {
+    match gemini_image_types::Base64Bytes::decode(data.as_bytes()) {
         Ok(bytes) => describe_bytes(bytes.as_bytes(), None),
         Err(_) => format!("<{} characters of invalid base64>", data.len()),
     }

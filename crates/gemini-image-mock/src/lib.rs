@@ -13,7 +13,7 @@
 //!     .send()
 //!     .await?;
 //! assert_eq!(response.status(), 200);
-//! let body: gemini_image::types::GenerateContentResponse = response.json().await?;
+//! let body: gemini_image_types::types::GenerateContentResponse = response.json().await?;
 //! let parts = &body.candidates[0].content.as_ref().unwrap().parts;
 //! let image = parts.iter().find_map(|p| p.inline_data.as_ref()).unwrap();
 //! assert_eq!(image.mime_type.as_deref(), Some("image/png"));
@@ -21,7 +21,11 @@
 //! # }
 //! ```
 
-#![warn(missing_docs, clippy::return_self_not_must_use)]
+#![warn(
+    missing_docs,
+    clippy::return_self_not_must_use,
+    clippy::missing_errors_doc
+)]
 
 mod body;
 mod cache;
@@ -93,11 +97,19 @@ pub struct MockServer {
 
 impl MockServer {
     /// Starts a mock that accepts any non-empty API key, on an ephemeral loopback port.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of binding a loopback port.
     pub async fn start() -> std::io::Result<Self> {
         Self::start_with(Config::default()).await
     }
 
     /// Starts a mock with `config` on an ephemeral loopback port.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of binding a loopback port.
     pub async fn start_with(config: Config) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         Ok(Self::serve(listener, config))

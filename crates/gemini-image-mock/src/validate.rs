@@ -15,7 +15,7 @@ use crate::error::ApiError;
 
 /// The spec, parsed once.
 pub static SPEC: LazyLock<Spec> = LazyLock::new(|| {
-    let text = include_str!("../../../openapi/gemini.yaml");
+    let text = gemini_image_types::SPEC_YAML;
     // The spec is part of this binary and tested in CI; failing here means a broken build.
     Spec(
         serde_norway::from_str(text)
@@ -27,7 +27,7 @@ pub static SPEC: LazyLock<Spec> = LazyLock::new(|| {
 pub struct Spec(pub Value);
 
 /// The spec's YAML text, as served by the admin API.
-pub const SPEC_YAML: &str = include_str!("../../../openapi/gemini.yaml");
+pub const SPEC_YAML: &str = gemini_image_types::SPEC_YAML;
 
 impl Spec {
     /// The component schema `name`.
@@ -395,7 +395,7 @@ fn not_a_value_of(node: &Value, path: &Path, type_name: &str, value: &Value) -> 
 fn read_string(format: Option<&str>, value: Value, path: &Path) -> Result<Value, ApiError> {
     match (format, value) {
         (Some("byte"), Value::String(text)) => {
-            match gemini_image::Base64Bytes::decode(text.as_bytes()) {
+            match gemini_image_types::Base64Bytes::decode(text.as_bytes()) {
                 Ok(_) => Ok(Value::String(text)),
                 Err(error) => {
                     let field = path.to_string();

@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn keys_come_out_in_proto_order_at_every_depth() {
-        let response: gemini_image::types::GenerateContentResponse = serde_json::from_value(json!({
+        let response: gemini_image_types::types::GenerateContentResponse = serde_json::from_value(json!({
             "responseId": "r1",
             "modelVersion": "gemini-2.5-flash-image",
             "usageMetadata": {"thoughtsTokenCount": 3, "totalTokenCount": 13, "promptTokenCount": 10},
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn floats_are_written_as_proto3_json_writes_them() {
-        let model = gemini_image::types::Model {
+        let model = gemini_image_types::types::Model {
             temperature: Some(1.0),
             top_p: Some(0.95),
             ..Default::default()

@@ -1,9 +1,9 @@
 //! The mock over real loopback HTTP: every route, images, edits, framing, errors.
 
-use gemini_image::types::{
+use gemini_image_mock::{Config, MockServer};
+use gemini_image_types::types::{
     CountTokensResponse, GenerateContentResponse, ListModelsResponse, PredictResponse,
 };
-use gemini_image_mock::{Config, MockServer};
 use image::GenericImageView;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -211,7 +211,7 @@ fn mean_rgb(bytes: &[u8]) -> [f64; 3] {
 }
 
 fn edit_request(input: &[u8], instruction: &str) -> Value {
-    let data = gemini_image::Base64Bytes::from(input.to_vec()).encode();
+    let data = gemini_image_types::Base64Bytes::from(input.to_vec()).encode();
     json!({"contents": [{"role": "user", "parts": [
         {"inlineData": {"mimeType": "image/png", "data": data}},
         {"text": instruction}
@@ -272,7 +272,7 @@ async fn edits_follow_the_instruction() {
 async fn snake_case_and_url_safe_base64_are_read_like_google_does() {
     let server = MockServer::start().await.unwrap();
     let source = first_image(&server, "gemini-2.5-flash-image", prompt("a kite")).await;
-    let url_safe = gemini_image::Base64Bytes::from(source)
+    let url_safe = gemini_image_types::Base64Bytes::from(source)
         .encode()
         .replace('+', "-")
         .replace('/', "_");
@@ -547,7 +547,7 @@ async fn error_bodies_are_googles() {
             "{name}"
         );
         let body = response.text().await.unwrap();
-        let parsed: gemini_image::types::ErrorResponse =
+        let parsed: gemini_image_types::types::ErrorResponse =
             serde_json::from_str(&body).expect("Google's error shape");
         assert_eq!(
             parsed.error.as_ref().and_then(|e| e.code),

@@ -331,7 +331,7 @@ async fn the_journal_tells_what_was_sent_and_answered() {
         bytes.into_inner()
     };
     let edit = json!({"contents": [{"parts": [
-        {"inline_data": {"mime_type": "image/png", "data": gemini_image::Base64Bytes::from(png).encode()}},
+        {"inline_data": {"mime_type": "image/png", "data": gemini_image_types::Base64Bytes::from(png).encode()}},
         {"text": "make it blue [mock:slow=1ms]"}
     ]}]});
     client

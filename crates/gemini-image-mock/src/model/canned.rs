@@ -44,6 +44,11 @@ impl CannedImages {
     /// Reads every image file directly inside `dir` (PNG, JPEG, WebP, GIF), in name order, so
     /// that the choice for a request does not depend on the file system's listing order.
     /// Files that are not images are skipped; a directory without any is an error.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of reading the directory or a file in it; a directory with no PNG, JPEG, WebP
+    /// or GIF file is an `InvalidInput` error.
     pub fn from_dir(dir: impl AsRef<Path>) -> std::io::Result<Self> {
         let dir = dir.as_ref();
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?

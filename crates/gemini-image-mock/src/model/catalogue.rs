@@ -65,9 +65,9 @@ impl Model {
     /// assert_eq!(described.name.as_deref(), Some("models/gemini-2.5-flash-image"));
     /// assert!(described.supported_generation_methods.contains(&"generateContent".to_string()));
     /// ```
-    pub fn describe(&self) -> gemini_image::types::Model {
+    pub fn describe(&self) -> gemini_image_types::types::Model {
         let generates = self.family != Family::Imagen;
-        gemini_image::types::Model {
+        gemini_image_types::types::Model {
             name: Some(format!("models/{}", self.id)),
             version: Some(self.version.to_string()),
             display_name: Some(self.display_name.to_string()),

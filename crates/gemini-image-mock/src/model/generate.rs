@@ -2,12 +2,12 @@
 //! real model shapes its answers — with real, deterministic images.
 
 use bytes::Bytes;
-use gemini_image::types::{
+use gemini_image_types::types::{
     Blob, Candidate, Content, ContentModality, FinishReason, GenerateContentRequest,
     GenerateContentResponse, ImageSize, Modality, ModalityTokenCount, Part, ServiceTier,
     UsageMetadata,
 };
-use gemini_image::{Base64Bytes, OpenEnum};
+use gemini_image_types::{Base64Bytes, OpenEnum};
 use image::DynamicImage;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
@@ -161,7 +161,7 @@ pub fn respond(
                 .as_ref()
                 .map(|b| sizes::nearest_aspect(b.width(), b.height()))
         })
-        .unwrap_or(gemini_image::types::AspectRatio::X11);
+        .unwrap_or(gemini_image_types::types::AspectRatio::X11);
     let (width, height) = sizes::gemini(model.family, aspect, size);
     let format = if model.family == Family::Gemini3Image {
         Format::Jpeg

@@ -2,21 +2,18 @@
 //! images, bytes that are an image — wherever the blob sits in the request (any turn, the system
 //! instruction, a function's response).
 
-use gemini_image::types::{Blob, Content, Part};
+use gemini_image_types::media::IMAGE_MIME_TYPES;
+use gemini_image_types::types::{Blob, Content, Part};
 use image::{DynamicImage, ImageFormat};
 
 use crate::error::ApiError;
 
-/// The MIME types Gemini reads inline: the lists of Google's "supported file formats" pages
-/// (images, audio, video, documents). Anything else is refused, as Google refuses `image/jpg`,
+/// The MIME types other than images that Gemini reads inline (the images are
+/// [`IMAGE_MIME_TYPES`], shared with the SDK): the lists of Google's "supported file formats"
+/// pages (audio, video, documents). Anything else is refused, as Google refuses `image/jpg`,
 /// `png` or `application/cu-seeme` ("Unsupported MIME type: …"). `text/x-python`, which the
 /// docs once listed, is left out: it was measured refused.
-const READABLE: &[&str] = &[
-    "image/png",
-    "image/jpeg",
-    "image/webp",
-    "image/heic",
-    "image/heif",
+const READABLE_OTHER: &[&str] = &[
     "audio/wav",
     "audio/mp3",
     "audio/mpeg",
@@ -66,7 +63,7 @@ pub fn is_image(blob: &Blob) -> bool {
 /// image. Only headers are read; [`decode`] does the full work for the images the mock draws on.
 pub fn check(blob: &Blob) -> Result<(), ApiError> {
     let mime = blob.mime_type.as_deref().unwrap_or_default();
-    if !READABLE.contains(&mime) {
+    if !IMAGE_MIME_TYPES.contains(&mime) && !READABLE_OTHER.contains(&mime) {
         return Err(ApiError::invalid_argument(format!(
             "Unsupported MIME type: {mime}"
         )));

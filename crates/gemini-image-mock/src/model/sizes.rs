@@ -1,6 +1,6 @@
 //! Output image sizes of the real models (the tables of the reference notes, §10).
 
-use gemini_image::types::{AspectRatio, ImageSize, ImagenAspectRatio, ImagenImageSize};
+use gemini_image_types::types::{AspectRatio, ImageSize, ImagenAspectRatio, ImagenImageSize};
 
 use super::catalogue::Family;
 

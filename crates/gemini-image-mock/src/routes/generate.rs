@@ -1,7 +1,7 @@
 //! `:generateContent` and `:streamGenerateContent`.
 
 use bytes::Bytes;
-use gemini_image::types::{
+use gemini_image_types::types::{
     Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
 };
 use xxhash_rust::xxh3::Xxh3;
@@ -109,7 +109,7 @@ pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse>
         response
             .usage_metadata
             .as_ref()
-            .map(|u| gemini_image::types::UsageMetadata {
+            .map(|u| gemini_image_types::types::UsageMetadata {
                 candidates_token_count: None,
                 candidates_tokens_details: Vec::new(),
                 total_token_count: u.prompt_token_count,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::response::Response;
-use gemini_image::types::ListModelsResponse;
+use gemini_image_types::types::ListModelsResponse;
 
 use super::json_response;
 use crate::error::ApiError;
@@ -68,11 +68,11 @@ pub async fn get(
 
 /// Page tokens are opaque to clients; here they carry the offset of the next page.
 fn encode_page_token(offset: usize) -> String {
-    gemini_image::Base64Bytes::from(format!("models:{offset}").into_bytes()).encode()
+    gemini_image_types::Base64Bytes::from(format!("models:{offset}").into_bytes()).encode()
 }
 
 fn decode_page_token(token: &str) -> Option<usize> {
-    let bytes = gemini_image::Base64Bytes::decode(token.as_bytes()).ok()?;
+    let bytes = gemini_image_types::Base64Bytes::decode(token.as_bytes()).ok()?;
     std::str::from_utf8(&bytes)
         .ok()?
         .strip_prefix("models:")?

@@ -1,10 +1,10 @@
 //! Imagen `:predict`.
 
-use gemini_image::types::{
+use gemini_image_types::types::{
     ImagenAspectRatio, ImagenImageSize, ImagenPrediction, ImagenPredictionSafetyAttributes,
     PredictRequest, PredictResponse,
 };
-use gemini_image::{Base64Bytes, OpenEnum};
+use gemini_image_types::{Base64Bytes, OpenEnum};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::Answer;

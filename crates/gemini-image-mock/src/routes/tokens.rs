@@ -1,6 +1,6 @@
 //! `:countTokens`.
 
-use gemini_image::types::{CountTokensRequest, CountTokensResponse};
+use gemini_image_types::types::{CountTokensRequest, CountTokensResponse};
 
 use super::Answer;
 use super::call::Call;

@@ -139,6 +139,10 @@ impl Scenario {
     /// let list = gemini_image_mock::Scenario::parse_list("overloaded, slow=2s").unwrap();
     /// assert_eq!(list.len(), 2);
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError`] naming the first entry that is no scenario.
     pub fn parse_list(text: &str) -> Result<Vec<Scenario>, ScenarioError> {
         parse_list(text)
     }

@@ -2,7 +2,7 @@
 //! `x-mock-scenario` header and `[mock:NAME]` directives in its prompt.
 
 use axum::http::HeaderMap;
-use gemini_image::types::GenerateContentRequest;
+use gemini_image_types::types::GenerateContentRequest;
 
 use super::{Scenario, parse_list};
 use crate::error::ApiError;

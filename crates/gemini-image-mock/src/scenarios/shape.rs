@@ -1,8 +1,8 @@
 //! Scenarios that change what the model answers: blocked images, finish reasons, prompt blocks,
 //! filtered Imagen samples. Each turns a normal answer into the one Google sends in that case.
 
-use gemini_image::OpenEnum;
-use gemini_image::types::{
+use gemini_image_types::OpenEnum;
+use gemini_image_types::types::{
     Candidate, Content, FinishReason, GenerateContentResponse, HarmCategory, HarmProbability,
     ImagenPrediction, PromptFeedback, SafetyRating, UsageMetadata,
 };
