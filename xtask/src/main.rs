@@ -122,6 +122,20 @@ fn test_all() -> Result<(), String> {
             &["test", "--workspace", "--locked", "--benches"],
         ),
         ("docs", &["doc", "--workspace", "--no-deps", "--locked"]),
+        (
+            // What `cargo publish` would upload, built from the tarballs alone, in dependency
+            // order (types, mock, SDK, CLI); offline: the index is the one the build used.
+            "packages build from their tarballs",
+            &[
+                "package",
+                "--workspace",
+                "--exclude",
+                "xtask",
+                "--locked",
+                "--offline",
+                "--allow-dirty",
+            ],
+        ),
     ];
     for (what, args) in steps {
         println!("== {what}: cargo {}", args.join(" "));
