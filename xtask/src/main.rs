@@ -16,6 +16,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::{fs, io::Write};
 
 mod bench;
+mod module_graph;
 mod public_api;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
@@ -48,6 +49,10 @@ fn main() -> ExitCode {
         Some("regen") => regen(args.iter().any(|a| a == "--check")),
         Some("test") => test_all(),
         Some("bench") => bench::run(&workspace_root(), args.iter().any(|a| a == "--readme")),
+        Some("modules") => module_graph::check(
+            &workspace_root(),
+            &[LIBRARY_CRATES, &["gemini-image-cli"]].concat(),
+        ),
         Some("public-api") => public_api::run(
             &workspace_root(),
             LIBRARY_CRATES,
@@ -69,6 +74,11 @@ fn main() -> ExitCode {
 /// Every check of the project, in the order that fails fastest.
 fn test_all() -> Result<(), String> {
     regen(true)?;
+    println!("== import cycles");
+    module_graph::check(
+        &workspace_root(),
+        &[LIBRARY_CRATES, &["gemini-image-cli"]].concat(),
+    )?;
     let steps: &[(&str, &[&str])] = &[
         ("formatting", &["fmt", "--all", "--check"]),
         (

@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::images::image_part;
 use crate::request::RequestBuilder;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryEvent, RetryPolicy};
 use crate::stream::ResponseStream;
 use crate::transport::{Answer, RetryHook, Transport};
 use crate::types::{
@@ -60,18 +60,6 @@ const USER_AGENT: &str = concat!("gemini-image-rust/", env!("CARGO_PKG_VERSION")
 pub struct Client {
     /// The generated client, configured: base URL with the version, HTTP client, transport.
     raw: RawClient,
-}
-
-/// A retry about to happen, as [`ClientBuilder::on_retry`] hooks see it.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct RetryEvent<'a> {
-    /// The attempt that failed (1 for the first request).
-    pub attempt: u32,
-    /// How long the client waits before the next attempt.
-    pub wait: Duration,
-    /// Why the attempt failed.
-    pub error: &'a Error,
 }
 
 impl fmt::Debug for Client {

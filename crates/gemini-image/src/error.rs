@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use crate::transport::{NOT_GOOGLE_HEADER, TIMEOUT_HEADER};
 use crate::types::{
     BadRequest, ErrorInfo, ErrorResponse, FieldViolation, QuotaFailure, QuotaViolation, RetryInfo,
     Status,
@@ -219,6 +218,12 @@ impl ApiError {
         }
     }
 }
+
+/// Marks an error answer that was not Google's JSON (a proxy's page) when `hooks.rs` hands it to
+/// the generated client, which reads every error answer as Google's JSON.
+pub(crate) const NOT_GOOGLE_HEADER: &str = "x-gemini-image-not-google";
+/// Marks the answer that stands for a deadline that passed, with the deadline in milliseconds.
+pub(crate) const TIMEOUT_HEADER: &str = "x-gemini-image-timeout-ms";
 
 /// The generated client's error, as the one [`Error`]: the one place where progenitor's error
 /// becomes ours, so that a call through [`crate::Client::raw`] fails exactly as the same call

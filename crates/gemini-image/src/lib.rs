@@ -66,6 +66,7 @@ mod error;
 // Its methods' errors are documented once, on `Client::raw`.
 #[allow(clippy::all, clippy::pedantic, missing_docs, rustdoc::all)]
 mod generated;
+mod hooks;
 mod images;
 mod parts;
 mod request;
@@ -74,15 +75,13 @@ mod stream;
 mod transport;
 
 pub use chat::{Chat, ChatStream};
-pub use client::{
-    Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, RetryEvent, model_path,
-};
+pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
 pub use error::{ApiError, Error};
 pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, types};
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
 pub use parts::IntoParts;
 pub use request::RequestBuilder;
-pub use retry::RetryPolicy;
+pub use retry::{RetryEvent, RetryPolicy};
 pub use stream::{Accumulator, ResponseStream};
 
 /// The generated client of every operation in the spec, as [`Client::raw`] hands it out; and

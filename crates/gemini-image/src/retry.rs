@@ -5,6 +5,19 @@ use std::time::Duration;
 
 use crate::error::Error;
 
+/// A retry about to happen, as [`ClientBuilder::on_retry`](crate::ClientBuilder::on_retry) hooks
+/// see it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RetryEvent<'a> {
+    /// The attempt that failed (1 for the first request).
+    pub attempt: u32,
+    /// How long the client waits before the next attempt.
+    pub wait: Duration,
+    /// Why the attempt failed.
+    pub error: &'a Error,
+}
+
 /// Exponential backoff with jitter that honours Google's RetryInfo, on by default.
 ///
 /// Retries 429 per-minute quota, 500, 502, 503, 504 and connection failures; never 400, 401,

@@ -5,8 +5,8 @@
 //!
 //! * the **control plane** — the progenitor-generated client ([`crate::RawClient`]), which sends
 //!   every operation whose body is small — reaches it through progenitor's seams: the
-//!   generated client carries a `Transport` as its inner value, and the `ClientHooks`
-//!   implemented here set the headers (`pre`) and run the retries (`exec`);
+//!   generated client carries a `Transport` as its inner value, and the `ClientHooks` of
+//!   `hooks.rs` set the headers (`pre`) and run the retries (`exec`);
 //! * the **data plane** — the hand-written calls whose bodies are megabytes of base64
 //!   (`generateContent`, `streamGenerateContent`, `predict`) — calls it directly with a body the
 //!   codec wrote.
@@ -17,26 +17,18 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, OperationInfo};
+use bytes::BytesMut;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 
 use crate::error::{ApiError, Error};
-use crate::generated::Client as RawClient;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryEvent, RetryPolicy};
 
 /// At most this much of an error answer is read: Google's are under 2 KB, a proxy's page a few
 /// KB; a server that streams an endless error body must not fill memory.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Marks an error answer that was not Google's JSON (a proxy's page) when it is handed to the
-/// generated client, which reads every error answer as Google's JSON.
-pub(crate) const NOT_GOOGLE_HEADER: &str = "x-gemini-image-not-google";
-/// Marks the answer standing for a deadline that passed, with the deadline in milliseconds.
-pub(crate) const TIMEOUT_HEADER: &str = "x-gemini-image-timeout-ms";
-
-pub(crate) type RetryHook = Arc<dyn Fn(&crate::RetryEvent<'_>) + Send + Sync>;
+pub(crate) type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
 /// What every request of one [`crate::Client`] shares: its headers (the key among them), its
 /// retry policy, its per-attempt deadline and its retry hook.
@@ -72,8 +64,8 @@ pub(crate) enum Answer {
 
 /// An error answer: what arrived, and what it means.
 pub(crate) struct Refusal {
-    status: StatusCode,
-    headers: HeaderMap,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
     pub(crate) error: ApiError,
 }
 
@@ -144,7 +136,7 @@ impl Transport {
                 "gemini-image retrying: {error}"
             );
             if let Some(hook) = &self.shared.on_retry {
-                hook(&crate::RetryEvent {
+                hook(&RetryEvent {
                     attempt,
                     wait,
                     error: &error,
@@ -191,7 +183,7 @@ impl Transport {
 
 impl Refusal {
     /// A failure of this client, as an error answer.
-    fn local(error: Error) -> Self {
+    pub(crate) fn local(error: Error) -> Self {
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             headers: HeaderMap::new(),
@@ -216,66 +208,6 @@ impl Refusal {
             status,
             headers,
             error,
-        }
-    }
-
-    /// The answer as the generated client reads it: Google's error JSON, rendered from what
-    /// was read, so that `Error::from` gives back exactly [`Refusal::error`] (a body that was
-    /// not Google's is marked, and keeps its text as the message).
-    fn into_response(self) -> reqwest::Response {
-        let (body, google) = self.error.to_google_json();
-        let mut answer = http::Response::new(Bytes::from(body));
-        *answer.status_mut() = self.status;
-        *answer.headers_mut() = self.headers;
-        let headers = answer.headers_mut();
-        headers.remove(reqwest::header::CONTENT_LENGTH);
-        headers.remove(reqwest::header::CONTENT_ENCODING);
-        headers.insert(
-            reqwest::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        if !google {
-            headers.insert(NOT_GOOGLE_HEADER, HeaderValue::from_static("1"));
-        }
-        reqwest::Response::from(answer)
-    }
-}
-
-/// The answer that stands for a deadline that passed, for the generated client (whose `exec`
-/// can only return a response or a `reqwest::Error`).
-fn timeout_answer(deadline: Duration) -> reqwest::Response {
-    let mut answer = http::Response::new(Bytes::from_static(b"{}"));
-    *answer.status_mut() = StatusCode::GATEWAY_TIMEOUT;
-    answer.headers_mut().insert(
-        TIMEOUT_HEADER,
-        HeaderValue::from(u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX)),
-    );
-    reqwest::Response::from(answer)
-}
-
-impl ClientHooks<Transport> for RawClient {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        self.inner.prepare(request);
-        Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        match self.inner.execute(&self.client, request, false).await {
-            Ok(Answer::Success(response)) => Ok(response),
-            Ok(Answer::Refused(refusal)) => Ok(refusal.into_response()),
-            Err(Error::Transport(error)) => Err(error),
-            Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline)),
-            // `execute` fails with nothing else; should that change, the failure still reaches
-            // the caller, as an error answer that is not Google's.
-            Err(other) => Ok(Refusal::local(other).into_response()),
         }
     }
 }

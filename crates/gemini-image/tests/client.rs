@@ -1,5 +1,7 @@
 //! The client against the real `gemini-image-mock` over loopback: calls, errors, retries, secrets.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use gemini_image::types::{CountTokensRequest, FinishReason, ImagenParameters};
@@ -222,11 +224,7 @@ async fn retries_honour_retry_info_and_stop_where_they_must() {
     server.reset();
     server.enqueue(QueuedScenario::new(Scenario::Overloaded).times(2));
     client.generate_image(MODEL, "two").await.unwrap();
-    let statuses: Vec<u16> = server
-        .received_requests()
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = support::statuses(&server);
     assert_eq!(statuses, [503, 503, 200]);
 
     // A per-day quota is not retried, even with a RetryInfo.
@@ -308,11 +306,7 @@ async fn the_deadline_bounds_each_attempt_but_never_a_stream_that_has_begun() {
     // Too slow once: a timeout, retried, then an answer.
     server.enqueue(Scenario::Slow(Duration::from_secs(2)));
     hurried.generate_image(MODEL, "slow once").await.unwrap();
-    let statuses: Vec<u16> = server
-        .received_requests()
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = support::statuses(&server);
     // The mock journals the abandoned attempt as 499, "client closed request".
     assert_eq!(statuses, [499, 200]);
 

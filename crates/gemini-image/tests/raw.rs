@@ -16,16 +16,7 @@ const KEY: &str = "raw-test-key-5678";
 const IMAGE_MODEL: &str = "gemini-2.5-flash-image";
 
 fn client(base_url: &str) -> Client {
-    Client::builder()
-        .api_key(KEY)
-        .base_url(base_url)
-        .retry(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(10))
-                .max_backoff(Duration::from_millis(50)),
-        )
-        .build()
-        .unwrap()
+    support::quick_client(KEY, base_url)
 }
 
 fn prompt() -> GenerateContentRequest {
@@ -175,11 +166,7 @@ async fn raw_calls_retry_as_the_client_says() {
         .await
         .unwrap();
     assert!(count.into_inner().total_tokens.is_some());
-    let statuses: Vec<u16> = server
-        .received_requests()
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = support::statuses(&server);
     assert_eq!(statuses, [503, 503, 200]);
 
     // No retries: the 503 itself, as the one error type.

@@ -15,16 +15,7 @@ use support::scripted::{self, Script};
 const MODEL: &str = "gemini-2.5-flash-image";
 
 fn client(base_url: &str) -> Client {
-    Client::builder()
-        .api_key("stream-test-key")
-        .base_url(base_url)
-        .retry(
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(10))
-                .max_backoff(Duration::from_millis(50)),
-        )
-        .build()
-        .unwrap()
+    support::quick_client("stream-test-key", base_url)
 }
 
 /// Every item of the stream, errors included.
@@ -177,11 +168,7 @@ async fn failures_before_the_first_byte_are_retried() {
     server.enqueue(QueuedScenario::new(Scenario::Overloaded));
     let response = streamed_whole(&client, &request).await;
     assert_eq!(response.images().len(), 1);
-    let statuses: Vec<u16> = server
-        .received_requests()
-        .iter()
-        .map(|r| r.status)
-        .collect();
+    let statuses = support::statuses(&server);
     assert_eq!(statuses.len(), 4, "{statuses:?}");
     assert_eq!(&statuses[1..], [429, 503, 200]);
 

@@ -112,3 +112,26 @@ fn collect(spec: &Value, location: &str, holder: &Value, out: &mut Vec<Example>)
 fn short(media_type: &str) -> &str {
     media_type.rsplit('/').next().unwrap_or(media_type)
 }
+
+/// A client of `base_url` whose retries wait milliseconds, not seconds.
+pub fn quick_client(api_key: &str, base_url: &str) -> gemini_image::Client {
+    gemini_image::Client::builder()
+        .api_key(api_key)
+        .base_url(base_url)
+        .retry(
+            gemini_image::RetryPolicy::default()
+                .initial_backoff(std::time::Duration::from_millis(10))
+                .max_backoff(std::time::Duration::from_millis(50)),
+        )
+        .build()
+        .expect("a client with a key")
+}
+
+/// The statuses the mock answered, oldest first.
+pub fn statuses(server: &gemini_image_mock::MockServer) -> Vec<u16> {
+    server
+        .received_requests()
+        .iter()
+        .map(|r| r.status)
+        .collect()
+}

@@ -1,0 +1,79 @@
+//! Progenitor's seam: the generated client ([`RawClient`]) carries a [`Transport`] as its inner
+//! value, and these `ClientHooks` send every generated operation through it — `pre` puts the
+//! client's headers on, `exec` runs [`Transport::execute`], the retry loop the hand-written data
+//! plane uses too.
+//!
+//! `exec` may only return a response or a `reqwest::Error`, and the generated code then reads
+//! every error answer as Google's JSON. So what the transport concluded travels as an answer
+//! the generated code can read, marked where it was not Google's: `Error::from` (in `error.rs`)
+//! reads it back into exactly the error the data plane would give.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
+
+use crate::error::{Error, NOT_GOOGLE_HEADER, TIMEOUT_HEADER};
+use crate::generated::Client as RawClient;
+use crate::transport::{Answer, Refusal, Transport};
+
+impl ClientHooks<Transport> for RawClient {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        self.inner.prepare(request);
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match self.inner.execute(&self.client, request, false).await {
+            Ok(Answer::Success(response)) => Ok(response),
+            Ok(Answer::Refused(refusal)) => Ok(refusal_answer(refusal)),
+            Err(Error::Transport(error)) => Err(error),
+            Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline)),
+            // `execute` fails with nothing else; should that change, the failure still reaches
+            // the caller, as an error answer that is not Google's.
+            Err(other) => Ok(refusal_answer(Refusal::local(other))),
+        }
+    }
+}
+
+/// An error answer as the generated client reads it: Google's error JSON, rendered from what was
+/// read, so that `Error::from` gives back exactly the refusal's error (a body that was not
+/// Google's is marked, and keeps its text as the message).
+fn refusal_answer(refusal: Refusal) -> reqwest::Response {
+    let (body, google) = refusal.error.to_google_json();
+    let mut answer = http::Response::new(Bytes::from(body));
+    *answer.status_mut() = refusal.status;
+    *answer.headers_mut() = refusal.headers;
+    let headers = answer.headers_mut();
+    headers.remove(reqwest::header::CONTENT_LENGTH);
+    headers.remove(reqwest::header::CONTENT_ENCODING);
+    headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if !google {
+        headers.insert(NOT_GOOGLE_HEADER, HeaderValue::from_static("1"));
+    }
+    reqwest::Response::from(answer)
+}
+
+/// The answer that stands for a deadline that passed.
+fn timeout_answer(deadline: Duration) -> reqwest::Response {
+    let mut answer = http::Response::new(Bytes::from_static(b"{}"));
+    *answer.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+    answer.headers_mut().insert(
+        TIMEOUT_HEADER,
+        HeaderValue::from(u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX)),
+    );
+    reqwest::Response::from(answer)
+}
