@@ -88,7 +88,7 @@ fn edges(modules: &BTreeMap<Module, syn::File>) -> BTreeMap<Module, BTreeSet<Mod
     let mut graph = BTreeMap::new();
     for (module, file) in modules {
         let mut paths = Vec::new();
-        collect_uses(&file.items, module, &mut paths);
+        collect_uses(&file.items, module, &known, &mut paths);
         let targets = paths
             .into_iter()
             .filter_map(|path| target(&path, &known, &reexports))
@@ -119,19 +119,37 @@ fn root_reexports(items: &[syn::Item]) -> BTreeMap<String, Vec<String>> {
 }
 
 /// The absolute paths (from the crate root) of every `use` in `items`, tests excepted.
-fn collect_uses(items: &[syn::Item], module: &Module, out: &mut Vec<Vec<String>>) {
+fn collect_uses(
+    items: &[syn::Item],
+    module: &Module,
+    known: &BTreeSet<&Module>,
+    out: &mut Vec<Vec<String>>,
+) {
     for item in items {
         match item {
             syn::Item::Use(item) => {
                 let mut paths = Vec::new();
                 flatten(&item.tree, Vec::new(), &mut paths);
-                out.extend(paths.into_iter().filter_map(|p| absolute(p, module)));
+                out.extend(paths.into_iter().filter_map(|path| {
+                    // `use child::X` names a child module of this one (Rust 2018 paths).
+                    let child = path.first().map(|first| {
+                        let mut child = module.clone();
+                        child.push(first.clone());
+                        child
+                    });
+                    match child {
+                        Some(child) if known.contains(&child) => {
+                            Some(module.iter().cloned().chain(path).collect())
+                        }
+                        _ => absolute(path, module),
+                    }
+                }));
             }
             syn::Item::Mod(inner) if !is_test(&inner.attrs) => {
                 if let Some((_, items)) = &inner.content {
                     let mut nested = module.clone();
                     nested.push(inner.ident.to_string());
-                    collect_uses(items, &nested, out);
+                    collect_uses(items, &nested, known, out);
                 }
             }
             _ => {}
@@ -211,8 +229,14 @@ fn target(
     let resolved;
     let path = match path.first().and_then(|first| reexports.get(first)) {
         Some(full) if !known.contains(&path[..1].to_vec()) => {
-            resolved = absolute(full.clone(), &Vec::new())
-                .unwrap_or_else(|| full.clone())
+            // The root's `pub use a::B` names its child `a`; `pub use other_crate::B` is no
+            // module of this crate, and no edge.
+            let inner = match absolute(full.clone(), &Vec::new()) {
+                Some(inner) => inner,
+                None if known.contains(&full[..1].to_vec()) => full.clone(),
+                None => return None,
+            };
+            resolved = inner
                 .into_iter()
                 .chain(path[1..].iter().cloned())
                 .collect::<Vec<_>>();
@@ -308,7 +332,24 @@ mod tests {
             ("routes::admin", "use super::super::State;"),
         ]);
         let cycle = find_cycle(&graph).expect("server -> routes::admin -> server");
-        assert_eq!(show(&cycle), "routes::admin -> server -> routes::admin");
+        assert_eq!(show(&cycle), "server -> routes::admin -> server");
+    }
+
+    #[test]
+    fn finds_a_cycle_through_a_relative_child_path() {
+        let graph = graph_of(&[
+            ("", "mod routes; mod state; pub use other_crate::types;"),
+            ("routes", "mod admin; use admin::Handler;"),
+            ("routes::admin", "use crate::state::Shared;"),
+            (
+                "state",
+                "use crate::routes::Router; use crate::types::Part;",
+            ),
+        ]);
+        let cycle = find_cycle(&graph).expect("routes -> routes::admin -> state -> routes");
+        assert_eq!(show(&cycle), "routes -> routes::admin -> state -> routes");
+        // `crate::types` is another crate's module, re-exported: no edge to the root.
+        assert!(!graph[&vec!["state".to_string()]].contains(&Vec::new()));
     }
 
     #[test]

@@ -103,12 +103,11 @@ impl Transport {
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         streaming: bool,
     ) -> Result<Answer, Error> {
         let started = Instant::now();
         let mut attempt = 1;
-        let mut request = request;
         loop {
             let again = request.try_clone();
             let (error, refusal) = match self.attempt(http, request, streaming).await {
