@@ -178,10 +178,10 @@ fn test_all() -> Result<(), String> {
 /// The SDK's examples and the pictures each must write, in a scratch directory, with no key
 /// in the environment: each starts its own `gemini-image-mock`.
 const EXAMPLES: &[(&str, &[&str])] = &[
-    ("generate", &["generate-0.png"]),
-    ("edit", &["edit-before.png", "edit-after.png"]),
+    ("generate", &["generate-0.jpg"]),
+    ("edit", &["edit-before.jpg", "edit-after.jpg"]),
     ("chat", &["chat-0.jpg", "chat-1.jpg", "chat-2.jpg"]),
-    ("stream", &["stream-0.png"]),
+    ("stream", &["stream-0.jpg"]),
     ("imagen", &["imagen-0.png", "imagen-1.png"]),
     ("errors", &[]),
 ];

@@ -62,7 +62,7 @@ pub enum Command {
 }
 
 /// The image model when none is named.
-pub const DEFAULT_MODEL: &str = "gemini-2.5-flash-image";
+pub const DEFAULT_MODEL: &str = gemini_image::models::GEMINI_3_1_FLASH_IMAGE;
 
 #[derive(clap::Args, Debug)]
 pub struct ImageArgs {
@@ -140,7 +140,7 @@ pub struct TokensArgs {
     /// The text.
     pub text: String,
     /// The model whose tokenizer counts.
-    #[arg(long, short, default_value = "gemini-2.5-flash")]
+    #[arg(long, short, default_value = DEFAULT_MODEL)]
     pub model: String,
 }
 

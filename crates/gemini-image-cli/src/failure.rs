@@ -53,17 +53,34 @@ impl Failure {
     /// Prints the failure on stderr and gives the exit code.
     pub fn report(&self) -> ExitCode {
         match self {
-            Failure::Local(message) => eprintln!("gemini: {message}"),
+            Failure::Local(message) => eprintln!("gemini-image: {message}"),
             Failure::Api(error) => {
-                eprintln!("gemini: {error}");
+                eprintln!("gemini-image: {error}");
                 if let Some(hint) = hint(error) {
                     eprintln!("  {hint}");
                 }
             }
-            Failure::Blocked(message) => eprintln!("gemini: {message}"),
+            Failure::Blocked(message) => eprintln!("gemini-image: {message}"),
         }
         ExitCode::from(self.code())
     }
+}
+
+/// For Google's 404 of a model (`models/X is not found for API version …`): when X is one the
+/// project's table knows as shut down, when it went and what to use instead.
+fn retired_model(message: &str) -> Option<String> {
+    let id = message.strip_prefix("models/")?.split(' ').next()?;
+    let info = gemini_image::models::find(id)?;
+    if info.lifecycle() != gemini_image::models::Lifecycle::Retired {
+        return None;
+    }
+    let shutdown = info.shutdown.unwrap_or("an announced date");
+    Some(match info.replacement {
+        Some(replacement) => format!(
+            "{id} was shut down by Google on {shutdown}: use {replacement} (-m {replacement})"
+        ),
+        None => format!("{id} was shut down by Google on {shutdown}: run `gemini-image models`"),
+    })
 }
 
 /// What to do about an error.
@@ -84,7 +101,8 @@ pub fn hint(error: &Error) -> Option<String> {
                 .into()
         }
         (403, _) => "the key may not use this model or this API; check the key's project".into(),
-        (404, _) => "run `gemini-image models` to see the models there are".into(),
+        (404, _) => retired_model(&api.message)
+            .unwrap_or_else(|| "run `gemini-image models` to see the models there are".into()),
         (429, _) if api.is_daily_quota() => {
             "the daily quota is used up: it resets at midnight Pacific time, or enable billing"
                 .into()
@@ -100,4 +118,33 @@ pub fn hint(error: &Error) -> Option<String> {
         (status, _) if status >= 500 => "Google's side failed; try again in a while".into(),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn googles_404_for_a_retired_model_says_what_to_use_instead() {
+        let not_found = |model: &str| {
+            Error::Api(gemini_image::ApiError::from_body(
+                404,
+                format!(
+                    r#"{{"error": {{"code": 404, "status": "NOT_FOUND", "message": "models/{model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."}}}}"#
+                )
+                .as_bytes(),
+            ))
+        };
+        assert_eq!(
+            hint(&not_found("gemini-2.5-flash-image")).as_deref(),
+            Some(
+                "gemini-2.5-flash-image was shut down by Google on 2026-10-02: use \
+                 gemini-3.1-flash-image (-m gemini-3.1-flash-image)"
+            )
+        );
+        assert_eq!(
+            hint(&not_found("gemini-9-ultra")).as_deref(),
+            Some("run `gemini-image models` to see the models there are")
+        );
+    }
 }

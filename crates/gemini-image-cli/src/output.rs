@@ -115,7 +115,7 @@ impl Report {
         if json {
             match serde_json::to_string(self) {
                 Ok(line) => println!("{line}"),
-                Err(error) => eprintln!("gemini: cannot write JSON: {error}"),
+                Err(error) => eprintln!("gemini-image: cannot write JSON: {error}"),
             }
             return;
         }

@@ -40,6 +40,7 @@
 pub mod base64_bytes;
 pub mod codec;
 pub mod media;
+pub mod models;
 pub mod open_enum;
 pub mod sse;
 mod text_part;

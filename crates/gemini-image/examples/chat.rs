@@ -12,7 +12,7 @@ use gemini_image::ResponseExt;
 #[tokio::main]
 async fn main() -> support::Result {
     let target = support::connect().await?;
-    let model = support::model("gemini-3-pro-image");
+    let model = support::model(gemini_image::models::GEMINI_3_PRO_IMAGE);
     let mut chat = target.client.chat(&model);
 
     for (turn, message) in ["draw a red bicycle", "make it blue", "add a basket"]

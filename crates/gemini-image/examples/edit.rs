@@ -11,7 +11,7 @@ use gemini_image::ResponseExt;
 #[tokio::main]
 async fn main() -> support::Result {
     let target = support::connect().await?;
-    let model = support::model("gemini-2.5-flash-image");
+    let model = support::model(gemini_image::models::GEMINI_3_1_FLASH_IMAGE);
     let mut args: Vec<String> = std::env::args().skip(1).collect();
 
     let original = match args.iter().position(|a| a == "--image") {

@@ -17,7 +17,7 @@ use gemini_image_mock::Scenario;
 async fn main() -> support::Result {
     let target = support::connect().await?;
     let client = &target.client;
-    let model = support::model("gemini-2.5-flash-image");
+    let model = support::model(gemini_image::models::GEMINI_3_1_FLASH_IMAGE);
     // The next request gets `scenario` (a no-op against Google).
     let next = |scenario: Scenario| {
         if let Some(mock) = &target.mock {

@@ -12,7 +12,7 @@ use gemini_image::{Outcome, ResponseExt};
 #[tokio::main]
 async fn main() -> support::Result {
     let target = support::connect().await?;
-    let model = support::model("gemini-2.5-flash-image");
+    let model = support::model(gemini_image::models::GEMINI_3_1_FLASH_IMAGE);
     let prompt = support::prompt_or("a red bicycle leaning on a whitewashed wall");
 
     let response = target.client.generate_image(&model, &prompt).await?;

@@ -14,7 +14,7 @@ use gemini_image::{Accumulator, RequestBuilder, ResponseExt};
 #[tokio::main]
 async fn main() -> support::Result {
     let target = support::connect().await?;
-    let model = support::model("gemini-2.5-flash-image");
+    let model = support::model(gemini_image::models::GEMINI_3_1_FLASH_IMAGE);
     let prompt = support::prompt_or("a comic strip about a cat who writes Rust");
     let request = RequestBuilder::image().text(prompt).build();
 

@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::images::image_part;
+use crate::lifecycle;
 use crate::request::RequestBuilder;
 use crate::retry::{RetryEvent, RetryPolicy};
 use crate::stream::ResponseStream;
@@ -46,12 +47,12 @@ const USER_AGENT: &str = concat!("gemini-image-rust/", env!("CARGO_PKG_VERSION")
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let mock = gemini_image_mock::MockServer::start().await?;
-/// use gemini_image::{Client, ResponseExt};
+/// use gemini_image::{Client, ResponseExt, models};
 ///
 /// let client = Client::builder().api_key("my-key").base_url(mock.uri()).build()?;
-/// let response = client.generate_image("gemini-2.5-flash-image", "a red bicycle").await?;
+/// let response = client.generate_image(models::GEMINI_3_1_FLASH_IMAGE, "a red bicycle").await?;
 /// let image = &response.images()[0];
-/// assert_eq!(image.mime_type, "image/png");
+/// assert_eq!(image.mime_type, "image/jpeg");
 /// assert!(!format!("{client:?}").contains("my-key"));
 /// # Ok(())
 /// # }
@@ -296,8 +297,8 @@ impl Client {
     /// # async fn main() -> Result<(), gemini_image::Error> {
     /// # let mock = gemini_image_mock::MockServer::start().await.unwrap();
     /// let client = gemini_image::Client::builder().api_key("k").base_url(mock.uri()).build()?;
-    /// let model = client.raw().get_model("gemini-2.5-flash-image").await?.into_inner();
-    /// assert_eq!(model.name.as_deref(), Some("models/gemini-2.5-flash-image"));
+    /// let model = client.raw().get_model(gemini_image::models::GEMINI_3_1_FLASH_IMAGE).await?.into_inner();
+    /// assert_eq!(model.name.as_deref(), Some("models/gemini-3.1-flash-image"));
     ///
     /// let missing = client.raw().get_model("gemini-0-nope").await.map_err(gemini_image::Error::from);
     /// assert_eq!(missing.unwrap_err().status(), Some(404));
@@ -348,6 +349,7 @@ impl Client {
         request: &Req,
         what: &'static str,
     ) -> Result<Resp, Error> {
+        lifecycle::warn_once(model);
         let response = self
             .send(&self.url(model, method), encode(request)?, false)
             .await?;
@@ -391,6 +393,7 @@ impl Client {
         model: &str,
         request: &GenerateContentRequest,
     ) -> Result<ResponseStream, Error> {
+        lifecycle::warn_once(model);
         let url = format!("{}?alt=sse", self.url(model, "streamGenerateContent"));
         let response = self.send(&url, encode(request)?, true).await?;
         Ok(ResponseStream::from_response(response))
@@ -440,6 +443,7 @@ impl Client {
         model: &str,
         request: &CountTokensRequest,
     ) -> Result<CountTokensResponse, Error> {
+        lifecycle::warn_once(model);
         let answer = self.raw.count_tokens(model_path(model), request).await?;
         Ok(answer.into_inner())
     }
@@ -465,7 +469,7 @@ impl Client {
     ///
     /// let client = gemini_image::Client::builder().api_key("k").base_url(mock.uri()).build()?;
     /// let models: Vec<_> = client.list_models(Some(3)).try_collect().await?;
-    /// assert!(models.iter().any(|m| m.name.as_deref() == Some("models/gemini-2.5-flash-image")));
+    /// assert!(models.iter().any(|m| m.name.as_deref() == Some("models/gemini-3.1-flash-image")));
     /// # Ok(())
     /// # }
     /// ```

@@ -38,7 +38,7 @@ const _: () = {
 };
 #[allow(clippy::all)]
 impl Client {
-    #[doc = "Generate a response (text, images, or both) from a model\n\nText-to-image, image editing (send the input image as an `inlineData` part next to the\ninstruction) and multi-turn editing (send the earlier model turns back, with their\nimages and `thoughtSignature`s). Image output needs an image model and, for the 2.0\nexperimental models, `responseModalities: [\"TEXT\", \"IMAGE\"]`.\n\n\nSends a `POST` request to `/models/{model}:generateContent`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-2.5-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `body`\n"]
+    #[doc = "Generate a response (text, images, or both) from a model\n\nText-to-image, image editing (send the input image as an `inlineData` part next to the\ninstruction) and multi-turn editing (send the earlier model turns back, with their\nimages and `thoughtSignature`s). Image output needs an image model and, for the 2.0\nexperimental models, `responseModalities: [\"TEXT\", \"IMAGE\"]`.\n\n\nSends a `POST` request to `/models/{model}:generateContent`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-3.1-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `body`\n"]
     pub async fn generate_content<'a>(
         &'a self,
         model: &'a str,
@@ -83,7 +83,7 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    #[doc = "Generate a response as a stream of partial responses\n\nWith `alt=sse` the body is Server-Sent Events: one `data: <single-line JSON\nGenerateContentResponse>` followed by `\\r\\n\\r\\n` per chunk, no `event:` or `id:` lines\nand no `[DONE]` sentinel; the stream ends when the connection closes. An image arrives\nwhole inside one chunk. An error that happens after the first byte arrives *inside* the\n200 stream as a raw, pretty-printed `{\"error\": {...}}` object without a `data:` prefix.\nWithout `alt=sse` the server answers one JSON array of partial responses.\n\n\nSends a `POST` request to `/models/{model}:streamGenerateContent`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-2.5-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `alt`: Response framing. `sse` for Server-Sent Events (what every official SDK sends).\n- `body`\n"]
+    #[doc = "Generate a response as a stream of partial responses\n\nWith `alt=sse` the body is Server-Sent Events: one `data: <single-line JSON\nGenerateContentResponse>` followed by `\\r\\n\\r\\n` per chunk, no `event:` or `id:` lines\nand no `[DONE]` sentinel; the stream ends when the connection closes. An image arrives\nwhole inside one chunk. An error that happens after the first byte arrives *inside* the\n200 stream as a raw, pretty-printed `{\"error\": {...}}` object without a `data:` prefix.\nWithout `alt=sse` the server answers one JSON array of partial responses.\n\n\nSends a `POST` request to `/models/{model}:streamGenerateContent`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-3.1-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `alt`: Response framing. `sse` for Server-Sent Events (what every official SDK sends).\n- `body`\n"]
     pub async fn stream_generate_content<'a>(
         &'a self,
         model: &'a str,
@@ -133,7 +133,7 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    #[doc = "Count the tokens of a prompt\n\nSends a `POST` request to `/models/{model}:countTokens`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-2.5-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `body`\n"]
+    #[doc = "Count the tokens of a prompt\n\nSends a `POST` request to `/models/{model}:countTokens`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-3.1-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `body`\n"]
     pub async fn count_tokens<'a>(
         &'a self,
         model: &'a str,
@@ -223,7 +223,7 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    #[doc = "Get one model\n\nSends a `GET` request to `/models/{model}`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-2.5-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n"]
+    #[doc = "Get one model\n\nSends a `GET` request to `/models/{model}`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-3.1-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n"]
     pub async fn get_model<'a>(
         &'a self,
         model: &'a str,
@@ -266,7 +266,7 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    #[doc = "Generate images with an Imagen model\n\nImagen text-to-image. Google shut every Imagen model down on the Gemini API on 2026-08-17\n(calls now answer 404); clients and mocks of it still exist, so it stays here. The wire\nformat is the one google-genai 2.19.0 sends.\n\n\nSends a `POST` request to `/models/{model}:predict`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-2.5-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `body`\n"]
+    #[doc = "Generate images with an Imagen model\n\nImagen text-to-image. Google shut every Imagen model down on the Gemini API on 2026-08-17\n(calls now answer 404); clients and mocks of it still exist, so it stays here. The wire\nformat is the one google-genai 2.19.0 sends.\n\n\nSends a `POST` request to `/models/{model}:predict`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-3.1-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `body`\n"]
     pub async fn predict<'a>(
         &'a self,
         model: &'a str,

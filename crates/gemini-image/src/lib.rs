@@ -6,13 +6,13 @@
 //! # let mock = gemini_image_mock::MockServer::start().await?;
 //! # unsafe { std::env::set_var("GEMINI_API_KEY", "any-key") };
 //! # unsafe { std::env::set_var("GOOGLE_GEMINI_BASE_URL", mock.uri()) };
-//! use gemini_image::{Client, Outcome, ResponseExt};
+//! use gemini_image::{Client, Outcome, ResponseExt, models};
 //!
 //! let client = Client::from_env()?; // GEMINI_API_KEY, and GOOGLE_GEMINI_BASE_URL if set
-//! let response = client.generate_image("gemini-2.5-flash-image", "a red bicycle").await?;
+//! let response = client.generate_image(models::GEMINI_3_1_FLASH_IMAGE, "a red bicycle").await?;
 //! match response.outcome() {
 //!     Outcome::Images(images) => {
-//!         let path = images[0].save(std::env::temp_dir().join("bicycle"))?; // bicycle.png
+//!         let path = images[0].save(std::env::temp_dir().join("bicycle"))?; // bicycle.jpg
 //!         # std::fs::remove_file(path)?;
 //!     }
 //!     Outcome::NoImage { finish_reason, message, .. } => eprintln!("{finish_reason:?}: {message:?}"),
@@ -68,6 +68,7 @@ mod error;
 mod generated;
 mod hooks;
 mod images;
+mod lifecycle;
 mod parts;
 mod request;
 mod retry;
@@ -77,7 +78,7 @@ mod transport;
 pub use chat::{Chat, ChatStream};
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
 pub use error::{ApiError, Error};
-pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, types};
+pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, models, types};
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
 pub use parts::IntoParts;
 pub use request::RequestBuilder;

@@ -31,7 +31,7 @@ use gemini_image_types::sse::{Event, SseDecoder};
 ///
 /// let client = Client::builder().api_key("k").base_url(mock.uri()).build()?;
 /// let request = RequestBuilder::image().text("a lighthouse at dusk").build();
-/// let mut stream = client.stream_generate_content("gemini-2.5-flash-image", &request).await?;
+/// let mut stream = client.stream_generate_content(gemini_image::models::GEMINI_3_1_FLASH_IMAGE, &request).await?;
 /// while let Some(chunk) = stream.next().await {
 ///     let chunk = chunk?;
 ///     print!("{}", chunk.text());

@@ -1,5 +1,5 @@
 //! Each retry is logged with `tracing` — attempt, wait, status — and seen by the `on_retry`
-//! hook; no log line carries the key.
+//! hook; no log line carries the key. A model past its shutdown is warned about once.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -68,6 +68,27 @@ async fn each_retry_is_logged_without_the_key() {
         "{logs}"
     );
     assert!(!logs.contains(SECRET), "the key was logged: {logs}");
+
+    // A model Google shut down is named in a warning, once, with what to use instead; a live
+    // model is not.
+    client
+        .generate_image("gemini-2.5-flash-image", "a second fox")
+        .await
+        .unwrap();
+    client
+        .generate_image(gemini_image::models::GEMINI_3_1_FLASH_IMAGE, "a live fox")
+        .await
+        .unwrap();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let shutdowns: Vec<&str> = logs.lines().filter(|l| l.contains("shut down")).collect();
+    assert_eq!(shutdowns.len(), 1, "{logs}");
+    assert!(
+        shutdowns[0].contains("WARN")
+            && shutdowns[0]
+                .contains("gemini-2.5-flash-image was shut down by Google on 2026-10-02")
+            && shutdowns[0].contains("use gemini-3.1-flash-image instead"),
+        "{logs}"
+    );
 
     // The hook saw the same two retries.
     let seen = seen.lock().unwrap().clone();

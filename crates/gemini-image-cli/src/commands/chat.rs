@@ -76,7 +76,7 @@ pub async fn run(context: &Context, args: ChatArgs) -> Result<(), Failure> {
             report.blocked = Some(why.clone());
             report.print(context.json);
             if response.text().is_empty() {
-                context.progress.say(&format!("gemini: {why}"));
+                context.progress.say(&format!("gemini-image: {why}"));
             }
             last_failure = Some(Failure::Blocked(why));
         } else {

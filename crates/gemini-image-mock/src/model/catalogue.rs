@@ -175,6 +175,15 @@ pub static MODELS: &[Model] = &[
         65536
     ),
     model!(
+        "gemini-3.1-flash-lite-image",
+        Gemini3Image,
+        "Nano Banana 2 Lite",
+        "Gemini 3.1 Flash Lite Image.",
+        "3.0",
+        65536,
+        65536
+    ),
+    model!(
         "gemini-3.1-flash-image-preview",
         Gemini3Image,
         "Nano Banana 2",
