@@ -252,3 +252,56 @@ async fn a_raw_call_past_its_deadline_is_the_typed_timeout() {
         "{error:?}"
     );
 }
+
+/// A server that answers an error whose body never ends: `piece` after `piece`, never closing.
+async fn endless_error_body() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 16 * 1024];
+                let _ = socket.read(&mut request).await;
+                let head = "HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\n\
+                            transfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let piece = format!("4000\r\n{}\r\n", "x".repeat(0x4000));
+                // 16 MiB at most, then silence: the client must have stopped reading long before.
+                for _ in 0..1024 {
+                    if socket.write_all(piece.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn an_endless_error_body_is_read_within_a_bound_on_both_planes() {
+    let server = endless_error_body().await;
+    let client = client(&server).with_retry(RetryPolicy::none());
+    let bounded = Duration::from_secs(30);
+    let raw: Error = tokio::time::timeout(bounded, client.raw().get_model(IMAGE_MODEL))
+        .await
+        .expect("the raw call returned without reading the whole body")
+        .unwrap_err()
+        .into();
+    let data_plane = tokio::time::timeout(bounded, client.generate_image(IMAGE_MODEL, "x"))
+        .await
+        .expect("the data-plane call returned without reading the whole body")
+        .unwrap_err();
+    for error in [raw, data_plane] {
+        let Error::Api(api) = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(api.http_status, 502);
+        assert!(api.status.is_none());
+        assert!(api.message.starts_with("xxxx") && api.message.len() <= 500);
+    }
+}
