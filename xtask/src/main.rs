@@ -11,6 +11,7 @@
 //! `cargo xtask bench [--readme]` runs the criterion benches and prints (or writes into the
 //! README) the table of figures and ratios.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::{fs, io::Write};
@@ -49,10 +50,12 @@ fn main() -> ExitCode {
         Some("regen") => regen(args.iter().any(|a| a == "--check")),
         Some("test") => test_all(),
         Some("bench") => bench::run(&workspace_root(), args.iter().any(|a| a == "--readme")),
-        Some("modules") => module_graph::check(
-            &workspace_root(),
-            &[LIBRARY_CRATES, &["gemini-image-cli"]].concat(),
-        ),
+        Some("modules") => no_http_client_in_the_mock().and_then(|()| {
+            module_graph::check(
+                &workspace_root(),
+                &[LIBRARY_CRATES, &["gemini-image-cli"]].concat(),
+            )
+        }),
         Some("public-api") => public_api::run(
             &workspace_root(),
             LIBRARY_CRATES,
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
 /// Every check of the project, in the order that fails fastest.
 fn test_all() -> Result<(), String> {
     regen(true)?;
+    no_http_client_in_the_mock()?;
     println!("== import cycles");
     module_graph::check(
         &workspace_root(),
@@ -172,6 +176,53 @@ fn test_all() -> Result<(), String> {
         return Err("the conformance suite failed".into());
     }
     println!("all checks passed");
+    Ok(())
+}
+
+/// HTTP clients, by crate name: none may be a normal dependency of the mock or the types, which
+/// share the wire with the SDK but not its transport.
+const HTTP_CLIENTS: &[&str] = &[
+    "reqwest",
+    "hyper-rustls",
+    "hyper-tls",
+    "ureq",
+    "isahc",
+    "surf",
+];
+
+fn no_http_client_in_the_mock() -> Result<(), String> {
+    for package in ["gemini-image-types", "gemini-image-mock"] {
+        println!("== no HTTP client in {package}: cargo tree -p {package} -e normal");
+        let output = Command::new(env!("CARGO"))
+            .args([
+                "tree",
+                "--locked",
+                "--offline",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+            ])
+            .args(["--format", "{p}", "-p", package])
+            .current_dir(workspace_root())
+            .output()
+            .map_err(|e| format!("running cargo tree: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "cargo tree failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let tree = String::from_utf8_lossy(&output.stdout);
+        let found: BTreeSet<&str> = tree
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| HTTP_CLIENTS.contains(name))
+            .collect();
+        if !found.is_empty() {
+            return Err(format!("{package} depends on an HTTP client: {found:?}"));
+        }
+    }
     Ok(())
 }
 
