@@ -74,7 +74,7 @@ def test_edit(mock, tmp_path):
     path, body = ours(mock, "edit", "in.png", "make it red", cwd=tmp_path)
     client = google(mock)
     client.models.generate_content(
-        model="gemini-2.5-flash-image",
+        model="gemini-3.1-flash-image",  # the command's default: a live model
         contents=[types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"), "make it red"],
         config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
     )
@@ -82,7 +82,7 @@ def test_edit(mock, tmp_path):
 
 
 def test_count_tokens(mock, tmp_path):
-    path, body = ours(mock, "tokens", "hello there", "-m", "gemini-2.5-flash", cwd=tmp_path)
+    path, body = ours(mock, "tokens", "hello there", cwd=tmp_path)
     client = google(mock)
-    client.models.count_tokens(model="gemini-2.5-flash", contents="hello there")
+    client.models.count_tokens(model="gemini-3.1-flash-image", contents="hello there")
     assert last_body(mock) == (path, body)
