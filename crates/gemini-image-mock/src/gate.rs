@@ -2,8 +2,8 @@
 //! maps (a known version, and for a custom method a `name:verb`), then the API key.
 //!
 //! The gate is a layer on the API router (`server::api`), so a route gets it by being mounted
-//! there. A handler reads what the gate found with the [`ApiVersion`] and [`MethodCall`]
-//! extractors.
+//! there. A handler reads what the gate found with the [`ApiVersion`], [`ApiQuery`] and
+//! [`MethodCall`] extractors, so nothing is parsed twice.
 
 use std::collections::HashMap;
 
@@ -25,6 +25,10 @@ const KNOWN_VERSIONS: &[&str] = &["v1", "v1beta", "v1alpha"];
 /// The API version of the request path (`v1beta`), once the gate has let the request in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiVersion(pub String);
+
+/// The query parameters, read once by the gate (which needs `key`) for the handler.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApiQuery(pub HashMap<String, String>);
 
 /// A custom method call, `POST /{version}/{collection}/{name}:{verb}` (Google's AIP-136):
 /// the resource's name and the verb, split at the last colon.
@@ -91,6 +95,7 @@ fn admit(
     authorize(config, request.headers(), &query)?;
     let version = ApiVersion(version.clone());
     request.extensions_mut().insert(version);
+    request.extensions_mut().insert(ApiQuery(query));
     if let Some(call) = call {
         request.extensions_mut().insert(call);
     }
@@ -135,6 +140,14 @@ fn found<T: Clone + Send + Sync + 'static>(parts: &Parts) -> Result<T, ApiError>
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        found(parts)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {

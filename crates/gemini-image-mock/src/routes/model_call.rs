@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Extension;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -19,7 +18,7 @@ use super::call::Call;
 use crate::body::UnreadBody;
 use crate::delivery::{self, Delivery, Framing};
 use crate::error::ApiError;
-use crate::gate::{ApiVersion, MethodCall};
+use crate::gate::{ApiQuery, ApiVersion, MethodCall};
 use crate::journal::Note;
 use crate::scenarios::pick;
 use crate::scenarios::plan::Plan;
@@ -31,7 +30,7 @@ pub async fn serve(
     State(state): State<SharedState>,
     ApiVersion(version): ApiVersion,
     method: MethodCall,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ApiQuery(query): ApiQuery,
     uri: Uri,
     headers: HeaderMap,
     note: Option<Extension<Note>>,
@@ -65,11 +64,10 @@ struct Incoming<'a> {
 impl Incoming<'_> {
     async fn answer(
         &self,
-        query: Result<Query<HashMap<String, String>>, QueryRejection>,
+        query: HashMap<String, String>,
         plan: &mut Plan,
         body: UnreadBody,
     ) -> Result<Answer, ApiError> {
-        let Query(query) = query?;
         let model = self.method.name.as_str();
         plan.extend(pick::from_headers(self.headers)?);
         plan.extend(

@@ -1,15 +1,13 @@
 //! `GET /models` (paged) and `GET /models/{model}`.
 
-use std::collections::HashMap;
-
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query};
+use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::response::Response;
 use gemini_image_types::types::ListModelsResponse;
 
 use super::json_response;
 use crate::error::ApiError;
-use crate::gate::ApiVersion;
+use crate::gate::{ApiQuery, ApiVersion};
 use crate::model::catalogue::{self, MODELS};
 use crate::wire;
 
@@ -17,10 +15,7 @@ const DEFAULT_PAGE_SIZE: usize = 50;
 const MAX_PAGE_SIZE: usize = 1000;
 
 /// `GET /{version}/models`, `pageSize` models at a time.
-pub async fn list(
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(query) = query?;
+pub async fn list(ApiQuery(query): ApiQuery) -> Result<Response, ApiError> {
     let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
         None => DEFAULT_PAGE_SIZE,
         Some(text) => match text.parse::<i32>() {
