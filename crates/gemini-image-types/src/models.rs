@@ -288,22 +288,25 @@ impl ModelInfo {
     /// Where the model stands on `day` (ISO 8601); a day that does not parse counts as today.
     #[must_use]
     pub fn lifecycle_on(&self, day: &str) -> Lifecycle {
+        self.lifecycle_at(parse(day).unwrap_or_else(|| OffsetDateTime::now_utc().date()))
+    }
+
+    /// Where the model stands today.
+    #[must_use]
+    pub fn lifecycle(&self) -> Lifecycle {
+        self.lifecycle_at(OffsetDateTime::now_utc().date())
+    }
+
+    fn lifecycle_at(&self, day: Date) -> Lifecycle {
         let Some(shutdown) = self.shutdown.and_then(parse) else {
             return Lifecycle::Live;
         };
-        let day = parse(day).unwrap_or_else(|| OffsetDateTime::now_utc().date());
         let days_left = (shutdown - day).whole_days();
         match days_left {
             ..=0 => Lifecycle::Retired,
             1..=RETIRING_DAYS => Lifecycle::Retiring { days_left },
             _ => Lifecycle::Live,
         }
-    }
-
-    /// Where the model stands today.
-    #[must_use]
-    pub fn lifecycle(&self) -> Lifecycle {
-        self.lifecycle_on(&today())
     }
 }
 
