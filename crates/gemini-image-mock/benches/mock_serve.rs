@@ -85,11 +85,11 @@ fn mock_serve(c: &mut Criterion) {
         .build()
         .unwrap();
     let image_url = format!(
-        "{}/v1beta/models/gemini-2.5-flash-image:generateContent",
+        "{}/v1beta/models/gemini-3.1-flash-image:generateContent",
         mock.uri()
     );
     let text_url = format!(
-        "{}/v1beta/models/gemini-2.5-flash:generateContent",
+        "{}/v1beta/models/gemini-3.5-flash:generateContent",
         mock.uri()
     );
     // The first answer renders and fills the cache; the bench measures what follows.

@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// How many requests the journal at /__mock/requests keeps.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub journal: usize,
+    /// Also serve the models Google has shut down (gemini-2.5-flash-image, Imagen, the
+    /// previews …), as they behaved. Without it they answer 404, as Google answers today.
+    #[arg(long, env = "GEMINI_MOCK_LEGACY_MODELS")]
+    pub legacy_models: bool,
 }
 
 /// Serves with `args` until Ctrl-C or SIGTERM; failures to start are printed.
@@ -80,6 +84,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         },
         validation: args.validation,
         journal_entries: args.journal,
+        legacy_models: args.legacy_models,
     };
     let app = crate::server::router(config);
     let served = axum::serve(listener, app)

@@ -34,7 +34,7 @@ pub struct ApiQuery(pub HashMap<String, String>);
 /// the resource's name and the verb, split at the last colon.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MethodCall {
-    /// The resource, such as the model `gemini-2.5-flash-image`.
+    /// The resource, such as the model `gemini-3.1-flash-image`.
     pub name: String,
     /// The method, such as `generateContent`.
     pub verb: String,

@@ -1,11 +1,14 @@
 //! An offline Gemini image API for tests and CI: real, deterministic images from
 //! `generateContent`, edits that follow their instruction, and Google's exact errors.
 //!
+//! It serves the models Google serves today: a model past its shutdown date answers Google's 404
+//! and is not listed, unless [`Config::legacy_models`] asks for the retired models too.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = gemini_image_mock::MockServer::start().await?;
-//! let url = format!("{}/v1beta/models/gemini-2.5-flash-image:generateContent", server.uri());
+//! let url = format!("{}/v1beta/models/gemini-3.1-flash-image:generateContent", server.uri());
 //! let response = reqwest::Client::new()
 //!     .post(url)
 //!     .header("x-goog-api-key", "any-key")
@@ -16,7 +19,7 @@
 //! let body: gemini_image_types::types::GenerateContentResponse = response.json().await?;
 //! let parts = &body.candidates[0].content.as_ref().unwrap().parts;
 //! let image = parts.iter().find_map(|p| p.inline_data.as_ref()).unwrap();
-//! assert_eq!(image.mime_type.as_deref(), Some("image/png"));
+//! assert_eq!(image.mime_type.as_deref(), Some("image/jpeg"));
 //! # Ok(())
 //! # }
 //! ```
@@ -71,7 +74,7 @@ pub use state::{Config, Validation};
 ///
 /// let server = MockServer::start().await?;
 /// server.enqueue(QueuedScenario::new(Scenario::Overloaded).times(1));
-/// let url = format!("{}/v1beta/models/gemini-2.5-flash:generateContent", server.uri());
+/// let url = format!("{}/v1beta/models/gemini-3.5-flash:generateContent", server.uri());
 /// let send = || {
 ///     reqwest::Client::new()
 ///         .post(&url)

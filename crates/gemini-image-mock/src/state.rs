@@ -31,6 +31,9 @@ pub struct Config {
     pub validation: Validation,
     /// How many requests the journal keeps (0 turns it off).
     pub journal_entries: usize,
+    /// Whether models past their shutdown date are served (as they behaved) instead of refused
+    /// with Google's 404 and left out of `models.list`.
+    pub legacy_models: bool,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             chaos: ChaosConfig::default(),
             validation: Validation::Strict,
             journal_entries: DEFAULT_JOURNAL_ENTRIES,
+            legacy_models: false,
         }
     }
 }

@@ -352,8 +352,11 @@ fn read_enum(
     let names = values.iter().filter_map(Value::as_str);
     if node.get("x-proto-string").and_then(Value::as_bool) == Some(true) {
         // A plain string field on the server: the value must be one of these, exactly.
+        // Where the model, not the parser, decides (`x-checked-by-model`: the image config,
+        // whose allowed values differ per model), any string passes here.
+        let by_model = node.get("x-checked-by-model").and_then(Value::as_bool) == Some(true);
         return match &value {
-            Value::String(text) if names.clone().any(|name| name == text) => Ok(value),
+            Value::String(text) if by_model || names.clone().any(|name| name == text) => Ok(value),
             Value::String(_) => Err(not_a_value_of(node, path, type_name, &value)),
             other => Err(invalid_value(path, "TYPE_STRING", other)),
         };
@@ -606,10 +609,12 @@ mod tests {
     }
 
     #[test]
-    fn string_fields_with_known_values_take_them_exactly() {
+    fn string_fields_take_strings_and_the_model_judges_the_image_config() {
         let image_config = |c: serde_json::Value| read(with_config(json!({"imageConfig": c})));
         assert!(image_config(json!({"aspectRatio": "16:9", "imageSize": "2K"})).is_ok());
-        assert!(image_config(json!({"imageSize": "2k"})).is_err());
+        // Which sizes and ratios are right depends on the model (`check_image_config`): the
+        // parser passes any string, as it is a plain string in Google's proto.
+        assert!(image_config(json!({"imageSize": "2k", "aspectRatio": "7:3"})).is_ok());
         assert_eq!(
             image_config(json!({"aspectRatio": 3})),
             Err(

@@ -45,17 +45,17 @@ async fn logs_name_requests_but_never_keys_or_image_data() {
     };
     let calls = [
         (
-            format!("{base}/v1beta/models/gemini-2.5-flash-image:generateContent"),
+            format!("{base}/v1beta/models/gemini-3.1-flash-image:generateContent"),
             edit(IMAGE_DATA),
             true,
         ),
         (
-            format!("{base}/v1beta/models/gemini-2.5-flash-image:generateContent?key={SECRET}"),
+            format!("{base}/v1beta/models/gemini-3.1-flash-image:generateContent?key={SECRET}"),
             edit(BAD_DATA),
             false,
         ),
         (
-            format!("{base}/v1beta/models/gemini-2.5-flash:generateContent"),
+            format!("{base}/v1beta/models/gemini-3.5-flash:generateContent"),
             json!({"contents": [{"parts": [{"text": "hello"}]}]}),
             true,
         ),
@@ -73,7 +73,7 @@ async fn logs_name_requests_but_never_keys_or_image_data() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
-        logs.contains("/v1beta/models/gemini-2.5-flash:generateContent"),
+        logs.contains("/v1beta/models/gemini-3.5-flash:generateContent"),
         "{logs}"
     );
     assert!(logs.contains("status=200"), "{logs}");

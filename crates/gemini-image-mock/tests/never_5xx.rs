@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use gemini_image_mock::MockServer;
+use gemini_image_mock::{Config, MockServer};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -22,7 +22,10 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
         .build()
         .expect("a runtime");
     let server = runtime
-        .block_on(MockServer::start())
+        .block_on(MockServer::start_with(Config {
+            legacy_models: true,
+            ..Config::default()
+        }))
         .expect("the mock starts");
     Harness {
         runtime,
@@ -32,11 +35,14 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
 });
 
 const ENDPOINTS: &[&str] = &[
+    "/v1beta/models/gemini-3.1-flash-image:generateContent",
+    "/v1beta/models/gemini-3-pro-image:streamGenerateContent?alt=sse",
+    "/v1/models/gemini-3.5-flash:generateContent",
+    // Retired models (served here with the legacy models, which take the most code paths).
     "/v1beta/models/gemini-2.5-flash-image:generateContent",
-    "/v1/models/gemini-2.5-flash:generateContent",
     "/v1beta/models/gemini-3-pro-image-preview:streamGenerateContent?alt=sse",
     "/v1beta/models/gemini-2.0-flash-exp-image-generation:streamGenerateContent",
-    "/v1beta/models/gemini-2.5-flash:countTokens",
+    "/v1beta/models/gemini-3.5-flash:countTokens",
     "/v1beta/models/imagen-4.0-generate-001:predict",
 ];
 
@@ -149,13 +155,14 @@ fn valid_requests() -> Vec<(&'static str, Value)> {
     vec![
         (ENDPOINTS[0], example("TextToImageRequest")),
         (ENDPOINTS[0], example("EditImageRequest")),
-        (ENDPOINTS[2], example("MultiTurnEditRequest")),
-        (ENDPOINTS[0], example("SeedCurlRequest")),
+        (ENDPOINTS[1], example("MultiTurnEditRequest")),
+        (ENDPOINTS[3], example("TextToImageRequest")),
+        (ENDPOINTS[5], example("SeedCurlRequest")),
         (
-            ENDPOINTS[4],
+            ENDPOINTS[6],
             serde_json::json!({"contents": example("TextToImageRequest")["contents"]}),
         ),
-        (ENDPOINTS[5], example("PredictRequest")),
+        (ENDPOINTS[7], example("PredictRequest")),
     ]
 }
 
@@ -198,8 +205,9 @@ fn segment() -> impl Strategy<Value = String> {
             "v1beta",
             "v1",
             "models",
+            "gemini-3.1-flash-image:generateContent",
             "gemini-2.5-flash-image:generateContent",
-            "gemini-2.5-flash",
+            "gemini-3.5-flash",
             "imagen-4.0-generate-001:predict",
             "x:countTokens",
             "__mock",

@@ -13,7 +13,7 @@ use support::{read, with_key};
 
 mod support;
 
-const GEMINI: &str = "gemini-2.5-flash-image";
+const GEMINI: &str = "gemini-3.1-flash-image";
 const IMAGEN: &str = "imagen-4.0-generate-001";
 
 /// How a test asks for a scenario.
@@ -122,7 +122,13 @@ async fn each_scenario_each_way_gives_googles_answer() {
         ("stream_error", GEMINI, "generateContent"),
         ("rai_filtered", IMAGEN, "predict"),
     ];
-    let server = MockServer::start().await.unwrap();
+    // Imagen is retired: its scenarios are served with the legacy models.
+    let server = MockServer::start_with(Config {
+        legacy_models: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     for (scenario, model, method) in cases {
         let mut answers = Vec::new();
         for way in [Way::Header, Way::Directive, Way::Queue] {
@@ -263,7 +269,7 @@ async fn forty_statuses(server: &MockServer) -> Vec<u16> {
         let response = with_key(
             server,
             Method::POST,
-            "/v1beta/models/gemini-2.5-flash:countTokens",
+            "/v1beta/models/gemini-3.5-flash:countTokens",
         )
         .json(&json!({"contents": [{"parts": [{"text": "hello"}]}]}))
         .send()
@@ -347,7 +353,7 @@ async fn the_journal_tells_what_was_sent_and_answered() {
         .unwrap();
     client
         .post(format!(
-            "{}/v1/models/gemini-2.5-flash:countTokens?key=secret-key-2",
+            "{}/v1/models/gemini-3.5-flash:countTokens?key=secret-key-2",
             server.uri()
         ))
         .header("x-mock-scenario", "overloaded")
@@ -391,7 +397,7 @@ async fn the_journal_tells_what_was_sent_and_answered() {
     });
     assert_eq!(by_test.len(), 1);
     let by_model = server.received_requests_matching(&JournalFilter {
-        model: Some("models/gemini-2.5-flash".into()),
+        model: Some("models/gemini-3.5-flash".into()),
         ..JournalFilter::default()
     });
     assert_eq!(by_model.len(), 1);
@@ -432,7 +438,7 @@ async fn the_admin_api_queues_lists_filters_and_resets() {
         async move { request.send().await.unwrap().status().as_u16() }
     };
     assert_eq!(
-        generate("gemini-2.5-flash", None).await,
+        generate("gemini-3.5-flash", None).await,
         400,
         "text model, not the queued one"
     );
@@ -506,7 +512,7 @@ async fn warn_mode_serves_and_notes_what_strict_mode_refuses() {
         with_key(
             server,
             Method::POST,
-            "/v1beta/models/gemini-2.5-flash:generateContent",
+            "/v1beta/models/gemini-3.5-flash:generateContent",
         )
         .json(&body)
         .send()

@@ -29,19 +29,33 @@ pub const GEMINI_3_1_FLASH_IMAGE: &str = "gemini-3.1-flash-image";
 pub const GEMINI_3_PRO_IMAGE: &str = "gemini-3-pro-image";
 /// The cheapest image model.
 pub const GEMINI_3_1_FLASH_LITE_IMAGE: &str = "gemini-3.1-flash-lite-image";
+/// A live text model: what replaces the Gemini 2.5 text models (for prompts, chat and tests).
+pub const GEMINI_3_5_FLASH: &str = "gemini-3.5-flash";
 
 /// How many days before its shutdown a model counts as retiring.
 pub const RETIRING_DAYS: i64 = 30;
 
-/// What a model makes.
+/// The family of a model, which decides its rules and the shape of its answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Output {
-    /// Images (and text) from `generateContent`.
-    Image,
-    /// Images from Imagen's `:predict`.
-    ImagenPredict,
-    /// Text only.
+pub enum Family {
+    /// Gemini 2.0 Flash image generation: PNG; must be asked for TEXT with IMAGE.
+    Gemini20Image,
+    /// Gemini 2.5 Flash Image: PNG, 1K only, 1290 tokens per image.
+    Gemini25Image,
+    /// Gemini 3 image models: JPEG, thinking, thought signatures, sizes by `imageSize`.
+    Gemini3Image,
+    /// Imagen: images from `:predict` only.
+    Imagen,
+    /// Text-only Gemini models.
     Text,
+}
+
+impl Family {
+    /// Whether models of this family can answer with images.
+    #[must_use]
+    pub fn makes_images(self) -> bool {
+        self != Self::Text
+    }
 }
 
 /// Where a model stands on a given day.
@@ -65,8 +79,16 @@ pub struct ModelInfo {
     pub id: &'static str,
     /// The name Google shows.
     pub display_name: &'static str,
-    /// What it makes.
-    pub output: Output,
+    /// Its family, which decides its rules and answers.
+    pub family: Family,
+    /// Its `version`, as `models.get` reports it.
+    pub version: &'static str,
+    /// Its `description`, as `models.get` reports it.
+    pub description: &'static str,
+    /// Its `inputTokenLimit`.
+    pub input_token_limit: i32,
+    /// Its `outputTokenLimit`.
+    pub output_token_limit: i32,
     /// The MIME type of its images.
     pub image_mime_type: Option<&'static str>,
     /// The `imageSize` values it takes (empty: it takes none).
@@ -104,7 +126,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: "gemini-2.0-flash-exp-image-generation",
         display_name: "Gemini 2.0 Flash (Image Generation) Experimental",
-        output: Output::Image,
+        family: Family::Gemini20Image,
+        version: "2.0",
+        description: "Gemini 2.0 Flash (Image Generation) Experimental",
+        input_token_limit: 1048576,
+        output_token_limit: 8192,
         image_mime_type: Some("image/png"),
         image_sizes: &[],
         aspect_ratios: RATIOS_10,
@@ -118,7 +144,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: "gemini-2.5-flash",
         display_name: "Gemini 2.5 Flash",
-        output: Output::Text,
+        family: Family::Text,
+        version: "001",
+        description: "Stable version of Gemini 2.5 Flash, our mid-size multimodal model that supports up to 1 million tokens.",
+        input_token_limit: 1048576,
+        output_token_limit: 65536,
         image_mime_type: None,
         image_sizes: &[],
         aspect_ratios: &[],
@@ -126,14 +156,19 @@ pub const MODELS: &[ModelInfo] = &[
         thinking: true,
         released: Some("2025-06-17"),
         shutdown: Some("2026-12-01"),
-        replacement: None,
+        replacement: Some(GEMINI_3_5_FLASH),
         source: "shutdown 2026-12-01: Google's deprecations page as quoted by issue 15 [DOCS][3P]; \
-                 no replacement is named in the references",
+                 the references name no replacement: gemini-3.5-flash is our decision (the live \
+                 Flash text model of interactions-api.md §5.1 [REAL])",
     },
     ModelInfo {
         id: "gemini-2.5-flash-image",
         display_name: "Nano Banana",
-        output: Output::Image,
+        family: Family::Gemini25Image,
+        version: "2.0",
+        description: "Gemini 2.5 Flash Preview Image",
+        input_token_limit: 32768,
+        output_token_limit: 32768,
         image_mime_type: Some("image/png"),
         image_sizes: &[],
         aspect_ratios: RATIOS_10,
@@ -148,7 +183,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: "gemini-2.5-pro",
         display_name: "Gemini 2.5 Pro",
-        output: Output::Text,
+        family: Family::Text,
+        version: "2.5",
+        description: "Stable release of Gemini 2.5 Pro.",
+        input_token_limit: 1048576,
+        output_token_limit: 65536,
         image_mime_type: None,
         image_sizes: &[],
         aspect_ratios: &[],
@@ -156,13 +195,18 @@ pub const MODELS: &[ModelInfo] = &[
         thinking: true,
         released: Some("2025-06-17"),
         shutdown: Some("2026-12-01"),
-        replacement: None,
-        source: "shutdown 2026-12-01: Google's deprecations page as quoted by issue 15 [DOCS][3P]",
+        replacement: Some(GEMINI_3_5_FLASH),
+        source: "shutdown 2026-12-01: Google's deprecations page as quoted by issue 15 [DOCS][3P]; \
+                 replacement gemini-3.5-flash: our decision, as for gemini-2.5-flash",
     },
     ModelInfo {
         id: GEMINI_3_PRO_IMAGE,
         display_name: "Nano Banana Pro",
-        output: Output::Image,
+        family: Family::Gemini3Image,
+        version: "3.0",
+        description: "Gemini 3 Pro Image",
+        input_token_limit: 131072,
+        output_token_limit: 32768,
         image_mime_type: Some("image/jpeg"),
         image_sizes: &["1K", "2K", "4K"],
         aspect_ratios: RATIOS_14,
@@ -177,7 +221,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: "gemini-3-pro-image-preview",
         display_name: "Nano Banana Pro",
-        output: Output::Image,
+        family: Family::Gemini3Image,
+        version: "3.0",
+        description: "Gemini 3 Pro Image Preview",
+        input_token_limit: 131072,
+        output_token_limit: 32768,
         image_mime_type: Some("image/jpeg"),
         image_sizes: &["1K", "2K", "4K"],
         aspect_ratios: RATIOS_10,
@@ -191,7 +239,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: GEMINI_3_1_FLASH_IMAGE,
         display_name: "Nano Banana 2",
-        output: Output::Image,
+        family: Family::Gemini3Image,
+        version: "3.0",
+        description: "Gemini 3.1 Flash Image.",
+        input_token_limit: 65536,
+        output_token_limit: 65536,
         image_mime_type: Some("image/jpeg"),
         image_sizes: &["512", "1K", "2K", "4K"],
         aspect_ratios: RATIOS_14,
@@ -206,7 +258,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: GEMINI_3_1_FLASH_LITE_IMAGE,
         display_name: "Nano Banana 2 Lite",
-        output: Output::Image,
+        family: Family::Gemini3Image,
+        version: "3.0",
+        description: "Gemini 3.1 Flash Lite Image.",
+        input_token_limit: 65536,
+        output_token_limit: 65536,
         image_mime_type: Some("image/jpeg"),
         image_sizes: &["1K"],
         aspect_ratios: RATIOS_14,
@@ -221,7 +277,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: "gemini-3.1-flash-image-preview",
         display_name: "Nano Banana 2",
-        output: Output::Image,
+        family: Family::Gemini3Image,
+        version: "3.0",
+        description: "Gemini 3.1 Flash Image Preview.",
+        input_token_limit: 65536,
+        output_token_limit: 65536,
         image_mime_type: Some("image/jpeg"),
         image_sizes: &["1K", "2K", "4K"],
         aspect_ratios: RATIOS_14,
@@ -233,9 +293,33 @@ pub const MODELS: &[ModelInfo] = &[
         source: "gemini-api.md §8 (released 2026-02-26, shut down 2026-06-25 → gemini-3.1-flash-image)",
     },
     ModelInfo {
+        id: GEMINI_3_5_FLASH,
+        display_name: "Gemini 3.5 Flash",
+        family: Family::Text,
+        version: "3.5",
+        description: "Gemini 3.5 Flash",
+        input_token_limit: 1048576,
+        output_token_limit: 65536,
+        image_mime_type: None,
+        image_sizes: &[],
+        aspect_ratios: &[],
+        max_reference_images: 3000,
+        thinking: true,
+        released: None,
+        shutdown: None,
+        replacement: None,
+        source: "served 2026-06/07: interactions-api.md §5.1 and files-batch-vertex-replay.md \
+                 (batch of 2026-07-02) [REAL]; token limits and description as Gemini 3 Flash's \
+                 model page [DOCS]; version and release date unconfirmed (decision)",
+    },
+    ModelInfo {
         id: "imagen-3.0-generate-002",
         display_name: "Imagen 3.0",
-        output: Output::ImagenPredict,
+        family: Family::Imagen,
+        version: "002",
+        description: "Vertex served Imagen 3.0 002 model",
+        input_token_limit: 480,
+        output_token_limit: 8192,
         image_mime_type: Some("image/png"),
         image_sizes: &[],
         aspect_ratios: RATIOS_IMAGEN,
@@ -249,7 +333,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo {
         id: "imagen-4.0-generate-001",
         display_name: "Imagen 4",
-        output: Output::ImagenPredict,
+        family: Family::Imagen,
+        version: "001",
+        description: "Vertex served Imagen 4.0 model",
+        input_token_limit: 480,
+        output_token_limit: 8192,
         image_mime_type: Some("image/png"),
         image_sizes: &["1K", "2K"],
         aspect_ratios: RATIOS_IMAGEN,
@@ -285,6 +373,64 @@ fn parse(iso: &str) -> Option<Date> {
 }
 
 impl ModelInfo {
+    /// The methods the model answers, as Google names them (`generateContent`, `predict`, …).
+    #[must_use]
+    pub fn methods(&self) -> &'static [&'static str] {
+        match self.family {
+            Family::Imagen => &["predict"],
+            _ => &[
+                "generateContent",
+                "countTokens",
+                "batchGenerateContent",
+                "streamGenerateContent",
+            ],
+        }
+    }
+
+    /// Whether the model answers `method`.
+    #[must_use]
+    pub fn supports(&self, method: &str) -> bool {
+        self.methods().contains(&method)
+    }
+
+    /// The model as `models.get` and `models.list` describe it.
+    ///
+    /// ```
+    /// let model = gemini_image_types::models::find("gemini-3.1-flash-image").unwrap();
+    /// let described = model.describe();
+    /// assert_eq!(described.name.as_deref(), Some("models/gemini-3.1-flash-image"));
+    /// assert!(described.supported_generation_methods.contains(&"generateContent".to_string()));
+    /// ```
+    #[must_use]
+    pub fn describe(&self) -> crate::types::Model {
+        let generates = self.family != Family::Imagen;
+        crate::types::Model {
+            name: Some(format!("models/{}", self.id)),
+            version: Some(self.version.to_string()),
+            display_name: Some(self.display_name.to_string()),
+            description: Some(self.description.to_string()),
+            input_token_limit: Some(self.input_token_limit),
+            output_token_limit: Some(self.output_token_limit),
+            // Streaming is not listed: Google lists the RPC, generateContent, only.
+            supported_generation_methods: self
+                .methods()
+                .iter()
+                .filter(|method| **method != "streamGenerateContent")
+                .map(|method| (*method).to_string())
+                .collect(),
+            temperature: generates.then_some(1.0),
+            top_p: generates.then_some(0.95),
+            top_k: generates.then_some(64),
+            max_temperature: generates.then_some(if self.family == Family::Text {
+                2.0
+            } else {
+                1.0
+            }),
+            thinking: self.thinking.then_some(true),
+            ..Default::default()
+        }
+    }
+
     /// Where the model stands on `day` (ISO 8601); a day that does not parse counts as today.
     #[must_use]
     pub fn lifecycle_on(&self, day: &str) -> Lifecycle {
@@ -328,7 +474,7 @@ mod tests {
                     model.id, replacement.id
                 );
             }
-            if model.output == Output::Image {
+            if matches!(model.family, Family::Gemini25Image | Family::Gemini3Image) {
                 assert_eq!(
                     model.image_sizes.is_empty(),
                     model.image_mime_type == Some("image/png"),

@@ -27,7 +27,7 @@ pub fn check_rules(model: &Model, request: &GenerateContentRequest) -> Result<()
     let config = request.generation_config.as_ref();
     let modalities = requested_modalities(request);
     let asks_image = modalities.contains(&Modality::Image);
-    if asks_image && !model.makes_images() {
+    if asks_image && !model.family.makes_images() {
         let mut names: Vec<String> = modalities
             .iter()
             .map(|m| m.to_string().to_lowercase())
@@ -44,18 +44,73 @@ pub fn check_rules(model: &Model, request: &GenerateContentRequest) -> Result<()
             "Model does not support the requested response modalities: image",
         ));
     }
-    if model.makes_images() && request.system_instruction.is_some() {
+    if model.family.makes_images() && request.system_instruction.is_some() {
         return Err(ApiError::invalid_argument(format!(
             "Developer instruction is not enabled for models/{}",
             model.id
         )));
     }
-    if model.makes_images() && config.is_some_and(|c| c.response_mime_type.is_some()) {
+    if model.family.makes_images() && config.is_some_and(|c| c.response_mime_type.is_some()) {
         return Err(ApiError::invalid_argument(
             "Parameter response_mime_type is not supported for generating image response.",
         ));
     }
-    Ok(())
+    check_image_config(model, request)
+}
+
+/// Refuses an aspect ratio or an image size the model does not take, as Google words it for the
+/// aspect ratio (a real answer of 2026-08 to `7:3` on gemini-3.1-flash-image, through a proxy that
+/// quoted it [3P muyouzhi6/astrbot_plugin_gitee_aiimg#37]). No capture shows the refusal of a
+/// size: it is worded the same way (our decision). A model whose row lists no sizes (the 2.x
+/// image models) ignored `imageSize`, as the references record.
+fn check_image_config(model: &Model, request: &GenerateContentRequest) -> Result<(), ApiError> {
+    let Some(image_config) = request
+        .generation_config
+        .as_ref()
+        .and_then(|c| c.image_config.as_ref())
+    else {
+        return Ok(());
+    };
+    let mut violations = Vec::new();
+    if let Some(aspect) = &image_config.aspect_ratio
+        && !model.aspect_ratios.is_empty()
+        && !model.aspect_ratios.contains(&aspect.to_string().as_str())
+    {
+        let mut allowed = model.aspect_ratios.to_vec();
+        // Google lists them by width, then height: '1:1', '1:4', '1:8', '2:3', … '21:9'.
+        allowed.sort_by_key(|ratio| {
+            let (w, h) = ratio.split_once(':').unwrap_or((ratio, "0"));
+            (w.parse::<u32>().unwrap_or(0), h.parse::<u32>().unwrap_or(0))
+        });
+        violations.push(must_be_one_of("aspect_ratio", &allowed));
+    }
+    if let Some(size) = &image_config.image_size
+        && !model.image_sizes.is_empty()
+        && !model.image_sizes.contains(&size.to_string().as_str())
+    {
+        violations.push(must_be_one_of("image_size", model.image_sizes));
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::violations(violations))
+    }
+}
+
+/// `GenerateContentRequest.generation_config.image_config.FIELD: FIELD must be one of 'a', 'b',
+/// or 'c'.`
+fn must_be_one_of(field: &str, allowed: &[&str]) -> String {
+    let quoted: Vec<String> = allowed.iter().map(|value| format!("'{value}'")).collect();
+    let listed = match quoted.as_slice() {
+        [] => String::new(),
+        [only] => only.clone(),
+        [first, second] => format!("{first} or {second}"),
+        [init @ .., last] => format!("{}, or {last}", init.join(", ")),
+    };
+    format!(
+        "GenerateContentRequest.generation_config.image_config.{field}: {field} must be one of \
+         {listed}."
+    )
 }
 
 fn requested_modalities(request: &GenerateContentRequest) -> Vec<Modality> {
@@ -136,7 +191,7 @@ pub fn respond(
     let prompt = read_prompt(request)?;
     let config = request.generation_config.as_ref();
     let modalities = requested_modalities(request);
-    let wants_image = model.makes_images()
+    let wants_image = model.family.makes_images()
         && (modalities.contains(&Modality::Image)
             || (modalities.is_empty() && model.family != Family::Gemini20Image));
     let wants_text = modalities.is_empty() || modalities.contains(&Modality::Text) || !wants_image;
@@ -159,7 +214,7 @@ pub fn respond(
             prompt
                 .base_image
                 .as_ref()
-                .map(|b| sizes::nearest_aspect(b.width(), b.height()))
+                .map(|b| sizes::nearest_aspect(model.aspect_ratios, b.width(), b.height()))
         })
         .unwrap_or(gemini_image_types::types::AspectRatio::X11);
     let (width, height) = sizes::gemini(model.family, aspect, size);
@@ -189,7 +244,7 @@ pub fn respond(
     let mut image_tokens = 0;
     for index in 0..candidate_count {
         let mut parts = Vec::new();
-        if include_thoughts && model.thinks() {
+        if include_thoughts && model.thinking {
             parts.push(Part {
                 text: Some(format!(
                     "**Planning the picture**\n\nI'm working out how to show: {}",
@@ -249,7 +304,7 @@ pub fn respond(
                     data: Some(Base64Bytes::from(bytes)),
                     ..Default::default()
                 }),
-                thought_signature: model.thinks().then(|| signature(image_seed)),
+                thought_signature: model.thinking.then(|| signature(image_seed)),
                 ..Default::default()
             });
             if wants_text {
@@ -290,7 +345,7 @@ pub fn respond(
         .flat_map(|c| &c.parts)
         .filter(|p| p.inline_data.is_some())
         .count() as i32;
-    let thoughts = model.thinks().then(|| 120 + (request_hash % 200) as i32);
+    let thoughts = model.thinking.then(|| 120 + (request_hash % 200) as i32);
     let mut usage = usage(
         prompt_text_tokens,
         prompt_images,

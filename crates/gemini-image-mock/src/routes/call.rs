@@ -35,7 +35,7 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// The model, if it exists and supports `method` (named as Google names it in its 404).
     pub fn model(&self, method: &str, shown_as: &str) -> Result<&'static Model, ApiError> {
-        catalogue::find(self.model)
+        catalogue::find_served(self.model, self.state.config.legacy_models)
             .filter(|m| m.supports(method))
             .ok_or_else(|| {
                 ApiError::model_not_found(

@@ -1,21 +1,25 @@
 //! `GET /models` (paged) and `GET /models/{model}`.
 
-use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use gemini_image_types::types::ListModelsResponse;
 
 use super::json_response;
 use crate::error::ApiError;
 use crate::gate::{ApiQuery, ApiVersion};
-use crate::model::catalogue::{self, MODELS};
+use crate::model::catalogue;
+use crate::state::SharedState;
 use crate::wire;
 
 const DEFAULT_PAGE_SIZE: usize = 50;
 const MAX_PAGE_SIZE: usize = 1000;
 
 /// `GET /{version}/models`, `pageSize` models at a time.
-pub async fn list(ApiQuery(query): ApiQuery) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<SharedState>,
+    ApiQuery(query): ApiQuery,
+) -> Result<Response, ApiError> {
     let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
         None => DEFAULT_PAGE_SIZE,
         Some(text) => match text.parse::<i32>() {
@@ -37,14 +41,14 @@ pub async fn list(ApiQuery(query): ApiQuery) -> Result<Response, ApiError> {
         Some(token) => decode_page_token(token)
             .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
     };
+    let legacy = state.config.legacy_models;
     let body = ListModelsResponse {
-        models: MODELS
-            .iter()
+        models: catalogue::served(legacy)
             .skip(start)
             .take(page_size)
             .map(|m| m.describe())
             .collect(),
-        next_page_token: (start + page_size < MODELS.len())
+        next_page_token: (start + page_size < catalogue::served(legacy).count())
             .then(|| encode_page_token(start + page_size)),
     };
     Ok(json_response(wire::pretty("ListModelsResponse", &body)))
@@ -52,11 +56,12 @@ pub async fn list(ApiQuery(query): ApiQuery) -> Result<Response, ApiError> {
 
 /// `GET /{version}/models/{name}`.
 pub async fn get(
+    State(state): State<SharedState>,
     ApiVersion(version): ApiVersion,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path((_version, model)) = path?;
-    let found = catalogue::find(&model)
+    let found = catalogue::find_served(&model, state.config.legacy_models)
         .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
     Ok(json_response(wire::pretty("Model", &found.describe())))
 }

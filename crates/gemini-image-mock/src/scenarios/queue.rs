@@ -16,7 +16,7 @@ use super::Scenario;
 ///
 /// let queued = QueuedScenario::new(Scenario::RateLimit(Duration::from_secs(2)))
 ///     .times(3)
-///     .for_model("gemini-2.5-flash-image")
+///     .for_model("gemini-3.1-flash-image")
 ///     .for_test_id("checkout-flow");
 /// assert_eq!(queued.times, 3);
 /// ```
