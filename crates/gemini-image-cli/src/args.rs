@@ -39,6 +39,11 @@ pub struct BackendArgs {
         value_name = "URL"
     )]
     pub base_url: Option<String>,
+    /// The built-in mock also serves the models Google has shut down (Imagen,
+    /// gemini-2.5-flash-image, the previews …), as they behaved; Google itself answers 404 for
+    /// them. Written before the subcommand: gemini-image --legacy-models imagen "a fox".
+    #[arg(long, env = "GEMINI_MOCK_LEGACY_MODELS")]
+    pub legacy_models: bool,
 }
 
 /// What to do.
@@ -51,7 +56,8 @@ pub enum Command {
     /// An interactive session for editing an image turn after turn (one line per turn; /attach
     /// PATH adds an image to the next turn; /quit or end of input stops).
     Chat(ChatArgs),
-    /// Generate images with an Imagen model (:predict).
+    /// Generate images with an Imagen model (:predict). Google shut Imagen down on 2026-08-17:
+    /// the built-in mock serves it with --legacy-models.
     Imagen(ImagenArgs),
     /// List the models.
     Models,

@@ -59,7 +59,11 @@ impl Backend {
         } else {
             progress.say("using the built-in offline mock (--mock)");
         }
-        let mock = MockServer::start()
+        let config = gemini_image_mock::Config {
+            legacy_models: args.legacy_models,
+            ..gemini_image_mock::Config::default()
+        };
+        let mock = MockServer::start_with(config)
             .await
             .map_err(|e| format!("cannot start the built-in mock: {e}"))?;
         let client = builder

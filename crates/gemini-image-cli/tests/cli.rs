@@ -185,8 +185,20 @@ fn chat_scripted_through_stdin() {
 #[test]
 fn imagen_models_and_tokens() {
     let dir = scratch("others");
+    // Imagen is retired: refused as Google refuses it, with what to use instead...
+    gemini(&dir)
+        .args(["imagen", "a robot gardener"])
+        .assert()
+        .code(3)
+        .stderr(contains("models/imagen-4.0-generate-001 is not found"))
+        .stderr(contains(
+            "imagen-4.0-generate-001 was shut down by Google on 2026-08-17: use \
+             gemini-3.1-flash-image",
+        ));
+    // ...and served as it was by the built-in mock with the legacy models.
     gemini(&dir)
         .args([
+            "--legacy-models",
             "imagen",
             "a robot gardener",
             "--count",

@@ -48,7 +48,7 @@ fn response_json(image: &[u8]) -> serde_json::Value {
             "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 12}],
             "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1290}]
         },
-        "modelVersion": "gemini-2.5-flash-image",
+        "modelVersion": "gemini-3.1-flash-image",
         "responseId": "r1xAab-GH6WtmtkPzZ7a4Ak"
     })
 }

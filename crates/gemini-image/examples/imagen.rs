@@ -1,5 +1,6 @@
-//! Imagen `:predict`: several images for one prompt. Google shut Imagen down on its Gemini API on
-//! 2026-08-17 (a call now answers 404); the mock still serves it, as do Vertex-style gateways.
+//! Imagen `:predict`: several images for one prompt, for code written before Imagen's end. Google
+//! shut Imagen down on 2026-08-17 (a call now answers 404, which the mock also answers by
+//! default); this example runs against a mock serving the legacy models.
 //!
 //! ```text
 //! cargo run -p gemini-image --example imagen
@@ -13,7 +14,7 @@ use gemini_image::types::{ImagenAspectRatio, ImagenParameters};
 
 #[tokio::main]
 async fn main() -> support::Result {
-    let target = support::connect().await?;
+    let target = support::connect_legacy().await?;
     let model = support::model("imagen-4.0-generate-001");
     let parameters = ImagenParameters {
         sample_count: NonZeroU32::new(2),

@@ -71,7 +71,7 @@ fn response() -> impl Strategy<Value = Value> {
         json!({
             "candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": "STOP", "index": 0}],
             "usageMetadata": {"promptTokenCount": 10, "totalTokenCount": 1300},
-            "modelVersion": "gemini-2.5-flash-image",
+            "modelVersion": "gemini-3.1-flash-image",
         })
     })
 }

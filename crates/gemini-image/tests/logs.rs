@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gemini_image::{Client, RetryPolicy};
-use gemini_image_mock::{MockServer, QueuedScenario, Scenario};
+use gemini_image_mock::{Config, MockServer, QueuedScenario, Scenario};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -33,7 +33,13 @@ async fn each_retry_is_logged_without_the_key() {
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
     const SECRET: &str = "AIzaSy-logged-nowhere-5678";
-    let server = MockServer::start().await.unwrap();
+    // The legacy models too, so that the retired one below answers and only the warning tells.
+    let server = MockServer::start_with(Config {
+        legacy_models: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let hook_seen = seen.clone();
     let client = Client::builder()
@@ -50,7 +56,7 @@ async fn each_retry_is_logged_without_the_key() {
         .unwrap();
     server.enqueue(QueuedScenario::new(Scenario::Overloaded).times(2));
     client
-        .generate_image("gemini-2.5-flash-image", "a fox")
+        .generate_image(gemini_image::models::GEMINI_3_1_FLASH_IMAGE, "a fox")
         .await
         .unwrap();
 

@@ -62,7 +62,7 @@ fn decoding_an_image_response_allocates_little_beyond_the_image() {
             "finishReason": "STOP", "index": 0
         }],
         "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 1290, "totalTokenCount": 1302},
-        "modelVersion": "gemini-2.5-flash-image"
+        "modelVersion": "gemini-3.1-flash-image"
     }))
     .unwrap();
 

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use gemini_image::types::{CountTokensRequest, GenerateContentRequest, PredictRequest};
 use gemini_image::{Client, Error, RetryPolicy};
-use gemini_image_mock::{MockServer, QueuedScenario, Scenario};
+use gemini_image_mock::{Config, MockServer, QueuedScenario, Scenario};
 use support::scripted::{self, Script};
 
 const KEY: &str = "raw-test-key-5678";
-const IMAGE_MODEL: &str = "gemini-2.5-flash-image";
+const IMAGE_MODEL: &str = gemini_image::models::GEMINI_3_1_FLASH_IMAGE;
 
 fn client(base_url: &str) -> Client {
     support::quick_client(KEY, base_url)
@@ -39,7 +39,7 @@ async fn call(client: &Client, operation: &str) -> Result<&'static str, Error> {
         "generateContent" => {
             let answer = raw.generate_content(IMAGE_MODEL, &prompt()).await?;
             assert!(!answer.into_inner().candidates.is_empty());
-            "/v1beta/models/gemini-2.5-flash-image:generateContent"
+            "/v1beta/models/gemini-3.1-flash-image:generateContent"
         }
         "streamGenerateContent" => {
             // Without `alt=sse` the answer is one JSON array, which the generated client reads.
@@ -47,14 +47,14 @@ async fn call(client: &Client, operation: &str) -> Result<&'static str, Error> {
                 .stream_generate_content(IMAGE_MODEL, None, &prompt())
                 .await?;
             assert!(!chunks.into_inner().is_empty());
-            "/v1beta/models/gemini-2.5-flash-image:streamGenerateContent"
+            "/v1beta/models/gemini-3.1-flash-image:streamGenerateContent"
         }
         "countTokens" => {
             let count = raw
-                .count_tokens("gemini-2.5-flash", &count_request())
+                .count_tokens("gemini-3.5-flash", &count_request())
                 .await?;
             assert!(count.into_inner().total_tokens.unwrap_or(0) > 0);
-            "/v1beta/models/gemini-2.5-flash:countTokens"
+            "/v1beta/models/gemini-3.5-flash:countTokens"
         }
         "listModels" => {
             let page = raw.list_models(Some(2), None).await?.into_inner();
@@ -63,8 +63,8 @@ async fn call(client: &Client, operation: &str) -> Result<&'static str, Error> {
         }
         "getModel" => {
             let model = raw.get_model(IMAGE_MODEL).await?.into_inner();
-            assert_eq!(model.name.as_deref(), Some("models/gemini-2.5-flash-image"));
-            "/v1beta/models/gemini-2.5-flash-image"
+            assert_eq!(model.name.as_deref(), Some("models/gemini-3.1-flash-image"));
+            "/v1beta/models/gemini-3.1-flash-image"
         }
         "predict" => {
             let request: PredictRequest = serde_json::from_value(serde_json::json!({
@@ -98,7 +98,13 @@ fn operation_ids() -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_operation_in_the_spec_is_callable_through_client_raw() {
-    let server = MockServer::start().await.unwrap();
+    // `predict` is Imagen's, which Google has shut down: served with the legacy models.
+    let server = MockServer::start_with(Config {
+        legacy_models: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     let client = client(&server.uri());
     let operations = operation_ids();
     assert!(operations.len() >= 6, "{operations:?}");
@@ -138,7 +144,7 @@ async fn the_api_version_goes_into_every_url() {
         .build()
         .unwrap();
     client.raw().get_model(IMAGE_MODEL).await.unwrap();
-    client.get_model("models/gemini-2.5-flash").await.unwrap();
+    client.get_model("models/gemini-3.5-flash").await.unwrap();
     client.generate_image(IMAGE_MODEL, "x").await.unwrap();
     let paths: Vec<String> = server
         .received_requests()
@@ -148,9 +154,9 @@ async fn the_api_version_goes_into_every_url() {
     assert_eq!(
         paths,
         [
-            "/v1alpha/models/gemini-2.5-flash-image",
-            "/v1alpha/models/gemini-2.5-flash",
-            "/v1alpha/models/gemini-2.5-flash-image:generateContent",
+            "/v1alpha/models/gemini-3.1-flash-image",
+            "/v1alpha/models/gemini-3.5-flash",
+            "/v1alpha/models/gemini-3.1-flash-image:generateContent",
         ]
     );
 }
@@ -162,7 +168,7 @@ async fn raw_calls_retry_as_the_client_says() {
     server.enqueue(QueuedScenario::new(Scenario::Overloaded).times(2));
     let count = client
         .raw()
-        .count_tokens("gemini-2.5-flash", &count_request())
+        .count_tokens("gemini-3.5-flash", &count_request())
         .await
         .unwrap();
     assert!(count.into_inner().total_tokens.is_some());
@@ -175,7 +181,7 @@ async fn raw_calls_retry_as_the_client_says() {
     let error: Error = client
         .with_retry(RetryPolicy::none())
         .raw()
-        .count_tokens("gemini-2.5-flash", &count_request())
+        .count_tokens("gemini-3.5-flash", &count_request())
         .await
         .unwrap_err()
         .into();
@@ -243,7 +249,7 @@ async fn a_raw_call_past_its_deadline_is_the_typed_timeout() {
     server.enqueue(Scenario::Slow(Duration::from_secs(2)));
     let error: Error = hurried
         .raw()
-        .count_tokens("gemini-2.5-flash", &count_request())
+        .count_tokens("gemini-3.5-flash", &count_request())
         .await
         .unwrap_err()
         .into();

@@ -294,8 +294,28 @@ fn every_reference_enum_value_is_in_the_spec() {
     }
     assert_eq!(values("FinishReason").len(), 24);
     assert_eq!(values("BlockReason").len(), 8);
-    assert_eq!(values("AspectRatio").len(), 10);
-    assert_eq!(values("ImageSize"), ["1K", "2K", "4K"]);
+    // The ratios and sizes are those of the model table's Gemini image models, no more, no less.
+    let from_table = |of: fn(&gemini_image::models::ModelInfo) -> &[&str]| {
+        let mut all: Vec<String> = gemini_image::models::MODELS
+            .iter()
+            .filter(|m| m.family != gemini_image::models::Family::Imagen)
+            .flat_map(|m| of(m).iter().map(|v| v.to_string()))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let sorted = |mut list: Vec<String>| {
+        list.sort();
+        list
+    };
+    assert_eq!(
+        sorted(values("AspectRatio")),
+        from_table(|m| m.aspect_ratios)
+    );
+    assert_eq!(values("AspectRatio").len(), 14);
+    assert_eq!(sorted(values("ImageSize")), from_table(|m| m.image_sizes));
+    assert_eq!(values("ImageSize"), ["512", "1K", "2K", "4K"]);
     assert_eq!(
         values("ServiceTier"),
         ["unspecified", "flex", "standard", "priority"]

@@ -12,7 +12,7 @@ use gemini_image::{Client, Error, RequestBuilder, ResponseExt, ResponseStream, R
 use gemini_image_mock::{CannedImages, Config, MockServer, QueuedScenario, Scenario};
 use support::scripted::{self, Script};
 
-const MODEL: &str = "gemini-2.5-flash-image";
+const MODEL: &str = gemini_image::models::GEMINI_3_1_FLASH_IMAGE;
 
 fn client(base_url: &str) -> Client {
     support::quick_client("stream-test-key", base_url)

@@ -17,6 +17,19 @@ pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// Google with a key, the built-in mock without one.
 pub async fn connect() -> Result<Target> {
+    connect_serving(gemini_image_mock::Config::default()).await
+}
+
+/// As [`connect`], with a mock that also serves the models Google has shut down.
+pub async fn connect_legacy() -> Result<Target> {
+    connect_serving(gemini_image_mock::Config {
+        legacy_models: true,
+        ..gemini_image_mock::Config::default()
+    })
+    .await
+}
+
+async fn connect_serving(config: gemini_image_mock::Config) -> Result<Target> {
     let has_key = ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
         .iter()
         .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()));
@@ -27,7 +40,7 @@ pub async fn connect() -> Result<Target> {
             mock: None,
         });
     }
-    let mock = MockServer::start().await?;
+    let mock = MockServer::start_with(config).await?;
     eprintln!(
         "no GEMINI_API_KEY: using a gemini-image-mock at {} (offline, free)",
         mock.uri()
