@@ -63,6 +63,14 @@ def fresh(mock):
 
 
 @pytest.fixture(scope="session")
+def legacy_mock():
+    """A mock that also serves the models Google has shut down, as they behaved."""
+    server = Mock("--legacy-models")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def keyed_mock():
     server = Mock("--api-key", "the-only-key")
     yield server

@@ -38,13 +38,15 @@ import sys
 
 import yaml
 
-TEXT_MODEL = "gemini-2.5-flash"
-IMAGE_MODEL = "gemini-2.5-flash-image"
+# Live models (gemini-3.1-flash-image takes every aspect ratio and image size of the spec), and
+# Imagen for `predict`, which only a mock serving the legacy models answers (see run.py).
+TEXT_MODEL = "gemini-3.5-flash"
+IMAGE_MODEL = "gemini-3.1-flash-image"
 MODELS = {
-    "countTokens": ["gemini-2.5-flash", "gemini-2.5-flash-image"],
-    "getModel": ["gemini-2.5-flash", "gemini-2.5-flash-image", "gemini-3-pro-image"],
+    "countTokens": ["gemini-3.5-flash", "gemini-3.1-flash-image"],
+    "getModel": ["gemini-3.5-flash", "gemini-3.1-flash-image", "gemini-3-pro-image"],
     "predict": ["imagen-4.0-generate-001"],
-    "streamGenerateContent": ["gemini-2.5-flash"],
+    "streamGenerateContent": ["gemini-3.5-flash"],
 }
 
 # A 1x1 PNG.

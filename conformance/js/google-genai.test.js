@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
 
 const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
-const IMAGE_MODEL = 'gemini-2.5-flash-image';
+const IMAGE_MODEL = 'gemini-3.1-flash-image';
+const TEXT_MODEL = 'gemini-3.5-flash';
 
 let server;
 let url;
@@ -39,12 +40,25 @@ async function journal() {
   return (await (await fetch(`${url}/__mock/requests`)).json()).requests;
 }
 
-/** Width and height from a PNG's IHDR chunk. */
-function pngSize(base64) {
+/** Width and height from a JPEG's start-of-frame segment. */
+function jpegSize(base64) {
   const bytes = Buffer.from(base64, 'base64');
-  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xd8]);
+  let at = 2;
+  while (at + 9 < bytes.length) {
+    assert.equal(bytes[at], 0xff, `a JPEG marker at ${at}`);
+    const marker = bytes[at + 1];
+    const length = bytes.readUInt16BE(at + 2);
+    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      return [bytes.readUInt16BE(at + 7), bytes.readUInt16BE(at + 5)];
+    }
+    at += 2 + length;
+  }
+  assert.fail('no start-of-frame segment');
 }
+
+const RETIRED = ['gemini-2.5-flash-image', 'gemini-3.1-flash-image-preview', 'imagen-4.0-generate-001'];
 
 function imageParts(response) {
   return response.candidates[0].content.parts.filter((part) => part.inlineData && !part.thought);
@@ -57,8 +71,8 @@ test('generate text and an image at the asked size', async () => {
     config: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '3:4' } },
   });
   const [image] = imageParts(response);
-  assert.equal(image.inlineData.mimeType, 'image/png');
-  assert.deepEqual(pngSize(image.inlineData.data), [864, 1184]);
+  assert.equal(image.inlineData.mimeType, 'image/jpeg');
+  assert.deepEqual(jpegSize(image.inlineData.data), [896, 1200]);
   assert.match(response.text, /red bicycle/);
   assert.equal(response.candidates[0].finishReason, FinishReason.STOP);
 });
@@ -76,7 +90,7 @@ test('edit an input image', async () => {
     config: { responseModalities: ['TEXT', 'IMAGE'] },
   });
   const [output] = imageParts(edited);
-  assert.deepEqual(pngSize(output.inlineData.data), [1024, 1024]);
+  assert.deepEqual(jpegSize(output.inlineData.data), [1024, 1024]);
   assert.notEqual(output.inlineData.data, input.inlineData.data);
 });
 
@@ -98,14 +112,47 @@ test('stream', async () => {
   assert.equal(sent.query.alt, 'sse');
 });
 
-test('count tokens and list models', async () => {
-  const counted = await ai.models.countTokens({ model: 'gemini-2.5-flash', contents: 'hello there' });
+test('the extreme ratios and the 512 size', async () => {
+  const response = await ai.models.generateContent({
+    model: IMAGE_MODEL,
+    contents: 'a banner of a mountain range',
+    config: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '4:1', imageSize: '512' } },
+  });
+  const [image] = imageParts(response);
+  assert.deepEqual(jpegSize(image.inlineData.data), [1024, 256]);
+});
+
+test('count tokens and list models: the live ones, not the retired', async () => {
+  const counted = await ai.models.countTokens({ model: TEXT_MODEL, contents: 'hello there' });
   assert.ok(counted.totalTokens > 0);
   const names = [];
   const pager = await ai.models.list({ config: { pageSize: 3 } });
   for await (const model of pager) names.push(model.name);
-  assert.ok(names.includes(`models/${IMAGE_MODEL}`));
+  for (const live of [IMAGE_MODEL, 'gemini-3-pro-image', 'gemini-3.1-flash-lite-image']) {
+    assert.ok(names.includes(`models/${live}`), live);
+  }
+  for (const retired of RETIRED) assert.ok(!names.includes(`models/${retired}`), retired);
   assert.ok(names.length > 3);
+});
+
+test('a retired model is refused with Google\'s text', async () => {
+  for (const model of RETIRED.slice(0, 2)) {
+    await assert.rejects(
+      ai.models.generateContent({ model, contents: 'a cat' }),
+      (error) => {
+        assert.equal(error.status, 404);
+        assert.ok(
+          error.message.includes(
+            `models/${model} is not found for API version v1beta, or is not supported for generateContent. ` +
+              'Call ListModels to see the list of available models and their supported methods.',
+          ),
+          error.message,
+        );
+        assert.match(error.message, /NOT_FOUND/);
+        return true;
+      },
+    );
+  }
 });
 
 test('a 429 with its RetryInfo', async () => {

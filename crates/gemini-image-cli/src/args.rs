@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use gemini_image::models::{self, Family, ModelInfo};
 use gemini_image::types::{AspectRatio, ImageSize, ImagenAspectRatio};
 
 /// Make and edit images with Gemini. With no GEMINI_API_KEY, the offline mock built into this
@@ -93,10 +94,11 @@ pub struct ImageOptions {
     /// The model.
     #[arg(long, short, env = "GEMINI_IMAGE_MODEL", default_value = DEFAULT_MODEL)]
     pub model: String,
-    /// The aspect ratio: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9.
+    /// The aspect ratio: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9, and the extreme
+    /// 1:4, 4:1, 1:8, 8:1 (each model takes those of its row in `gemini-image models`' table).
     #[arg(long, value_name = "RATIO", value_parser = parse_aspect_ratio)]
     pub aspect_ratio: Option<AspectRatio>,
-    /// The image size: 1K, 2K or 4K (Gemini 3 image models).
+    /// The image size: 512 (gemini-3.1-flash-image only), 1K, 2K or 4K.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub size: Option<ImageSize>,
 }
@@ -150,9 +152,26 @@ pub struct TokensArgs {
     pub model: String,
 }
 
+/// Every value of one image setting that some Gemini model of the table takes, in table order.
+fn known_values(of: fn(&ModelInfo) -> &'static [&'static str]) -> Vec<&'static str> {
+    let mut values: Vec<&str> = Vec::new();
+    for model in models::MODELS.iter().filter(|m| m.family != Family::Imagen) {
+        for value in of(model) {
+            if !values.contains(value) {
+                values.push(value);
+            }
+        }
+    }
+    values
+}
+
 fn parse_aspect_ratio(text: &str) -> Result<AspectRatio, String> {
-    text.parse()
-        .map_err(|_| "use one of 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9".to_string())
+    text.parse().map_err(|_| {
+        format!(
+            "use one of {}",
+            known_values(|m| m.aspect_ratios).join(", ")
+        )
+    })
 }
 
 fn parse_imagen_aspect_ratio(text: &str) -> Result<ImagenAspectRatio, String> {
@@ -163,5 +182,5 @@ fn parse_imagen_aspect_ratio(text: &str) -> Result<ImagenAspectRatio, String> {
 fn parse_size(text: &str) -> Result<ImageSize, String> {
     text.to_ascii_uppercase()
         .parse()
-        .map_err(|_| "use 1K, 2K or 4K".to_string())
+        .map_err(|_| format!("use one of {}", known_values(|m| m.image_sizes).join(", ")))
 }

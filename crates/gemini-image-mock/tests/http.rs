@@ -234,6 +234,13 @@ async fn a_ratio_or_size_the_model_does_not_take_is_refused_as_google_words_it()
              '21:9'.\n",
         ),
     ];
+    let cases = cases.into_iter().chain([(
+        &server,
+        "gemini-3.5-flash",
+        json!({"imageSize": "AAA"}),
+        "* GenerateContentRequest.generation_config.image_config.image_size: image_size must \
+         be one of '512', '1K', '2K', or '4K'.\n",
+    )]);
     for (server, model, image_config, message) in cases {
         let mut body = prompt("a lighthouse");
         body["generationConfig"] = json!({"imageConfig": image_config});
@@ -248,6 +255,18 @@ async fn a_ratio_or_size_the_model_does_not_take_is_refused_as_google_words_it()
         assert_eq!(error["error"]["status"], "INVALID_ARGUMENT");
         assert_eq!(error["error"]["message"], message, "{model}");
     }
+    // countTokens checks the request it wraps as generateContent would.
+    let counted = post(
+        &server,
+        "/v1beta/models/gemini-3.1-flash-image:countTokens",
+        &json!({"generateContentRequest": {
+            "model": "models/gemini-3.1-flash-image",
+            "contents": [{"parts": [{"text": "x"}]}],
+            "generationConfig": {"imageConfig": {"aspectRatio": "2:1"}},
+        }}),
+    )
+    .await;
+    assert_eq!(counted.status(), 400);
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 use bytes::Bytes;
 use gemini_image_types::types::{
     Blob, Candidate, Content, ContentModality, FinishReason, GenerateContentRequest,
-    GenerateContentResponse, ImageSize, Modality, ModalityTokenCount, Part, ServiceTier,
-    UsageMetadata,
+    GenerateContentResponse, GenerationConfig, ImageSize, Modality, ModalityTokenCount, Part,
+    ServiceTier, UsageMetadata,
 };
 use gemini_image_types::{Base64Bytes, OpenEnum};
 use image::DynamicImage;
@@ -55,46 +55,71 @@ pub fn check_rules(model: &Model, request: &GenerateContentRequest) -> Result<()
             "Parameter response_mime_type is not supported for generating image response.",
         ));
     }
-    check_image_config(model, request)
+    check_image_config(model, config)
 }
 
 /// Refuses an aspect ratio or an image size the model does not take, as Google words it for the
 /// aspect ratio (a real answer of 2026-08 to `7:3` on gemini-3.1-flash-image, through a proxy that
 /// quoted it [3P muyouzhi6/astrbot_plugin_gitee_aiimg#37]). No capture shows the refusal of a
-/// size: it is worded the same way (our decision). A model whose row lists no sizes (the 2.x
-/// image models) ignored `imageSize`, as the references record.
-fn check_image_config(model: &Model, request: &GenerateContentRequest) -> Result<(), ApiError> {
-    let Some(image_config) = request
-        .generation_config
-        .as_ref()
-        .and_then(|c| c.image_config.as_ref())
-    else {
+/// size: it is worded the same way (our decision). A model whose row lists no values for a
+/// setting (a text model; the 2.x image models for sizes, which they ignored) is held to the
+/// values some model takes: the field is a plain string in Google's proto, and a value no model
+/// knows is a mistake whatever the model (our decision). `countTokens` checks the request it
+/// wraps the same way.
+pub fn check_image_config(
+    model: &Model,
+    config: Option<&GenerationConfig>,
+) -> Result<(), ApiError> {
+    let Some(image_config) = config.and_then(|c| c.image_config.as_ref()) else {
         return Ok(());
     };
     let mut violations = Vec::new();
-    if let Some(aspect) = &image_config.aspect_ratio
-        && !model.aspect_ratios.is_empty()
-        && !model.aspect_ratios.contains(&aspect.to_string().as_str())
-    {
-        let mut allowed = model.aspect_ratios.to_vec();
-        // Google lists them by width, then height: '1:1', '1:4', '1:8', '2:3', … '21:9'.
-        allowed.sort_by_key(|ratio| {
-            let (w, h) = ratio.split_once(':').unwrap_or((ratio, "0"));
-            (w.parse::<u32>().unwrap_or(0), h.parse::<u32>().unwrap_or(0))
-        });
-        violations.push(must_be_one_of("aspect_ratio", &allowed));
+    if let Some(aspect) = &image_config.aspect_ratio {
+        let mut allowed = allowed_values(model, |m| m.aspect_ratios);
+        if !allowed.contains(&aspect.to_string().as_str()) {
+            // Google lists them by width, then height: '1:1', '1:4', '1:8', '2:3', … '21:9'.
+            allowed.sort_by_key(|ratio| {
+                let (w, h) = ratio.split_once(':').unwrap_or((ratio, "0"));
+                (w.parse::<u32>().unwrap_or(0), h.parse::<u32>().unwrap_or(0))
+            });
+            violations.push(must_be_one_of("aspect_ratio", &allowed));
+        }
     }
-    if let Some(size) = &image_config.image_size
-        && !model.image_sizes.is_empty()
-        && !model.image_sizes.contains(&size.to_string().as_str())
-    {
-        violations.push(must_be_one_of("image_size", model.image_sizes));
+    if let Some(size) = &image_config.image_size {
+        let mut allowed = allowed_values(model, |m| m.image_sizes);
+        // Smallest first: '512', '1K', '2K', '4K'.
+        allowed.sort_by_key(|size| match size.strip_suffix('K') {
+            Some(thousands) => thousands.parse::<u32>().unwrap_or(0) * 1024,
+            None => size.parse::<u32>().unwrap_or(0),
+        });
+        if !allowed.contains(&size.to_string().as_str()) {
+            violations.push(must_be_one_of("image_size", &allowed));
+        }
     }
     if violations.is_empty() {
         Ok(())
     } else {
         Err(ApiError::violations(violations))
     }
+}
+
+/// The values of one image setting `model` takes: its own, or else those of every Gemini model.
+fn allowed_values(model: &Model, of: fn(&Model) -> &'static [&'static str]) -> Vec<&'static str> {
+    if !of(model).is_empty() {
+        return of(model).to_vec();
+    }
+    let mut all: Vec<&str> = Vec::new();
+    for other in super::catalogue::MODELS
+        .iter()
+        .filter(|m| m.family != Family::Imagen)
+    {
+        for value in of(other) {
+            if !all.contains(value) {
+                all.push(value);
+            }
+        }
+    }
+    all
 }
 
 /// `GenerateContentRequest.generation_config.image_config.FIELD: FIELD must be one of 'a', 'b',

@@ -5,14 +5,19 @@ use gemini_image_types::types::{CountTokensRequest, CountTokensResponse};
 use super::Answer;
 use super::call::Call;
 use crate::error::ApiError;
-use crate::model::generate::{TOKENS_PER_INPUT_IMAGE, estimate_tokens, modality_details};
+use crate::model::generate::{
+    TOKENS_PER_INPUT_IMAGE, check_image_config, estimate_tokens, modality_details,
+};
 use crate::model::media;
 use crate::wire;
 
 pub fn count(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
-    call.model("countTokens", "countTokens")?;
+    let model = call.model("countTokens", "countTokens")?;
     let wrapped = request.generate_content_request.as_ref();
+    if let Some(wrapped) = wrapped {
+        check_image_config(model, wrapped.generation_config.as_ref())?;
+    }
     // Every blob of the body is checked, the `contents` that a wrapped request makes Google
     // ignore included: a broken image is a broken request (unmeasured which Google does).
     let every_turn = request.contents.iter().chain(
