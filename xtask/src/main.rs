@@ -335,10 +335,10 @@ struct Generated {
 
 /// Spec text in, formatted Rust out. Deterministic: the same spec always gives the same bytes.
 fn generate(spec_text: &str) -> Result<Generated, String> {
-    let spec: openapiv3::OpenAPI =
-        serde_norway::from_str(spec_text).map_err(|e| format!("parsing {SPEC}: {e}"))?;
     let raw: serde_norway::Value =
         serde_norway::from_str(spec_text).map_err(|e| format!("parsing {SPEC}: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_norway::from_value(without_hand_written(raw.clone()))
+        .map_err(|e| format!("parsing {SPEC}: {e}"))?;
 
     let mut settings = GenerationSettings::default();
     // Positional: one method per operation (`raw.get_model(id)`), and no builder types, which
@@ -384,6 +384,22 @@ fn generate(spec_text: &str) -> Result<Generated, String> {
         types: rustfmt(&format!("{HEADER}{types}"))?,
         client: rustfmt(&format!("{HEADER}{CLIENT_PRELUDE}{client}"))?,
     })
+}
+
+/// The spec without the operations marked `x-hand-written: true`: those whose URL is not under
+/// the versioned base URL (the resumable upload), which a generated method would get wrong. Their
+/// schemas stay, so their types are generated.
+fn without_hand_written(mut spec: serde_norway::Value) -> serde_norway::Value {
+    if let Some(paths) = spec.get_mut("paths").and_then(|p| p.as_mapping_mut()) {
+        for item in paths.values_mut() {
+            if let Some(item) = item.as_mapping_mut() {
+                item.retain(|_, operation| {
+                    operation.get("x-hand-written").and_then(|v| v.as_bool()) != Some(true)
+                });
+            }
+        }
+    }
+    spec
 }
 
 /// Progenitor writes one file; the types go to the types crate and the client to the SDK.

@@ -605,6 +605,65 @@ pub struct CountTokensResponse {
     )]
     pub total_tokens: ::std::option::Option<i32>,
 }
+#[doc = "The body of an upload's start: the file's metadata (all optional)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct CreateFileRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file: ::std::option::Option<File>,
+}
+#[doc = "The answer to an upload's last chunk."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct CreateFileResponse {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub file: ::std::option::Option<File>,
+}
+#[doc = "`DownloadFileAlt`"]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum DownloadFileAlt {
+    #[serde(rename = "media")]
+    Media,
+}
+impl ::std::fmt::Display for DownloadFileAlt {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Media => f.write_str("media"),
+        }
+    }
+}
+impl ::std::str::FromStr for DownloadFileAlt {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "media" => Ok(Self::Media),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for DownloadFileAlt {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for DownloadFileAlt {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
 #[doc = "When legacy search grounding retrieves."]
 #[derive(
     :: serde :: Deserialize,
@@ -654,6 +713,26 @@ impl ::std::convert::TryFrom<::std::string::String> for DynamicRetrievalMode {
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
+    }
+}
+#[doc = "An empty answer (`{}`)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+#[serde(transparent)]
+pub struct Empty(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+impl ::std::ops::Deref for Empty {
+    type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.0
+    }
+}
+impl ::std::convert::From<Empty> for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+    fn from(value: Empty) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>> for Empty {
+    fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        Self(value)
     }
 }
 #[doc = "`type.googleapis.com/google.rpc.ErrorInfo`: a machine-readable reason."]
@@ -761,6 +840,75 @@ pub struct FieldViolation {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
 }
+#[doc = "A file of the Files API, with its fields in the order Google writes them. Files expire 48 hours after upload."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct File {
+    #[doc = "When it was uploaded (RFC 3339, kept as the server wrote it: Google writes 6 or 9 fractional digits)."]
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub create_time: ::std::option::Option<::std::string::String>,
+    #[doc = "A name for people (at most 512 characters)."]
+    #[serde(
+        rename = "displayName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    #[doc = "Where a generated file's bytes are (absent for uploaded files)."]
+    #[serde(
+        rename = "downloadUri",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub download_uri: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<Status>,
+    #[doc = "When the file is deleted (RFC 3339; 48 hours after its upload)."]
+    #[serde(
+        rename = "expirationTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expiration_time: ::std::option::Option<::std::string::String>,
+    #[doc = "The MIME type given at upload."]
+    #[serde(
+        rename = "mimeType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+    #[doc = "`files/{id}`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[doc = "Base64 of the lowercase **hex** SHA-256 of the bytes (88 characters), not of the raw digest."]
+    #[serde(
+        rename = "sha256Hash",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sha256_hash: ::std::option::Option<::std::string::String>,
+    #[doc = "The size in bytes (int64, a string on the wire)."]
+    #[serde(
+        rename = "sizeBytes",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub size_bytes: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub source: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::FileSource>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub state: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::FileState>>,
+    #[doc = "When it last changed (RFC 3339)."]
+    #[serde(
+        rename = "updateTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub update_time: ::std::option::Option<::std::string::String>,
+    #[doc = "The URI to use in `fileData.fileUri`: `https://generativelanguage.googleapis.com/v1beta/files/{id}`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "videoMetadata",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub video_metadata: ::std::option::Option<VideoFileMetadata>,
+}
 #[doc = "A reference to a file uploaded with the Files API."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct FileData {
@@ -782,6 +930,124 @@ pub struct FileData {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub mime_type: ::std::option::Option<::std::string::String>,
+}
+#[doc = "Where a file comes from."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum FileSource {
+    #[serde(rename = "SOURCE_UNSPECIFIED")]
+    SourceUnspecified,
+    #[serde(rename = "UPLOADED")]
+    Uploaded,
+    #[serde(rename = "GENERATED")]
+    Generated,
+    #[serde(rename = "REGISTERED")]
+    Registered,
+}
+impl ::std::fmt::Display for FileSource {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::SourceUnspecified => f.write_str("SOURCE_UNSPECIFIED"),
+            Self::Uploaded => f.write_str("UPLOADED"),
+            Self::Generated => f.write_str("GENERATED"),
+            Self::Registered => f.write_str("REGISTERED"),
+        }
+    }
+}
+impl ::std::str::FromStr for FileSource {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "SOURCE_UNSPECIFIED" => Ok(Self::SourceUnspecified),
+            "UPLOADED" => Ok(Self::Uploaded),
+            "GENERATED" => Ok(Self::Generated),
+            "REGISTERED" => Ok(Self::Registered),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for FileSource {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for FileSource {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "Whether a file can be used. Images come back `ACTIVE` at once; large audio and video stay `PROCESSING` for a while."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum FileState {
+    #[serde(rename = "STATE_UNSPECIFIED")]
+    StateUnspecified,
+    #[serde(rename = "PROCESSING")]
+    Processing,
+    #[serde(rename = "ACTIVE")]
+    Active,
+    #[serde(rename = "FAILED")]
+    Failed,
+}
+impl ::std::fmt::Display for FileState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::StateUnspecified => f.write_str("STATE_UNSPECIFIED"),
+            Self::Processing => f.write_str("PROCESSING"),
+            Self::Active => f.write_str("ACTIVE"),
+            Self::Failed => f.write_str("FAILED"),
+        }
+    }
+}
+impl ::std::str::FromStr for FileState {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "STATE_UNSPECIFIED" => Ok(Self::StateUnspecified),
+            "PROCESSING" => Ok(Self::Processing),
+            "ACTIVE" => Ok(Self::Active),
+            "FAILED" => Ok(Self::Failed),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for FileState {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for FileState {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
 }
 #[doc = "Why a candidate stopped. The first eighteen are the Gemini API proto's; the last six come from the unified SDKs (Vertex or newer servers). `IMAGE_SAFETY`, `IMAGE_PROHIBITED_CONTENT`, `IMAGE_OTHER`, `IMAGE_RECITATION` and `NO_IMAGE` mean that no image came back."]
 #[derive(
@@ -2244,6 +2510,18 @@ impl ::std::convert::TryFrom<::std::string::String> for ImagenSafetyFilterLevel 
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
+}
+#[doc = "One page of files."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ListFilesResponse {
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub files: ::std::vec::Vec<File>,
+    #[doc = "Absent on the last page."]
+    #[serde(
+        rename = "nextPageToken",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_page_token: ::std::option::Option<::std::string::String>,
 }
 #[doc = "One page of the model catalogue."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
@@ -3866,6 +4144,16 @@ pub struct UsageMetadata {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub traffic_type: ::std::option::Option<::std::string::String>,
+}
+#[doc = "Metadata of a video file."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct VideoFileMetadata {
+    #[doc = "The video's length, as a duration (`\"12.5s\"`)."]
+    #[serde(
+        rename = "videoDuration",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub video_duration: ::std::option::Option<::std::string::String>,
 }
 #[doc = "Which part of a video to use."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]

@@ -311,4 +311,168 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    #[doc = "List the project's files, one page at a time\n\nSends a `GET` request to `/files`\n\nArguments:\n- `page_size`: Files per page (server default 10, maximum 100).\n- `page_token`: The `nextPageToken` of the previous page.\n"]
+    pub async fn list_files<'a>(
+        &'a self,
+        page_size: Option<i32>,
+        page_token: Option<&'a str>,
+    ) -> Result<ResponseValue<types::ListFilesResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/files", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .query(&progenitor_client::QueryParam::new(
+                "pageToken",
+                &page_token,
+            ))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_files",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Get one file's metadata\n\nA file that does not exist, has expired or belongs to another project is 403\nPERMISSION_DENIED, not 404 (`You do not have permission to access the File {id} or it may\nnot exist.`).\n\n\nSends a `GET` request to `/files/{file}`\n\nArguments:\n- `file`: The file's id, without `files/` (12 lowercase letters and digits when Google picks it).\n"]
+    pub async fn get_file<'a>(
+        &'a self,
+        file: &'a str,
+    ) -> Result<ResponseValue<types::File>, Error<types::ErrorResponse>> {
+        let url = format!("{}/files/{}", self.baseurl, encode_path(&file.to_string()),);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_file",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Delete a file\n\nSends a `DELETE` request to `/files/{file}`\n\nArguments:\n- `file`: The file's id, without `files/` (12 lowercase letters and digits when Google picks it).\n"]
+    pub async fn delete_file<'a>(
+        &'a self,
+        file: &'a str,
+    ) -> Result<ResponseValue<types::Empty>, Error<types::ErrorResponse>> {
+        let url = format!("{}/files/{}", self.baseurl, encode_path(&file.to_string()),);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_file",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Download a generated file's bytes (`alt=media`)\n\nOnly generated files (batch results, for example) can be downloaded; the docs' curl also\nuses `/download/{version}/files/{id}:download?alt=media`, which serves the same bytes.\n\n\nSends a `GET` request to `/files/{file}:download`\n\nArguments:\n- `file`: The file's id, without `files/` (12 lowercase letters and digits when Google picks it).\n- `alt`\n"]
+    pub async fn download_file<'a>(
+        &'a self,
+        file: &'a str,
+        alt: types::DownloadFileAlt,
+    ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/files/{}:download",
+            self.baseurl,
+            encode_path(&file.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .query(&progenitor_client::QueryParam::new("alt", &alt))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "download_file",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => Ok(ResponseValue::stream(response)),
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
 }
