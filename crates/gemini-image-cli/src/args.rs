@@ -64,6 +64,9 @@ pub enum Command {
     Models,
     /// Count the tokens of a text.
     Tokens(TokensArgs),
+    /// The Files API: upload inputs once (up to 2 GB each), use them for 48 hours.
+    #[command(subcommand)]
+    Files(FilesCommand),
     /// Run the offline mock server in the foreground.
     Mock(gemini_image_mock::cli::ServeArgs),
 }
@@ -150,6 +153,49 @@ pub struct TokensArgs {
     /// The model whose tokenizer counts.
     #[arg(long, short, default_value = DEFAULT_MODEL)]
     pub model: String,
+}
+
+/// `gemini-image files …`.
+#[derive(Subcommand, Debug)]
+pub enum FilesCommand {
+    /// Upload a file (resumable, 8 MiB at a time, streamed from disk).
+    Upload(UploadArgs),
+    /// List the files.
+    List {
+        /// Files per request (Google's maximum is 100).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+        page_size: Option<u32>,
+    },
+    /// Show one file: files/ID, ID or its URI.
+    Get {
+        /// The file: files/ID, ID or its URI.
+        name: String,
+    },
+    /// Delete a file.
+    Delete {
+        /// The file: files/ID, ID or its URI.
+        name: String,
+    },
+    /// Download a file's bytes (Google serves generated files only, such as batch results).
+    Download {
+        /// The file: files/ID, ID or its URI.
+        name: String,
+        /// Where to write (default: the file's id, in the current directory).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct UploadArgs {
+    /// The file to upload.
+    pub path: PathBuf,
+    /// Its MIME type (default: read from its first bytes, else from its extension).
+    #[arg(long, value_name = "TYPE")]
+    pub mime_type: Option<String>,
+    /// A name for people.
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
 }
 
 /// Every value of one image setting that some Gemini model of the table takes, in table order.

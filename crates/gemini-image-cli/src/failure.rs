@@ -29,6 +29,7 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         match error {
             Error::Config(message) => Failure::Local(message),
+            error @ Error::Io { .. } => Failure::Local(error.to_string()),
             other => Failure::Api(other),
         }
     }

@@ -47,6 +47,7 @@ async fn main() -> ExitCode {
         Command::Imagen(args) => commands::imagen::run(&context, args).await,
         Command::Models => commands::models::run(&context).await,
         Command::Tokens(args) => commands::tokens::run(&context, args).await,
+        Command::Files(command) => commands::files::run(&context, command).await,
         Command::Mock(_) => Ok(()),
     };
     match result {

@@ -28,6 +28,21 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A bar of `total` bytes on stderr (hidden as the spinner is), for an upload or a download.
+    pub fn bytes(&self, total: u64, message: impl Into<String>) -> ProgressBar {
+        if self.bar.is_hidden() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(total);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.into());
+        bar
+    }
+
     /// Shows `message` and spins until [`Progress::done`].
     pub fn start(&self, message: impl Into<String>) {
         self.bar.reset_elapsed();

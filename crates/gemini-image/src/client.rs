@@ -60,7 +60,12 @@ const USER_AGENT: &str = concat!("gemini-image-rust/", env!("CARGO_PKG_VERSION")
 #[derive(Clone)]
 pub struct Client {
     /// The generated client, configured: base URL with the version, HTTP client, transport.
-    raw: RawClient,
+    pub(crate) raw: RawClient,
+    /// The base URL without the version (`https://generativelanguage.googleapis.com`): uploads
+    /// go to `{base}/upload/{version}/files`, outside the versioned URL.
+    pub(crate) base_url: Arc<str>,
+    /// The API version (`v1beta`).
+    pub(crate) api_version: Arc<str>,
 }
 
 impl fmt::Debug for Client {
@@ -226,6 +231,8 @@ impl ClientBuilder {
                 client: http,
                 inner: transport,
             },
+            base_url: base_url.trim_end_matches('/').into(),
+            api_version: version.trim_matches('/').into(),
         })
     }
 }

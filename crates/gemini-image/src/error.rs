@@ -44,6 +44,24 @@ pub enum Error {
     /// The client is not set up right (no key, a bad base URL, an unreadable file).
     #[error("{0}")]
     Config(String),
+    /// Reading what a call sends (an upload's file or reader) or writing what it receives (a
+    /// download's writer) failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read or written (`reading photo.png` …).
+        context: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file of the Files API ended in the `FAILED` state: Google could not process it.
+    #[error("file {name} failed: {message}")]
+    FileFailed {
+        /// The file's name (`files/abc123`).
+        name: String,
+        /// The file's own error message, as Google wrote it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -56,7 +74,10 @@ impl Error {
                 error.is_connect() || error.is_timeout() || error.is_request()
             }
             Error::Timeout(_) => true,
-            Error::Decode { .. } | Error::Config(_) => false,
+            Error::Decode { .. }
+            | Error::Config(_)
+            | Error::Io { .. }
+            | Error::FileFailed { .. } => false,
         }
     }
 

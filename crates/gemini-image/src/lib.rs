@@ -63,6 +63,7 @@
 mod chat;
 mod client;
 mod error;
+mod files;
 // Its methods' errors are documented once, on `Client::raw`.
 #[allow(clippy::all, clippy::pedantic, missing_docs, rustdoc::all)]
 mod generated;
@@ -74,16 +75,19 @@ mod request;
 mod retry;
 mod stream;
 mod transport;
+mod upload;
 
 pub use chat::{Chat, ChatStream};
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
 pub use error::{ApiError, Error};
+pub use files::{Files, file_id, file_part};
 pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, models, types};
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
 pub use parts::IntoParts;
 pub use request::RequestBuilder;
 pub use retry::{RetryEvent, RetryPolicy};
 pub use stream::{Accumulator, ResponseStream};
+pub use upload::{UploadOptions, UploadSource};
 
 /// The generated client of every operation in the spec, as [`Client::raw`] hands it out; and
 /// what its methods return.

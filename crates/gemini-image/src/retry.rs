@@ -98,7 +98,21 @@ impl RetryPolicy {
     /// How long to wait before attempt `attempt + 1` after `error`, `elapsed` into the call;
     /// `None` to give up.
     pub fn wait(&self, error: &Error, attempt: u32, elapsed: Duration) -> Option<Duration> {
-        if attempt >= self.max_attempts || !error.is_retryable() {
+        if !error.is_retryable() {
+            return None;
+        }
+        self.backoff(error, attempt, elapsed)
+    }
+
+    /// The wait before attempt `attempt + 1`, whatever the kind of `error`: attempts and budget
+    /// only.
+    pub(crate) fn backoff(
+        &self,
+        error: &Error,
+        attempt: u32,
+        elapsed: Duration,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
             return None;
         }
         let wait = error.retry_after().unwrap_or_else(|| {

@@ -106,44 +106,50 @@ impl Transport {
         mut request: reqwest::Request,
         streaming: bool,
     ) -> Result<Answer, Error> {
-        let started = Instant::now();
-        let mut attempt = 1;
+        let mut retries = self.retries();
         loop {
             let again = request.try_clone();
-            let (error, refusal) = match self.attempt(http, request, streaming).await {
-                Ok(response) if response.status().is_success() => {
-                    return Ok(Answer::Success(response));
-                }
-                Ok(response) => {
-                    let refusal = Refusal::read(response).await;
-                    (Error::Api(refusal.error.clone()), Some(refusal))
-                }
+            let (error, refusal) = match self.once(http, request, streaming).await {
+                Ok(Answer::Success(response)) => return Ok(Answer::Success(response)),
+                Ok(Answer::Refused(refusal)) => (Error::Api(refusal.error.clone()), Some(refusal)),
                 Err(error) => (error, None),
             };
-            let (Some(again), Some(wait)) =
-                (again, self.retry.wait(&error, attempt, started.elapsed()))
-            else {
-                return match refusal {
-                    Some(refusal) => Ok(Answer::Refused(refusal)),
-                    None => Err(error),
-                };
+            let retried = match again {
+                Some(again) if retries.again(&error).await => again,
+                _ => {
+                    return match refusal {
+                        Some(refusal) => Ok(Answer::Refused(refusal)),
+                        None => Err(error),
+                    };
+                }
             };
-            tracing::warn!(
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                status = error.status(),
-                "gemini-image retrying: {error}"
-            );
-            if let Some(hook) = &self.shared.on_retry {
-                hook(&RetryEvent {
-                    attempt,
-                    wait,
-                    error: &error,
-                });
-            }
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-            request = again;
+            request = retried;
+        }
+    }
+
+    /// One attempt without retries: the answer (an error answer read), or the failure of the
+    /// connection. The upload sends its chunks with it, and resumes them itself through
+    /// [`Retries`].
+    pub(crate) async fn once(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        streaming: bool,
+    ) -> Result<Answer, Error> {
+        let response = self.attempt(http, request, streaming).await?;
+        if response.status().is_success() {
+            Ok(Answer::Success(response))
+        } else {
+            Ok(Answer::Refused(Refusal::read(response).await))
+        }
+    }
+
+    /// The retries of one call, as the client's policy allows them.
+    pub(crate) fn retries(&self) -> Retries<'_> {
+        Retries {
+            transport: self,
+            started: Instant::now(),
+            attempt: 1,
         }
     }
 
@@ -177,6 +183,60 @@ impl Transport {
             Some(deadline) if error.is_timeout() => Error::Timeout(deadline),
             _ => Error::Transport(error),
         }
+    }
+}
+
+/// The one retry loop's state: how many attempts a call made and since when. Every retry of
+/// the client — a request sent again by [`Transport::execute`], a chunk of an upload resumed —
+/// waits here: the policy decides, the retry is logged and the `on_retry` hook called.
+pub(crate) struct Retries<'a> {
+    transport: &'a Transport,
+    started: Instant,
+    attempt: u32,
+}
+
+impl Retries<'_> {
+    /// After `error`: when the policy allows another attempt, waits for it and says `true`.
+    pub(crate) async fn again(&mut self, error: &Error) -> bool {
+        let wait = self
+            .transport
+            .retry
+            .wait(error, self.attempt, self.started.elapsed());
+        self.wait(error, wait).await
+    }
+
+    /// After `error`, which interrupted a call that can go on (an upload's chunk whose answer
+    /// said nothing) whatever its kind: another attempt as long as the policy's attempts and
+    /// budget allow.
+    pub(crate) async fn again_interrupted(&mut self, error: &Error) -> bool {
+        let wait = self
+            .transport
+            .retry
+            .backoff(error, self.attempt, self.started.elapsed());
+        self.wait(error, wait).await
+    }
+
+    async fn wait(&mut self, error: &Error, wait: Option<Duration>) -> bool {
+        let Some(wait) = wait else {
+            return false;
+        };
+        let attempt = self.attempt;
+        tracing::warn!(
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            status = error.status(),
+            "gemini-image retrying: {error}"
+        );
+        if let Some(hook) = &self.transport.shared.on_retry {
+            hook(&RetryEvent {
+                attempt,
+                wait,
+                error,
+            });
+        }
+        tokio::time::sleep(wait).await;
+        self.attempt += 1;
+        true
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod edit;
+pub mod files;
 pub mod image;
 pub mod imagen;
 pub mod models;
