@@ -3,6 +3,7 @@
 
 pub mod scripted;
 pub mod spec_values;
+pub mod uploads;
 
 use serde_json::Value;
 
