@@ -121,7 +121,7 @@ impl RequestBody {
 }
 
 /// A request body as Google's JSON parser reads it, or its complaint.
-fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(malformed_json)
 }
 

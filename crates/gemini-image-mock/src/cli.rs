@@ -42,6 +42,18 @@ pub struct ServeArgs {
     /// previews …), as they behaved. Without it they answer 404, as Google answers today.
     #[arg(long, env = "GEMINI_MOCK_LEGACY_MODELS")]
     pub legacy_models: bool,
+    /// Megabytes of files (and uploads under way) the Files API keeps in memory.
+    #[arg(long, value_name = "MB", default_value_t = 2048)]
+    pub files_mb: u64,
+    /// How long an uploaded file stays PROCESSING before it is ACTIVE (on the mock's clock),
+    /// such as 2s, for testing polling loops.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
+    pub file_processing: std::time::Duration,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    crate::scenarios::parse_duration(text)
+        .ok_or_else(|| format!("{text}: expected a duration such as 250ms, 2s, 5m or 1h"))
 }
 
 /// Serves with `args` until Ctrl-C or SIGTERM; failures to start are printed.
@@ -85,6 +97,9 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         validation: args.validation,
         journal_entries: args.journal,
         legacy_models: args.legacy_models,
+        files_bytes: args.files_mb.saturating_mul(1024 * 1024),
+        file_processing: args.file_processing,
+        ..crate::state::Config::default()
     };
     let app = crate::server::router(config);
     let served = axum::serve(listener, app)

@@ -210,6 +210,102 @@ impl ApiError {
         ))
     }
 
+    /// The real answer to a file that does not exist, has expired or is another project's, for
+    /// `files.get` and for `fileData` naming it (403, not 404).
+    pub fn file_not_found(id: &str) -> Self {
+        Self::new(
+            403,
+            "PERMISSION_DENIED",
+            format!("You do not have permission to access the File {id} or it may not exist."),
+        )
+    }
+
+    /// The real answer to `fileData` naming a file still `PROCESSING` (or `FAILED`).
+    pub fn file_not_active(id: &str) -> Self {
+        Self::new(
+            400,
+            "FAILED_PRECONDITION",
+            format!("The File {id} is not in an ACTIVE state and usage is not allowed."),
+        )
+    }
+
+    /// The real answer to an upload asking for a custom file name Google does not take.
+    pub fn file_name_invalid() -> Self {
+        Self::invalid_argument(
+            "CreateFileRequest.file.name: File name may only contain lowercase alphanumeric \
+             characters or dashes (-) and cannot begin or end with a dash.",
+        )
+    }
+
+    /// A custom file name longer than the 40 characters Google documents. Our wording: the
+    /// real message is not known.
+    pub fn file_name_too_long() -> Self {
+        Self::invalid_argument(
+            "CreateFileRequest.file.name: File name must be at most 40 characters long.",
+        )
+    }
+
+    /// A display name longer than the 512 characters Google documents. Our wording: the real
+    /// message is not known.
+    pub fn display_name_too_long() -> Self {
+        Self::invalid_argument(
+            "CreateFileRequest.file.display_name: Display name must be at most 512 characters \
+             long.",
+        )
+    }
+
+    /// A custom file name already taken. Our choice (409 ALREADY_EXISTS, as Google's other
+    /// APIs answer a taken name): the real answer is not known.
+    pub fn file_exists(id: &str) -> Self {
+        Self::new(
+            409,
+            "ALREADY_EXISTS",
+            format!("File files/{id} already exists."),
+        )
+    }
+
+    /// A file over Google's 2 GB limit. Our wording: the real message is not known.
+    pub fn file_too_large(size: u64, limit: u64) -> Self {
+        Self::invalid_argument(format!(
+            "The file is {size} bytes, more than the limit of {limit} bytes for a file."
+        ))
+    }
+
+    /// No room left in the file store (the project's quota, or the mock's memory bound).
+    /// Our choice: 429 RESOURCE_EXHAUSTED, as Google answers a quota; the real answer to a full
+    /// file store is not known.
+    pub fn file_storage_full(what: &str) -> Self {
+        Self::new(
+            429,
+            "RESOURCE_EXHAUSTED",
+            format!(
+                "File storage quota exceeded: {what}. Delete files or wait for them to expire."
+            ),
+        )
+    }
+
+    /// A chunk for an upload the server does not know (never started, finished, evicted).
+    /// Our wording: Google's upload server answers this in its own way, not measured.
+    pub fn upload_not_found() -> Self {
+        Self::new(
+            404,
+            "NOT_FOUND",
+            "The upload was not found: it may have finished, expired or never started.",
+        )
+    }
+
+    /// A download of a file that was uploaded: Google serves only generated files. Our choice
+    /// of status and wording: the real answer is not known.
+    pub fn file_not_downloadable(id: &str) -> Self {
+        Self::new(
+            400,
+            "FAILED_PRECONDITION",
+            format!(
+                "The File {id} was uploaded and cannot be downloaded: only generated files can be."
+            ),
+        )
+    }
+
     /// The body as Google sends it: `{"error": {...}}`, pretty-printed with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut error = json!({
@@ -224,6 +320,76 @@ impl ApiError {
             .unwrap_or_else(|_| String::from("{}"));
         body.push('\n');
         body
+    }
+}
+
+/// An error the upload server writes as plain text, not as Google's JSON: it refuses a chunk
+/// this way (`text/plain; charset=utf-8`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlainTextError {
+    /// The HTTP status.
+    pub code: u16,
+    /// The whole body.
+    pub message: String,
+}
+
+impl PlainTextError {
+    /// The real answer to a chunk, other than the last, whose size is not a multiple of the
+    /// chunk granularity.
+    pub fn chunk_granularity(sent: u64, granularity: u64) -> Self {
+        Self::bad_request(format!(
+            "The client sent {sent} bytes, which is not a multiple of the {granularity} byte \
+             chunk granularity."
+        ))
+    }
+
+    /// A chunk whose `X-Goog-Upload-Offset` is not the bytes received so far. Our wording: the
+    /// real text is not known.
+    pub fn offset_mismatch(offset: u64, received: u64) -> Self {
+        Self::bad_request(format!(
+            "The client sent offset {offset}, but the server has received {received} bytes \
+             of this upload."
+        ))
+    }
+
+    /// A chunk without a readable `X-Goog-Upload-Offset`. Our wording.
+    pub fn offset_missing() -> Self {
+        Self::bad_request(
+            "The X-Goog-Upload-Offset header is missing or is not a number of bytes.".into(),
+        )
+    }
+
+    /// An upload that ends at a size other than the one announced. Our wording.
+    pub fn size_mismatch(total: u64, announced: u64) -> Self {
+        Self::bad_request(format!(
+            "The client sent {total} bytes in all, but announced {announced} bytes at the start \
+             of the upload."
+        ))
+    }
+
+    /// A request on the upload URL with an `X-Goog-Upload-Command` the server does not know.
+    /// Our wording.
+    pub fn unknown_command(command: &str) -> Self {
+        Self::bad_request(format!(
+            "Unknown X-Goog-Upload-Command: {command}. Expected upload, upload, finalize or \
+             query."
+        ))
+    }
+
+    fn bad_request(message: String) -> Self {
+        Self { code: 400, message }
+    }
+}
+
+impl IntoResponse for PlainTextError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut response = (status, self.message).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
     }
 }
 

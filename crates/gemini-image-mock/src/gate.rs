@@ -92,7 +92,11 @@ fn admit(
         // attempts that were refused for their key too.
         note.model(&call.name);
     }
-    authorize(config, request.headers(), &query)?;
+    // An upload chunk carries no key (the Python SDK sends none): its `upload_id` is the
+    // credential, checked by the upload handler.
+    if !is_upload_chunk(request.extensions().get::<MatchedPath>(), &query) {
+        authorize(config, request.headers(), &query)?;
+    }
     let version = ApiVersion(version.clone());
     request.extensions_mut().insert(version);
     request.extensions_mut().insert(ApiQuery(query));
@@ -107,6 +111,14 @@ fn admit(
 fn calls_a_model(route: Option<&MatchedPath>) -> bool {
     route.is_some_and(|route| route.as_str().ends_with("/models/{name}"))
 }
+
+/// Whether the request is a chunk of a resumable upload: the upload route with an `upload_id`.
+fn is_upload_chunk(route: Option<&MatchedPath>, query: &HashMap<String, String>) -> bool {
+    route.is_some_and(|route| route.as_str() == UPLOAD_ROUTE) && query.contains_key("upload_id")
+}
+
+/// The route of resumable uploads, started with the key and continued with the upload id.
+pub const UPLOAD_ROUTE: &str = "/upload/{version}/files";
 
 /// Google's auth rules: the key in `x-goog-api-key` or `?key=`; none is 403, a wrong one 400.
 fn authorize(

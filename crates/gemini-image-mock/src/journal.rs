@@ -104,6 +104,16 @@ impl Note {
         }
     }
 
+    /// A body that was streamed rather than kept (an upload chunk), by its size, type and
+    /// hash, computed as it went by.
+    pub fn streamed_body(&self, length: u64, content_type: Option<&str>, xxh3: u64) {
+        if length == 0 {
+            return;
+        }
+        let description = describe_digest(length, content_type, xxh3);
+        self.with(|f| f.body_description = Some(description));
+    }
+
     /// The scenarios applied.
     pub fn scenarios(&self, names: Vec<String>) {
         self.with(|f| f.scenarios = names);
@@ -321,12 +331,13 @@ fn describe(data: &str) -> String {
 
 /// `<N bytes, CONTENT-TYPE, xxh3 HEX>`, or `<N bytes, xxh3 HEX>` without a content type.
 pub fn describe_bytes(bytes: &[u8], content_type: Option<&str>) -> String {
+    describe_digest(bytes.len() as u64, content_type, xxh3_64(bytes))
+}
+
+/// The same description from a size and a hash already computed.
+pub fn describe_digest(length: u64, content_type: Option<&str>, xxh3: u64) -> String {
     let content_type = content_type.map(|t| format!("{t}, ")).unwrap_or_default();
-    format!(
-        "<{} bytes, {content_type}xxh3 {:016x}>",
-        bytes.len(),
-        xxh3_64(bytes)
-    )
+    format!("<{length} bytes, {content_type}xxh3 {xxh3:016x}>")
 }
 
 #[cfg(test)]

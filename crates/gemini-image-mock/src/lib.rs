@@ -34,8 +34,10 @@ mod body;
 mod cache;
 mod chaos;
 pub mod cli;
+mod clock;
 mod delivery;
 mod error;
+mod files;
 mod gate;
 mod journal;
 mod model;
@@ -169,7 +171,8 @@ impl MockServer {
         self.state.queue.push(scenario.into());
     }
 
-    /// Forgets the journal, the queue and the cache, and restarts the chaos sequence.
+    /// Forgets the journal, the queue, the cache and the files, restarts the chaos sequence
+    /// and puts the clock back.
     pub fn reset(&self) {
         self.state.reset();
     }

@@ -7,11 +7,11 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
-use crate::routes::{admin, model_call, models};
+use crate::routes::{admin, files, model_call, models, upload};
 use crate::state::{AppState, Config, SharedState};
 use crate::{gate, journal, trace};
 
@@ -39,7 +39,8 @@ pub(crate) fn router_with_state(state: SharedState) -> Router {
 
 /// Google's API. Every route here passes the gate (a known version, a custom method's
 /// `name:verb`, the key) before its handler: a new endpoint gets the checks by being added here.
-/// A route that reads its body whole sets its limit with `body::limit`; an upload streams.
+/// A route that reads its body whole sets its limit with `body::limit`; an upload streams
+/// (its chunks are bounded by the handler, not by the 20 MB of model calls).
 fn api(state: SharedState) -> Router<SharedState> {
     Router::new()
         .route("/{version}/models", get(models::list))
@@ -47,6 +48,16 @@ fn api(state: SharedState) -> Router<SharedState> {
             "/{version}/models/{name}",
             get(models::get).post(model_call::serve.layer(body::limit(MAX_BODY_BYTES))),
         )
+        .route("/{version}/files", get(files::list))
+        .route(
+            "/{version}/files/{file}",
+            get(files::get).delete(files::delete),
+        )
+        .route(
+            "/download/{version}/files/{file}",
+            get(files::download_prefixed),
+        )
+        .route(gate::UPLOAD_ROUTE, post(upload::serve))
         // A route layer runs only for a matched route and method: a 404 or 405 stays a 404.
         .route_layer(from_fn_with_state(state, gate::check))
 }

@@ -1,9 +1,12 @@
 //! The configuration a server starts with and the state every handler shares.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cache::{DEFAULT_CACHE_BYTES, ResponseCache};
 use crate::chaos::{Chaos, ChaosConfig};
+use crate::clock::MockClock;
+use crate::files::store::{self, FileStore, Limits};
 use crate::journal::{DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
 use crate::scenarios::queue::ScenarioQueue;
@@ -34,6 +37,19 @@ pub struct Config {
     /// Whether models past their shutdown date are served (as they behaved) instead of refused
     /// with Google's 404 and left out of `models.list`.
     pub legacy_models: bool,
+    /// How many bytes of files (and uploads under way) the Files API keeps in memory; an
+    /// upload that would pass it is refused with a 429. Default 2 GiB.
+    pub files_bytes: u64,
+    /// The project's file storage quota, Google's 20 GB by default; the smaller of it and
+    /// [`Config::files_bytes`] bounds the store.
+    pub files_quota_bytes: u64,
+    /// How long an uploaded file stays `PROCESSING` (on the mock's clock) before it is
+    /// `ACTIVE`, so that polling loops can be tested. Default: `ACTIVE` at once, as Google's
+    /// images are.
+    pub file_processing: Duration,
+    /// The upload chunk granularity announced and enforced: every chunk but the last must be
+    /// a multiple of it. Google's is 8 MiB; tests may set a smaller one.
+    pub upload_chunk_granularity: u64,
 }
 
 impl Default for Config {
@@ -46,6 +62,10 @@ impl Default for Config {
             validation: Validation::Strict,
             journal_entries: DEFAULT_JOURNAL_ENTRIES,
             legacy_models: false,
+            files_bytes: store::DEFAULT_MEMORY_BYTES,
+            files_quota_bytes: store::DEFAULT_QUOTA_BYTES,
+            file_processing: Duration::ZERO,
+            upload_chunk_granularity: store::CHUNK_GRANULARITY,
         }
     }
 }
@@ -87,6 +107,10 @@ pub struct AppState {
     pub journal: Arc<Journal>,
     /// The seeded fault injector.
     pub chaos: Chaos,
+    /// The mock's clock (the wall clock, moved forward by tests).
+    pub clock: MockClock,
+    /// The Files API's files and uploads under way.
+    pub files: FileStore,
 }
 
 impl AppState {
@@ -97,13 +121,21 @@ impl AppState {
             queue: ScenarioQueue::default(),
             journal: Arc::new(Journal::new(config.journal_entries)),
             chaos: Chaos::new(config.chaos.clone()),
+            clock: MockClock::default(),
+            files: FileStore::new(Limits {
+                quota_bytes: config.files_quota_bytes,
+                memory_bytes: config.files_bytes,
+            }),
             config,
         }
     }
 
-    /// Back to the state of a fresh start: queue, journal, cache and chaos sequence.
+    /// Back to the state of a fresh start: queue, journal, cache, chaos sequence, files and
+    /// the clock.
     pub fn reset(&self) {
         self.cache.clear();
+        self.files.clear();
+        self.clock.reset();
         self.queue.clear();
         self.journal.clear();
         self.chaos.reset();

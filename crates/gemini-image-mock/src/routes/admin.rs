@@ -1,5 +1,7 @@
 //! The admin API under `/__mock/`, the way WireMock has `/__admin/`: health, the scenario
-//! queue, the request journal, the spec, reset.
+//! queue, the request journal, the spec, the Files API's store and the mock's clock, reset.
+
+use std::collections::HashMap;
 
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -10,8 +12,11 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use crate::clock::rfc3339;
 use crate::error::ApiError;
+use crate::files::{names, resource};
 use crate::journal::JournalFilter;
+use crate::scenarios::parse_duration;
 use crate::scenarios::queue::QueuedScenario;
 use crate::state::SharedState;
 
@@ -27,6 +32,8 @@ pub fn router() -> Router<SharedState> {
                 .delete(clear_scenarios),
         )
         .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/files", get(list_files).post(add_generated_file))
+        .route("/clock", get(clock).post(advance_clock))
         .route("/reset", post(reset))
 }
 
@@ -85,4 +92,87 @@ async fn clear_requests(State(state): State<SharedState>) -> StatusCode {
 async fn reset(State(state): State<SharedState>) -> StatusCode {
     state.reset();
     StatusCode::NO_CONTENT
+}
+
+/// The largest file `POST /__mock/files` takes.
+const MAX_GENERATED_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// `GET /__mock/files`: every stored file's metadata (no bytes), uploads under way, bytes held.
+async fn list_files(State(state): State<SharedState>) -> Response {
+    let now = state.clock.now();
+    let files: Vec<Value> = state
+        .files
+        .list(now)
+        .iter()
+        .map(|f| {
+            crate::wire::in_wire_order(
+                "File",
+                &resource::describe(f, now, state.config.file_processing),
+            )
+        })
+        .collect();
+    let (uploads, bytes) = state.files.usage();
+    Json(json!({"files": files, "pendingUploads": uploads, "bytes": bytes})).into_response()
+}
+
+/// `POST /__mock/files?name=batch-123&mimeType=application/jsonl` with the bytes as the body:
+/// puts a file in the store as the API would have made it (source `GENERATED`, downloadable),
+/// such as batch results a client under test downloads.
+async fn add_generated_file(
+    State(state): State<SharedState>,
+    Query(query): Query<HashMap<String, String>>,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_GENERATED_FILE_BYTES)
+        .await
+        .map_err(|_| ApiError::payload_too_large(MAX_GENERATED_FILE_BYTES))?;
+    let id = query
+        .get("name")
+        .map(|name| names::custom_file_id(name))
+        .transpose()?;
+    let mime_type = query
+        .get("mimeType")
+        .map_or("application/octet-stream", String::as_str);
+    let now = state.clock.now();
+    let file = state.files.put_generated(id, mime_type, bytes, now)?;
+    let file = resource::describe(&file, now, state.config.file_processing);
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::wire::in_wire_order("File", &file)),
+    )
+        .into_response())
+}
+
+/// `GET /__mock/clock`: the time on the mock's clock and how far it was moved.
+async fn clock(State(state): State<SharedState>) -> Response {
+    Json(json!({
+        "now": rfc3339(state.clock.now(), 6),
+        "offsetSeconds": state.clock.offset().as_secs_f64(),
+    }))
+    .into_response()
+}
+
+/// `POST /__mock/clock` with `{"advance": "49h"}` (or a number of seconds): moves the mock's
+/// clock forward, so that files expire or finish processing without waiting.
+async fn advance_clock(
+    State(state): State<SharedState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+    let Json(body) =
+        Json::<Value>::from_bytes(&body).map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+    let by = match &body["advance"] {
+        Value::String(text) => parse_duration(text),
+        Value::Number(seconds) => seconds
+            .as_f64()
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok()),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        ApiError::invalid_argument(
+            "expected {\"advance\": \"49h\"} (a duration such as 90s, 5m or 49h, or seconds)",
+        )
+    })?;
+    state.clock.advance(by);
+    Ok(clock(State(state)).await)
 }

@@ -10,6 +10,7 @@ use super::Answer;
 use super::call::Call;
 use crate::delivery::Framing;
 use crate::error::ApiError;
+use crate::files;
 use crate::model::generate;
 use crate::scenarios::{pick, shape};
 use crate::wire;
@@ -39,12 +40,21 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         // The caller answers with the error; nothing to render.
         return Ok(Answer::unary(Bytes::new()));
     }
+    // `fileData` naming an uploaded file is the file's bytes inline from here on.
+    let files = files::resolve::inline_files(
+        call.state,
+        request
+            .contents
+            .iter_mut()
+            .chain(request.system_instruction.iter_mut()),
+    )?;
     let shaping = call.plan.shaping_key();
     let key = {
         let mut h = Xxh3::new();
         h.update(model.id.as_bytes());
         h.update(&[framing as u8]);
         h.update(shaping.as_bytes());
+        h.update(files.as_bytes());
         // Streamed into the hash: an edit's body is megabytes, not worth a copy.
         let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
         h.digest()

@@ -1,14 +1,16 @@
 //! Request handlers, one module per part of the API: the admin API, the models collection,
-//! and a model's methods (`model_call` takes the request and dispatches it as a `call::Call`
+//! the Files API (`files`, `upload`), and a model's methods (`model_call` takes the request and dispatches it as a `call::Call`
 //! to `generate`, `tokens` or `predict`, which answer it).
 
 pub mod admin;
 pub mod call;
+pub mod files;
 pub mod generate;
 pub mod model_call;
 pub mod models;
 pub mod predict;
 pub mod tokens;
+pub mod upload;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

@@ -5,6 +5,7 @@ use gemini_image_types::types::{CountTokensRequest, CountTokensResponse};
 use super::Answer;
 use super::call::Call;
 use crate::error::ApiError;
+use crate::files;
 use crate::model::generate::{
     TOKENS_PER_INPUT_IMAGE, check_image_config, estimate_tokens, modality_details,
 };
@@ -12,8 +13,13 @@ use crate::model::media;
 use crate::wire;
 
 pub fn count(call: &mut Call<'_>) -> Result<Answer, ApiError> {
-    let (request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
+    let (mut request, _): (CountTokensRequest, _) = call.read("CountTokensRequest")?;
     let model = call.model("countTokens", "countTokens")?;
+    let wrapped_turns = request
+        .generate_content_request
+        .iter_mut()
+        .flat_map(|w| w.contents.iter_mut().chain(w.system_instruction.iter_mut()));
+    files::resolve::inline_files(call.state, request.contents.iter_mut().chain(wrapped_turns))?;
     let wrapped = request.generate_content_request.as_ref();
     if let Some(wrapped) = wrapped {
         check_image_config(model, wrapped.generation_config.as_ref())?;

@@ -68,6 +68,12 @@ pub enum Scenario {
     Slow(Duration),
     /// Imagen: one image fewer, and a prediction carrying `raiFilteredReason`.
     RaiFiltered,
+    /// An upload chunk is answered without `x-goog-upload-status` and not kept, so that the
+    /// SDK's retry of the same chunk succeeds.
+    UploadStatusMissing,
+    /// The connection closes in the middle of an upload chunk, and nothing of it is kept: the
+    /// client must ask for the offset (`X-Goog-Upload-Command: query`) and resume.
+    UploadCut,
 }
 
 /// Every scenario name, in the catalogue's order.
@@ -92,6 +98,8 @@ pub const NAMES: &[&str] = &[
     "connection_reset",
     "slow",
     "rai_filtered",
+    "upload_status_missing",
+    "upload_cut",
 ];
 
 /// The delay in Google's own captured 429: `retryDelay: "47s"`, "Please retry in 47.884324799s."
@@ -130,6 +138,8 @@ impl Scenario {
             Self::ConnectionReset => "connection_reset",
             Self::Slow(_) => "slow",
             Self::RaiFiltered => "rai_filtered",
+            Self::UploadStatusMissing => "upload_status_missing",
+            Self::UploadCut => "upload_cut",
         }
     }
 
@@ -164,6 +174,11 @@ impl Scenario {
                 | Self::TextOnly
                 | Self::RaiFiltered
         )
+    }
+
+    /// Whether this scenario is for upload chunks (and only they take it from the queue).
+    pub(crate) fn is_for_uploads(&self) -> bool {
+        matches!(self, Self::UploadStatusMissing | Self::UploadCut)
     }
 
     /// The error this scenario answers with instead of a 200, if it is an error scenario.
@@ -254,6 +269,8 @@ impl FromStr for Scenario {
                     "stream_truncated" => Self::StreamTruncated,
                     "connection_reset" => Self::ConnectionReset,
                     "rai_filtered" => Self::RaiFiltered,
+                    "upload_status_missing" => Self::UploadStatusMissing,
+                    "upload_cut" => Self::UploadCut,
                     _ => {
                         return Err(ScenarioError(format!(
                             "unknown scenario \"{name}\"; known: {}",
@@ -281,7 +298,7 @@ pub fn parse_list(text: &str) -> Result<Vec<Scenario>, ScenarioError> {
         .collect()
 }
 
-/// `250ms`, `3s`, `1.5s`, `2m`.
+/// `250ms`, `3s`, `1.5s`, `2m`, `49h`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text
@@ -293,6 +310,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "ms" => number / 1000.0,
         "s" | "" => number,
         "m" => number * 60.0,
+        "h" => number * 3600.0,
         _ => return None,
     };
     Duration::try_from_secs_f64(seconds).ok()

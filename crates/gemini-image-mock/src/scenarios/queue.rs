@@ -133,12 +133,25 @@ impl ScenarioQueue {
         }
     }
 
-    /// The scenarios for a request to `model` with `test_id`, used up by one.
+    /// The scenarios for a request to `model` with `test_id`, used up by one. Entries of
+    /// upload scenarios are left for upload chunks ([`ScenarioQueue::take_for_upload`]).
     pub fn take(&self, model: &str, test_id: Option<&str>) -> Vec<Scenario> {
+        self.take_where(model, test_id, false)
+    }
+
+    /// The scenarios for an upload chunk with `test_id`: the oldest entry of upload scenarios
+    /// (`upload_cut`, `upload_status_missing`) without a model.
+    pub fn take_for_upload(&self, test_id: Option<&str>) -> Vec<Scenario> {
+        self.take_where("", test_id, true)
+    }
+
+    fn take_where(&self, model: &str, test_id: Option<&str>, uploads: bool) -> Vec<Scenario> {
         let Ok(mut entries) = self.entries.lock() else {
             return Vec::new();
         };
-        let Some(index) = entries.iter().position(|e| e.matches(model, test_id)) else {
+        let Some(index) = entries.iter().position(|e| {
+            e.matches(model, test_id) && e.scenario.iter().any(Scenario::is_for_uploads) == uploads
+        }) else {
             return Vec::new();
         };
         let entry = &mut entries[index];

@@ -1,0 +1,13 @@
+//! The Files API's state: the bytes of uploaded and generated files, the uploads under way,
+//! and how a file is shown (`File`) and used (`fileData` in a model call).
+//!
+//! * `store` — files and pending uploads in memory, bounded in bytes and in number; files
+//!   expire 48 hours after upload on the mock's clock.
+//! * `names` — file ids and upload ids: made up, validated, read from a `fileUri`.
+//! * `resource` — a stored file as the generated `File` type, fields in Google's order.
+//! * `resolve` — `fileData` parts of a model call turned into the stored bytes.
+
+pub mod names;
+pub mod resolve;
+pub mod resource;
+pub mod store;
