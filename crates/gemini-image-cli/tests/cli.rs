@@ -353,3 +353,123 @@ fn gemini_image_mock_serves_and_base_url_reaches_it() {
         .stderr(contains("--mock"));
     drop(server);
 }
+
+/// A `gemini-image mock` on a free port, and its URL.
+fn served_mock() -> (Running, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gemini-image"))
+        .args(["mock", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Running(child);
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    (server, url)
+}
+
+/// `POST /__mock/files?name=NAME` with `body`: a generated (downloadable) file in the mock.
+fn put_generated_file(url: &str, name: &str, body: &[u8]) {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut socket = std::net::TcpStream::connect(address).unwrap();
+    let head = format!(
+        "POST /__mock/files?name={name}&mimeType=text/plain HTTP/1.1\r\nhost: {address}\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).unwrap();
+    socket.write_all(body).unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+}
+
+#[test]
+fn files_upload_list_get_download_delete() {
+    let dir = scratch("files");
+    let (server, url) = served_mock();
+    let input = dir.join("notes.txt");
+    let bytes: Vec<u8> = (0..9_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&input, &bytes).unwrap();
+
+    let assert = gemini(&dir)
+        .args(["--json", "--base-url", &url, "files", "upload"])
+        .arg(&input)
+        .args(["--display-name", "my notes", "--mime-type", "text/plain"])
+        .assert()
+        .success();
+    let file = stdout_json(assert.get_output());
+    let name = file["name"].as_str().unwrap().to_string();
+    assert!(name.starts_with("files/"), "{file}");
+    assert_eq!(file["sizeBytes"], "9000000");
+    assert_eq!(file["displayName"], "my notes");
+    assert_eq!(file["mimeType"], "text/plain");
+
+    let assert = gemini(&dir)
+        .args(["--json", "--base-url", &url, "files", "list"])
+        .assert()
+        .success();
+    let listed = stdout_json(assert.get_output());
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["name"], name.as_str());
+
+    gemini(&dir)
+        .args(["--base-url", &url, "files", "get", &name])
+        .assert()
+        .success()
+        .stdout(contains("my notes"))
+        .stdout(contains("ACTIVE"));
+
+    // Uploaded files cannot be downloaded (as on Google); generated ones can.
+    gemini(&dir)
+        .args(["--base-url", &url, "files", "download", &name])
+        .assert()
+        .code(3);
+    put_generated_file(&url, "batch-out", b"line one\nline two\n");
+    let assert = gemini(&dir)
+        .args(["--json", "--base-url", &url, "files", "download"])
+        .args(["files/batch-out", "-o", "out.jsonl"])
+        .assert()
+        .success();
+    assert_eq!(stdout_json(assert.get_output())["bytes"], 18);
+    assert_eq!(
+        std::fs::read(dir.join("out.jsonl")).unwrap(),
+        b"line one\nline two\n"
+    );
+
+    gemini(&dir)
+        .args(["--base-url", &url, "files", "delete", &name])
+        .assert()
+        .success()
+        .stdout(contains(format!("deleted {name}")));
+    gemini(&dir)
+        .args(["--base-url", &url, "files", "get", &name])
+        .assert()
+        .code(3)
+        .stderr(contains("403"));
+    drop(server);
+}
+
+#[test]
+fn files_upload_with_the_built_in_mock_and_a_missing_file() {
+    let dir = scratch("files-builtin");
+    std::fs::write(dir.join("hello.txt"), "hello").unwrap();
+    gemini(&dir)
+        .args(["files", "upload", "hello.txt"])
+        .assert()
+        .success()
+        .stdout(contains("uploaded hello.txt as files/"))
+        .stdout(contains("text/plain, 5 bytes, ACTIVE"));
+    gemini(&dir)
+        .args(["files", "upload", "missing.png"])
+        .assert()
+        .code(1)
+        .stderr(contains("missing.png"));
+}
