@@ -107,7 +107,7 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
     };
     let command = header("x-goog-upload-command").unwrap_or_default();
     let offset = header("x-goog-upload-offset").and_then(|o| o.parse().ok());
-    let mut answer = |status: &str, extra: &[(&str, String)], body: &str| {
+    let answer = |status: &str, extra: &[(&str, String)], body: &str| {
         let mut head = format!("HTTP/1.1 {status}\r\nconnection: close\r\n");
         for (name, value) in extra {
             head.push_str(&format!("{name}: {value}\r\n"));
