@@ -473,3 +473,38 @@ fn files_upload_with_the_built_in_mock_and_a_missing_file() {
         .code(1)
         .stderr(contains("missing.png"));
 }
+
+#[test]
+fn edit_uploads_inputs_that_would_push_the_request_past_20_mb() {
+    let dir = scratch("edit-large");
+    // Noise does not compress: a 2600 × 2600 PNG is over 20 MB, 27 MB in base64.
+    let mut state = 0x2545_f491_u32;
+    let noise = image::RgbImage::from_fn(2600, 2600, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [r, g, b, _] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    noise.save(dir.join("large.png")).unwrap();
+    assert!(std::fs::metadata(dir.join("large.png")).unwrap().len() > 20_000_000);
+    let mut small = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(16, 16, image::Rgb([10, 200, 10]))
+        .write_to(&mut small, image::ImageFormat::Png)
+        .unwrap();
+    std::fs::write(dir.join("small.png"), small.into_inner()).unwrap();
+
+    let assert = gemini(&dir)
+        .args(["--json", "edit", "small.png", "large.png", "blend them"])
+        .assert()
+        .success();
+    let output = assert.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("over 20 MB: uploading large.png through the Files API"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("uploading small.png"), "{stderr}");
+    let report = stdout_json(output);
+    assert_eq!(report["images"].as_array().unwrap().len(), 1, "{report}");
+}

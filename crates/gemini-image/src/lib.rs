@@ -81,7 +81,7 @@ pub use chat::{Chat, ChatStream};
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
 pub use error::{ApiError, Error};
 pub use files::{Files, file_id, file_part};
-pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, models, types};
+pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, media, models, types};
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
 pub use parts::IntoParts;
 pub use request::RequestBuilder;
