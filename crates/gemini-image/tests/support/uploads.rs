@@ -35,6 +35,9 @@ pub struct Seen {
 #[derive(Default)]
 pub struct State {
     pub received: Vec<u8>,
+    /// Bytes received (kept in `received` unless the server discards them).
+    pub len: usize,
+    pub discard: bool,
     pub faults: VecDeque<Fault>,
     pub seen: Vec<Seen>,
     pub mime_type: String,
@@ -47,7 +50,23 @@ pub struct UploadServer {
 
 const GRANULARITY: usize = 8 * 1024 * 1024;
 
+impl State {
+    fn keep(&mut self, bytes: &[u8]) {
+        self.len += bytes.len();
+        if !self.discard {
+            self.received.extend_from_slice(bytes);
+        }
+    }
+}
+
 impl UploadServer {
+    /// A server that counts the bytes it receives but keeps none (for memory measurements).
+    pub async fn discarding() -> Self {
+        let server = Self::start([]).await;
+        server.state.lock().unwrap().discard = true;
+        server
+    }
+
     pub async fn start(faults: impl IntoIterator<Item = Fault>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -146,16 +165,13 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
                 "200 OK",
                 &[
                     active,
-                    (
-                        "x-goog-upload-size-received",
-                        state.received.len().to_string(),
-                    ),
+                    ("x-goog-upload-size-received", state.len.to_string()),
                 ],
                 "",
             ),
             "upload" | "upload, finalize" => {
                 let fault = state.faults.pop_front();
-                if offset != Some(state.received.len() as u64) {
+                if offset != Some(state.len as u64) {
                     answer(
                         "400 Bad Request",
                         &[active, ("content-type", "text/plain".into())],
@@ -164,7 +180,8 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
                 } else {
                     match fault {
                         Some(Fault::CutAfter(n)) => {
-                            state.received.extend_from_slice(&body[..n.min(body.len())]);
+                            let kept = n.min(body.len());
+                            state.keep(&body[..kept]);
                             String::new()
                         }
                         Some(Fault::Unavailable) => answer(
@@ -178,7 +195,7 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
                             "The client sent 821333 bytes, which is not a multiple of the 8388608 byte chunk granularity.",
                         ),
                         Some(Fault::NoStatus) => {
-                            state.received.extend_from_slice(&body);
+                            state.keep(&body);
                             answer("200 OK", &[], "")
                         }
                         None => {
@@ -193,12 +210,12 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
                                     ),
                                 )
                             } else {
-                                state.received.extend_from_slice(&body);
+                                state.keep(&body);
                                 if finalize {
                                     let file = serde_json::json!({"file": {
                                         "name": "files/fake123",
                                         "mimeType": state.mime_type,
-                                        "sizeBytes": state.received.len().to_string(),
+                                        "sizeBytes": state.len.to_string(),
                                         "uri": "https://generativelanguage.googleapis.com/v1beta/files/fake123",
                                         "state": "ACTIVE",
                                         "source": "UPLOADED"}});
