@@ -8,8 +8,9 @@
 //!   generated client carries a `Transport` as its inner value, and the `ClientHooks` of
 //!   `hooks.rs` set the headers (`pre`) and run the retries (`exec`);
 //! * the **data plane** — the hand-written calls whose bodies are megabytes of base64
-//!   (`generateContent`, `streamGenerateContent`, `predict`) — calls it directly with a body the
-//!   codec wrote.
+//!   (`generateContent`, `streamGenerateContent`, `predict`) or file bytes (the Files API's
+//!   download) — calls it directly with a body the codec wrote; the upload sends each chunk once
+//!   ([`Transport::once`]) and resumes a failed one through the same [`Retries`].
 //!
 //! So a retry, a header or a deadline behaves the same whichever plane sends the request.
 
