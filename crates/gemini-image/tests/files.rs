@@ -274,3 +274,27 @@ async fn an_uploaded_image_is_edited_through_file_data() {
     let call = server.received_requests().pop().unwrap();
     assert!(call.path.ends_with(":generateContent"));
 }
+
+#[tokio::test]
+async fn wait_active_ends_with_the_files_own_error_when_processing_failed() {
+    let server = support::scripted::serve(support::scripted::Script {
+        status: "200 OK",
+        content_type: "application/json",
+        body: br#"{"name": "files/broken1", "mimeType": "video/mp4", "state": "FAILED",
+            "error": {"code": 400, "message": "The video could not be decoded."}}"#
+            .to_vec(),
+        piece: 1024,
+    })
+    .await;
+    let error = support::quick_client(KEY, &server)
+        .files()
+        .wait_active("files/broken1", Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    let Error::FileFailed { name, message } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(name, "files/broken1");
+    assert_eq!(message, "The video could not be decoded.");
+    assert!(!error.is_retryable());
+}
