@@ -638,6 +638,25 @@ async fn an_uploaded_image_is_edited_exactly_as_the_same_bytes_inline() {
     assert_eq!(image_of(&other_host), grey);
     assert_eq!(image_of(&inline), grey);
 
+    // Streamed, the same file is read the same way.
+    let streamed = Answer::of(
+        with_key(
+            &server,
+            Method::POST,
+            "/v1beta/models/gemini-3.1-flash-image:streamGenerateContent?alt=sse",
+        )
+        .json(&edit_with(
+            json!({"fileData": {"fileUri": file["uri"]}}),
+            "make it black and white",
+        ))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(streamed.status, 200, "{}", streamed.body);
+    assert!(streamed.body.contains("\"inlineData\""));
+
     // countTokens counts the file as the image it is.
     let counted = Answer::of(
         with_key(
@@ -948,4 +967,33 @@ mod chunkings {
             prop_assert_eq!(&file["sha256Hash"], &json!(sha256_hash(&bytes)));
         }
     }
+}
+
+#[tokio::test]
+async fn a_chunk_over_the_bound_is_refused_before_it_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = MockServer::start().await.unwrap();
+    let started = start(&server, "v1beta", 100 * 1024 * 1024, "video/mp4", json!({})).await;
+    let path = upload_path(&started);
+    // Headers only: a chunk declaring 70 MiB is answered without a byte of it being sent.
+    let mut stream = tokio::net::TcpStream::connect(server.address())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nX-Goog-Upload-Command: upload\r\n\
+         X-Goog-Upload-Offset: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        server.address(),
+        70 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("x-goog-upload-status: active"), "{answer}");
+    assert!(
+        answer.contains("Request payload size exceeds the limit"),
+        "{answer}"
+    );
 }
