@@ -504,6 +504,9 @@ async fn get_list_in_pages_and_delete() {
     assert_eq!(rest["files"].as_array().unwrap().len(), 5);
     assert!(rest.get("nextPageToken").is_none());
     assert_eq!(get(&server, "/v1beta/files?pageSize=x").await.status, 400);
+    assert_eq!(get(&server, "/v1beta/files?pageSize=-1").await.status, 400);
+    let zero = get(&server, "/v1beta/files?pageSize=0").await.json();
+    assert_eq!(zero["files"].as_array().unwrap().len(), 10);
 
     // Delete: `{}` for the JS SDK's `{}` body and for Python's none; then it is gone.
     let deleted = with_key(&server, Method::DELETE, &format!("/v1/files/{}", ids[0]))
@@ -860,6 +863,8 @@ async fn generated_files_download_on_both_paths_and_uploaded_ones_do_not() {
         assert_eq!(response.headers()["content-type"], "application/jsonl");
         assert_eq!(response.bytes().await.unwrap().to_vec(), lines, "{path}");
     }
+    let without_alt = get(&server, "/v1beta/files/batch-abc123:download").await;
+    assert_eq!(without_alt.status, 400);
     let uploaded = id_of(&upload(&server, b"abc", MIB8, "text/plain").await);
     let refused = get(
         &server,
