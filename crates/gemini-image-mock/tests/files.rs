@@ -1002,3 +1002,34 @@ async fn a_chunk_over_the_bound_is_refused_before_it_is_read() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn of_two_chunks_racing_for_one_offset_exactly_one_is_kept() {
+    let server = MockServer::start().await.unwrap();
+    let bytes = pattern_bytes(2 * MIB8);
+    let started = start(&server, "v1beta", bytes.len(), "text/plain", json!({})).await;
+    let path = upload_path(&started);
+    let (a, b) = tokio::join!(
+        send_chunk(&server, &path, "upload", 0, bytes[..MIB8].to_vec()),
+        send_chunk(&server, &path, "upload", 0, bytes[..MIB8].to_vec()),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400], "{} / {}", a.body, b.body);
+    let done = send_chunk(
+        &server,
+        &path,
+        "upload, finalize",
+        MIB8,
+        bytes[MIB8..].to_vec(),
+    )
+    .await;
+    assert_eq!(done.json()["file"]["sha256Hash"], sha256_hash(&bytes));
+    let admin: Value = reqwest::get(format!("{}/__mock/files", server.uri()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin["bytes"], 2 * MIB8);
+}
