@@ -44,6 +44,9 @@ const ENDPOINTS: &[&str] = &[
     "/v1beta/models/gemini-2.0-flash-exp-image-generation:streamGenerateContent",
     "/v1beta/models/gemini-3.5-flash:countTokens",
     "/v1beta/models/imagen-4.0-generate-001:predict",
+    // The Files API: an upload start (without the protocol headers) and an unknown upload.
+    "/upload/v1beta/files",
+    "/upload/v1/files?upload_id=unknown&upload_protocol=resumable",
 ];
 
 /// Posts `body` and checks the answer's shape; returns the status.
@@ -53,13 +56,29 @@ fn check(path: &str, body: Vec<u8>) -> Result<u16, TestCaseError> {
 
 /// Sends `body` with `method` and checks the answer's shape; returns the status.
 fn check_call(method: reqwest::Method, path: &str, body: Vec<u8>) -> Result<u16, TestCaseError> {
+    check_with(method, path, &[], body, true)
+}
+
+/// Sends `body` with `method` and `headers`; checks the status, and with `json_errors` that an
+/// error is Google's JSON (the upload URL answers some in plain text, as Google's does).
+fn check_with(
+    method: reqwest::Method,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+    json_errors: bool,
+) -> Result<u16, TestCaseError> {
     let harness = &*HARNESS;
     let url = format!("{}{path}", harness.server.uri());
     let (status, content_type, text) = harness.runtime.block_on(async {
-        let response = harness
+        let mut request = harness
             .client
             .request(method, url)
-            .header("x-goog-api-key", "fuzz")
+            .header("x-goog-api-key", "fuzz");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request
             .body(body)
             .send()
             .await
@@ -78,7 +97,7 @@ fn check_call(method: reqwest::Method, path: &str, body: Vec<u8>) -> Result<u16,
         Ok::<_, TestCaseError>((status, content_type, text))
     })?;
     prop_assert!(status < 500, "{path} answered {status}: {text}");
-    if status >= 400 {
+    if status >= 400 && (json_errors || content_type != "text/plain; charset=utf-8") {
         prop_assert_eq!(content_type.as_str(), "application/json; charset=UTF-8");
         let error: Value = serde_json::from_str(&text)
             .map_err(|e| TestCaseError::fail(format!("error body is not JSON: {e}: {text}")))?;
@@ -212,6 +231,11 @@ fn segment() -> impl Strategy<Value = String> {
             "x:countTokens",
             "__mock",
             "health",
+            "files",
+            "upload",
+            "download",
+            "abc123:download",
+            "abc123",
         ])
         .prop_map(str::to_string),
         prop::collection::vec(any::<u8>(), 0..6)
@@ -223,7 +247,7 @@ fn segment() -> impl Strategy<Value = String> {
 fn any_path() -> impl Strategy<Value = String> {
     (
         prop::collection::vec(segment(), 1..5),
-        prop::option::of("(key|pageSize|pageToken|alt)=[a-zA-Z0-9%]{0,6}"),
+        prop::option::of("(key|pageSize|pageToken|alt|upload_id)=[a-zA-Z0-9%]{0,6}"),
     )
         .prop_map(|(segments, query)| {
             let mut path = format!("/{}", segments.join("/"));
@@ -261,6 +285,56 @@ proptest! {
         body in any_json(),
     ) {
         check_call(method, &path, serde_json::to_vec(&body).unwrap_or_default())?;
+    }
+
+    #[test]
+    fn upload_starts_with_arbitrary_metadata(
+        body in any_json(),
+        quoted in "[a-z'{}: ]{0,24}",
+        size in "[0-9a-z-]{0,12}",
+        kind in "[a-z/]{0,12}",
+    ) {
+        let headers = [
+            ("x-goog-upload-protocol", "resumable".to_string()),
+            ("x-goog-upload-command", "start".to_string()),
+            ("x-goog-upload-header-content-length", size),
+            ("x-goog-upload-header-content-type", kind),
+        ];
+        let path = "/upload/v1beta/files";
+        check_with(reqwest::Method::POST, path, &headers, serde_json::to_vec(&body).unwrap_or_default(), true)?;
+        check_with(reqwest::Method::POST, path, &headers, quoted.into_bytes(), true)?;
+    }
+
+    #[test]
+    fn upload_chunks_with_arbitrary_commands_and_offsets(
+        command in prop::sample::select(vec!["upload", "upload, finalize", "finalize", "query", "cancel", "start", "", "UPLOAD,FINALIZE", "x"]),
+        offset in prop::option::of("[0-9a-z-]{0,6}"),
+        body in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let start = [
+            ("x-goog-upload-protocol", "resumable".to_string()),
+            ("x-goog-upload-command", "start".to_string()),
+        ];
+        let harness = &*HARNESS;
+        let url = harness.runtime.block_on(async {
+            harness
+                .client
+                .post(format!("{}/upload/v1beta/files", harness.server.uri()))
+                .header("x-goog-api-key", "fuzz")
+                .header(start[0].0, &start[0].1)
+                .header(start[1].0, &start[1].1)
+                .send()
+                .await
+                .ok()
+                .and_then(|r| r.headers().get("x-goog-upload-url").and_then(|v| v.to_str().ok()).map(str::to_string))
+        });
+        let url = url.ok_or_else(|| TestCaseError::fail("no upload URL"))?;
+        let path = &url[url.find("/upload/").unwrap_or(0)..];
+        let mut headers = vec![("x-goog-upload-command", command.to_string())];
+        if let Some(offset) = offset {
+            headers.push(("x-goog-upload-offset", offset));
+        }
+        check_with(reqwest::Method::POST, path, &headers, body, false)?;
     }
 
     #[test]

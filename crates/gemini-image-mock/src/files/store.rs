@@ -151,6 +151,8 @@ struct Upload {
     segments: Vec<Bytes>,
     hasher: Sha256,
     sequence: u64,
+    /// A chunk is being hashed outside the lock.
+    busy: bool,
 }
 
 /// The store's bounds.
@@ -300,6 +302,7 @@ impl FileStore {
                 segments: Vec::new(),
                 hasher: Sha256::new(),
                 sequence,
+                busy: false,
             },
         );
         Ok(id)
@@ -343,26 +346,41 @@ impl FileStore {
         now: SystemTime,
     ) -> Result<Appended, ChunkError> {
         let (segments, length) = chunk;
+        // Checked and marked busy under the store's lock, hashed outside it (megabytes take
+        // milliseconds), then kept under the lock again.
+        let (total, mut hasher) = {
+            let mut inner = self.lock()?;
+            let upload = inner
+                .uploads
+                .get_mut(upload_id)
+                .ok_or_else(ApiError::upload_not_found)?;
+            if upload.busy || offset != upload.received {
+                // A chunk in flight moves the offset: this one cannot be at the right place.
+                return Err(PlainTextError::offset_mismatch(offset, upload.received).into());
+            }
+            let total = upload.received + length;
+            if total > MAX_FILE_BYTES {
+                return Err(ApiError::file_too_large(total, MAX_FILE_BYTES).into());
+            }
+            if let Some(announced) = upload.request.announced
+                && (total > announced || (finalize && total != announced))
+            {
+                return Err(PlainTextError::size_mismatch(total, announced).into());
+            }
+            upload.busy = true;
+            (total, upload.hasher.clone())
+        };
+        for segment in &segments {
+            hasher.update(segment);
+        }
         let mut inner = self.lock()?;
+        // Gone meanwhile (a reset, a cancel, evicted): the reservation gives its bytes back.
         let upload = inner
             .uploads
             .get_mut(upload_id)
             .ok_or_else(ApiError::upload_not_found)?;
-        if offset != upload.received {
-            return Err(PlainTextError::offset_mismatch(offset, upload.received).into());
-        }
-        let total = upload.received + length;
-        if total > MAX_FILE_BYTES {
-            return Err(ApiError::file_too_large(total, MAX_FILE_BYTES).into());
-        }
-        if let Some(announced) = upload.request.announced
-            && (total > announced || (finalize && total != announced))
-        {
-            return Err(PlainTextError::size_mismatch(total, announced).into());
-        }
-        for segment in &segments {
-            upload.hasher.update(segment);
-        }
+        upload.busy = false;
+        upload.hasher = hasher;
         upload
             .segments
             .extend(segments.into_iter().filter(|s| !s.is_empty()));

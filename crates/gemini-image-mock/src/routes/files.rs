@@ -83,11 +83,11 @@ fn download(
         return Err(ApiError::file_not_downloadable(id));
     }
     if query.get("alt").map(String::as_str) != Some("media") {
-        // Without `alt=media` the method answers its (empty) response message, not the bytes.
-        return Ok(json_response(wire::pretty(
-            "Empty",
-            &Empty::from(serde_json::Map::new()),
-        )));
+        // Our choice, as the spec has it (`alt` required, `media` only): Google's answer to a
+        // download without `alt=media` is not known.
+        return Err(ApiError::invalid_argument(
+            "A file's bytes are downloaded with alt=media.",
+        ));
     }
     let segments = stored.segments();
     let body = Body::from_stream(futures_util::stream::iter(
@@ -133,7 +133,13 @@ pub async fn list(
     let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
         None => DEFAULT_PAGE_SIZE,
         Some(text) => match text.parse::<i32>() {
-            Ok(size) if size <= 0 => DEFAULT_PAGE_SIZE,
+            Ok(0) => DEFAULT_PAGE_SIZE,
+            Ok(size) if size < 0 => {
+                // Our wording: the spec's minimum is 0, Google's message is not known.
+                return Err(ApiError::invalid_argument(format!(
+                    "page_size must not be negative, got {size}."
+                )));
+            }
             Ok(size) => usize::try_from(size)
                 .unwrap_or(MAX_PAGE_SIZE)
                 .min(MAX_PAGE_SIZE),
