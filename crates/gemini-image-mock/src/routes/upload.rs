@@ -16,7 +16,7 @@
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -53,14 +53,20 @@ pub async fn serve(
     State(state): State<SharedState>,
     ApiVersion(version): ApiVersion,
     ApiQuery(query): ApiQuery,
+    uri: Uri,
     headers: HeaderMap,
     note: Option<Extension<Note>>,
     body: Body,
 ) -> Response {
     let note = note.map(|Extension(n)| n).unwrap_or_default();
+    // The host the client reached: `Host` in HTTP/1.1, the URI's authority in HTTP/2.
+    let host = header_text(&headers, header::HOST.as_str())
+        .map(str::to_string)
+        .or_else(|| uri.authority().map(ToString::to_string))
+        .unwrap_or_else(|| "localhost".to_string());
     match query.get("upload_id") {
         Some(upload_id) => chunk(&state, upload_id, &headers, &note, body).await,
-        None => start(&state, &version, &headers, &note, body)
+        None => start(&state, &version, &host, &headers, &note, body)
             .await
             .unwrap_or_else(IntoResponse::into_response),
     }
@@ -82,6 +88,7 @@ fn header_number(headers: &HeaderMap, name: &str) -> Result<Option<u64>, ()> {
 async fn start(
     state: &SharedState,
     version: &str,
+    host: &str,
     headers: &HeaderMap,
     note: &Note,
     body: Body,
@@ -148,7 +155,6 @@ async fn start(
     )?;
     // The URL on the host the client reached, so that curl works; the SDKs put their own base
     // URL in front anyway.
-    let host = header_text(headers, header::HOST.as_str()).unwrap_or("localhost");
     let url = format!(
         "http://{host}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
     );
