@@ -151,6 +151,7 @@ fn test_all() -> Result<(), String> {
             ],
         ),
     ];
+    forget_packaged_sources();
     for (what, args) in steps {
         println!("== {what}: cargo {}", args.join(" "));
         let status = Command::new(env!("CARGO"))
@@ -384,6 +385,45 @@ fn generate(spec_text: &str) -> Result<Generated, String> {
         types: rustfmt(&format!("{HEADER}{types}"))?,
         client: rustfmt(&format!("{HEADER}{CLIENT_PRELUDE}{client}"))?,
     })
+}
+
+/// `cargo package --workspace` verifies each tarball against the others through a temporary local
+/// registry, which cargo unpacks under `$CARGO_HOME/registry/src/-<hash of its path>/` and never
+/// unpacks again for the same name and version: a second run from the same directory would build
+/// against the first run's sources. Forgetting our crates there (local registries only, never
+/// crates.io's) makes every run verify what it packaged.
+fn forget_packaged_sources() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")));
+    let Some(home) = home else { return };
+    for kind in ["src", "cache"] {
+        let Ok(registries) = std::fs::read_dir(home.join("registry").join(kind)) else {
+            continue;
+        };
+        for registry in registries.flatten() {
+            if !registry.file_name().to_string_lossy().starts_with('-') {
+                continue;
+            }
+            let Ok(entries) = std::fs::read_dir(registry.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("gemini-image")
+                {
+                    let path = entry.path();
+                    let _ = if path.is_dir() {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    };
+                }
+            }
+        }
+    }
 }
 
 /// The spec without the operations marked `x-hand-written: true`: those whose URL is not under

@@ -2514,6 +2514,7 @@ impl ::std::convert::TryFrom<::std::string::String> for ImagenSafetyFilterLevel 
 #[doc = "One page of files."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ListFilesResponse {
+    #[doc = "The files of this page (absent when there are none)."]
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub files: ::std::vec::Vec<File>,
     #[doc = "Absent on the last page."]
