@@ -235,6 +235,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("chat", &["chat-0.jpg", "chat-1.jpg", "chat-2.jpg"]),
     ("stream", &["stream-0.jpg"]),
     ("imagen", &["imagen-0.png", "imagen-1.png"]),
+    ("files", &["files-edited.jpg"]),
     ("errors", &[]),
 ];
 
