@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use gemini_image_types::types::{Empty, ListFilesResponse};
 
-use super::json_response;
+use super::{json_response, paging};
 use crate::error::ApiError;
 use crate::files::resource;
 use crate::files::store::Source;
@@ -130,33 +130,10 @@ pub async fn list(
     State(state): State<SharedState>,
     ApiQuery(query): ApiQuery,
 ) -> Result<Response, ApiError> {
-    let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
-        None => DEFAULT_PAGE_SIZE,
-        Some(text) => match text.parse::<i32>() {
-            Ok(0) => DEFAULT_PAGE_SIZE,
-            Ok(size) if size < 0 => {
-                // Our wording: the spec's minimum is 0, Google's message is not known.
-                return Err(ApiError::invalid_argument(format!(
-                    "page_size must not be negative, got {size}."
-                )));
-            }
-            Ok(size) => usize::try_from(size)
-                .unwrap_or(MAX_PAGE_SIZE)
-                .min(MAX_PAGE_SIZE),
-            Err(_) => {
-                return Err(ApiError::invalid_argument(format!(
-                    "Invalid value at 'page_size' (TYPE_INT32), \"{text}\""
-                )));
-            }
-        },
-    };
+    let page_size = paging::page_size(&query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
     // The token is the sequence number of the last file of the previous page: a page is never
     // shifted by files deleted or added meanwhile.
-    let after = match query
-        .get("pageToken")
-        .or_else(|| query.get("page_token"))
-        .filter(|t| !t.is_empty())
-    {
+    let after = match paging::page_token(&query) {
         None => None,
         Some(token) => Some(token.parse::<u64>().map_err(|_| {
             // Our wording: Google's answer to a token it did not issue is not known.

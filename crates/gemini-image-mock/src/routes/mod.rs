@@ -8,6 +8,7 @@ pub mod files;
 pub mod generate;
 pub mod model_call;
 pub mod models;
+pub mod paging;
 pub mod predict;
 pub mod tokens;
 pub mod upload;

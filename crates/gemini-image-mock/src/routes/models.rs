@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use gemini_image_types::types::ListModelsResponse;
 
-use super::json_response;
+use super::{json_response, paging};
 use crate::error::ApiError;
 use crate::gate::{ApiQuery, ApiVersion};
 use crate::model::catalogue;
@@ -20,23 +20,8 @@ pub async fn list(
     State(state): State<SharedState>,
     ApiQuery(query): ApiQuery,
 ) -> Result<Response, ApiError> {
-    let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
-        None => DEFAULT_PAGE_SIZE,
-        Some(text) => match text.parse::<i32>() {
-            Ok(0) => DEFAULT_PAGE_SIZE,
-            Ok(n) if n > 0 => (n as usize).min(MAX_PAGE_SIZE),
-            _ => {
-                return Err(ApiError::invalid_argument(format!(
-                    "Invalid value at 'page_size' (TYPE_INT32), \"{text}\""
-                )));
-            }
-        },
-    };
-    let start = match query
-        .get("pageToken")
-        .or_else(|| query.get("page_token"))
-        .filter(|t| !t.is_empty())
-    {
+    let page_size = paging::page_size(&query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let start = match paging::page_token(&query) {
         None => 0,
         Some(token) => decode_page_token(token)
             .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
