@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// Megabytes of files (and uploads under way) the Files API keeps in memory.
     #[arg(long, value_name = "MB", default_value_t = 2048)]
     pub files_mb: u64,
+    /// Keep the Files API's files in this directory instead of in memory: they survive a
+    /// restart, and a large upload costs no memory. One mock at a time uses a directory.
+    #[arg(long, value_name = "DIR", env = "GEMINI_MOCK_DATA_DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
     /// How long an uploaded file stays PROCESSING before it is ACTIVE (on the mock's clock),
     /// such as 2s, for testing polling loops.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
@@ -67,6 +71,14 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         Some(Ok(images)) => Some(images),
         Some(Err(error)) => {
             eprintln!("gemini-image-mock: --images: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let data_dir = match args.data_dir.as_deref().map(crate::DataDir::open) {
+        None => None,
+        Some(Ok(dir)) => Some(dir),
+        Some(Err(error)) => {
+            eprintln!("gemini-image-mock: --data-dir: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -98,6 +110,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         journal_entries: args.journal,
         legacy_models: args.legacy_models,
         files_bytes: args.files_mb.saturating_mul(1024 * 1024),
+        data_dir,
         file_processing: args.file_processing,
         ..crate::state::Config::default()
     };

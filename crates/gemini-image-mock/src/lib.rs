@@ -58,6 +58,7 @@ use tokio::sync::oneshot;
 pub use body::MAX_BODY_BYTES;
 pub use chaos::{ChaosConfig, Fault, Latency};
 pub use error::ApiError;
+pub use files::disk::DataDir;
 pub use journal::{JournalEntry, JournalFilter};
 pub use model::canned::{CannedImage, CannedImages};
 pub use model::catalogue;
@@ -98,6 +99,7 @@ pub struct MockServer {
     address: SocketAddr,
     state: SharedState,
     shutdown: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl MockServer {
@@ -128,7 +130,7 @@ impl MockServer {
         let state = Arc::new(AppState::new(config));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = server::router_with_state(state.clone());
-        tokio::spawn(async move {
+        let served = tokio::spawn(async move {
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
@@ -142,6 +144,19 @@ impl MockServer {
             address,
             state,
             shutdown: Some(shutdown),
+            served: Some(served),
+        }
+    }
+
+    /// Stops serving and waits until the server has let go of its state — its connections
+    /// finished, its [`DataDir`] free for a new server (dropping the handle stops it too, but
+    /// without waiting).
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = served.await;
         }
     }
 

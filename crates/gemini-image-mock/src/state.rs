@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::cache::{DEFAULT_CACHE_BYTES, ResponseCache};
 use crate::chaos::{Chaos, ChaosConfig};
 use crate::clock::MockClock;
+use crate::files::disk::DataDir;
 use crate::files::store::{self, FileStore, Limits};
 use crate::journal::{DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
@@ -38,8 +39,12 @@ pub struct Config {
     /// with Google's 404 and left out of `models.list`.
     pub legacy_models: bool,
     /// How many bytes of files (and uploads under way) the Files API keeps in memory; an
-    /// upload that would pass it is refused with a 429. Default 2 GiB.
+    /// upload that would pass it is refused with a 429. Default 2 GiB. With
+    /// [`Config::data_dir`] only the chunks being received are in memory.
     pub files_bytes: u64,
+    /// Where the Files API keeps its bytes: in memory without it; in this directory with it,
+    /// where files survive a restart (`--data-dir DIR`).
+    pub data_dir: Option<DataDir>,
     /// The project's file storage quota, Google's 20 GB by default; the smaller of it and
     /// [`Config::files_bytes`] bounds the store.
     pub files_quota_bytes: u64,
@@ -63,6 +68,7 @@ impl Default for Config {
             journal_entries: DEFAULT_JOURNAL_ENTRIES,
             legacy_models: false,
             files_bytes: store::DEFAULT_MEMORY_BYTES,
+            data_dir: None,
             files_quota_bytes: store::DEFAULT_QUOTA_BYTES,
             file_processing: Duration::ZERO,
             upload_chunk_granularity: store::CHUNK_GRANULARITY,
@@ -122,10 +128,13 @@ impl AppState {
             journal: Arc::new(Journal::new(config.journal_entries)),
             chaos: Chaos::new(config.chaos.clone()),
             clock: MockClock::default(),
-            files: FileStore::new(Limits {
-                quota_bytes: config.files_quota_bytes,
-                memory_bytes: config.files_bytes,
-            }),
+            files: FileStore::new(
+                Limits {
+                    quota_bytes: config.files_quota_bytes,
+                    memory_bytes: config.files_bytes,
+                },
+                config.data_dir.clone(),
+            ),
             config,
         }
     }

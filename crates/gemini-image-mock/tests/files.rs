@@ -975,21 +975,21 @@ mod chunkings {
 }
 
 #[tokio::test]
-async fn a_chunk_over_the_bound_is_refused_before_it_is_read() {
+async fn a_chunk_past_the_announced_size_is_refused_before_it_is_read() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let server = MockServer::start().await.unwrap();
     let started = start(&server, "v1beta", 100 * 1024 * 1024, "video/mp4", json!({})).await;
     let path = upload_path(&started);
-    // Headers only: a chunk declaring 70 MiB is answered without a byte of it being sent.
+    // Headers only: a chunk declaring 150 MiB is answered without a byte of it being sent.
     let mut stream = tokio::net::TcpStream::connect(server.address())
         .await
         .unwrap();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nX-Goog-Upload-Command: upload\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nX-Goog-Upload-Command: upload, finalize\r\n\
          X-Goog-Upload-Offset: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         server.address(),
-        70 * 1024 * 1024
+        150 * 1024 * 1024
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
@@ -998,9 +998,20 @@ async fn a_chunk_over_the_bound_is_refused_before_it_is_read() {
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("x-goog-upload-status: active"), "{answer}");
     assert!(
-        answer.contains("Request payload size exceeds the limit"),
+        answer.contains("The client sent 157286400 bytes in all, but announced 104857600"),
         "{answer}"
     );
+}
+
+#[tokio::test]
+async fn the_docs_curl_upload_sends_a_large_file_as_one_chunk() {
+    // Google's docs upload with one `upload, finalize` of the whole file; 100 MiB is past any
+    // buffer a server would hold per request.
+    let server = MockServer::start().await.unwrap();
+    let bytes = pattern_bytes(100 * 1024 * 1024 + 1);
+    let file = upload(&server, &bytes, bytes.len(), "video/mp4").await;
+    assert_eq!(file["sizeBytes"], bytes.len().to_string());
+    assert_eq!(file["sha256Hash"], sha256_hash(&bytes));
 }
 
 #[tokio::test]
@@ -1032,4 +1043,77 @@ async fn of_two_chunks_racing_for_one_offset_exactly_one_is_kept() {
         .await
         .unwrap();
     assert_eq!(admin["bytes"], 2 * MIB8);
+}
+
+#[tokio::test]
+async fn with_a_data_directory_files_survive_a_restart_and_stay_out_of_memory() {
+    let dir = std::env::temp_dir().join(format!("gemini-mock-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = || Config {
+        data_dir: Some(gemini_image_mock::DataDir::open(&dir).expect("the directory")),
+        ..Config::default()
+    };
+    let server = MockServer::start_with(config()).await.unwrap();
+    let source = png(64, 48);
+    let uploaded = upload(&server, &source, MIB8, "image/png").await;
+    // A generated file larger than a piece of the admin API's streaming, at an odd size.
+    let lines = pattern_bytes(20 * 1024 * 1024 + 3);
+    let made = reqwest::Client::new()
+        .post(format!(
+            "{}/__mock/files?name=batch-kept&mimeType=application/jsonl",
+            server.uri()
+        ))
+        .body(lines.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let held: Value = reqwest::get(format!("{}/__mock/files", server.uri()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(held["bytes"], (source.len() + lines.len()) as u64);
+    assert_eq!(held["memoryBytes"], 0);
+    let edit = edit_with(
+        json!({"fileData": {"mimeType": "image/png", "fileUri": uploaded["uri"]}}),
+        "make it black and white",
+    );
+    let before = image_of(&generate(&server, &edit).await);
+    assert!(
+        gemini_image_mock::DataDir::open(&dir).is_err(),
+        "a second mock must not share the directory"
+    );
+    server.stop().await;
+
+    let server = MockServer::start_with(config()).await.unwrap();
+    let again = get(
+        &server,
+        &format!("/v1beta/{}", uploaded["name"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.json(), uploaded);
+    let download = with_key(
+        &server,
+        Method::GET,
+        "/v1beta/files/batch-kept:download?alt=media",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().to_vec(), lines);
+    assert_eq!(image_of(&generate(&server, &edit).await), before);
+    // A reset deletes what the directory keeps.
+    server.reset();
+    server.stop().await;
+    let server = MockServer::start_with(config()).await.unwrap();
+    assert_eq!(
+        get(&server, "/v1beta/files/batch-kept").await.json(),
+        forbidden("batch-kept")
+    );
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,19 +1,23 @@
-//! Files and the uploads under way, in memory and bounded: every byte held — a file's, a
-//! pending upload's, a chunk still arriving — counts against the store's bound, a file is at
-//! most 2 GB, the number of files and of pending uploads is capped (the oldest pending upload
-//! is dropped for a new one), and a file is gone 48 hours after its upload on the mock's clock.
+//! Files and the uploads under way, bounded: every byte held — a file's, a pending upload's, a
+//! chunk still arriving — counts against the project's quota, every byte held in memory against
+//! the memory bound, a file is at most 2 GB, the number of files and of pending uploads is
+//! capped (the oldest pending upload is dropped for a new one), and a file is gone 48 hours
+//! after its upload on the mock's clock.
 //!
-//! A file's bytes are the chunks as they arrived (`Bytes` segments): an upload of gigabytes is
-//! never copied into one buffer. A model call that reads a file joins the segments once
-//! ([`StoredFile::contiguous`]).
+//! Without a data directory a file's bytes are the chunks as they arrived (`Bytes` segments):
+//! an upload of gigabytes is never copied into one buffer. With one ([`DataDir`]), each chunk
+//! is written to disk as it arrives and only a piece of it is in memory. Chunks are taken by
+//! `chunk`'s writer.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 
+use super::disk::DataDir;
 use super::names;
 use crate::error::{ApiError, PlainTextError};
 
@@ -32,18 +36,37 @@ pub const CHUNK_GRANULARITY: u64 = 8 * 1024 * 1024;
 const MAX_PENDING_UPLOADS: usize = 64;
 /// How many files the store keeps (Google documents no limit; ours keeps a flood of empty
 /// files from growing the map without end).
-const MAX_FILES: usize = 10_000;
+pub(super) const MAX_FILES: usize = 10_000;
 /// The largest file a model call reads as one buffer; a larger one is represented by its
 /// SHA-256 (the mock opens only images, and no image is that large).
 const MAX_CONTIGUOUS_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where a file comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Source {
     /// Uploaded by a client: it cannot be downloaded.
+    #[default]
     Uploaded,
     /// Made by the API (batch results): it can be downloaded.
     Generated,
+}
+
+/// Where a file's bytes are.
+#[derive(Debug)]
+pub(super) enum Content {
+    /// In memory, as the segments they arrived in (joined once a model call reads them).
+    Memory(Mutex<Vec<Bytes>>),
+    /// In the data directory.
+    Disk(PathBuf),
+}
+
+/// A file's bytes as a download serves them.
+#[derive(Debug)]
+pub enum FileBody {
+    /// In memory (clones of `Bytes` share it).
+    Segments(Vec<Bytes>),
+    /// A file on disk, to be streamed.
+    Path(PathBuf),
 }
 
 /// A file in the store.
@@ -65,7 +88,7 @@ pub struct StoredFile {
     pub source: Source,
     /// Increasing with creation: the list's order and its page tokens.
     pub sequence: u64,
-    content: Mutex<Vec<Bytes>>,
+    pub(super) content: Content,
 }
 
 impl StoredFile {
@@ -74,21 +97,38 @@ impl StoredFile {
         self.created + FILE_LIFETIME
     }
 
-    /// The bytes, as the segments they arrived in (clones of `Bytes` share the memory).
-    pub fn segments(&self) -> Vec<Bytes> {
-        self.content.lock().map(|c| c.clone()).unwrap_or_default()
+    fn in_memory(&self) -> bool {
+        matches!(self.content, Content::Memory(_))
     }
 
-    /// The bytes as one buffer, joined at the first ask and kept joined (the store's byte count
-    /// does not change). `None` for a file over 64 MiB, which is not joined.
+    /// The bytes, for a download.
+    pub fn body(&self) -> FileBody {
+        match &self.content {
+            Content::Memory(segments) => {
+                FileBody::Segments(segments.lock().map(|c| c.clone()).unwrap_or_default())
+            }
+            Content::Disk(path) => FileBody::Path(path.clone()),
+        }
+    }
+
+    /// The bytes as one buffer; in memory, joined at the first ask and kept joined (the store's
+    /// byte count does not change). `None` for a file over 64 MiB, which is not joined, or one
+    /// whose bytes on disk cannot be read.
+    ///
+    /// A file on disk is read here, synchronously: a model call that reads it then decodes the
+    /// image on the same thread anyway, and 64 MiB from the page cache take milliseconds.
     pub fn contiguous(&self) -> Option<Bytes> {
-        let Ok(mut content) = self.content.lock() else {
+        if self.size > MAX_CONTIGUOUS_BYTES {
             return None;
+        }
+        let segments = match &self.content {
+            Content::Disk(path) => return std::fs::read(path).ok().map(Bytes::from),
+            Content::Memory(segments) => segments,
         };
+        let mut content = segments.lock().ok()?;
         match content.len() {
             0 => Some(Bytes::new()),
             1 => content.first().cloned(),
-            _ if self.size > MAX_CONTIGUOUS_BYTES => None,
             _ => {
                 let mut joined = BytesMut::with_capacity(usize::try_from(self.size).ok()?);
                 for segment in content.iter() {
@@ -113,6 +153,8 @@ pub struct NewUpload {
     pub mime_type: String,
     /// The size announced, if any.
     pub announced: Option<u64>,
+    /// Uploaded by a client, or made by the API (the admin API's generated files).
+    pub source: Source,
 }
 
 /// What a chunk did.
@@ -145,14 +187,15 @@ impl From<PlainTextError> for ChunkError {
     }
 }
 
-struct Upload {
-    request: NewUpload,
-    received: u64,
-    segments: Vec<Bytes>,
-    hasher: Sha256,
+pub(super) struct Upload {
+    pub(super) request: NewUpload,
+    pub(super) received: u64,
+    /// The bytes received, without a data directory.
+    pub(super) segments: Vec<Bytes>,
+    pub(super) hasher: Sha256,
     sequence: u64,
-    /// A chunk is being hashed outside the lock.
-    busy: bool,
+    /// Alive while a chunk is under way (see `chunk`): the upload is busy.
+    pub(super) claim: Weak<()>,
 }
 
 /// The store's bounds.
@@ -164,75 +207,27 @@ pub struct Limits {
     pub memory_bytes: u64,
 }
 
-#[derive(Default)]
-struct Inner {
-    files: HashMap<String, Arc<StoredFile>>,
-    uploads: HashMap<String, Upload>,
-    /// Every byte held: files, pending uploads and chunks being received.
-    bytes: u64,
+pub(super) struct Inner {
+    limits: Limits,
+    pub(super) disk: Option<DataDir>,
+    pub(super) files: HashMap<String, Arc<StoredFile>>,
+    pub(super) uploads: HashMap<String, Upload>,
+    /// Every byte held: files, pending uploads and chunks being received (the quota's count).
+    pub(super) bytes: u64,
+    /// The bytes of those held in memory (the memory bound's count).
+    pub(super) memory: u64,
     next_sequence: u64,
 }
 
-/// The store.
-pub struct FileStore {
-    limits: Limits,
-    inner: Mutex<Inner>,
-}
-
-/// Bytes of a chunk being received, counted in the store until the chunk is kept or dropped.
-pub struct Reservation<'a> {
-    store: &'a FileStore,
-    bytes: u64,
-}
-
-impl Reservation<'_> {
-    /// Counts `more` bytes, unless the store has no room for them.
-    ///
-    /// # Errors
-    ///
-    /// 429 when the store's quota or memory bound would be passed.
-    pub fn grow(&mut self, more: u64) -> Result<(), ApiError> {
-        self.store.reserve(more)?;
-        self.bytes += more;
-        Ok(())
-    }
-
-    /// The bytes now belong to what holds them; the count stays.
-    fn keep(mut self) {
-        self.bytes = 0;
-    }
-}
-
-impl Drop for Reservation<'_> {
-    fn drop(&mut self) {
-        if self.bytes > 0 {
-            self.store.release(self.bytes);
-        }
-    }
-}
-
-impl FileStore {
-    /// An empty store with these bounds.
-    pub fn new(limits: Limits) -> Self {
-        Self {
-            limits,
-            inner: Mutex::new(Inner::default()),
-        }
-    }
-
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, ApiError> {
-        self.inner.lock().map_err(|_| ApiError::internal())
-    }
-
-    fn room(&self, inner: &Inner, more: u64) -> Result<(), ApiError> {
-        let after = inner.bytes.saturating_add(more);
-        if after > self.limits.quota_bytes {
+impl Inner {
+    pub(super) fn room(&self, stored: u64, in_memory: u64) -> Result<(), ApiError> {
+        if self.bytes.saturating_add(stored) > self.limits.quota_bytes {
             return Err(ApiError::file_storage_full(&format!(
                 "the project's {} bytes are used",
                 self.limits.quota_bytes
             )));
         }
-        if after > self.limits.memory_bytes {
+        if self.memory.saturating_add(in_memory) > self.limits.memory_bytes {
             return Err(ApiError::file_storage_full(&format!(
                 "gemini-image-mock keeps at most {} bytes of files in memory",
                 self.limits.memory_bytes
@@ -241,25 +236,126 @@ impl FileStore {
         Ok(())
     }
 
-    fn reserve(&self, bytes: u64) -> Result<(), ApiError> {
-        let mut inner = self.lock()?;
-        self.room(&inner, bytes)?;
-        inner.bytes += bytes;
-        Ok(())
-    }
-
-    fn release(&self, bytes: u64) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.bytes = inner.bytes.saturating_sub(bytes);
+    /// Gives back the bytes of something no longer held.
+    pub(super) fn forget(&mut self, size: u64, in_memory: bool) {
+        self.bytes = self.bytes.saturating_sub(size);
+        if in_memory {
+            self.memory = self.memory.saturating_sub(size);
         }
     }
 
-    /// An empty reservation for a chunk about to be received.
-    pub fn reservation(&self) -> Reservation<'_> {
-        Reservation {
-            store: self,
+    pub(super) fn next(&mut self) -> u64 {
+        self.next_sequence += 1;
+        self.next_sequence
+    }
+
+    /// A new id no file has.
+    pub(super) fn unused_id(&self) -> String {
+        loop {
+            let id = names::new_file_id();
+            if !self.files.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn remove_file(&mut self, id: &str) -> bool {
+        let Some(file) = self.files.remove(id) else {
+            return false;
+        };
+        self.forget(file.size, file.in_memory());
+        if let Some(disk) = &self.disk
+            && !file.in_memory()
+        {
+            disk.remove_file(id);
+        }
+        true
+    }
+
+    fn remove_upload(&mut self, upload_id: &str) -> bool {
+        let Some(upload) = self.uploads.remove(upload_id) else {
+            return false;
+        };
+        let in_memory = self.disk.is_none();
+        self.forget(upload.received, in_memory);
+        if let Some(disk) = &self.disk {
+            disk.remove_upload(upload_id);
+        }
+        true
+    }
+
+    /// Drops the files that have expired.
+    pub(super) fn sweep(&mut self, now: SystemTime) {
+        let expired: Vec<String> = self
+            .files
+            .values()
+            .filter(|f| f.expires() <= now)
+            .map(|f| f.id.clone())
+            .collect();
+        for id in expired {
+            self.remove_file(&id);
+        }
+    }
+}
+
+pub(super) type Shared = Arc<Mutex<Inner>>;
+
+pub(super) fn lock(inner: &Shared) -> Result<MutexGuard<'_, Inner>, ApiError> {
+    inner.lock().map_err(|_| ApiError::internal())
+}
+
+/// The store.
+pub struct FileStore {
+    inner: Shared,
+}
+
+impl FileStore {
+    /// A store with these bounds: in memory, or in `disk` with the files an earlier run kept
+    /// there (they count against the quota, not the memory).
+    pub fn new(limits: Limits, disk: Option<DataDir>) -> Self {
+        let mut inner = Inner {
+            limits,
+            disk,
+            files: HashMap::new(),
+            uploads: HashMap::new(),
             bytes: 0,
+            memory: 0,
+            next_sequence: 0,
+        };
+        let kept = inner.disk.as_ref().map(DataDir::load).unwrap_or_default();
+        for record in kept {
+            let Some(disk) = &inner.disk else { break };
+            let content = Content::Disk(disk.file_path(&record.id));
+            inner.bytes = inner.bytes.saturating_add(record.size);
+            let sequence = inner.next();
+            let file = StoredFile {
+                id: record.id.clone(),
+                display_name: record.display_name,
+                mime_type: record.mime_type,
+                size: record.size,
+                created: record.created,
+                sha256_hex: record.sha256_hex,
+                source: if record.generated {
+                    Source::Generated
+                } else {
+                    Source::Uploaded
+                },
+                sequence,
+                content,
+            };
+            inner.files.insert(record.id, Arc::new(file));
         }
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    pub(super) fn lock(&self) -> Result<MutexGuard<'_, Inner>, ApiError> {
+        lock(&self.inner)
+    }
+
+    pub(super) fn shared(&self) -> Shared {
+        self.inner.clone()
     }
 
     /// Starts an upload; its id is the upload URL's `upload_id`.
@@ -275,25 +371,26 @@ impl FileStore {
             return Err(ApiError::file_too_large(size, MAX_FILE_BYTES));
         }
         let mut inner = self.lock()?;
-        sweep(&mut inner, now);
+        inner.sweep(now);
         if let Some(id) = &upload.file_id
             && inner.files.contains_key(id)
         {
             return Err(ApiError::file_exists(id));
         }
-        self.room(&inner, upload.announced.unwrap_or(0))?;
+        let announced = upload.announced.unwrap_or(0);
+        let in_memory = if inner.disk.is_some() { 0 } else { announced };
+        inner.room(announced, in_memory)?;
         if inner.uploads.len() >= MAX_PENDING_UPLOADS
             && let Some(oldest) = inner
                 .uploads
                 .iter()
                 .min_by_key(|(_, u)| u.sequence)
                 .map(|(id, _)| id.clone())
-            && let Some(dropped) = inner.uploads.remove(&oldest)
         {
-            inner.bytes = inner.bytes.saturating_sub(dropped.received);
+            inner.remove_upload(&oldest);
         }
         let id = names::new_upload_id();
-        let sequence = next(&mut inner);
+        let sequence = inner.next();
         inner.uploads.insert(
             id.clone(),
             Upload {
@@ -302,7 +399,7 @@ impl FileStore {
                 segments: Vec::new(),
                 hasher: Sha256::new(),
                 sequence,
-                busy: false,
+                claim: Weak::new(),
             },
         );
         Ok(id)
@@ -316,164 +413,15 @@ impl FileStore {
 
     /// Forgets an upload and its bytes (`X-Goog-Upload-Command: cancel`); whether it existed.
     pub fn cancel(&self, upload_id: &str) -> bool {
-        let Ok(mut inner) = self.inner.lock() else {
-            return false;
-        };
-        match inner.uploads.remove(upload_id) {
-            Some(upload) => {
-                inner.bytes = inner.bytes.saturating_sub(upload.received);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Adds a chunk received whole (`segments`, `length` bytes, held by `reservation`) at
-    /// `offset`; with `finalize`, the upload becomes a file.
-    ///
-    /// # Errors
-    ///
-    /// 404 for an unknown upload; plain-text 400 for an offset other than the bytes received or
-    /// a total other than the one announced; 400 over 2 GB; 409 for a custom id taken
-    /// meanwhile; 429 for too many files.
-    pub fn append(
-        &self,
-        upload_id: &str,
-        offset: u64,
-        chunk: (Vec<Bytes>, u64),
-        reservation: Reservation<'_>,
-        finalize: bool,
-        now: SystemTime,
-    ) -> Result<Appended, ChunkError> {
-        let (segments, length) = chunk;
-        // Checked and marked busy under the store's lock, hashed outside it (megabytes take
-        // milliseconds), then kept under the lock again.
-        let (total, mut hasher) = {
-            let mut inner = self.lock()?;
-            let upload = inner
-                .uploads
-                .get_mut(upload_id)
-                .ok_or_else(ApiError::upload_not_found)?;
-            if upload.busy || offset != upload.received {
-                // A chunk in flight moves the offset: this one cannot be at the right place.
-                return Err(PlainTextError::offset_mismatch(offset, upload.received).into());
-            }
-            let total = upload.received + length;
-            if total > MAX_FILE_BYTES {
-                return Err(ApiError::file_too_large(total, MAX_FILE_BYTES).into());
-            }
-            if let Some(announced) = upload.request.announced
-                && (total > announced || (finalize && total != announced))
-            {
-                return Err(PlainTextError::size_mismatch(total, announced).into());
-            }
-            upload.busy = true;
-            (total, upload.hasher.clone())
-        };
-        for segment in &segments {
-            hasher.update(segment);
-        }
-        let mut inner = self.lock()?;
-        // Gone meanwhile (a reset, a cancel, evicted): the reservation gives its bytes back.
-        let upload = inner
-            .uploads
-            .get_mut(upload_id)
-            .ok_or_else(ApiError::upload_not_found)?;
-        upload.busy = false;
-        upload.hasher = hasher;
-        upload
-            .segments
-            .extend(segments.into_iter().filter(|s| !s.is_empty()));
-        upload.received = total;
-        reservation.keep();
-        if !finalize {
-            return Ok(Appended::Active);
-        }
-        let Some(upload) = inner.uploads.remove(upload_id) else {
-            return Err(ApiError::upload_not_found().into());
-        };
-        sweep(&mut inner, now);
-        let release = |inner: &mut Inner| inner.bytes = inner.bytes.saturating_sub(total);
-        if inner.files.len() >= MAX_FILES {
-            release(&mut inner);
-            return Err(ApiError::file_storage_full(&format!(
-                "at most {MAX_FILES} files are kept"
-            ))
-            .into());
-        }
-        let id = match upload.request.file_id {
-            Some(id) if inner.files.contains_key(&id) => {
-                release(&mut inner);
-                return Err(ApiError::file_exists(&id).into());
-            }
-            Some(id) => id,
-            None => unused_id(&inner),
-        };
-        let file = Arc::new(StoredFile {
-            id: id.clone(),
-            display_name: upload.request.display_name,
-            mime_type: upload.request.mime_type,
-            size: total,
-            created: now,
-            sha256_hex: hex(&upload.hasher.finalize()),
-            source: Source::Uploaded,
-            sequence: next(&mut inner),
-            content: Mutex::new(upload.segments),
-        });
-        inner.files.insert(id, file.clone());
-        Ok(Appended::Final(file))
-    }
-
-    /// Puts a file the API made (batch results, say) in the store, where it can be downloaded.
-    /// Without `id`, one is made up.
-    ///
-    /// # Errors
-    ///
-    /// 400 over 2 GB, 409 for an id taken, 429 when the store is full.
-    pub(crate) fn put_generated(
-        &self,
-        id: Option<String>,
-        mime_type: &str,
-        bytes: Bytes,
-        now: SystemTime,
-    ) -> Result<Arc<StoredFile>, ApiError> {
-        let size = bytes.len() as u64;
-        if size > MAX_FILE_BYTES {
-            return Err(ApiError::file_too_large(size, MAX_FILE_BYTES));
-        }
-        let mut inner = self.lock()?;
-        sweep(&mut inner, now);
-        if inner.files.len() >= MAX_FILES {
-            return Err(ApiError::file_storage_full(&format!(
-                "at most {MAX_FILES} files are kept"
-            )));
-        }
-        let id = match id {
-            Some(id) if inner.files.contains_key(&id) => return Err(ApiError::file_exists(&id)),
-            Some(id) => id,
-            None => unused_id(&inner),
-        };
-        self.room(&inner, size)?;
-        inner.bytes += size;
-        let file = Arc::new(StoredFile {
-            id: id.clone(),
-            display_name: None,
-            mime_type: mime_type.to_string(),
-            size,
-            created: now,
-            sha256_hex: hex(&Sha256::digest(&bytes)),
-            source: Source::Generated,
-            sequence: next(&mut inner),
-            content: Mutex::new(vec![bytes]),
-        });
-        inner.files.insert(id, file.clone());
-        Ok(file)
+        self.inner
+            .lock()
+            .is_ok_and(|mut inner| inner.remove_upload(upload_id))
     }
 
     /// The file `id`, unless it does not exist or has expired.
     pub fn get(&self, id: &str, now: SystemTime) -> Option<Arc<StoredFile>> {
         let mut inner = self.inner.lock().ok()?;
-        sweep(&mut inner, now);
+        inner.sweep(now);
         inner.files.get(id).cloned()
     }
 
@@ -482,7 +430,7 @@ impl FileStore {
         let Ok(mut inner) = self.inner.lock() else {
             return Vec::new();
         };
-        sweep(&mut inner, now);
+        inner.sweep(now);
         let mut files: Vec<_> = inner.files.values().cloned().collect();
         files.sort_by_key(|f| std::cmp::Reverse(f.sequence));
         files
@@ -493,68 +441,51 @@ impl FileStore {
         let Ok(mut inner) = self.inner.lock() else {
             return false;
         };
-        sweep(&mut inner, now);
-        match inner.files.remove(id) {
-            Some(file) => {
-                inner.bytes = inner.bytes.saturating_sub(file.size);
-                true
-            }
-            None => false,
-        }
+        inner.sweep(now);
+        inner.remove_file(id)
     }
 
-    /// How many uploads are under way and how many bytes the store holds.
-    pub fn usage(&self) -> (usize, u64) {
+    /// How many uploads are under way, how many bytes the store holds, and how many of them
+    /// are in memory.
+    pub fn usage(&self) -> Usage {
         self.inner
             .lock()
-            .map(|inner| (inner.uploads.len(), inner.bytes))
+            .map(|inner| Usage {
+                uploads: inner.uploads.len(),
+                bytes: inner.bytes,
+                memory_bytes: inner.memory,
+            })
             .unwrap_or_default()
     }
 
-    /// Forgets every file and upload.
+    /// Forgets every file and upload (and deletes them from the data directory).
     pub fn clear(&self) {
         if let Ok(mut inner) = self.inner.lock() {
-            let sequence = inner.next_sequence;
-            *inner = Inner {
-                next_sequence: sequence,
-                ..Inner::default()
-            };
+            let files: Vec<String> = inner.files.keys().cloned().collect();
+            for id in files {
+                inner.remove_file(&id);
+            }
+            let uploads: Vec<String> = inner.uploads.keys().cloned().collect();
+            for id in uploads {
+                inner.remove_upload(&id);
+            }
         }
     }
 }
 
-fn next(inner: &mut Inner) -> u64 {
-    inner.next_sequence += 1;
-    inner.next_sequence
-}
-
-/// A new id no file has.
-fn unused_id(inner: &Inner) -> String {
-    loop {
-        let id = names::new_file_id();
-        if !inner.files.contains_key(&id) {
-            return id;
-        }
-    }
-}
-
-/// Drops the files that have expired.
-fn sweep(inner: &mut Inner, now: SystemTime) {
-    let expired: Vec<String> = inner
-        .files
-        .values()
-        .filter(|f| f.expires() <= now)
-        .map(|f| f.id.clone())
-        .collect();
-    for id in expired {
-        if let Some(file) = inner.files.remove(&id) {
-            inner.bytes = inner.bytes.saturating_sub(file.size);
-        }
-    }
+/// What the store holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Uploads under way.
+    pub uploads: usize,
+    /// Bytes held, on disk or in memory.
+    pub bytes: u64,
+    /// Bytes held in memory.
+    pub memory_bytes: u64,
 }
 
 /// Lowercase hex.
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -563,10 +494,13 @@ mod tests {
     use super::*;
 
     fn store(memory_bytes: u64) -> FileStore {
-        FileStore::new(Limits {
-            quota_bytes: DEFAULT_QUOTA_BYTES,
-            memory_bytes,
-        })
+        FileStore::new(
+            Limits {
+                quota_bytes: DEFAULT_QUOTA_BYTES,
+                memory_bytes,
+            },
+            None,
+        )
     }
 
     fn upload(announced: Option<u64>) -> NewUpload {
@@ -577,77 +511,140 @@ mod tests {
         }
     }
 
-    fn chunk<'a>(
-        store: &'a FileStore,
+    /// Sends `bytes` as one chunk at `offset`, in two network pieces.
+    async fn chunk(
+        store: &FileStore,
+        id: &str,
+        offset: u64,
         bytes: &'static [u8],
-    ) -> ((Vec<Bytes>, u64), Reservation<'a>) {
-        let mut reservation = store.reservation();
-        reservation.grow(bytes.len() as u64).unwrap();
-        (
-            (vec![Bytes::from_static(bytes)], bytes.len() as u64),
-            reservation,
-        )
+        finalize: bool,
+        now: SystemTime,
+    ) -> Result<Appended, ChunkError> {
+        let mut writer = store.begin_chunk(id, offset)?;
+        let (a, b) = bytes.split_at(bytes.len() / 2);
+        writer.push(Bytes::from_static(a)).await?;
+        writer.push(Bytes::from_static(b)).await?;
+        writer.finish(finalize, now).await
     }
 
-    #[test]
-    fn an_upload_becomes_a_file_with_its_hash_and_its_bytes_counted() {
+    fn usage(uploads: usize, bytes: u64, memory_bytes: u64) -> Usage {
+        Usage {
+            uploads,
+            bytes,
+            memory_bytes,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_upload_becomes_a_file_with_its_hash_and_its_bytes_counted() {
         let store = store(1000);
         let now = SystemTime::now();
         let id = store.start(upload(Some(5)), now).unwrap();
-        let (data, held) = chunk(&store, b"he");
         assert!(matches!(
-            store.append(&id, 0, data, held, false, now),
+            chunk(&store, &id, 0, b"he", false, now).await,
             Ok(Appended::Active)
         ));
-        let (data, held) = chunk(&store, b"llo");
-        let Ok(Appended::Final(file)) = store.append(&id, 2, data, held, true, now) else {
+        let Ok(Appended::Final(file)) = chunk(&store, &id, 2, b"llo", true, now).await else {
             panic!("not final");
         };
         assert_eq!(file.sha256_hex, hex(&Sha256::digest(b"hello")));
         assert_eq!(file.contiguous().as_deref(), Some(&b"hello"[..]));
-        assert_eq!(store.usage(), (0, 5));
+        assert_eq!(store.usage(), usage(0, 5, 5));
         assert!(store.delete(&file.id, now));
-        assert_eq!(store.usage(), (0, 0));
+        assert_eq!(store.usage(), usage(0, 0, 0));
     }
 
-    #[test]
-    fn bounds_hold_and_refused_chunks_give_their_bytes_back() {
+    #[tokio::test]
+    async fn bounds_hold_and_refused_chunks_give_their_bytes_back() {
         let store = store(4);
         let now = SystemTime::now();
         assert_eq!(store.start(upload(Some(5)), now).unwrap_err().code, 429);
         let id = store.start(upload(None), now).unwrap();
-        let mut held = store.reservation();
-        held.grow(3).unwrap();
-        assert_eq!(held.grow(2).unwrap_err().code, 429);
-        drop(held);
-        assert_eq!(store.usage(), (1, 0));
-        let (data, held) = chunk(&store, b"abc");
+        let mut writer = store.begin_chunk(&id, 0).unwrap();
+        writer.push(Bytes::from_static(b"abc")).await.unwrap();
+        // A second chunk while one is under way cannot be at the right offset.
         assert!(matches!(
-            store.append(&id, 1, data, held, false, now),
+            store.begin_chunk(&id, 0),
             Err(ChunkError::Plain(_))
         ));
-        assert_eq!(store.usage(), (1, 0));
+        assert!(matches!(
+            writer.push(Bytes::from_static(b"de")).await,
+            Err(ChunkError::Api(ApiError { code: 429, .. }))
+        ));
+        drop(writer);
+        assert_eq!(store.usage(), usage(1, 0, 0));
+        assert!(matches!(
+            chunk(&store, &id, 1, b"abc", false, now).await,
+            Err(ChunkError::Plain(_))
+        ));
+        assert_eq!(store.usage(), usage(1, 0, 0));
     }
 
-    #[test]
-    fn files_expire_after_48_hours_and_the_oldest_pending_upload_gives_way() {
+    #[tokio::test]
+    async fn files_expire_after_48_hours_and_the_oldest_pending_upload_gives_way() {
         let store = store(1000);
         let now = SystemTime::now();
-        let file = store
-            .put_generated(None, "text/plain", Bytes::from_static(b"x"), now)
-            .unwrap();
+        let id = store.start(upload(None), now).unwrap();
+        let Ok(Appended::Final(file)) = chunk(&store, &id, 0, b"x", true, now).await else {
+            panic!("not final");
+        };
         assert!(
             store
                 .get(&file.id, now + FILE_LIFETIME - Duration::from_secs(1))
                 .is_some()
         );
         assert!(store.get(&file.id, now + FILE_LIFETIME).is_none());
-        assert_eq!(store.usage(), (0, 0));
+        assert_eq!(store.usage(), usage(0, 0, 0));
         let first = store.start(upload(None), now).unwrap();
         for _ in 0..MAX_PENDING_UPLOADS {
             store.start(upload(None), now).unwrap();
         }
         assert_eq!(store.received(&first), None);
-        assert_eq!(store.usage().0, MAX_PENDING_UPLOADS);
+        assert_eq!(store.usage().uploads, MAX_PENDING_UPLOADS);
+    }
+
+    #[tokio::test]
+    async fn with_a_data_directory_files_leave_memory_and_survive_a_restart() {
+        let root = std::env::temp_dir().join(format!("gemini-mock-store-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let limits = Limits {
+            quota_bytes: 100,
+            memory_bytes: 4,
+        };
+        let now = SystemTime::now();
+        let store = FileStore::new(limits, Some(DataDir::open(&root).unwrap()));
+        let id = store
+            .start(
+                NewUpload {
+                    display_name: Some("kept".into()),
+                    source: Source::Generated,
+                    ..upload(Some(6))
+                },
+                now,
+            )
+            .unwrap();
+        for (offset, bytes) in [(0, &b"abc"[..]), (3, b"def")] {
+            chunk(&store, &id, offset, bytes, offset == 3, now)
+                .await
+                .unwrap();
+            // Each chunk leaves memory once written: the next one fits the 4-byte bound.
+            assert_eq!(store.usage().memory_bytes, 0);
+        }
+        assert_eq!(store.usage(), usage(0, 6, 0));
+        let file = store.list(now).pop().unwrap();
+        drop(store);
+        let store = FileStore::new(limits, Some(DataDir::open(&root).unwrap()));
+        let again = store.get(&file.id, now).unwrap();
+        assert_eq!(again.contiguous().as_deref(), Some(&b"abcdef"[..]));
+        assert_eq!(again.sha256_hex, hex(&Sha256::digest(b"abcdef")));
+        assert_eq!(again.display_name.as_deref(), Some("kept"));
+        assert_eq!(again.source, Source::Generated);
+        assert!(matches!(again.body(), FileBody::Path(_)));
+        assert_eq!(store.usage(), usage(0, 6, 0));
+        // Expiry deletes the bytes on disk too.
+        assert!(store.get(&file.id, now + FILE_LIFETIME).is_none());
+        assert!(!root.join("files").join(&file.id).exists());
+        drop(store);
+        std::fs::remove_dir_all(root).unwrap();
     }
 }

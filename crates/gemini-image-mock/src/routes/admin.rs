@@ -2,6 +2,7 @@
 //! queue, the request journal, the spec, the Files API's store and the mock's clock, reset.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -10,10 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::clock::rfc3339;
 use crate::error::ApiError;
+use crate::files::store::{Appended, ChunkError, NewUpload, Source, StoredFile};
 use crate::files::{names, resource};
 use crate::journal::JournalFilter;
 use crate::scenarios::parse_duration;
@@ -94,9 +97,6 @@ async fn reset(State(state): State<SharedState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// The largest file `POST /__mock/files` takes.
-const MAX_GENERATED_FILE_BYTES: usize = 64 * 1024 * 1024;
-
 /// `GET /__mock/files`: every stored file's metadata (no bytes), uploads under way, bytes held.
 async fn list_files(State(state): State<SharedState>) -> Response {
     let now = state.clock.now();
@@ -111,36 +111,75 @@ async fn list_files(State(state): State<SharedState>) -> Response {
             )
         })
         .collect();
-    let (uploads, bytes) = state.files.usage();
-    Json(json!({"files": files, "pendingUploads": uploads, "bytes": bytes})).into_response()
+    let usage = state.files.usage();
+    Json(json!({
+        "files": files,
+        "pendingUploads": usage.uploads,
+        "bytes": usage.bytes,
+        "memoryBytes": usage.memory_bytes,
+    }))
+    .into_response()
 }
 
 /// `POST /__mock/files?name=batch-123&mimeType=application/jsonl` with the bytes as the body:
 /// puts a file in the store as the API would have made it (source `GENERATED`, downloadable),
-/// such as batch results a client under test downloads.
+/// such as batch results a client under test downloads. The body is streamed into the store
+/// as an upload would be, up to the 2 GB of a file.
 async fn add_generated_file(
     State(state): State<SharedState>,
     Query(query): Query<HashMap<String, String>>,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_GENERATED_FILE_BYTES)
-        .await
-        .map_err(|_| ApiError::payload_too_large(MAX_GENERATED_FILE_BYTES))?;
-    let id = query
+    let file_id = query
         .get("name")
         .map(|name| names::custom_file_id(name))
         .transpose()?;
     let mime_type = query
         .get("mimeType")
-        .map_or("application/octet-stream", String::as_str);
+        .map_or("application/octet-stream", String::as_str)
+        .to_string();
+    let upload = NewUpload {
+        file_id,
+        mime_type,
+        source: Source::Generated,
+        ..NewUpload::default()
+    };
+    let upload_id = state.files.start(upload, state.clock.now())?;
+    let stored = store_body(&state, &upload_id, body).await;
+    if stored.is_err() {
+        state.files.cancel(&upload_id);
+    }
     let now = state.clock.now();
-    let file = state.files.put_generated(id, mime_type, bytes, now)?;
-    let file = resource::describe(&file, now, state.config.file_processing);
+    let file = resource::describe(&*stored?, now, state.config.file_processing);
     Ok((
         StatusCode::CREATED,
         Json(crate::wire::in_wire_order("File", &file)),
     )
         .into_response())
+}
+
+/// The body as the upload `upload_id`, in one chunk taken as it arrives.
+async fn store_body(
+    state: &SharedState,
+    upload_id: &str,
+    body: axum::body::Body,
+) -> Result<Arc<StoredFile>, ApiError> {
+    let api_error = |error| match error {
+        ChunkError::Api(error) => error,
+        ChunkError::Plain(error) => ApiError::invalid_argument(error.message),
+    };
+    let mut writer = state.files.begin_chunk(upload_id, 0).map_err(api_error)?;
+    let mut frames = body.into_data_stream();
+    while let Some(frame) = frames.next().await {
+        let bytes =
+            frame.map_err(|_| ApiError::invalid_argument("The body ended before it was whole."))?;
+        writer.push(bytes).await.map_err(api_error)?;
+    }
+    match writer.finish(true, state.clock.now()).await {
+        Ok(Appended::Final(file)) => Ok(file),
+        Ok(Appended::Active) => Err(ApiError::internal()),
+        Err(error) => Err(api_error(error)),
+    }
 }
 
 /// `GET /__mock/clock`: the time on the mock's clock and how far it was moved.

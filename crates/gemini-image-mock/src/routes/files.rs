@@ -14,11 +14,12 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use gemini_image_types::types::{Empty, ListFilesResponse};
+use tokio_util::io::ReaderStream;
 
 use super::{json_response, paging};
 use crate::error::ApiError;
 use crate::files::resource;
-use crate::files::store::Source;
+use crate::files::store::{FileBody, Source};
 use crate::gate::ApiQuery;
 use crate::state::SharedState;
 use crate::wire;
@@ -42,7 +43,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let file = file_param(&params);
     if let Some(id) = file.strip_suffix(":download") {
-        return download(&state, id, &query);
+        return download(&state, id, &query).await;
     }
     if file.contains(':') {
         return Err(ApiError::not_found(uri.path()));
@@ -64,13 +65,16 @@ pub async fn download_prefixed(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     match file_param(&params).strip_suffix(":download") {
-        Some(id) => download(&state, id, &query),
+        Some(id) => download(&state, id, &query).await,
         None => Err(ApiError::not_found(uri.path())),
     }
 }
 
-/// The bytes of a generated file, streamed from the store's segments.
-fn download(
+/// How much of a file on disk is read at a time for a download.
+const DOWNLOAD_PIECE_BYTES: usize = 256 * 1024;
+
+/// The bytes of a generated file, streamed from the store's segments or its file on disk.
+async fn download(
     state: &SharedState,
     id: &str,
     query: &HashMap<String, String>,
@@ -89,10 +93,19 @@ fn download(
             "A file's bytes are downloaded with alt=media.",
         ));
     }
-    let segments = stored.segments();
-    let body = Body::from_stream(futures_util::stream::iter(
-        segments.into_iter().map(Ok::<Bytes, Infallible>),
-    ));
+    let body = match stored.body() {
+        FileBody::Segments(segments) => Body::from_stream(futures_util::stream::iter(
+            segments.into_iter().map(Ok::<Bytes, Infallible>),
+        )),
+        FileBody::Path(path) => {
+            let file = tokio::fs::File::open(&path).await.map_err(|error| {
+                tracing::error!(%error, file = id, "cannot read a kept file");
+                ApiError::internal()
+            })?;
+            // Read in pieces as the client takes them: a 2 GB file costs a buffer, not 2 GB.
+            Body::from_stream(ReaderStream::with_capacity(file, DOWNLOAD_PIECE_BYTES))
+        }
+    };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(

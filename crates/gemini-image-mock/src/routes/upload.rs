@@ -31,7 +31,7 @@ use crate::delivery::{self, Delivery, Framing};
 use crate::error::{ApiError, PlainTextError};
 use crate::files::names;
 use crate::files::resource;
-use crate::files::store::{Appended, ChunkError, NewUpload};
+use crate::files::store::{Appended, ChunkError, NewUpload, Source};
 use crate::gate::{ApiQuery, ApiVersion};
 use crate::journal::Note;
 use crate::scenarios::plan::Plan;
@@ -42,9 +42,6 @@ use crate::wire;
 
 /// The most a start request's metadata may take.
 const MAX_START_BODY: usize = 64 * 1024;
-/// The most one chunk may take: the SDKs send 8 MiB; a client may send larger multiples of the
-/// granularity, up to this (our bound, a 400 above it).
-pub const MAX_CHUNK_BYTES: u64 = 64 * 1024 * 1024 + 1024 * 1024;
 /// Google's display-name limit.
 const MAX_DISPLAY_NAME_CHARS: usize = 512;
 
@@ -150,6 +147,7 @@ async fn start(
             display_name: file.display_name,
             mime_type,
             announced,
+            source: Source::Uploaded,
         },
         state.clock.now(),
     )?;
@@ -319,26 +317,26 @@ async fn chunk_answer(
         Ok(Some(offset)) => offset,
         _ => return ChunkAnswer::new(PlainTextError::offset_missing(), "active"),
     };
-    if offset != received {
-        return ChunkAnswer::new(PlainTextError::offset_mismatch(offset, received), "active");
-    }
+    let mut writer = match state.files.begin_chunk(upload_id, offset) {
+        Ok(writer) => writer,
+        Err(error) => return refused(state, upload_id, error),
+    };
     let declared = header_number(headers, header::CONTENT_LENGTH.as_str())
         .ok()
         .flatten();
-    if declared.is_some_and(|n| n > MAX_CHUNK_BYTES) {
-        return ChunkAnswer::new(too_large(), "active");
+    if let Some(declared) = declared
+        && let Err(error) = writer.check_declared(declared)
+    {
+        return refused(state, upload_id, error);
     }
     let cut_after = plan
         .has(&Scenario::UploadCut)
         .then(|| declared.unwrap_or(0) / 2);
-    // The chunk, streamed: its bytes counted in the store as they come, hashed for the journal
-    // as they go by, and kept only once it is whole.
-    let mut reservation = state.files.reservation();
-    let mut segments = Vec::new();
-    let mut length = 0u64;
+    // The chunk, streamed: its bytes counted in the store (and written to the data directory)
+    // as they come, hashed for the journal as they go by, and kept only once it is whole.
     let mut hasher = Xxh3::new();
     let mut frames = body.into_data_stream();
-    while cut_after.is_none_or(|cut| length < cut) {
+    while cut_after.is_none_or(|cut| writer.length() < cut) {
         let Some(frame) = frames.next().await else {
             break;
         };
@@ -349,16 +347,12 @@ async fn chunk_answer(
                 "active",
             );
         };
-        length += bytes.len() as u64;
-        if length > MAX_CHUNK_BYTES {
-            return ChunkAnswer::new(too_large(), "active");
-        }
-        if let Err(error) = reservation.grow(bytes.len() as u64) {
-            return ChunkAnswer::new(error, "active");
-        }
         hasher.update(&bytes);
-        segments.push(bytes);
+        if let Err(error) = writer.push(bytes).await {
+            return refused(state, upload_id, error);
+        }
     }
+    let length = writer.length();
     let content_type = header_text(headers, header::CONTENT_TYPE.as_str());
     note.streamed_body(length, content_type, hasher.digest());
     if cut_after.is_some() {
@@ -388,14 +382,7 @@ async fn chunk_answer(
         );
     }
     let now = state.clock.now();
-    let appended = state.files.append(
-        upload_id,
-        offset,
-        (segments, length),
-        reservation,
-        finalize,
-        now,
-    );
+    let appended = writer.finish(finalize, now).await;
     match appended {
         Ok(Appended::Active) => ChunkAnswer::new(StatusCode::OK, "active"),
         Ok(Appended::Final(file)) => {
@@ -406,13 +393,17 @@ async fn chunk_answer(
             );
             ChunkAnswer::new(json_response(body), "final")
         }
-        Err(ChunkError::Api(error)) => ChunkAnswer::new(error, status_of(state, upload_id)),
-        Err(ChunkError::Plain(error)) => ChunkAnswer::new(error, status_of(state, upload_id)),
+        Err(error) => refused(state, upload_id, error),
     }
 }
 
-fn too_large() -> ApiError {
-    ApiError::payload_too_large(usize::try_from(MAX_CHUNK_BYTES).unwrap_or(usize::MAX))
+/// A refused chunk, with the upload's status after it.
+fn refused(state: &SharedState, upload_id: &str, error: ChunkError) -> ChunkAnswer {
+    let status = status_of(state, upload_id);
+    match error {
+        ChunkError::Api(error) => ChunkAnswer::new(error, status),
+        ChunkError::Plain(error) => ChunkAnswer::new(error, status),
+    }
 }
 
 /// `X-Goog-Upload-Command: query`: the bytes in, for a client resuming after a failed chunk.
