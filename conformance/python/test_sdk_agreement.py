@@ -1,12 +1,17 @@
 """Our SDK and Google's agree: the same intent, sent once through google-genai and once through
 our SDK (driven by the `gemini-image` command, which is built on it), reaches the mock as bodies that
 mean the same thing — names compared in one spelling, image data by its decoded bytes (the
-mock's journal shows each image as its size and hash)."""
+mock's journal shows each image as its size and hash). For the Files API: the resumable upload's
+start request (headers and metadata) and its chunks (command, offset, size and hash of the bytes),
+and an edit whose image is named by a `fileData` part."""
 
 import io
+import json
 import os
 import re
+import struct
 import subprocess
+import zlib
 
 from google import genai
 from google.genai import types
@@ -33,12 +38,17 @@ def last_body(mock):
     return sent["path"], normalized(sent["body"])
 
 
-def ours(mock, *args, cwd=None):
+def run_ours(mock, *args, cwd=None):
+    """The `gemini-image` command against the mock (no key in its environment); its stdout."""
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
-    subprocess.run(
+    return subprocess.run(
         [os.path.abspath(GEMINI), "--base-url", mock.url, *args],
-        check=True, capture_output=True, env=env, cwd=cwd,
-    )
+        check=True, capture_output=True, env=env, cwd=cwd, text=True,
+    ).stdout
+
+
+def ours(mock, *args, cwd=None):
+    run_ours(mock, *args, cwd=cwd)
     return last_body(mock)
 
 
@@ -86,3 +96,164 @@ def test_count_tokens(mock, tmp_path):
     client = google(mock)
     client.models.count_tokens(model="gemini-3.1-flash-image", contents="hello there")
     assert last_body(mock) == (path, body)
+
+
+# --- the Files API ---------------------------------------------------------------------------
+
+MIB = 1024 * 1024
+# The start request's headers that carry the protocol and the file: both SDKs must send these
+# alike. (Content-Type, the key, User-Agent and x-goog-api-client are the transports' own.)
+START_HEADERS = (
+    "x-goog-upload-protocol",
+    "x-goog-upload-command",
+    "x-goog-upload-header-content-length",
+    "x-goog-upload-header-content-type",
+    "x-goog-upload-file-name",
+)
+STREAMED = re.compile(r"<(\d+) bytes, (?:[^,>]+, )?xxh3 ([0-9a-f]{16})>")
+
+
+def journal(mock):
+    sent = mock.requests()
+    mock.admin("DELETE", "requests")
+    return sent
+
+
+def chunk_bytes(entry):
+    """A chunk's bytes as the journal keeps them: (size, xxh3). The Content-Type inside the
+    description is left out on purpose: google-genai labels its binary chunks
+    `application/json` (a leftover of its JSON transport; Google ignores it), our SDK
+    `application/octet-stream` — the bytes are what must agree."""
+    description = entry.get("bodyDescription")
+    if description is None:  # no body at all: an empty file's lone `upload, finalize`
+        return (0, None)
+    size, digest = STREAMED.fullmatch(description).groups()
+    return (int(size), digest)
+
+
+def upload_seen(requests):
+    """What an upload put on the wire, in a form both SDKs must agree on."""
+    uploads = [r for r in requests if r["path"].startswith("/upload/")]
+    [start] = [r for r in uploads if "upload_id" not in r["query"]]
+    chunks = [r for r in uploads if "upload_id" in r["query"]]
+    assert start["status"] == 200 and all(c["status"] == 200 for c in chunks)
+    body = normalized(start["body"])
+    # int64 on the wire: google-genai writes `size_bytes` as a JSON number (pydantic's dump of
+    # an int), our SDK `sizeBytes` as a string (proto3 JSON's canonical int64, as @google/genai
+    # writes it too). Google's parser reads both; compared as the number they mean.
+    body["file"]["sizeBytes"] = int(body["file"]["sizeBytes"])
+    return {
+        "path": start["path"],
+        "headers": {name: start["headers"].get(name) for name in START_HEADERS},
+        "body": body,
+        # google-genai repeats the start's X-Goog-Upload-* headers on every chunk and sends no
+        # key on them; our SDK sends only what a chunk means (command, offset) and its key —
+        # the upload id in the URL is the chunks' credential for both. So a chunk is compared
+        # by its command, its offset and its bytes.
+        "chunks": [
+            (
+                c["headers"].get("x-goog-upload-command"),
+                c["headers"].get("x-goog-upload-offset"),
+                *chunk_bytes(c),
+            )
+            for c in chunks
+        ],
+    }
+
+
+def test_upload(mock, tmp_path):
+    # Over 8 MiB: two chunks, so the chunking (8 MiB, then the rest with `upload, finalize`)
+    # is compared too. A MIME type neither would guess from the bytes or the name, so that
+    # both must send the one given.
+    data = os.urandom(8 * MIB + 4321)
+    (tmp_path / "talk.bin").write_bytes(data)
+    printed = run_ours(
+        mock, "--json", "files", "upload", "talk.bin",
+        "--display-name", "The talk", "--mime-type", "video/mp4", cwd=tmp_path,
+    )
+    ours_seen = upload_seen(journal(mock))
+    ours_file = json.loads(printed)
+    client = google(mock)  # held: a collected client closes its connections mid-upload
+    client.files.upload(
+        file=str(tmp_path / "talk.bin"),
+        config={"display_name": "The talk", "mime_type": "video/mp4"},
+    )
+    google_seen = upload_seen(journal(mock))
+    assert google_seen == ours_seen
+    # And what they agree on is the file: spelled out, so that agreeing on nothing cannot pass.
+    assert ours_seen["path"] == "/upload/v1beta/files"
+    assert ours_seen["headers"] == {
+        "x-goog-upload-protocol": "resumable",
+        "x-goog-upload-command": "start",
+        "x-goog-upload-header-content-length": str(len(data)),
+        "x-goog-upload-header-content-type": "video/mp4",
+        "x-goog-upload-file-name": "talk.bin",
+    }
+    assert ours_seen["body"] == {
+        "file": {"displayName": "The talk", "mimeType": "video/mp4", "sizeBytes": len(data)}
+    }
+    assert [(command, offset, size) for command, offset, size, _ in ours_seen["chunks"]] == [
+        ("upload", "0", 8 * MIB),
+        ("upload, finalize", str(8 * MIB), 4321),
+    ]
+    assert ours_file["sizeBytes"] == str(len(data)) and ours_file["displayName"] == "The talk"
+
+
+def png_over_15_mb():
+    """A 64x16 PNG made over 15 MB by a private ancillary chunk (decoders skip it): too big to
+    send inline (20 MB of base64 in all), so `gemini-image edit` uploads it first and names it
+    in a `fileData` part, and small enough in pixels that the mock edits it at once."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 16), (200, 30, 30)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+    payload = os.urandom(15_500_000)
+    kind = b"prVt"  # lower-case first letter: ancillary; lower-case third: private
+    private = struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    end = png.rindex(b"IEND") - 4
+    return png[:end] + private + png[end:]
+
+
+def generate_seen(requests, uri):
+    """The generateContent request, its file named by `<uploaded>` once checked to be `uri`."""
+    [sent] = [r for r in requests if r["path"].endswith(":generateContent")]
+    body = normalized(sent["body"])
+    [file_part] = [p for p in body["contents"][0]["parts"] if "fileData" in p]
+    assert file_part["fileData"]["fileUri"] == uri
+    file_part["fileData"]["fileUri"] = "<uploaded>"
+    return sent["path"], body
+
+
+def test_edit_from_an_uploaded_file(mock, tmp_path):
+    png = png_over_15_mb()
+    (tmp_path / "wide.png").write_bytes(png)
+    run_ours(mock, "edit", "wide.png", "make it black and white", "-o", "out.png", cwd=tmp_path)
+    sent = journal(mock)
+    ours_upload = upload_seen(sent)
+    # The command uploads without a display name; the file it made is the one it names.
+    [ours_file] = mock.admin("GET", "files")["files"]
+    ours_generate = generate_seen(sent, ours_file["uri"])
+
+    client = google(mock)
+    uploaded = client.files.upload(file=str(tmp_path / "wide.png"))
+    client.models.generate_content(
+        model="gemini-3.1-flash-image",  # the command's default
+        contents=[uploaded, "make it black and white"],
+        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+    )
+    sent = journal(mock)
+    assert upload_seen(sent) == ours_upload
+    assert generate_seen(sent, uploaded.uri) == ours_generate
+    assert ours_upload["body"] == {"file": {"mimeType": "image/png", "sizeBytes": len(png)}}
+    assert ours_generate == (
+        "/v1beta/models/gemini-3.1-flash-image:generateContent",
+        {
+            "contents": [{
+                "parts": [
+                    {"fileData": {"fileUri": "<uploaded>", "mimeType": "image/png"}},
+                    {"text": "make it black and white"},
+                ],
+                "role": "user",
+            }],
+            "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
+        },
+    )
