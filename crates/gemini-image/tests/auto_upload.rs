@@ -80,7 +80,8 @@ fn body_size(call: &JournalEntry) -> u64 {
         .unwrap_or_else(|| panic!("no content-length: {:?}", call.headers))
 }
 
-fn part<'a>(call: &'a JournalEntry, turn: usize, part: usize) -> &'a Value {
+/// A part of the request body as the journal kept it (each image's data replaced by its size).
+fn part(call: &JournalEntry, turn: usize, part: usize) -> &Value {
     &call.body.as_ref().unwrap()["contents"][turn]["parts"][part]
 }
 
