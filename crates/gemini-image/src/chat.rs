@@ -170,8 +170,10 @@ impl Chat {
         let fitted = self.client.fit_inline_limit(&mut request).await;
         // The history names what was uploaded by its file from now on — even when a later
         // upload failed — so that its megabytes are not sent again next turn.
-        for (kept, sent) in self.history.iter_mut().zip(&request.contents) {
-            *kept = sent.clone();
+        if !matches!(fitted, Ok(0)) {
+            for (kept, sent) in self.history.iter_mut().zip(&request.contents) {
+                *kept = sent.clone();
+            }
         }
         fitted?;
         let turn = request.contents.last().cloned().unwrap_or_default();
