@@ -29,7 +29,9 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         match error {
             Error::Config(message) => Failure::Local(message),
-            error @ Error::Io { .. } => Failure::Local(error.to_string()),
+            error @ (Error::Io { .. } | Error::RequestTooLarge { .. }) => {
+                Failure::Local(error.to_string())
+            }
             other => Failure::Api(other),
         }
     }

@@ -505,6 +505,7 @@ fn edit_uploads_inputs_that_would_push_the_request_past_20_mb() {
         "{stderr}"
     );
     assert!(!stderr.contains("uploading small.png"), "{stderr}");
+    assert!(stderr.contains("uploaded large.png as files/"), "{stderr}");
     let report = stdout_json(output);
     assert_eq!(report["images"].as_array().unwrap().len(), 1, "{report}");
 }

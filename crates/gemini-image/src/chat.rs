@@ -20,6 +20,16 @@ use crate::types::{Content, GenerateContentRequest, GenerateContentResponse};
 /// A turn that fails, or whose answer has no content (a blocked prompt, a filtered image),
 /// leaves the history as it was, so the turn can simply be sent again.
 ///
+/// **Requests over 20 MB.** Google refuses a request over 20 MB, base64 images included, and
+/// since every turn sends the whole history, the images of earlier turns count too. A turn
+/// whose request would pass the limit first uploads its largest inline images — of any turn,
+/// as few as needed — through the [Files API](Client::files) and names them by URI
+/// (`fileData`, with the part's `thoughtSignature` kept). The history keeps those file parts,
+/// so the megabytes go once, not every turn; it does even when the turn then fails (the turns
+/// stay the same). An uploaded file lives 48 hours: a chat that goes on longer than that gets
+/// Google's 403 for it. [`ClientBuilder::auto_upload(false)`](crate::ClientBuilder::auto_upload)
+/// turns the upload off: such a turn fails with [`Error::RequestTooLarge`] and sends nothing.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -79,17 +89,44 @@ impl Chat {
         self.history.clear();
     }
 
-    /// Sends one user turn; the answer and the turn join the history.
+    /// Sends one user turn; the answer and the turn join the history. Images that would push
+    /// the request past 20 MB are uploaded first (see [`Chat`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = gemini_image_mock::MockServer::start().await?;
+    /// # let mut png = std::io::Cursor::new(Vec::new());
+    /// # let mut seed = 7u32; // noise, which PNG cannot make smaller than 1 000 bytes
+    /// # image::RgbImage::from_fn(32, 32, |_, _| {
+    /// #     seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
+    /// #     image::Rgb([seed as u8, (seed >> 8) as u8, (seed >> 16) as u8])
+    /// # })
+    /// # .write_to(&mut png, image::ImageFormat::Png)?;
+    /// # let photo = png.into_inner();
+    /// use gemini_image::{Client, image_part};
+    ///
+    /// // A limit of 1 000 bytes stands in for Google's 20 MB.
+    /// let client = Client::builder().api_key("k").base_url(mock.uri()).inline_limit(1_000).build()?;
+    /// let mut chat = client.chat("gemini-3-pro-image");
+    /// chat.send([image_part(photo)?, "make it blue".into()]).await?;
+    /// // The photo was uploaded: the history names it by URI from now on.
+    /// let sent = &chat.history()[0].parts[0];
+    /// assert!(sent.inline_data.is_none() && sent.file_data.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
     /// What [`Client::generate_content`](crate::Client::generate_content) fails with; the history
-    /// is left as it was.
+    /// is left as it was. [`Error::RequestTooLarge`] when the request would pass the limit and
+    /// automatic upload is off; what [`Files::upload`](crate::Files::upload) fails with.
     pub async fn send(
         &mut self,
         message: impl IntoParts,
     ) -> Result<GenerateContentResponse, Error> {
-        let (request, turn) = self.request(message);
+        let (request, turn) = self.request(message).await?;
         let response = self.client.generate_content(&self.model, &request).await?;
         self.record(turn, &response);
         Ok(response)
@@ -101,9 +138,10 @@ impl Chat {
     /// # Errors
     ///
     /// What [`Client::stream_generate_content`](crate::Client::stream_generate_content) fails with
-    /// before the stream begins; the history is left as it was.
+    /// before the stream begins; the history is left as it was. What [`Chat::send`] fails with
+    /// before anything is sent.
     pub async fn send_stream(&mut self, message: impl IntoParts) -> Result<ChatStream<'_>, Error> {
-        let (request, turn) = self.request(message);
+        let (request, turn) = self.request(message).await?;
         let inner = self
             .client
             .stream_generate_content(&self.model, &request)
@@ -116,16 +154,30 @@ impl Chat {
         })
     }
 
-    fn request(&self, message: impl IntoParts) -> (GenerateContentRequest, Content) {
-        let turn = Content {
-            parts: message.into_parts(),
-            role: Some("user".to_string()),
-        };
+    /// The request of one turn, its images uploaded when it would pass the inline limit; and
+    /// the turn as sent.
+    async fn request(
+        &mut self,
+        message: impl IntoParts,
+    ) -> Result<(GenerateContentRequest, Content), Error> {
         let mut request = self.template.clone();
         // Parts hold their bytes in `Bytes`: cloning the history copies no image.
         request.contents = self.history.clone();
-        request.contents.push(turn.clone());
-        (request, turn)
+        request.contents.push(Content {
+            parts: message.into_parts(),
+            role: Some("user".to_string()),
+        });
+        let fitted = self.client.fit_inline_limit(&mut request).await;
+        // The history names what was uploaded by its file from now on — even when a later
+        // upload failed — so that its megabytes are not sent again next turn.
+        if !matches!(fitted, Ok(0)) {
+            for (kept, sent) in self.history.iter_mut().zip(&request.contents) {
+                *kept = sent.clone();
+            }
+        }
+        fitted?;
+        let turn = request.contents.last().cloned().unwrap_or_default();
+        Ok((request, turn))
     }
 
     fn record(&mut self, turn: Content, response: &GenerateContentResponse) {

@@ -24,7 +24,6 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::generated::Client as RawClient;
-use crate::images::image_part;
 use crate::lifecycle;
 use crate::request::RequestBuilder;
 use crate::retry::{RetryEvent, RetryPolicy};
@@ -66,6 +65,11 @@ pub struct Client {
     pub(crate) base_url: Arc<str>,
     /// The API version (`v1beta`).
     pub(crate) api_version: Arc<str>,
+    /// Whether `edit_image` and a `Chat` upload the images that would push a request past
+    /// the inline limit (`inline_limit.rs`), or refuse such a request.
+    pub(crate) auto_upload: bool,
+    /// The largest request sent with its images inline; `None` is Google's (`INLINE_LIMIT`).
+    pub(crate) inline_limit: Option<u64>,
 }
 
 impl fmt::Debug for Client {
@@ -75,12 +79,13 @@ impl fmt::Debug for Client {
             .field("api_key", &"<redacted>")
             .field("retry", &self.raw.inner.retry)
             .field("deadline", &self.raw.inner.deadline)
+            .field("auto_upload", &self.auto_upload)
+            .field("inline_limit", &self.inline_limit)
             .finish()
     }
 }
 
 /// Builds a [`Client`].
-#[derive(Default)]
 pub struct ClientBuilder {
     api_key: Option<String>,
     base_url: Option<String>,
@@ -91,6 +96,27 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
     on_retry: Option<RetryHook>,
+    auto_upload: bool,
+    inline_limit: Option<u64>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_key: None,
+            base_url: None,
+            api_version: None,
+            http: None,
+            connect_timeout: None,
+            deadline: None,
+            headers: Vec::new(),
+            retry: RetryPolicy::default(),
+            on_retry: None,
+            // On: an edit or a chat with large images works instead of failing at Google.
+            auto_upload: true,
+            inline_limit: None,
+        }
+    }
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -185,6 +211,54 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether [`Client::edit_image`] and a [`Chat`](crate::Chat) turn whose request would pass
+    /// the inline limit (Google refuses a request over 20 MB, base64 images included) first
+    /// upload its largest inline images through the Files API and name them by URI — on by
+    /// default. Off, such a request is refused before anything is sent, with
+    /// [`Error::RequestTooLarge`]. [`Client::with_auto_upload`] changes it for a call or a few.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = gemini_image_mock::MockServer::start().await?;
+    /// # let mut png = std::io::Cursor::new(Vec::new());
+    /// # let mut seed = 7u32; // noise, which PNG cannot make smaller than 1 000 bytes
+    /// # image::RgbImage::from_fn(32, 32, |_, _| {
+    /// #     seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
+    /// #     image::Rgb([seed as u8, (seed >> 8) as u8, (seed >> 16) as u8])
+    /// # })
+    /// # .write_to(&mut png, image::ImageFormat::Png)?;
+    /// # let photo = png.into_inner();
+    /// use gemini_image::{Client, Error, models};
+    ///
+    /// // A limit of 1 000 bytes stands in for Google's 20 MB.
+    /// let client = Client::builder()
+    ///     .api_key("k")
+    ///     .base_url(mock.uri())
+    ///     .inline_limit(1_000)
+    ///     .auto_upload(false)
+    ///     .build()?;
+    /// let refused = client.edit_image(models::GEMINI_3_1_FLASH_IMAGE, photo, "make it blue").await;
+    /// assert!(matches!(refused, Err(Error::RequestTooLarge { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn auto_upload(mut self, upload: bool) -> Self {
+        self.auto_upload = upload;
+        self
+    }
+
+    /// The largest request body, in bytes, that [`Client::edit_image`] and a
+    /// [`Chat`](crate::Chat) send with their images inline (default [`INLINE_LIMIT`](crate::INLINE_LIMIT):
+    /// Google's 20 MB less a margin). Past it, images are uploaded (see
+    /// [`auto_upload`](Self::auto_upload)). A lower limit suits a proxy that accepts less.
+    #[must_use]
+    pub fn inline_limit(mut self, bytes: u64) -> Self {
+        self.inline_limit = Some(bytes);
+        self
+    }
+
     /// Builds the client; fails without a key or with a header that cannot be sent.
     ///
     /// # Errors
@@ -233,6 +307,8 @@ impl ClientBuilder {
             },
             base_url: base_url.trim_end_matches('/').into(),
             api_version: version.trim_matches('/').into(),
+            auto_upload: self.auto_upload,
+            inline_limit: self.inline_limit,
         })
     }
 }
@@ -244,7 +320,8 @@ pub fn model_path(model: &str) -> &str {
 }
 
 impl Client {
-    /// A builder: key, base URL, API version, HTTP client, timeouts, headers, retries.
+    /// A builder: key, base URL, API version, HTTP client, timeouts, headers, retries,
+    /// automatic uploads of images past the inline limit.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -287,6 +364,15 @@ impl Client {
     pub fn with_deadline(&self, deadline: Duration) -> Client {
         let mut client = self.clone();
         client.raw.inner.deadline = Some(deadline);
+        client
+    }
+
+    /// The same client with [automatic uploads](ClientBuilder::auto_upload) on or off, for one
+    /// call or a few: `client.with_auto_upload(false).edit_image(..)`.
+    #[must_use]
+    pub fn with_auto_upload(&self, upload: bool) -> Client {
+        let mut client = self.clone();
+        client.auto_upload = upload;
         client
     }
 
@@ -418,25 +504,6 @@ impl Client {
         prompt: &str,
     ) -> Result<GenerateContentResponse, Error> {
         let request = RequestBuilder::image().text(prompt).build();
-        self.generate_content(model, &request).await
-    }
-
-    /// Edits `image` (its bytes; the MIME type is read from them) as `instruction` says.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when `image` is not a format Gemini reads (see [`image_part`]), else what
-    /// [`Client::generate_content`] fails with.
-    pub async fn edit_image(
-        &self,
-        model: &str,
-        image: impl Into<Bytes>,
-        instruction: &str,
-    ) -> Result<GenerateContentResponse, Error> {
-        let request = RequestBuilder::image()
-            .parts(image_part(image)?)
-            .text(instruction)
-            .build();
         self.generate_content(model, &request).await
     }
 

@@ -62,6 +62,20 @@ pub enum Error {
         /// The file's own error message, as Google wrote it.
         message: String,
     },
+    /// The request would be larger than the client sends (Google refuses a request over
+    /// 20 MB, base64 images included), and nothing was sent: automatic upload is off
+    /// ([`ClientBuilder::auto_upload`](crate::ClientBuilder::auto_upload)), or what is left
+    /// once every inline image is uploaded is still too large.
+    #[error(
+        "the request would be {size} bytes, over the limit of {limit} (Google refuses a request \
+         over 20 MB): send large images through the Files API, by URI"
+    )]
+    RequestTooLarge {
+        /// The request's size in bytes, its images inline.
+        size: u64,
+        /// The client's limit ([`INLINE_LIMIT`](crate::INLINE_LIMIT) unless set otherwise).
+        limit: u64,
+    },
 }
 
 impl Error {
@@ -77,7 +91,8 @@ impl Error {
             Error::Decode { .. }
             | Error::Config(_)
             | Error::Io { .. }
-            | Error::FileFailed { .. } => false,
+            | Error::FileFailed { .. }
+            | Error::RequestTooLarge { .. } => false,
         }
     }
 

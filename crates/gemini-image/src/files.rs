@@ -19,6 +19,7 @@ use crate::upload::{self, UploadOptions, UploadSource};
 
 /// The Files API of a [`Client`]: [`Client::files`]. Upload inputs once (an image too large to
 /// send inline: a request is at most 20 MB), use them by URI for 48 hours.
+/// [`Client::edit_image`] and [`Chat`](crate::Chat) upload such images on their own.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

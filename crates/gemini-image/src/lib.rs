@@ -33,6 +33,9 @@
 //! * [`ResponseExt`] and [`Outcome`] read images out of a response, and say why there are none;
 //! * [`ResponseStream`] reads `streamGenerateContent`, and [`Accumulator`] folds its chunks;
 //! * [`Chat`] keeps a conversation, sending the model's images and thought signatures back;
+//! * [`Client::edit_image`] and [`Chat`] upload, through the Files API, the images that would
+//!   push a request past Google's 20 MB ([`INLINE_LIMIT`]), and name them by URI instead
+//!   ([`ClientBuilder::auto_upload`] turns it off);
 //! * [`Base64Bytes`] holds the decoded bytes of every base64 field (images, thought signatures),
 //!   decoded once during deserialization with a SIMD decoder;
 //! * [`OpenEnum`] carries every enum, so a value Google adds later parses instead of failing the
@@ -62,6 +65,7 @@
 
 mod chat;
 mod client;
+mod edit;
 mod error;
 mod files;
 // Its methods' errors are documented once, on `Client::raw`.
@@ -69,6 +73,7 @@ mod files;
 mod generated;
 mod hooks;
 mod images;
+mod inline_limit;
 mod lifecycle;
 mod parts;
 mod request;
@@ -83,6 +88,7 @@ pub use error::{ApiError, Error};
 pub use files::{Files, file_id, file_part};
 pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, media, models, types};
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
+pub use inline_limit::{INLINE_LIMIT, PartIndex, request_size};
 pub use parts::IntoParts;
 pub use request::RequestBuilder;
 pub use retry::{RetryEvent, RetryPolicy};

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use gemini_image::types::Part;
-use gemini_image::{RequestBuilder, UploadOptions, file_part, image_part_from_path};
+use gemini_image::types::GenerateContentRequest;
+use gemini_image::{PartIndex, RequestBuilder, UploadOptions, image_part_from_path};
 
 use crate::args::EditArgs;
 use crate::commands::Context;
@@ -17,24 +17,14 @@ pub async fn run(context: &Context, mut args: EditArgs) -> Result<(), Failure> {
         .pop()
         .ok_or_else(|| Failure::Local("give the input images, then the instruction".into()))?;
     let inputs = args.inputs_then_instruction;
-    let uploads = too_large_to_send_inline(&inputs)?;
-    if !uploads.is_empty() {
-        let names: Vec<&str> = uploads.iter().map(|&i| inputs[i].as_str()).collect();
-        context.progress.say(&format!(
-            "the inputs would make a request over 20 MB: uploading {} through the Files API first",
-            names.join(", ")
-        ));
-    }
     let mut request = RequestBuilder::image();
-    for (index, input) in inputs.iter().enumerate() {
-        let part = if uploads.contains(&index) {
-            upload(context, input).await?
-        } else {
-            image_part_from_path(input).map_err(|e| Failure::Local(format!("{input}: {e}")))?
-        };
+    for input in &inputs {
+        let part =
+            image_part_from_path(input).map_err(|e| Failure::Local(format!("{input}: {e}")))?;
         request = request.parts(part);
     }
-    let request = with_options(request.text(instruction), &args.options).build();
+    let mut request = with_options(request.text(instruction), &args.options).build();
+    upload_what_does_not_fit(context, &inputs, &mut request).await?;
     let model = &args.options.model;
     let response = context.generate(model, &request, "editing").await?;
     let first = Path::new(inputs.first().map(String::as_str).unwrap_or("image"));
@@ -42,61 +32,50 @@ pub async fn run(context: &Context, mut args: EditArgs) -> Result<(), Failure> {
     context.save_images(model, &response, args.output.as_deref(), &default_stem)
 }
 
-/// Google refuses a request over 20 MB; the JSON around the images needs a little room.
-const INLINE_LIMIT: u64 = 20 * 1000 * 1000 - 64 * 1024;
-
-/// Which inputs to upload so that the rest fits inline (base64 makes 4 bytes of 3): the largest
-/// first, as few as possible.
-fn too_large_to_send_inline(inputs: &[String]) -> Result<Vec<usize>, Failure> {
-    let mut sizes = Vec::with_capacity(inputs.len());
-    for (index, input) in inputs.iter().enumerate() {
-        let bytes = std::fs::metadata(input)
-            .map_err(|e| Failure::Local(format!("{input}: {e}")))?
-            .len();
-        sizes.push((bytes.div_ceil(3) * 4, index));
+/// Uploads the inputs that the SDK picks (the largest, as few as needed) when sending them all
+/// inline would pass Google's 20 MB, saying which, with a progress bar each.
+async fn upload_what_does_not_fit(
+    context: &Context,
+    inputs: &[String],
+    request: &mut GenerateContentRequest,
+) -> Result<(), Failure> {
+    let client = &context.backend.client;
+    let uploads = client.images_to_upload(request)?;
+    if uploads.is_empty() {
+        return Ok(());
     }
-    let mut inline: u64 = sizes.iter().map(|(size, _)| size).sum();
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
-    let mut uploads = Vec::new();
-    for (size, index) in sizes {
-        if inline <= INLINE_LIMIT {
-            break;
-        }
-        inline -= size;
-        uploads.push(index);
-    }
-    Ok(uploads)
-}
-
-/// Uploads one input and names it in a part; the file must be an image Gemini reads.
-async fn upload(context: &Context, input: &str) -> Result<Part, Failure> {
-    let path = Path::new(input);
-    let size = std::fs::metadata(path)
-        .map_err(|e| Failure::Local(format!("{input}: {e}")))?
-        .len();
-    let bar = context.progress.bytes(size, format!("uploading {input}"));
-    let shown = bar.clone();
-    let uploaded = context
-        .backend
-        .client
-        .files()
-        .upload(
-            path,
-            UploadOptions::new().on_progress(move |sent, _| shown.set_position(sent)),
-        )
-        .await;
-    bar.finish_and_clear();
-    let file = uploaded?;
-    let mime_type = file.mime_type.as_deref().unwrap_or("unknown");
-    if !gemini_image::media::IMAGE_MIME_TYPES.contains(&mime_type) {
-        return Err(Failure::Local(format!(
-            "{input} ({mime_type}) is not an image Gemini reads: {}",
-            gemini_image::media::IMAGE_MIME_TYPES.join(", ")
-        )));
-    }
+    // The inputs are the parts of the first turn, in order.
+    let name = |at: PartIndex| inputs.get(at.part).map_or("an input", String::as_str);
+    let names: Vec<&str> = uploads.iter().map(|&at| name(at)).collect();
     context.progress.say(&format!(
-        "uploaded {input} as {}",
-        file.name.as_deref().unwrap_or("?")
+        "the inputs would make a request over 20 MB: uploading {} through the Files API first",
+        names.join(", ")
     ));
-    Ok(file_part(&file))
+    let mut bars = Vec::new();
+    let uploaded = client
+        .upload_images(request, &uploads, |at| {
+            let bar = context.progress.bytes(0, format!("uploading {}", name(at)));
+            let shown = bar.clone();
+            bars.push(bar);
+            UploadOptions::new().on_progress(move |sent, total| {
+                shown.set_length(total);
+                shown.set_position(sent);
+                if sent == total {
+                    shown.finish_and_clear();
+                }
+            })
+        })
+        .await;
+    // A failed upload leaves its bar behind otherwise.
+    for bar in bars {
+        bar.finish_and_clear();
+    }
+    for (&at, file) in uploads.iter().zip(uploaded?) {
+        context.progress.say(&format!(
+            "uploaded {} as {}",
+            name(at),
+            file.name.as_deref().unwrap_or("?")
+        ));
+    }
+    Ok(())
 }
