@@ -9,9 +9,10 @@ use std::process::Command;
 use serde_json::Value;
 
 /// (package, bench target)
-const BENCHES: [(&str, &str); 2] = [
+const BENCHES: [(&str, &str); 3] = [
     ("gemini-image", "codec"),
     ("gemini-image-mock", "mock_serve"),
+    ("gemini-image", "files_transfer"),
 ];
 
 /// Every case, in the table's order: (group, function).
@@ -30,7 +31,17 @@ const CASES: &[(&str, &str)] = &[
     ("mock_serve", "image/gemini_image_mock"),
     ("mock_serve", "text/minimal_axum"),
     ("mock_serve", "text/gemini_image_mock"),
+    ("files_upload", "curl"),
+    ("files_upload", "curl_upload_file"),
+    ("files_upload", "gemini_image"),
+    ("files_download", "curl"),
+    ("files_download", "gemini_image"),
 ];
+
+/// The peak RSS the Files bench measured, in KiB, by key (`upload_sdk_kib` …).
+const PEAKS: &str = "target/criterion/files_transfer_rss.json";
+/// The bound on each peak: 64 MiB.
+const MAX_PEAK_KIB: f64 = 64.0 * 1024.0;
 
 const README_START: &str = "<!-- bench:start -->";
 const README_END: &str = "<!-- bench:end -->";
@@ -130,7 +141,9 @@ fn table(root: &Path) -> Result<String, String> {
          {} ({cores} cores).\n\n",
         cpu()
     ));
-    out.push_str("| group | case | median | throughput | vs memcpy (or minimal server) |\n");
+    out.push_str(
+        "| group | case | median | throughput | vs memcpy (or minimal server, or curl) |\n",
+    );
     out.push_str("|---|---|---:|---:|---:|\n");
     for (group, function) in CASES {
         let measured = get(group, function)?;
@@ -139,6 +152,7 @@ fn table(root: &Path) -> Result<String, String> {
                 group,
                 &function.replace("gemini_image_mock", "minimal_axum"),
             )?,
+            "files_upload" | "files_download" => get(group, "curl")?,
             _ => get(group, "memcpy")?,
         };
         let ratio = if *group == "mock_serve" {
@@ -192,11 +206,54 @@ fn table(root: &Path) -> Result<String, String> {
             ),
             1.0 / 1.2,
         ),
+        (
+            "files_upload of 1 GB ≥ 0.5 × curl --data-binary",
+            ratio(
+                get("files_upload", "curl")?.median_ns,
+                get("files_upload", "gemini_image")?.median_ns,
+            ),
+            0.5,
+        ),
+        (
+            "files_download of 1 GB ≥ 0.5 × curl",
+            ratio(
+                get("files_download", "curl")?.median_ns,
+                get("files_download", "gemini_image")?.median_ns,
+            ),
+            0.5,
+        ),
     ];
     out.push_str("\n| target | measured | met |\n|---|---:|:---:|\n");
     for (name, measured, target) in checks {
         let met = if measured >= target { "yes" } else { "no" };
         out.push_str(&format!("| {name} | {measured:.2} | {met} |\n"));
+    }
+    let peaks = fs::read_to_string(root.join(PEAKS))
+        .map_err(|e| format!("{PEAKS}: {e} (run the benches first)"))?;
+    let peaks: Value = serde_json::from_str(&peaks).map_err(|e| format!("{PEAKS}: {e}"))?;
+    for (key, name) in [
+        (
+            "upload_sdk_kib",
+            "peak RSS of the SDK's process, uploading 1 GB",
+        ),
+        (
+            "upload_mock_kib",
+            "peak RSS of the mock (`--data-dir`), receiving it",
+        ),
+        (
+            "download_sdk_kib",
+            "peak RSS of the SDK's process, downloading 1 GB",
+        ),
+        ("download_mock_kib", "peak RSS of the mock, serving it"),
+    ] {
+        let kib = peaks[key]
+            .as_f64()
+            .ok_or_else(|| format!("{PEAKS}: no {key}"))?;
+        let met = if kib <= MAX_PEAK_KIB { "yes" } else { "no" };
+        out.push_str(&format!(
+            "| {name} ≤ 64 MiB | {:.1} MiB | {met} |\n",
+            kib / 1024.0
+        ));
     }
     Ok(out)
 }
