@@ -13,10 +13,19 @@ properties refused (the mock must not invent fields). In the request copies:
 * the fields listed in `x-required-in-request` become `required`, and lists named in
   `x-nonempty-in-request` need an item;
 * a proto oneof (`x-oneof`) takes one member at most, and exactly one when it is required
-  (written as one variant per member, which a generator can draw from directly);
+  (written as one variant per member, which a generator can draw from directly); a member given
+  as null is not one;
 * an int64 (a string on the wire, `format: int64`) is digits, as the parser wants;
 * image data (`Blob`) is a real PNG: a schema cannot say "bytes that decode as an image", and
-  Google refuses bytes that do not ("Unable to process input image").
+  Google refuses bytes that do not ("Unable to process input image");
+* every property that may be left out may also be `null` (`nullable: true`): Google's parser
+  follows the proto3 JSON mapping, where "null is an accepted value for all field types and
+  treated as the default value of the corresponding field type"
+  (https://protobuf.dev/programming-guides/json/), and so does the mock (`validate.rs`). Not a
+  required property (null is "not specified", as a missing one), and not an array item (a null
+  element is refused: "Repeated field elements cannot be null") or a map value ("Map value
+  cannot be null"). Evidence: the format's documentation and protobuf's parsers; Google's own
+  answer to a null field has not been captured.
 
 Everywhere:
 
@@ -29,7 +38,8 @@ Everywhere:
   hold depends on the model in the path, which a schema cannot say: a text model cannot answer
   with IMAGE, and an image model refuses `systemInstruction` and `responseMimeType` ("Developer
   instruction is not enabled", "Parameter response_mime_type is not supported for generating
-  image response."). The spec's examples, all image requests, go to the image model.
+  image response."). The spec's examples, all image requests, go to the image model. Those two
+  fields stay in the image model's body as null only: null is no field.
 """
 
 import copy
@@ -54,6 +64,14 @@ PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/
 
 SCHEMAS = "#/components/schemas/"
 IN_REQUEST = "InRequest"
+
+# A value that is not null, and null only (`nullable_properties` adds the `nullable: true` that
+# OpenAPI 3.0 wants beside an enum with null).
+NOT_NULL = {"not": {"enum": [None]}}
+ONLY_NULL = {"enum": [None]}
+
+# The request schemas `split_generate_content` makes, per kind of model.
+SPLIT = ("GenerateContentRequestFor", "GenerationConfigFor")
 
 
 def walk(node, visit):
@@ -131,21 +149,52 @@ def strict_request_schema(schema, schemas):
         schema["required"] = sorted(required)
     for name, members in oneofs.items():
         if name in promoted:
-            # One variant per member, each without the other members.
+            # One variant per member, where the other members can only be null (proto3 JSON:
+            # a member given as null does not set the oneof).
             common = {k: v for k, v in schema.items() if k not in ("properties", "required")}
             variants = []
             for member in members:
                 variant = copy.deepcopy(common)
                 variant["properties"] = {
-                    k: v for k, v in schema["properties"].items() if k == member or k not in members
+                    k: v if k == member or k not in members else copy.deepcopy(ONLY_NULL)
+                    for k, v in schema["properties"].items()
                 }
                 variant["required"] = sorted(required | {member})
                 variants.append(variant)
             schema.clear()
             schema["oneOf"] = variants
             return
-        pairs = [{"required": [a, b]} for i, a in enumerate(members) for b in members[i + 1 :]]
+        # A member given as null does not set the oneof (proto3 JSON: null is absent).
+        pairs = [
+            {"required": [a, b], "properties": {m: copy.deepcopy(NOT_NULL) for m in (a, b)}}
+            for i, a in enumerate(members)
+            for b in members[i + 1 :]
+        ]
         schema.setdefault("allOf", []).append({"not": {"anyOf": pairs}})
+
+
+def nullable_properties(schema):
+    """`nullable: true` on every property `schema` does not require, at any depth of inline
+    objects and variants: proto3 JSON reads a null field as an absent one. Array items and map
+    values are left alone (a null there is refused), and so is what a `not` excludes. Beside a
+    `$ref`, `nullable` is a sibling OpenAPI 3.0 leaves undefined; schemathesis, like most tools,
+    reads it as "or null"."""
+    if not isinstance(schema, dict):
+        return
+    required = set(schema.get("required", []))
+    for name, prop in schema.get("properties", {}).items():
+        # `false` (a property that must not appear) stays what it is.
+        if isinstance(prop, dict) and name not in required:
+            prop["nullable"] = True
+            # OpenAPI 3.0: a nullable enum lists null among its values.
+            if "enum" in prop and None not in prop["enum"]:
+                prop["enum"].append(None)
+        nullable_properties(prop)
+    for key in ("items", "additionalProperties"):
+        nullable_properties(schema.get(key))
+    for key in ("oneOf", "anyOf", "allOf"):
+        for variant in schema.get(key, []):
+            nullable_properties(variant)
 
 
 def strict(spec):
@@ -165,6 +214,9 @@ def strict(spec):
             if isinstance(operation, dict) and "requestBody" in operation:
                 to_request_copies(operation["requestBody"])
     split_generate_content(spec)
+    for name, schema in schemas.items():
+        if name.endswith(IN_REQUEST) or name.startswith(SPLIT):
+            nullable_properties(schema)
     model = spec["components"]["parameters"]["Model"]
     for path in spec["paths"].values():
         for operation in path.values():
@@ -186,8 +238,8 @@ def split_generate_content(spec):
     template = spec["paths"].pop("/models/{model}:generateContent")["post"]
 
     def variant(kind, config):
-        config_name = f"GenerationConfigFor{kind}"
-        body_name = f"GenerateContentRequestFor{kind}"
+        config_name = f"{SPLIT[1]}{kind}"
+        body_name = f"{SPLIT[0]}{kind}"
         schemas[config_name] = config
         body = copy.deepcopy(schemas["GenerateContentRequest" + IN_REQUEST])
         body["properties"]["generationConfig"] = {"$ref": SCHEMAS + config_name}
@@ -212,9 +264,9 @@ def split_generate_content(spec):
     text_media.pop("examples", None)
 
     image_config = copy.deepcopy(schemas["GenerationConfig" + IN_REQUEST])
-    del image_config["properties"]["responseMimeType"]
+    image_config["properties"]["responseMimeType"] = copy.deepcopy(ONLY_NULL)
     image, image_body, _ = variant("ImageModel", image_config)
-    del image_body["properties"]["systemInstruction"]
+    image_body["properties"]["systemInstruction"] = copy.deepcopy(ONLY_NULL)
 
     spec["paths"][f"/models/{TEXT_MODEL}:generateContent"] = {"post": text}
     spec["paths"][f"/models/{IMAGE_MODEL}:generateContent"] = {"post": image}

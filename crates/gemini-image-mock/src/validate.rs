@@ -6,6 +6,9 @@
 //! names in any case (or their numbers), base64 in either alphabet — is normalised into the
 //! canonical JSON the generated types read. What it rejects gets Google's message, with the
 //! field path in snake_case (`generation_config.image_config`).
+//!
+//! A field given as `null` is a field not given (see [`Spec::read_object`]), as the proto3 JSON
+//! mapping says.
 
 use std::sync::LazyLock;
 
@@ -106,6 +109,13 @@ impl Spec {
                 let item_schema = &node["items"];
                 let item_type = ref_name(item_schema).unwrap_or(type_name);
                 let mut out = Vec::with_capacity(items.len());
+                // A null *element* is read as a value of the item type and refused ("Invalid
+                // value at 'contents[0]' (…Content), null"): a list cannot hold "unset", and
+                // protobuf's JSON parsers refuse it ("Repeated field elements cannot be null",
+                // protobuf-java's JsonFormat; the proto3 JSON mapping only makes a null *list*
+                // empty, which `read_object` does). Only a list of `google.protobuf.Value`s (no
+                // item type) keeps it, as a NULL value. The same holds for the values of a typed
+                // map (`read_object`: "Map value cannot be null.").
                 for (index, item) in items.into_iter().enumerate() {
                     walk.path.push_index(index);
                     out.push(self.read(item_schema, item, walk, item_type)?);
@@ -163,6 +173,22 @@ impl Spec {
             let Some((canonical, schema)) = find_property(properties, &key) else {
                 return Err(unknown_field(&walk.path, &key));
             };
+            // A field given as null is a field not given. The proto3 JSON mapping
+            // (https://protobuf.dev/programming-guides/json/): "null is an accepted value for
+            // all field types and treated as the default value of the corresponding field
+            // type" — a null list is empty, a null message unset, a null enum its default. So it
+            // is left out here, before anything else looks at it: a required field given as null
+            // is "not specified" exactly as a missing one, and a oneof member given as null does
+            // not set its oneof (protobuf-java's JsonFormat: "treated as absent", even after
+            // another member). The exception is a `google.protobuf.Value` field (a schema with
+            // no type), where null is the NULL value and is kept; inside free-form objects
+            // (Struct, args, responses) nothing is read, so their nulls stay too. Evidence: the
+            // documentation of the format, and the Java parser that follows it; Google's own
+            // answer to a null field has not been captured. The unknown-field check above still
+            // comes first: a null does not make an unknown name known.
+            if item.is_null() && !self.is_any_value(schema) {
+                continue;
+            }
             // The parser refuses a second member of a oneof as soon as it meets it.
             if let Some(oneof) = oneofs.containing(canonical)
                 && oneofs.members(oneof).any(|member| out.contains_key(member))
@@ -198,6 +224,14 @@ impl Spec {
             }
         }
         Ok(Value::Object(out))
+    }
+
+    /// Whether `node` is any JSON value (`google.protobuf.Value`): `read` gives it no type.
+    fn is_any_value(&self, node: &Value) -> bool {
+        let node = self.resolve(node);
+        node.get("type").is_none()
+            && node.get("enum").is_none()
+            && node.get("x-open-enum").is_none()
     }
 }
 
@@ -622,5 +656,129 @@ mod tests {
                     .to_string()
             )
         );
+    }
+
+    #[test]
+    fn a_field_given_as_null_is_a_field_not_given() {
+        let body = json!({
+            "contents": [{"role": null, "parts": [{"text": "x", "thought": null}]}],
+            "systemInstruction": null,
+            "safetySettings": null,
+            "generationConfig": {"temperature": null, "responseModalities": null,
+                "imageConfig": {"aspectRatio": null}, "thinkingConfig": null},
+        });
+        assert_eq!(
+            read(body),
+            Ok(json!({
+                "contents": [{"parts": [{"text": "x"}]}],
+                "generationConfig": {"imageConfig": {}},
+            }))
+        );
+        // The upload start gemini-rust 2.1.0 sends when no display name is given.
+        assert_eq!(
+            SPEC.normalize("CreateFileRequest", json!({"file": {"displayName": null}}))
+                .map_err(|error| error.message),
+            Ok(json!({"file": {}}))
+        );
+        // A null does not make an unknown name known.
+        assert_eq!(
+            read(json!({"contents": [], "fooBar": null})),
+            Err(
+                "Invalid JSON payload received. Unknown name \"fooBar\": Cannot find field."
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn a_required_field_given_as_null_is_not_specified_as_when_missing() {
+        let missing = read(json!({}));
+        assert!(
+            missing
+                .as_ref()
+                .is_err_and(|m| m.contains("contents is not specified")),
+            "{missing:?}"
+        );
+        assert_eq!(read(json!({"contents": null})), missing);
+        let blob = |blob: serde_json::Value| {
+            read(json!({"contents": [{"parts": [{"inlineData": blob}]}]}))
+        };
+        let no_data = blob(json!({"mimeType": "image/png"}));
+        assert!(no_data.is_err(), "{no_data:?}");
+        assert_eq!(
+            blob(json!({"mimeType": "image/png", "data": null})),
+            no_data
+        );
+        // A list that must not be empty, given as null, is the empty list.
+        let parts = |parts| read(json!({"contents": [{"parts": parts}]}));
+        let empty = parts(json!([]));
+        assert!(empty.is_err(), "{empty:?}");
+        assert_eq!(parts(json!(null)), empty);
+    }
+
+    #[test]
+    fn a_oneof_member_given_as_null_does_not_set_the_oneof() {
+        let part = |part: serde_json::Value| {
+            read(json!({"contents": [{"parts": [part]}]}))
+                .map(|b| b["contents"][0]["parts"][0].clone())
+        };
+        assert_eq!(
+            part(json!({"inlineData": null, "text": "x", "fileData": null})),
+            Ok(json!({"text": "x"}))
+        );
+        let empty = part(json!({}));
+        assert!(
+            empty.as_ref().is_err_and(
+                |m| m.contains("required oneof field 'data' must have one initialized field")
+            ),
+            "{empty:?}"
+        );
+        assert_eq!(part(json!({"text": null})), empty);
+    }
+
+    #[test]
+    fn nulls_in_free_form_values_are_kept() {
+        let body = json!({"contents": [{"parts": [
+            {"functionCall": {"name": "f", "args": {"a": null, "b": [null]}}},
+            {"functionResponse": {"name": "f", "response": {"result": null}}},
+        ]}], "generationConfig": {"responseJsonSchema": null}});
+        let read = read(body).unwrap();
+        let parts = &read["contents"][0]["parts"];
+        assert_eq!(
+            parts[0]["functionCall"]["args"],
+            json!({"a": null, "b": [null]})
+        );
+        assert_eq!(
+            parts[1]["functionResponse"]["response"],
+            json!({"result": null})
+        );
+        // A `google.protobuf.Value` field: null is its NULL value.
+        assert_eq!(
+            read["generationConfig"]
+                .as_object()
+                .map(|c| c.contains_key("responseJsonSchema")),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn a_null_inside_a_list_or_a_typed_map_is_still_refused() {
+        assert_eq!(
+            read(json!({"contents": [null]})),
+            Err(
+                "Invalid value at 'contents[0]' (type.googleapis.com/google.ai.generativelanguage.v1beta.Content), null"
+                    .to_string()
+            )
+        );
+        let stops = read(with_config(json!({"stopSequences": ["a", null]})));
+        assert_eq!(
+            stops,
+            Err(
+                "Invalid value at 'generation_config.stop_sequences[1]' (TYPE_STRING), null"
+                    .to_string()
+            )
+        );
+        let labels = read(json!({"contents": [{"parts": [{"text": "x"}]}], "labels": {"a": null}}));
+        assert!(labels.is_err(), "{labels:?}");
     }
 }

@@ -751,6 +751,60 @@ async fn error_bodies_are_googles() {
     }
 }
 
+/// proto3 JSON: a field given as null is a field not given. Real clients send it (gemini-rust
+/// 2.1.0 starts every upload without a display name with `{"file":{"displayName":null}}`).
+#[tokio::test]
+async fn a_null_field_is_an_absent_one_but_a_null_in_a_list_is_refused() {
+    let server = MockServer::start().await.unwrap();
+    let generate_path = "/v1beta/models/gemini-3.1-flash-image:generateContent";
+    // An image model refuses a system instruction: a null one is none.
+    let answer = generate(
+        &server,
+        "gemini-3.1-flash-image",
+        json!({"contents": [{"role": null, "parts": [{"text": "a fox"}]}],
+            "systemInstruction": null,
+            "generationConfig": {"temperature": null, "imageConfig": null}}),
+    )
+    .await;
+    assert_eq!(images(&answer).len(), 1);
+
+    let start = with_key(&server, Method::POST, "/upload/v1beta/files")
+        .header("X-Goog-Upload-Protocol", "resumable")
+        .header("X-Goog-Upload-Command", "start")
+        .header("X-Goog-Upload-Header-Content-Length", "3")
+        .header("X-Goog-Upload-Header-Content-Type", "text/plain")
+        .json(&json!({"file": {"displayName": null}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 200);
+    assert!(start.headers().contains_key("x-goog-upload-url"));
+
+    // A required field given as null is refused exactly as a missing one.
+    let refusal = |body: Value| {
+        let server = &server;
+        async move {
+            let response = post(server, generate_path, &body).await;
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let missing = refusal(json!({})).await;
+    assert_eq!(missing.0, 400, "{}", missing.1);
+    assert!(
+        missing.1.contains("contents is not specified"),
+        "{}",
+        missing.1
+    );
+    assert_eq!(refusal(json!({"contents": null})).await, missing);
+    // A list cannot hold an unset element.
+    let (status, body) = refusal(json!({"contents": [null]})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("Invalid value at 'contents[0]' (type.googleapis.com/google.ai.generativelanguage.v1beta.Content), null"),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn canned_images_are_served_byte_for_byte() {
     let dir = std::env::temp_dir().join(format!("gemini-image-mock-canned-{}", std::process::id()));
