@@ -160,6 +160,7 @@ impl From<&'static [u8]> for UploadSource {
 pub struct UploadOptions {
     pub(crate) mime_type: Option<String>,
     pub(crate) display_name: Option<String>,
+    pub(crate) file_name: Option<String>,
     pub(crate) on_progress: Option<Progress>,
 }
 
@@ -168,6 +169,7 @@ impl fmt::Debug for UploadOptions {
         f.debug_struct("UploadOptions")
             .field("mime_type", &self.mime_type)
             .field("display_name", &self.display_name)
+            .field("file_name", &self.file_name)
             .field("on_progress", &self.on_progress.is_some())
             .finish()
     }
@@ -189,6 +191,14 @@ impl UploadOptions {
     /// A name for people (at most 512 characters).
     pub fn display_name(mut self, name: impl Into<String>) -> Self {
         self.display_name = Some(name.into());
+        self
+    }
+
+    /// The file's name as sent in `X-Goog-Upload-File-Name`, as the official SDKs send a
+    /// path's last component: for bytes or a reader that came from a file. A path source sends
+    /// its own name without this.
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
         self
     }
 
@@ -457,6 +467,7 @@ pub(crate) async fn upload(
         .clone()
         .or_else(|| sniffed.map(str::to_string))
         .unwrap_or_else(|| "application/octet-stream".to_string());
+    let file_name = options.file_name.clone().or(file_name);
     let session = start(client, len, &mime_type, &options, file_name.as_deref()).await?;
     let progress = |sent: u64| {
         if let Some(hook) = &options.on_progress {

@@ -244,3 +244,27 @@ async fn a_reader_shorter_than_announced_and_a_missing_file_are_io_errors() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn bytes_carry_a_file_name_only_when_given_one() {
+    for (name, expected) in [(Some("cat.png"), Some("cat.png")), (None, None)] {
+        // The scripted server takes one upload.
+        let server = UploadServer::start([]).await;
+        let options = match name {
+            Some(name) => UploadOptions::new().file_name(name),
+            None => UploadOptions::new(),
+        };
+        client(&server)
+            .files()
+            .upload(data(10), options)
+            .await
+            .unwrap();
+        let seen = server.seen();
+        let sent = seen[0]
+            .headers
+            .iter()
+            .find(|(n, _)| n == "x-goog-upload-file-name")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(sent, expected);
+    }
+}

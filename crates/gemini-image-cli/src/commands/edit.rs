@@ -57,7 +57,11 @@ async fn upload_what_does_not_fit(
             let bar = context.progress.bytes(0, format!("uploading {}", name(at)));
             let shown = bar.clone();
             bars.push(bar);
-            UploadOptions::new().on_progress(move |sent, total| {
+            let options = match Path::new(name(at)).file_name() {
+                Some(file) => UploadOptions::new().file_name(file.to_string_lossy()),
+                None => UploadOptions::new(),
+            };
+            options.on_progress(move |sent, total| {
                 shown.set_length(total);
                 shown.set_position(sent);
                 if sent == total {
