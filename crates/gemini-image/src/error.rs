@@ -41,6 +41,17 @@ pub enum Error {
         /// Why it could not be read, with the position where it helps.
         message: String,
     },
+    /// A streamed answer ended before its last word: the connection closed cleanly (a proxy or
+    /// a server giving up) after part of it, or inside an event. What arrived is no answer.
+    /// The client sends the request again itself only while nothing of the stream was handed
+    /// out; after that, this is an item of the stream, and a new call may succeed.
+    #[error("{what} was cut short: {message}")]
+    Incomplete {
+        /// What was being read (`the stream`).
+        what: &'static str,
+        /// How far it got, and what never came.
+        message: String,
+    },
     /// The client is not set up right (no key, a bad base URL, an unreadable file).
     #[error("{0}")]
     Config(String),
@@ -79,15 +90,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying again may succeed: 429 per-minute quota, 500, 502, 503, 504, and
-    /// connection failures. Never a per-day quota, never another 4xx.
+    /// Whether trying again may succeed: 429 per-minute quota, 500, 502, 503, 504, connection
+    /// failures, timeouts, an answer cut short. Never a per-day quota, never another 4xx.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(api) => api.is_retryable(),
             Error::Transport(error) => {
                 error.is_connect() || error.is_timeout() || error.is_request()
             }
-            Error::Timeout(_) => true,
+            Error::Timeout(_) | Error::Incomplete { .. } => true,
             Error::Decode { .. }
             | Error::Config(_)
             | Error::Io { .. }

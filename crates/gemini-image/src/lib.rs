@@ -79,6 +79,7 @@ mod parts;
 mod request;
 mod retry;
 mod stream;
+mod stream_end;
 mod transport;
 mod upload;
 
