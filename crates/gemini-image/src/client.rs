@@ -14,6 +14,7 @@
 //!   `streamGenerateContent` as SSE as it arrives — neither of which a generated client does.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -407,14 +408,19 @@ impl Client {
         format!("{}/models/{}:{method}", self.raw.baseurl, model_path(model))
     }
 
-    /// Sends one data-plane request, retrying as the policy says; returns the 200 response,
-    /// whose body has not been read yet.
-    pub(crate) async fn send(
+    /// Sends one data-plane request and reads its 2xx answer with `read`, retrying as the
+    /// policy says — a failure while reading too, since nothing of it was handed out.
+    pub(crate) async fn send<T, F, Fut>(
         &self,
         url: &str,
         body: Bytes,
         streaming: bool,
-    ) -> Result<reqwest::Response, Error> {
+        read: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let mut request = self
             .raw
             .client
@@ -426,15 +432,16 @@ impl Client {
         let transport = &self.raw.inner;
         transport.prepare(&mut request);
         match transport
-            .execute(&self.raw.client, request, streaming)
+            .execute_reading(&self.raw.client, request, streaming, read)
             .await?
         {
-            Answer::Success(response) => Ok(response),
+            Answer::Success(answer) => Ok(answer),
             Answer::Refused(refusal) => Err(Error::Api(refusal.error)),
         }
     }
 
-    /// `POST {models}/{model}:{method}` with `request`, read as `what`: the data plane.
+    /// `POST {models}/{model}:{method}` with `request`, read as `what`: the data plane. The body
+    /// is read inside the retry loop, so an answer cut in the middle is asked for again.
     async fn post<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         model: &str,
@@ -443,17 +450,20 @@ impl Client {
         what: &'static str,
     ) -> Result<Resp, Error> {
         lifecycle::warn_once(model);
-        let response = self
-            .send(&self.url(model, method), encode(request)?, false)
-            .await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.raw.inner.transport_error(e))?;
-        crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
-            what,
-            message: e.to_string(),
-        })
+        let transport = &self.raw.inner;
+        self.send(
+            &self.url(model, method),
+            encode(request)?,
+            false,
+            |response| async move {
+                let bytes = transport.read_body(response).await?;
+                crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
+                    what,
+                    message: e.to_string(),
+                })
+            },
+        )
+        .await
     }
 
     /// `generateContent`: any request the generated builder can express.
@@ -488,7 +498,11 @@ impl Client {
     ) -> Result<ResponseStream, Error> {
         lifecycle::warn_once(model);
         let url = format!("{}?alt=sse", self.url(model, "streamGenerateContent"));
-        let response = self.send(&url, encode(request)?, true).await?;
+        let response = self
+            .send(&url, encode(request)?, true, |response| async {
+                Ok(response)
+            })
+            .await?;
         Ok(ResponseStream::from_response(response))
     }
 

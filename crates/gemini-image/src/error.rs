@@ -95,8 +95,15 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(api) => api.is_retryable(),
+            // `is_body`, `is_decode`: the answer's body broke off (a reset, a chunked body left
+            // unfinished, fewer bytes than its content-length) — reqwest reports that as a
+            // decode error of the body; the request is sent again as a cut before the head is.
             Error::Transport(error) => {
-                error.is_connect() || error.is_timeout() || error.is_request()
+                error.is_connect()
+                    || error.is_timeout()
+                    || error.is_request()
+                    || error.is_body()
+                    || error.is_decode()
             }
             Error::Timeout(_) | Error::Incomplete { .. } => true,
             Error::Decode { .. }

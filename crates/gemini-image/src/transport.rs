@@ -15,10 +15,11 @@
 //! So a retry, a header or a deadline behaves the same whichever plane sends the request.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -28,6 +29,10 @@ use crate::retry::{RetryEvent, RetryPolicy};
 /// At most this much of an error answer is read: Google's are under 2 KB, a proxy's page a few
 /// KB; a server that streams an endless error body must not fill memory.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The most room made ahead for a body, whatever its `content-length` says: a generateContent
+/// answer with a 4K image is some 30 MB of base64.
+const MAX_BODY_RESERVATION: u64 = 64 * 1024 * 1024;
 
 pub(crate) type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
@@ -56,9 +61,9 @@ impl fmt::Debug for Transport {
 }
 
 /// A request's final answer, after the retries the policy allows.
-pub(crate) enum Answer {
-    /// A 2xx answer; its body has not been read.
-    Success(reqwest::Response),
+pub(crate) enum Answer<T = reqwest::Response> {
+    /// A 2xx answer: its head with the body unread, or what was read of it.
+    Success(T),
     /// An error answer, read.
     Refused(Refusal),
 }
@@ -95,23 +100,48 @@ impl Transport {
         }
     }
 
-    /// Sends `request`, retrying as the policy says. A request whose body cannot be sent twice
-    /// (a stream) is sent once. The error is [`Error::Transport`] or [`Error::Timeout`]: an
-    /// answer, even an error answer, is an [`Answer`].
+    /// Sends `request`, retrying as the policy says, and hands out a 2xx answer's head (its
+    /// body not read). A request whose body cannot be sent twice (a stream) is sent once. The
+    /// error is [`Error::Transport`] or [`Error::Timeout`]: an answer, even an error answer, is
+    /// an [`Answer`].
     ///
     /// `streaming`: the deadline covers the wait for the head only, so that a long generation
     /// is never cut.
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         streaming: bool,
     ) -> Result<Answer, Error> {
+        self.execute_reading(http, request, streaming, |response| async { Ok(response) })
+            .await
+    }
+
+    /// Sends `request` and reads a 2xx answer with `read`, retrying as the policy says: a
+    /// failure while reading (a body cut in the middle, a stall, an error `read` finds) is
+    /// retried as a failure before the head is, the request sent again with the same attempts,
+    /// budget and backoff. Only what `read` returns reaches the caller, so nothing of a failed
+    /// attempt was handed out; the requests sent this way change no state on the server, so
+    /// sending one twice is safe.
+    pub(crate) async fn execute_reading<T, F, Fut>(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        streaming: bool,
+        mut read: F,
+    ) -> Result<Answer<T>, Error>
+    where
+        F: FnMut(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let mut retries = self.retries();
         loop {
             let again = request.try_clone();
             let (error, refusal) = match self.once(http, request, streaming).await {
-                Ok(Answer::Success(response)) => return Ok(Answer::Success(response)),
+                Ok(Answer::Success(response)) => match read(response).await {
+                    Ok(answer) => return Ok(Answer::Success(answer)),
+                    Err(error) => (error, None),
+                },
                 Ok(Answer::Refused(refusal)) => (Error::Api(refusal.error.clone()), Some(refusal)),
                 Err(error) => (error, None),
             };
@@ -176,6 +206,27 @@ impl Transport {
             }
             None => http.execute(request).await.map_err(Error::Transport),
         }
+    }
+
+    /// A 2xx answer's body, whole. Room for a body whose length the head gives is made once
+    /// (up to a bound, so that a lying `content-length` cannot reserve gigabytes).
+    pub(crate) async fn read_body(&self, mut response: reqwest::Response) -> Result<Bytes, Error> {
+        let expected = response.content_length().unwrap_or(0);
+        let mut body = BytesMut::with_capacity(
+            usize::try_from(expected.min(MAX_BODY_RESERVATION)).unwrap_or(0),
+        );
+        while let Some(piece) = response
+            .chunk()
+            .await
+            .map_err(|error| self.transport_error(error))?
+        {
+            if body.is_empty() && piece.len() as u64 == expected {
+                // The whole body in one piece: no copy.
+                return Ok(piece);
+            }
+            body.extend_from_slice(&piece);
+        }
+        Ok(body.freeze())
     }
 
     /// A failure of the connection; reqwest's timeout is our deadline.
