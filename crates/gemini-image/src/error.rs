@@ -30,9 +30,13 @@ pub enum Error {
     /// The request did not get an answer: connection refused or reset, timeout, TLS.
     #[error("transport: {0}")]
     Transport(#[source] reqwest::Error),
-    /// No answer within the deadline.
+    /// No answer within the deadline ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)).
     #[error("no answer within {0:?}")]
     Timeout(std::time::Duration),
+    /// The answer began, then stalled: no byte of its body, or no event of its stream, for
+    /// this long ([`ClientBuilder::idle_timeout`](crate::ClientBuilder::idle_timeout)).
+    #[error("the answer stalled: nothing arrived for {0:?}")]
+    IdleTimeout(std::time::Duration),
     /// An answer arrived but could not be read.
     #[error("could not read {what}: {message}")]
     Decode {
@@ -105,7 +109,7 @@ impl Error {
                     || error.is_body()
                     || error.is_decode()
             }
-            Error::Timeout(_) | Error::Incomplete { .. } => true,
+            Error::Timeout(_) | Error::IdleTimeout(_) | Error::Incomplete { .. } => true,
             Error::Decode { .. }
             | Error::Config(_)
             | Error::Io { .. }

@@ -39,6 +39,8 @@ impl ClientHooks<Transport> for RawClient {
             Ok(Answer::Refused(refusal)) => Ok(refusal_answer(refusal)),
             Err(Error::Transport(error)) => Err(error),
             Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline)),
+            // `execute` reads no body, so the idle timeout cannot end it; should that change,
+            // the stall still reaches the caller, as the error answer below.
             // `execute` fails with nothing else; should that change, the failure still reaches
             // the caller, as an error answer that is not Google's.
             Err(other) => Ok(refusal_answer(Refusal::local(other))),

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 
 use crate::error::{ApiError, Error};
 use crate::stream_end::{GenerateContentEnd, require_end};
+use crate::transport::Transport;
 use crate::types::{Candidate, Content, GenerateContentResponse, Part};
 use gemini_image_types::sse::{Event, SseDecoder};
 
@@ -64,13 +65,28 @@ impl Stream for ResponseStream {
 }
 
 impl ResponseStream {
-    /// Reads an SSE body. `response` has a 2xx status; its body has not been read.
-    pub(crate) fn from_response(response: reqwest::Response) -> Self {
-        Self::from_sse(
-            response
-                .bytes_stream()
-                .map(|read| read.map_err(Error::Transport)),
-        )
+    /// Reads an SSE body. `response` has a 2xx status; its body has not been read. The
+    /// transport's idle timeout watches the wait for each piece.
+    pub(crate) fn from_response(response: reqwest::Response, transport: &Transport) -> Self {
+        Self::from_sse(transport.body_pieces(response))
+    }
+
+    /// The same stream once its first chunk arrived, or the failure that came instead (a cut,
+    /// a stall, an error event, a stream that ended empty): the client's retry loop waits here,
+    /// so that what it may send again was never handed out.
+    pub(crate) async fn first_chunk_arrived(mut self) -> Result<Self, Error> {
+        match self.next().await {
+            Some(Ok(first)) => {
+                let rest = self.inner;
+                let inner = futures_util::stream::once(async { Ok(first) }).chain(rest);
+                Ok(ResponseStream {
+                    inner: Box::pin(inner),
+                })
+            }
+            Some(Err(error)) => Err(error),
+            // `require_end` ends every stream with an item; an empty one is still empty.
+            None => Ok(self),
+        }
     }
 
     /// Reads a `streamGenerateContent?alt=sse` body from any source — a recording, another

@@ -37,12 +37,16 @@ const MAX_BODY_RESERVATION: u64 = 64 * 1024 * 1024;
 pub(crate) type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
 /// What every request of one [`crate::Client`] shares: its headers (the key among them), its
-/// retry policy, its per-attempt deadline and its retry hook.
+/// retry policy, its timeouts and its retry hook.
 #[derive(Clone)]
 pub struct Transport {
     shared: Arc<Shared>,
     pub(crate) retry: RetryPolicy,
-    pub(crate) deadline: Option<Duration>,
+    /// How long one attempt may take: a unary answer whole, a stream's head.
+    pub(crate) deadline: Duration,
+    /// How long an answer's body may go without a byte: between a unary body's pieces, and
+    /// between a stream's events (and before its first).
+    pub(crate) idle_timeout: Duration,
 }
 
 struct Shared {
@@ -56,6 +60,7 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
+            .field("idle_timeout", &self.idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -80,12 +85,14 @@ impl Transport {
         headers: HeaderMap,
         on_retry: Option<RetryHook>,
         retry: RetryPolicy,
-        deadline: Option<Duration>,
+        deadline: Duration,
+        idle_timeout: Duration,
     ) -> Self {
         Self {
             shared: Arc::new(Shared { headers, on_retry }),
             retry,
             deadline,
+            idle_timeout,
         }
     }
 
@@ -184,28 +191,58 @@ impl Transport {
         }
     }
 
-    /// One attempt, within the deadline.
+    /// One attempt, within the deadline. A unary answer's deadline is reqwest's timeout, which
+    /// covers its body too; a stream's covers the wait for its head only, so that a long
+    /// generation is never cut (the idle timeout watches it from there).
     async fn attempt(
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
         streaming: bool,
     ) -> Result<reqwest::Response, Error> {
-        match self.deadline {
-            Some(deadline) if streaming => {
-                match tokio::time::timeout(deadline, http.execute(request)).await {
-                    Ok(sent) => sent.map_err(Error::Transport),
-                    Err(_) => Err(Error::Timeout(deadline)),
+        let deadline = self.deadline;
+        if streaming {
+            match tokio::time::timeout(deadline, http.execute(request)).await {
+                Ok(sent) => sent.map_err(Error::Transport),
+                Err(_) => Err(Error::Timeout(deadline)),
+            }
+        } else {
+            *request.timeout_mut() = Some(deadline);
+            http.execute(request)
+                .await
+                .map_err(|error| self.transport_error(error))
+        }
+    }
+
+    /// The next piece of a 2xx answer's body (`None` at its end), within the idle timeout.
+    pub(crate) async fn next_piece(
+        &self,
+        response: &mut reqwest::Response,
+    ) -> Result<Option<Bytes>, Error> {
+        match tokio::time::timeout(self.idle_timeout, response.chunk()).await {
+            Ok(piece) => piece.map_err(|error| self.transport_error(error)),
+            Err(_) => Err(Error::IdleTimeout(self.idle_timeout)),
+        }
+    }
+
+    /// A 2xx answer's body as it arrives, each piece within the idle timeout of the one before:
+    /// a stream that stalls ends with [`Error::IdleTimeout`] instead of waiting forever.
+    pub(crate) fn body_pieces(
+        &self,
+        response: reqwest::Response,
+    ) -> impl futures_core::Stream<Item = Result<Bytes, Error>> + Send + 'static {
+        let transport = self.clone();
+        futures_util::stream::unfold(Some(response), move |response| {
+            let transport = transport.clone();
+            async move {
+                let mut response = response?;
+                match transport.next_piece(&mut response).await {
+                    Ok(Some(piece)) => Some((Ok(piece), Some(response))),
+                    Ok(None) => None,
+                    Err(error) => Some((Err(error), None)),
                 }
             }
-            Some(deadline) => {
-                *request.timeout_mut() = Some(deadline);
-                http.execute(request)
-                    .await
-                    .map_err(|error| self.transport_error(error))
-            }
-            None => http.execute(request).await.map_err(Error::Transport),
-        }
+        })
     }
 
     /// A 2xx answer's body, whole. Room for a body whose length the head gives is made once
@@ -215,11 +252,7 @@ impl Transport {
         let mut body = BytesMut::with_capacity(
             usize::try_from(expected.min(MAX_BODY_RESERVATION)).unwrap_or(0),
         );
-        while let Some(piece) = response
-            .chunk()
-            .await
-            .map_err(|error| self.transport_error(error))?
-        {
+        while let Some(piece) = self.next_piece(&mut response).await? {
             if body.is_empty() && piece.len() as u64 == expected {
                 // The whole body in one piece: no copy.
                 return Ok(piece);
@@ -231,9 +264,10 @@ impl Transport {
 
     /// A failure of the connection; reqwest's timeout is our deadline.
     pub(crate) fn transport_error(&self, error: reqwest::Error) -> Error {
-        match self.deadline {
-            Some(deadline) if error.is_timeout() => Error::Timeout(deadline),
-            _ => Error::Transport(error),
+        if error.is_timeout() {
+            Error::Timeout(self.deadline)
+        } else {
+            Error::Transport(error)
         }
     }
 }

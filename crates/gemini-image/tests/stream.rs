@@ -289,7 +289,18 @@ fn sse_cut_after(events: usize) -> Vec<u8> {
 #[tokio::test]
 async fn a_stream_that_ends_cleanly_before_its_finish_reason_is_an_error() {
     let whole = async {
-        for events in [0, 1, 2] {
+        // Nothing came: nothing was handed out, so the call is retried, then fails itself.
+        let base = scripted::serve(Script {
+            status: "200 OK",
+            content_type: "text/event-stream",
+            body: Vec::new(),
+            piece: 1000,
+        })
+        .await;
+        let request = RequestBuilder::image().text("x").build();
+        let empty = client(&base).stream_generate_content(MODEL, &request).await;
+        assert!(matches!(empty, Err(Error::Incomplete { .. })), "{empty:?}");
+        for events in [1, 2] {
             let items = stream_sse(sse_cut_after(events), 1000).await;
             let (last, before) = items.split_last().unwrap();
             assert_eq!(before.len(), events, "every event that came is handed out");
