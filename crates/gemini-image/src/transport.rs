@@ -66,6 +66,8 @@ impl fmt::Debug for Transport {
 }
 
 /// A request's final answer, after the retries the policy allows.
+// One per call, moved once or twice: the size of its refusal costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Answer<T = reqwest::Response> {
     /// A 2xx answer: its head with the body unread, or what was read of it.
     Success(T),
