@@ -282,6 +282,9 @@ impl ApiError {
 pub(crate) const NOT_GOOGLE_HEADER: &str = "x-gemini-image-not-google";
 /// Marks the answer that stands for a deadline that passed, with the deadline in milliseconds.
 pub(crate) const TIMEOUT_HEADER: &str = "x-gemini-image-timeout-ms";
+/// Marks the answer that stands for an answer that stalled, with the idle timeout in
+/// milliseconds.
+pub(crate) const IDLE_TIMEOUT_HEADER: &str = "x-gemini-image-idle-timeout-ms";
 
 /// The generated client's error, as the one [`Error`]: the one place where progenitor's error
 /// becomes ours, so that a call through [`crate::Client::raw`] fails exactly as the same call
@@ -293,11 +296,17 @@ impl From<progenitor_client::Error<ErrorResponse>> for Error {
             Raw::ErrorResponse(answer) => {
                 let http_status = answer.status().as_u16();
                 let headers = answer.headers();
-                if let Some(millis) = headers
-                    .get(TIMEOUT_HEADER)
-                    .and_then(|v| v.to_str().ok()?.parse().ok())
-                {
-                    return Error::Timeout(Duration::from_millis(millis));
+                let millis = |name| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok()?.parse().ok())
+                        .map(Duration::from_millis)
+                };
+                if let Some(deadline) = millis(TIMEOUT_HEADER) {
+                    return Error::Timeout(deadline);
+                }
+                if let Some(idle) = millis(IDLE_TIMEOUT_HEADER) {
+                    return Error::IdleTimeout(idle);
                 }
                 let google = !headers.contains_key(NOT_GOOGLE_HEADER);
                 let status = answer.into_inner().error.unwrap_or_default();

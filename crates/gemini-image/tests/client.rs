@@ -380,13 +380,15 @@ async fn an_answer_cut_in_the_middle_of_its_body_is_retried() {
         .expect("no hang");
 }
 
-#[tokio::test]
-async fn a_body_shorter_than_its_content_length_is_asked_for_again() {
+/// A server whose first answer is `body` cut halfway (its content-length whole), and every later
+/// one `body` whole. Returns the base URL and the count of requests.
+async fn cuts_the_first_answer(
+    body: &'static [u8],
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use tokio::io::AsyncWriteExt;
 
-    let body = br#"{"candidates": [{"content": {"parts": [{"text": "whole"}], "role": "model"}, "finishReason": "STOP", "index": 0}]}"#;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
@@ -401,20 +403,39 @@ async fn a_body_shorter_than_its_content_length_is_asked_for_again() {
             );
             let _ = socket.write_all(head.as_bytes()).await;
             // The first answer stops halfway through its body, and the connection closes.
-            let sent = if first {
-                &body[..body.len() / 2]
-            } else {
-                &body[..]
-            };
+            let sent = if first { &body[..body.len() / 2] } else { body };
             let _ = socket.write_all(sent).await;
             let _ = socket.shutdown().await;
         }
     });
+    (base, requests)
+}
+
+#[tokio::test]
+async fn a_body_shorter_than_its_content_length_is_asked_for_again() {
+    let (base, requests) = cuts_the_first_answer(
+        br#"{"candidates": [{"content": {"parts": [{"text": "whole"}], "role": "model"}, "finishReason": "STOP", "index": 0}]}"#,
+    )
+    .await;
     let client = support::quick_client(KEY, &base);
     let response = tokio::time::timeout(Duration::from_secs(30), client.generate_image(MODEL, "x"))
         .await
         .expect("no hang")
         .unwrap();
     assert_eq!(response.text(), "whole");
-    assert_eq!(requests.load(Ordering::SeqCst), 2);
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_control_plane_answer_cut_in_its_body_is_asked_for_again() {
+    let (base, requests) =
+        cuts_the_first_answer(br#"{"name": "models/gemini-3.1-flash-image", "version": "3.1"}"#)
+            .await;
+    let client = support::quick_client(KEY, &base);
+    let model = tokio::time::timeout(Duration::from_secs(30), client.get_model(MODEL))
+        .await
+        .expect("no hang")
+        .unwrap();
+    assert_eq!(model.name.as_deref(), Some("models/gemini-3.1-flash-image"));
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
 }

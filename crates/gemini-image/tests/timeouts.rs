@@ -201,3 +201,23 @@ fn the_defaults_bound_every_wait() {
         Duration::from_secs(10)
     );
 }
+
+#[tokio::test]
+async fn a_control_plane_answer_that_stalls_ends_at_the_idle_timeout() {
+    let base = goes_quiet_after(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: 100\r\n\r\n{\"name\": ",
+    )
+    .await;
+    let client = client(&base)
+        .deadline(Duration::from_secs(3600))
+        .idle_timeout(SHORT)
+        .build()
+        .unwrap();
+    let model = tokio::time::timeout(HANG, client.get_model(MODEL))
+        .await
+        .expect("the call hung");
+    assert!(
+        matches!(model, Err(Error::IdleTimeout(d)) if d == SHORT),
+        "{model:?}"
+    );
+}
