@@ -45,14 +45,16 @@ const USER_AGENT: &str = concat!("gemini-image-rust/", env!("CARGO_PKG_VERSION")
 /// under a second; 10 s allows a slow network without leaving a dead address waiting long.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one attempt may take by default — a unary answer whole, a stream until its head.
-/// Ten minutes: Google's own server-side limit for a call is of that order, and a 4K image
-/// from a Pro model under load takes minutes, so the client never gives up on an answer Google
-/// would still send; it only bounds a server that accepted and never answered.
+/// Ten minutes: a 4K image takes over a minute on Google's side, several with a Pro model
+/// thinking first under load, and giving up on an answer Google is still making wastes the call
+/// and its quota; ten minutes leaves that room many times over and still ends the wait on a
+/// server that accepted and never answered.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10 * 60);
 /// How long an answer may go without a byte by default, once it began: between a unary body's
 /// pieces and between a stream's events (before its first too). Five minutes: a stream's
 /// longest legitimate silence is the generation of an image between two events — a whole
-/// unary call's worth, over a minute at 4K — and Gemini sends no keep-alive meanwhile.
+/// unary call's worth, over a minute at 4K — and the stream's framing has no keep-alive event
+/// to fill it; a unary body, once its head came, flows at network speed.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// A Gemini API client. Cheap to clone: clones share one connection pool.
