@@ -94,6 +94,12 @@ pub fn hint(error: &Error) -> Option<String> {
                 Some("check the network, or the server given with --base-url".into())
             }
             Error::Timeout(_) => Some("the server did not answer in time; try again".into()),
+            Error::IdleTimeout(_) => Some(
+                "the answer stopped arriving part way (a proxy or the network); try again".into(),
+            ),
+            Error::Incomplete { .. } => Some(
+                "the answer was cut short on the way (a proxy or the network); try again".into(),
+            ),
             _ => None,
         };
     };

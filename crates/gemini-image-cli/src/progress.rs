@@ -73,7 +73,9 @@ impl Progress {
             Error::Api(api) if api.http_status == 503 => "the model is overloaded".to_string(),
             Error::Api(api) => format!("the server failed ({})", api.http_status),
             Error::Timeout(_) => "no answer in time".to_string(),
-            Error::Decode { .. } => "the answer was incomplete".to_string(),
+            Error::IdleTimeout(_) => "the answer stalled".to_string(),
+            Error::Decode { .. } => "the answer could not be read".to_string(),
+            Error::Incomplete { .. } => "the answer was cut short".to_string(),
             _ => "the connection failed".to_string(),
         };
         let seconds = event.wait.as_secs_f64();

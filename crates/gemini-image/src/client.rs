@@ -14,6 +14,7 @@
 //!   `streamGenerateContent` as SSE as it arrives — neither of which a generated client does.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +40,22 @@ pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 /// The API version the image models live in.
 pub const DEFAULT_API_VERSION: &str = "v1beta";
 const USER_AGENT: &str = concat!("gemini-image-rust/", env!("CARGO_PKG_VERSION"));
+
+/// How long connecting may take by default: a TCP and TLS handshake with Google takes well
+/// under a second; 10 s allows a slow network without leaving a dead address waiting long.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one attempt may take by default — a unary answer whole, a stream until its head.
+/// Ten minutes: a 4K image takes over a minute on Google's side, several with a Pro model
+/// thinking first under load, and giving up on an answer Google is still making wastes the call
+/// and its quota; ten minutes leaves that room many times over and still ends the wait on a
+/// server that accepted and never answered.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10 * 60);
+/// How long an answer may go without a byte by default, once it began: between a unary body's
+/// pieces and between a stream's events (before its first too). Five minutes: a stream's
+/// longest legitimate silence is the generation of an image between two events — a whole
+/// unary call's worth, over a minute at 4K — and the stream's framing has no keep-alive event
+/// to fill it; a unary body, once its head came, flows at network speed.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// A Gemini API client. Cheap to clone: clones share one connection pool.
 ///
@@ -79,6 +96,7 @@ impl fmt::Debug for Client {
             .field("api_key", &"<redacted>")
             .field("retry", &self.raw.inner.retry)
             .field("deadline", &self.raw.inner.deadline)
+            .field("idle_timeout", &self.raw.inner.idle_timeout)
             .field("auto_upload", &self.auto_upload)
             .field("inline_limit", &self.inline_limit)
             .finish()
@@ -91,8 +109,9 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     api_version: Option<String>,
     http: Option<reqwest::Client>,
-    connect_timeout: Option<Duration>,
-    deadline: Option<Duration>,
+    connect_timeout: Duration,
+    deadline: Duration,
+    idle_timeout: Duration,
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
     on_retry: Option<RetryHook>,
@@ -107,8 +126,9 @@ impl Default for ClientBuilder {
             base_url: None,
             api_version: None,
             http: None,
-            connect_timeout: None,
-            deadline: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             headers: Vec::new(),
             retry: RetryPolicy::default(),
             on_retry: None,
@@ -151,25 +171,60 @@ impl ClientBuilder {
         self
     }
 
-    /// Your own `reqwest::Client` (proxies, TLS roots, pools). Its timeouts stay yours.
+    /// Your own `reqwest::Client` (proxies, TLS roots, pools). Its own timeouts apply too, and
+    /// its connect timeout replaces [`connect_timeout`](Self::connect_timeout); the client's
+    /// [`deadline`](Self::deadline) and [`idle_timeout`](Self::idle_timeout) still hold.
     #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// How long connecting may take (default 10 s).
+    /// How long connecting may take ([`DEFAULT_CONNECT_TIMEOUT`]: 10 s).
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.connect_timeout = timeout;
         self
     }
 
-    /// How long one attempt may take. A stream is limited only until its first byte, so that a
-    /// long generation is never cut.
+    /// How long one attempt may take ([`DEFAULT_DEADLINE`]: 10 minutes): a unary answer
+    /// whole, a stream until its head arrives — a stream that has begun is watched by the
+    /// [`idle_timeout`](Self::idle_timeout) instead, so that a long generation is never cut.
+    /// An attempt past it fails with [`Error::Timeout`], which the retry policy may try again.
+    /// [`Client::with_deadline`] changes it for a call or a few.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = gemini_image_mock::MockServer::start().await?;
+    /// use std::time::Duration;
+    /// use gemini_image::{Client, models};
+    ///
+    /// let client = Client::builder()
+    ///     .api_key("k")
+    ///     .base_url(mock.uri())
+    ///     .deadline(Duration::from_secs(120))
+    ///     .idle_timeout(Duration::from_secs(60))
+    ///     .build()?;
+    /// client.generate_image(models::GEMINI_3_1_FLASH_IMAGE, "a red bicycle").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = Some(deadline);
+        self.deadline = deadline;
+        self
+    }
+
+    /// How long an answer that began may go without a byte ([`DEFAULT_IDLE_TIMEOUT`]: 5
+    /// minutes): between the pieces of a unary body or a download, and between a stream's
+    /// events. Past it the answer fails with [`Error::IdleTimeout`] — retried like a cut while
+    /// nothing was handed out, an item of the stream after that. It never ends a stream that
+    /// keeps sending, however long it runs. [`Client::with_idle_timeout`] changes it for a call
+    /// or a few.
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
         self
     }
 
@@ -287,7 +342,7 @@ impl ClientBuilder {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .user_agent(USER_AGENT)
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .connect_timeout(self.connect_timeout)
                 .build()
                 .map_err(Error::Transport)?,
         };
@@ -298,7 +353,13 @@ impl ClientBuilder {
             base_url.trim_end_matches('/'),
             version.trim_matches('/')
         );
-        let transport = Transport::new(headers, self.on_retry, self.retry, self.deadline);
+        let transport = Transport::new(
+            headers,
+            self.on_retry,
+            self.retry,
+            self.deadline,
+            self.idle_timeout,
+        );
         Ok(Client {
             raw: RawClient {
                 baseurl: versioned,
@@ -359,11 +420,21 @@ impl Client {
         client
     }
 
-    /// The same client with another per-attempt deadline.
+    /// The same client with another per-attempt [deadline](ClientBuilder::deadline), for one
+    /// call or a few: `client.with_deadline(Duration::from_secs(30)).generate_image(..)`.
     #[must_use]
     pub fn with_deadline(&self, deadline: Duration) -> Client {
         let mut client = self.clone();
-        client.raw.inner.deadline = Some(deadline);
+        client.raw.inner.deadline = deadline;
+        client
+    }
+
+    /// The same client with another [idle timeout](ClientBuilder::idle_timeout), for one call
+    /// or a few.
+    #[must_use]
+    pub fn with_idle_timeout(&self, timeout: Duration) -> Client {
+        let mut client = self.clone();
+        client.raw.inner.idle_timeout = timeout;
         client
     }
 
@@ -407,14 +478,19 @@ impl Client {
         format!("{}/models/{}:{method}", self.raw.baseurl, model_path(model))
     }
 
-    /// Sends one data-plane request, retrying as the policy says; returns the 200 response,
-    /// whose body has not been read yet.
-    pub(crate) async fn send(
+    /// Sends one data-plane request and reads its 2xx answer with `read`, retrying as the
+    /// policy says — a failure while reading too, since nothing of it was handed out.
+    pub(crate) async fn send<T, F, Fut>(
         &self,
         url: &str,
         body: Bytes,
         streaming: bool,
-    ) -> Result<reqwest::Response, Error> {
+        read: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let mut request = self
             .raw
             .client
@@ -426,15 +502,16 @@ impl Client {
         let transport = &self.raw.inner;
         transport.prepare(&mut request);
         match transport
-            .execute(&self.raw.client, request, streaming)
+            .execute_reading(&self.raw.client, request, streaming, read)
             .await?
         {
-            Answer::Success(response) => Ok(response),
+            Answer::Success(answer) => Ok(answer),
             Answer::Refused(refusal) => Err(Error::Api(refusal.error)),
         }
     }
 
-    /// `POST {models}/{model}:{method}` with `request`, read as `what`: the data plane.
+    /// `POST {models}/{model}:{method}` with `request`, read as `what`: the data plane. The body
+    /// is read inside the retry loop, so an answer cut in the middle is asked for again.
     async fn post<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         model: &str,
@@ -443,17 +520,20 @@ impl Client {
         what: &'static str,
     ) -> Result<Resp, Error> {
         lifecycle::warn_once(model);
-        let response = self
-            .send(&self.url(model, method), encode(request)?, false)
-            .await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.raw.inner.transport_error(e))?;
-        crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
-            what,
-            message: e.to_string(),
-        })
+        let transport = &self.raw.inner;
+        self.send(
+            &self.url(model, method),
+            encode(request)?,
+            false,
+            |response| async move {
+                let bytes = transport.read_body(response).await?;
+                crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
+                    what,
+                    message: e.to_string(),
+                })
+            },
+        )
+        .await
     }
 
     /// `generateContent`: any request the generated builder can express.
@@ -474,13 +554,16 @@ impl Client {
 
     /// `streamGenerateContent?alt=sse`: the answer in chunks as it is generated.
     ///
-    /// Retries (as the policy says) happen before the first byte only: once this returns, the
-    /// stream is never restarted, and the per-attempt deadline no longer applies.
+    /// This returns once the first chunk arrived, and retries (as the policy says) until then:
+    /// a failure before the head, and a stream that breaks off, stalls or ends before its first
+    /// chunk, are sent again, since nothing of them was handed out. Once this returns, the
+    /// stream is never restarted: the [deadline](ClientBuilder::deadline) covered the wait for
+    /// the head, and the [idle timeout](ClientBuilder::idle_timeout) watches each wait after it.
     ///
     /// # Errors
     ///
-    /// What [`Client::generate_content`] fails with, before the first byte; later failures (an
-    /// error inside the stream, a stream cut short) are items of the stream.
+    /// What [`Client::generate_content`] fails with, before the first chunk; later failures (an
+    /// error inside the stream, a stream cut short or stalled) are items of the stream.
     pub async fn stream_generate_content(
         &self,
         model: &str,
@@ -488,8 +571,13 @@ impl Client {
     ) -> Result<ResponseStream, Error> {
         lifecycle::warn_once(model);
         let url = format!("{}?alt=sse", self.url(model, "streamGenerateContent"));
-        let response = self.send(&url, encode(request)?, true).await?;
-        Ok(ResponseStream::from_response(response))
+        let transport = &self.raw.inner;
+        self.send(&url, encode(request)?, true, |response| async move {
+            ResponseStream::from_response(response, transport)
+                .first_chunk_arrived()
+                .await
+        })
+        .await
     }
 
     /// Text and image out for a prompt: `responseModalities: ["TEXT", "IMAGE"]`.

@@ -30,15 +30,30 @@ pub enum Error {
     /// The request did not get an answer: connection refused or reset, timeout, TLS.
     #[error("transport: {0}")]
     Transport(#[source] reqwest::Error),
-    /// No answer within the deadline.
+    /// No answer within the deadline ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)).
     #[error("no answer within {0:?}")]
     Timeout(std::time::Duration),
+    /// The answer began, then stalled: no byte of its body, or no event of its stream, for
+    /// this long ([`ClientBuilder::idle_timeout`](crate::ClientBuilder::idle_timeout)).
+    #[error("the answer stalled: nothing arrived for {0:?}")]
+    IdleTimeout(std::time::Duration),
     /// An answer arrived but could not be read.
     #[error("could not read {what}: {message}")]
     Decode {
         /// What was being read (`GenerateContentResponse`, `an SSE event` …).
         what: &'static str,
         /// Why it could not be read, with the position where it helps.
+        message: String,
+    },
+    /// A streamed answer ended before its last word: the connection closed cleanly (a proxy or
+    /// a server giving up) after part of it, or inside an event. What arrived is no answer.
+    /// The client sends the request again itself only while nothing of the stream was handed
+    /// out; after that, this is an item of the stream, and a new call may succeed.
+    #[error("{what} was cut short: {message}")]
+    Incomplete {
+        /// What was being read (`the stream`).
+        what: &'static str,
+        /// How far it got, and what never came.
         message: String,
     },
     /// The client is not set up right (no key, a bad base URL, an unreadable file).
@@ -79,15 +94,22 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying again may succeed: 429 per-minute quota, 500, 502, 503, 504, and
-    /// connection failures. Never a per-day quota, never another 4xx.
+    /// Whether trying again may succeed: 429 per-minute quota, 500, 502, 503, 504, connection
+    /// failures, timeouts, an answer cut short. Never a per-day quota, never another 4xx.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(api) => api.is_retryable(),
+            // `is_body`, `is_decode`: the answer's body broke off (a reset, a chunked body left
+            // unfinished, fewer bytes than its content-length) — reqwest reports that as a
+            // decode error of the body; the request is sent again as a cut before the head is.
             Error::Transport(error) => {
-                error.is_connect() || error.is_timeout() || error.is_request()
+                error.is_connect()
+                    || error.is_timeout()
+                    || error.is_request()
+                    || error.is_body()
+                    || error.is_decode()
             }
-            Error::Timeout(_) => true,
+            Error::Timeout(_) | Error::IdleTimeout(_) | Error::Incomplete { .. } => true,
             Error::Decode { .. }
             | Error::Config(_)
             | Error::Io { .. }
@@ -260,6 +282,9 @@ impl ApiError {
 pub(crate) const NOT_GOOGLE_HEADER: &str = "x-gemini-image-not-google";
 /// Marks the answer that stands for a deadline that passed, with the deadline in milliseconds.
 pub(crate) const TIMEOUT_HEADER: &str = "x-gemini-image-timeout-ms";
+/// Marks the answer that stands for an answer that stalled, with the idle timeout in
+/// milliseconds.
+pub(crate) const IDLE_TIMEOUT_HEADER: &str = "x-gemini-image-idle-timeout-ms";
 
 /// The generated client's error, as the one [`Error`]: the one place where progenitor's error
 /// becomes ours, so that a call through [`crate::Client::raw`] fails exactly as the same call
@@ -271,11 +296,17 @@ impl From<progenitor_client::Error<ErrorResponse>> for Error {
             Raw::ErrorResponse(answer) => {
                 let http_status = answer.status().as_u16();
                 let headers = answer.headers();
-                if let Some(millis) = headers
-                    .get(TIMEOUT_HEADER)
-                    .and_then(|v| v.to_str().ok()?.parse().ok())
-                {
-                    return Error::Timeout(Duration::from_millis(millis));
+                let millis = |name| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok()?.parse().ok())
+                        .map(Duration::from_millis)
+                };
+                if let Some(deadline) = millis(TIMEOUT_HEADER) {
+                    return Error::Timeout(deadline);
+                }
+                if let Some(idle) = millis(IDLE_TIMEOUT_HEADER) {
+                    return Error::IdleTimeout(idle);
                 }
                 let google = !headers.contains_key(NOT_GOOGLE_HEADER);
                 let status = answer.into_inner().error.unwrap_or_default();

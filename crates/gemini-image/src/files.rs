@@ -304,7 +304,8 @@ impl Files {
     /// returns how many were written. Google serves the bytes of generated files (batch
     /// results, for example), not of uploaded ones.
     ///
-    /// The client's deadline covers the wait for the answer's head, not the whole download.
+    /// The client's deadline covers the wait for the answer's head, not the whole download; the
+    /// idle timeout ends a download that stalls.
     ///
     /// # Errors
     ///
@@ -333,11 +334,7 @@ impl Files {
             context: format!("writing files/{id}"),
             source,
         };
-        while let Some(piece) = response
-            .chunk()
-            .await
-            .map_err(|e| raw.inner.transport_error(e))?
-        {
+        while let Some(piece) = raw.inner.next_piece(&mut response).await? {
             writer.write_all(&piece).await.map_err(write_error)?;
             written += piece.len() as u64;
         }

@@ -15,7 +15,7 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 
-use crate::error::{Error, NOT_GOOGLE_HEADER, TIMEOUT_HEADER};
+use crate::error::{Error, IDLE_TIMEOUT_HEADER, NOT_GOOGLE_HEADER, TIMEOUT_HEADER};
 use crate::generated::Client as RawClient;
 use crate::transport::{Answer, Refusal, Transport};
 
@@ -34,11 +34,35 @@ impl ClientHooks<Transport> for RawClient {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        match self.inner.execute(&self.client, request, false).await {
+        let transport = &self.inner;
+        let read_json_whole = |response: reqwest::Response| async move {
+            if is_json(&response) {
+                // A JSON answer (a model, a page, a count) is small: read inside the retry loop,
+                // so that one cut in its body or stalled is asked for again, as the data plane's.
+                let head = http::Response::builder()
+                    .status(response.status())
+                    .version(response.version());
+                let headers = response.headers().clone();
+                let body = transport.read_body(response).await?;
+                let mut whole = head
+                    .body(body)
+                    .map_err(|e| Error::Config(format!("cannot rebuild an answer: {e}")))?;
+                *whole.headers_mut() = headers;
+                Ok(reqwest::Response::from(whole))
+            } else {
+                // File bytes (a download) are the caller's to stream.
+                Ok(response)
+            }
+        };
+        match transport
+            .execute_reading(&self.client, request, false, read_json_whole)
+            .await
+        {
             Ok(Answer::Success(response)) => Ok(response),
             Ok(Answer::Refused(refusal)) => Ok(refusal_answer(refusal)),
             Err(Error::Transport(error)) => Err(error),
-            Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline)),
+            Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline, TimeoutKind::Deadline)),
+            Err(Error::IdleTimeout(idle)) => Ok(timeout_answer(idle, TimeoutKind::Idle)),
             // `execute` fails with nothing else; should that change, the failure still reaches
             // the caller, as an error answer that is not Google's.
             Err(other) => Ok(refusal_answer(Refusal::local(other))),
@@ -67,13 +91,30 @@ fn refusal_answer(refusal: Refusal) -> reqwest::Response {
     reqwest::Response::from(answer)
 }
 
-/// The answer that stands for a deadline that passed.
-fn timeout_answer(deadline: Duration) -> reqwest::Response {
+/// Whether an answer is JSON (`application/json`, with or without parameters).
+fn is_json(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("application/json"))
+}
+
+/// Which timeout an answer from `timeout_answer` stands for.
+enum TimeoutKind {
+    Deadline,
+    Idle,
+}
+
+/// The answer that stands for a timeout that passed: the deadline, or the idle timeout.
+fn timeout_answer(after: Duration, kind: TimeoutKind) -> reqwest::Response {
     let mut answer = http::Response::new(Bytes::from_static(b"{}"));
     *answer.status_mut() = StatusCode::GATEWAY_TIMEOUT;
-    answer.headers_mut().insert(
-        TIMEOUT_HEADER,
-        HeaderValue::from(u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX)),
-    );
+    let millis = HeaderValue::from(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+    let header = match kind {
+        TimeoutKind::Deadline => TIMEOUT_HEADER,
+        TimeoutKind::Idle => IDLE_TIMEOUT_HEADER,
+    };
+    answer.headers_mut().insert(header, millis);
     reqwest::Response::from(answer)
 }

@@ -79,11 +79,15 @@ mod parts;
 mod request;
 mod retry;
 mod stream;
+mod stream_end;
 mod transport;
 mod upload;
 
 pub use chat::{Chat, ChatStream};
-pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, model_path};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE, DEFAULT_IDLE_TIMEOUT, model_path,
+};
 pub use error::{ApiError, Error};
 pub use files::{Files, file_id, file_part};
 pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, media, models, types};

@@ -20,8 +20,10 @@ pub struct RetryEvent<'a> {
 
 /// Exponential backoff with jitter that honours Google's RetryInfo, on by default.
 ///
-/// Retries 429 per-minute quota, 500, 502, 503, 504 and connection failures; never 400, 401,
-/// 403, 404 or a per-day quota. A wait Google asks for (RetryInfo `retryDelay`, since Gemini
+/// Retries 429 per-minute quota, 500, 502, 503, 504, connection failures, timeouts, and an
+/// answer that broke off or stalled before anything of it was handed out (a unary body, a
+/// stream before its first chunk: [`Error::is_retryable`]); never 400, 401, 403, 404 or a
+/// per-day quota. A wait Google asks for (RetryInfo `retryDelay`, since Gemini
 /// sends no `Retry-After` header) is used as it is; otherwise the wait doubles from
 /// `initial_backoff` up to `max_backoff`, each drawn at random from its upper half.
 ///

@@ -11,6 +11,8 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 
 use crate::error::{ApiError, Error};
+use crate::stream_end::{GenerateContentEnd, require_end};
+use crate::transport::Transport;
 use crate::types::{Candidate, Content, GenerateContentResponse, Part};
 use gemini_image_types::sse::{Event, SseDecoder};
 
@@ -18,9 +20,11 @@ use gemini_image_types::sse::{Event, SseDecoder};
 ///
 /// Each item is a chunk: new parts only (text in pieces, an image whole), with the usage so far.
 /// An error Google writes into the stream after it began arrives as [`Error::Api`], and ends
-/// the stream; so does a connection cut ([`Error::Transport`]) or a body that ends inside an
-/// event ([`Error::Decode`]). Fold the chunks with [`ResponseStream::collect_response`] or an
-/// [`Accumulator`].
+/// the stream; so does a connection cut ([`Error::Transport`]). A stream cut short — its body
+/// ends inside an event, or ends cleanly before a `finishReason` came for every candidate (nor
+/// a `blockReason` for the prompt) — ends with [`Error::Incomplete`]: a proxy that closes the
+/// connection early never makes a short answer. Fold the chunks with
+/// [`ResponseStream::collect_response`] or an [`Accumulator`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -61,17 +65,33 @@ impl Stream for ResponseStream {
 }
 
 impl ResponseStream {
-    /// Reads an SSE body. `response` has a 2xx status; its body has not been read.
-    pub(crate) fn from_response(response: reqwest::Response) -> Self {
-        Self::from_sse(
-            response
-                .bytes_stream()
-                .map(|read| read.map_err(Error::Transport)),
-        )
+    /// Reads an SSE body. `response` has a 2xx status; its body has not been read. The
+    /// transport's idle timeout watches the wait for each piece.
+    pub(crate) fn from_response(response: reqwest::Response, transport: &Transport) -> Self {
+        Self::from_sse(transport.body_pieces(response))
+    }
+
+    /// The same stream once its first chunk arrived, or the failure that came instead (a cut,
+    /// a stall, an error event, a stream that ended empty): the client's retry loop waits here,
+    /// so that what it may send again was never handed out.
+    pub(crate) async fn first_chunk_arrived(mut self) -> Result<Self, Error> {
+        match self.next().await {
+            Some(Ok(first)) => {
+                let rest = self.inner;
+                let inner = futures_util::stream::once(async { Ok(first) }).chain(rest);
+                Ok(ResponseStream {
+                    inner: Box::pin(inner),
+                })
+            }
+            Some(Err(error)) => Err(error),
+            // `require_end` ends every stream with an item; an empty one is still empty.
+            None => Ok(self),
+        }
     }
 
     /// Reads a `streamGenerateContent?alt=sse` body from any source — a recording, another
-    /// HTTP client — in chunks of any size.
+    /// HTTP client — in chunks of any size. A body without its last event (a `finishReason`) ends
+    /// with [`Error::Incomplete`], as a stream from the network does.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -80,7 +100,7 @@ impl ResponseStream {
     /// use gemini_image::{ResponseExt, ResponseStream};
     ///
     /// let recorded = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}]}}]}\r\n\r\n\
-    ///                 data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"lo\"}]}}]}\r\n\r\n";
+    ///                 data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"lo\"}]}, \"finishReason\": \"STOP\"}]}\r\n\r\n";
     /// let pieces = recorded.as_bytes().chunks(5).map(|c| Ok(Bytes::copy_from_slice(c)));
     /// let response = ResponseStream::from_sse(futures_util::stream::iter(pieces.collect::<Vec<_>>()))
     ///     .collect_response()
@@ -125,7 +145,7 @@ impl ResponseStream {
             }
         });
         ResponseStream {
-            inner: Box::pin(inner),
+            inner: Box::pin(require_end(inner, GenerateContentEnd::default())),
         }
     }
 
@@ -134,7 +154,8 @@ impl ResponseStream {
     /// # Errors
     ///
     /// The first error of the stream: Google's error inside the stream ([`Error::Api`]), a broken
-    /// connection, or a stream cut short ([`Error::Decode`]).
+    /// connection ([`Error::Transport`]), an event that cannot be read ([`Error::Decode`]), or a
+    /// stream cut short ([`Error::Incomplete`]).
     pub async fn collect_response(mut self) -> Result<GenerateContentResponse, Error> {
         let mut accumulator = Accumulator::default();
         while let Some(chunk) = self.next().await {
@@ -165,7 +186,7 @@ fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
         Event::Unterminated(data) => {
             let arrived = data.original().len();
             // The last event may have been whole, with only its blank line missing.
-            data.parse().map(Some).map_err(|_| Error::Decode {
+            data.parse().map(Some).map_err(|_| Error::Incomplete {
                 what: "the stream",
                 message: format!("the body ended inside an event ({arrived} bytes of it arrived)"),
             })

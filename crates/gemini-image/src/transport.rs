@@ -15,10 +15,11 @@
 //! So a retry, a header or a deadline behaves the same whichever plane sends the request.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -29,15 +30,23 @@ use crate::retry::{RetryEvent, RetryPolicy};
 /// KB; a server that streams an endless error body must not fill memory.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// The most room made ahead for a body, whatever its `content-length` says: a generateContent
+/// answer with a 4K image is some 30 MB of base64.
+const MAX_BODY_RESERVATION: u64 = 64 * 1024 * 1024;
+
 pub(crate) type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
 /// What every request of one [`crate::Client`] shares: its headers (the key among them), its
-/// retry policy, its per-attempt deadline and its retry hook.
+/// retry policy, its timeouts and its retry hook.
 #[derive(Clone)]
 pub struct Transport {
     shared: Arc<Shared>,
     pub(crate) retry: RetryPolicy,
-    pub(crate) deadline: Option<Duration>,
+    /// How long one attempt may take: a unary answer whole, a stream's head.
+    pub(crate) deadline: Duration,
+    /// How long an answer's body may go without a byte: between a unary body's pieces, and
+    /// between a stream's events (and before its first).
+    pub(crate) idle_timeout: Duration,
 }
 
 struct Shared {
@@ -51,14 +60,17 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
+            .field("idle_timeout", &self.idle_timeout)
             .finish_non_exhaustive()
     }
 }
 
 /// A request's final answer, after the retries the policy allows.
-pub(crate) enum Answer {
-    /// A 2xx answer; its body has not been read.
-    Success(reqwest::Response),
+// One per call, moved once or twice: the size of its refusal costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Answer<T = reqwest::Response> {
+    /// A 2xx answer: its head with the body unread, or what was read of it.
+    Success(T),
     /// An error answer, read.
     Refused(Refusal),
 }
@@ -75,12 +87,14 @@ impl Transport {
         headers: HeaderMap,
         on_retry: Option<RetryHook>,
         retry: RetryPolicy,
-        deadline: Option<Duration>,
+        deadline: Duration,
+        idle_timeout: Duration,
     ) -> Self {
         Self {
             shared: Arc::new(Shared { headers, on_retry }),
             retry,
             deadline,
+            idle_timeout,
         }
     }
 
@@ -95,23 +109,48 @@ impl Transport {
         }
     }
 
-    /// Sends `request`, retrying as the policy says. A request whose body cannot be sent twice
-    /// (a stream) is sent once. The error is [`Error::Transport`] or [`Error::Timeout`]: an
-    /// answer, even an error answer, is an [`Answer`].
+    /// Sends `request`, retrying as the policy says, and hands out a 2xx answer's head (its
+    /// body not read). A request whose body cannot be sent twice (a stream) is sent once. The
+    /// error is [`Error::Transport`] or [`Error::Timeout`]: an answer, even an error answer, is
+    /// an [`Answer`].
     ///
     /// `streaming`: the deadline covers the wait for the head only, so that a long generation
     /// is never cut.
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         streaming: bool,
     ) -> Result<Answer, Error> {
+        self.execute_reading(http, request, streaming, |response| async { Ok(response) })
+            .await
+    }
+
+    /// Sends `request` and reads a 2xx answer with `read`, retrying as the policy says: a
+    /// failure while reading (a body cut in the middle, a stall, an error `read` finds) is
+    /// retried as a failure before the head is, the request sent again with the same attempts,
+    /// budget and backoff. Only what `read` returns reaches the caller, so nothing of a failed
+    /// attempt was handed out; the requests sent this way change no state on the server, so
+    /// sending one twice is safe.
+    pub(crate) async fn execute_reading<T, F, Fut>(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        streaming: bool,
+        mut read: F,
+    ) -> Result<Answer<T>, Error>
+    where
+        F: FnMut(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let mut retries = self.retries();
         loop {
             let again = request.try_clone();
             let (error, refusal) = match self.once(http, request, streaming).await {
-                Ok(Answer::Success(response)) => return Ok(Answer::Success(response)),
+                Ok(Answer::Success(response)) => match read(response).await {
+                    Ok(answer) => return Ok(Answer::Success(answer)),
+                    Err(error) => (error, None),
+                },
                 Ok(Answer::Refused(refusal)) => (Error::Api(refusal.error.clone()), Some(refusal)),
                 Err(error) => (error, None),
             };
@@ -154,35 +193,83 @@ impl Transport {
         }
     }
 
-    /// One attempt, within the deadline.
+    /// One attempt, within the deadline. A unary answer's deadline is reqwest's timeout, which
+    /// covers its body too; a stream's covers the wait for its head only, so that a long
+    /// generation is never cut (the idle timeout watches it from there).
     async fn attempt(
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
         streaming: bool,
     ) -> Result<reqwest::Response, Error> {
-        match self.deadline {
-            Some(deadline) if streaming => {
-                match tokio::time::timeout(deadline, http.execute(request)).await {
-                    Ok(sent) => sent.map_err(Error::Transport),
-                    Err(_) => Err(Error::Timeout(deadline)),
+        let deadline = self.deadline;
+        if streaming {
+            match tokio::time::timeout(deadline, http.execute(request)).await {
+                Ok(sent) => sent.map_err(Error::Transport),
+                Err(_) => Err(Error::Timeout(deadline)),
+            }
+        } else {
+            *request.timeout_mut() = Some(deadline);
+            http.execute(request)
+                .await
+                .map_err(|error| self.transport_error(error))
+        }
+    }
+
+    /// The next piece of a 2xx answer's body (`None` at its end), within the idle timeout.
+    pub(crate) async fn next_piece(
+        &self,
+        response: &mut reqwest::Response,
+    ) -> Result<Option<Bytes>, Error> {
+        match tokio::time::timeout(self.idle_timeout, response.chunk()).await {
+            Ok(piece) => piece.map_err(|error| self.transport_error(error)),
+            Err(_) => Err(Error::IdleTimeout(self.idle_timeout)),
+        }
+    }
+
+    /// A 2xx answer's body as it arrives, each piece within the idle timeout of the one before:
+    /// a stream that stalls ends with [`Error::IdleTimeout`] instead of waiting forever.
+    pub(crate) fn body_pieces(
+        &self,
+        response: reqwest::Response,
+    ) -> impl futures_core::Stream<Item = Result<Bytes, Error>> + Send + 'static {
+        let transport = self.clone();
+        futures_util::stream::unfold(Some(response), move |response| {
+            let transport = transport.clone();
+            async move {
+                let mut response = response?;
+                match transport.next_piece(&mut response).await {
+                    Ok(Some(piece)) => Some((Ok(piece), Some(response))),
+                    Ok(None) => None,
+                    Err(error) => Some((Err(error), None)),
                 }
             }
-            Some(deadline) => {
-                *request.timeout_mut() = Some(deadline);
-                http.execute(request)
-                    .await
-                    .map_err(|error| self.transport_error(error))
+        })
+    }
+
+    /// A 2xx answer's body, whole. Room for a body whose length the head gives is made once
+    /// (up to a bound, so that a lying `content-length` cannot reserve gigabytes).
+    pub(crate) async fn read_body(&self, mut response: reqwest::Response) -> Result<Bytes, Error> {
+        let expected = response.content_length().unwrap_or(0);
+        let mut body = BytesMut::with_capacity(
+            usize::try_from(expected.min(MAX_BODY_RESERVATION)).unwrap_or(0),
+        );
+        while let Some(piece) = self.next_piece(&mut response).await? {
+            if body.is_empty() && piece.len() as u64 == expected {
+                // The whole body in one piece: no copy.
+                return Ok(piece);
             }
-            None => http.execute(request).await.map_err(Error::Transport),
+            body.extend_from_slice(&piece);
         }
+        Ok(body.freeze())
     }
 
     /// A failure of the connection; reqwest's timeout is our deadline.
     pub(crate) fn transport_error(&self, error: reqwest::Error) -> Error {
-        match self.deadline {
-            Some(deadline) if error.is_timeout() => Error::Timeout(deadline),
-            _ => Error::Transport(error),
+        if error.is_timeout() {
+            Error::Timeout(self.deadline)
+        } else {
+            Error::Transport(error)
         }
     }
 }

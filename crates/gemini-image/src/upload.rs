@@ -677,10 +677,7 @@ async fn read_status(client: &Client, response: reqwest::Response) -> Result<Sen
         ))),
         Some("active") => Ok(Sent::Active),
         Some("final") => {
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| client.raw.inner.transport_error(e))?;
+            let body = client.raw.inner.read_body(response).await?;
             let answer: CreateFileResponse =
                 serde_json::from_slice(&body).map_err(|e| Error::Decode {
                     what: "CreateFileResponse",

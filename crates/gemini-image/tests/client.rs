@@ -352,3 +352,90 @@ async fn the_deadline_bounds_each_attempt_but_never_a_stream_that_has_begun() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn an_answer_cut_in_the_middle_of_its_body_is_retried() {
+    let whole = async {
+        let server = MockServer::start().await.unwrap();
+        let client = client(&server);
+        // The head and half of the body, then the connection closes: the request is sent again.
+        server.enqueue(Scenario::StreamTruncated);
+        let response = client.generate_image(MODEL, "cut once").await.unwrap();
+        assert_eq!(response.images().len(), 1);
+        assert_eq!(support::statuses(&server), [200, 200], "two requests");
+
+        // Without retries, the cut is the error, and it says it may be tried again.
+        server.reset();
+        server.enqueue(Scenario::StreamTruncated);
+        let error = client
+            .with_retry(RetryPolicy::none())
+            .generate_image(MODEL, "cut")
+            .await
+            .unwrap_err();
+        assert!(error.is_retryable(), "{error:?}");
+        assert_eq!(server.received_requests().len(), 1);
+    };
+    tokio::time::timeout(Duration::from_secs(30), whole)
+        .await
+        .expect("no hang");
+}
+
+/// A server whose first answer is `body` cut halfway (its content-length whole), and every later
+/// one `body` whole. Returns the base URL and the count of requests.
+async fn cuts_the_first_answer(
+    body: &'static [u8],
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            support::scripted::read_request(&mut socket).await;
+            let first = seen.fetch_add(1, Ordering::SeqCst) == 0;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            // The first answer stops halfway through its body, and the connection closes.
+            let sent = if first { &body[..body.len() / 2] } else { body };
+            let _ = socket.write_all(sent).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    (base, requests)
+}
+
+#[tokio::test]
+async fn a_body_shorter_than_its_content_length_is_asked_for_again() {
+    let (base, requests) = cuts_the_first_answer(
+        br#"{"candidates": [{"content": {"parts": [{"text": "whole"}], "role": "model"}, "finishReason": "STOP", "index": 0}]}"#,
+    )
+    .await;
+    let client = support::quick_client(KEY, &base);
+    let response = tokio::time::timeout(Duration::from_secs(30), client.generate_image(MODEL, "x"))
+        .await
+        .expect("no hang")
+        .unwrap();
+    assert_eq!(response.text(), "whole");
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_control_plane_answer_cut_in_its_body_is_asked_for_again() {
+    let (base, requests) =
+        cuts_the_first_answer(br#"{"name": "models/gemini-3.1-flash-image", "version": "3.1"}"#)
+            .await;
+    let client = support::quick_client(KEY, &base);
+    let model = tokio::time::timeout(Duration::from_secs(30), client.get_model(MODEL))
+        .await
+        .expect("no hang")
+        .unwrap();
+    assert_eq!(model.name.as_deref(), Some("models/gemini-3.1-flash-image"));
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

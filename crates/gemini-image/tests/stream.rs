@@ -152,7 +152,7 @@ async fn a_cut_stream_is_an_error_never_a_short_answer() {
     let (last, before) = items.split_last().unwrap();
     assert!(before.iter().all(Result::is_ok));
     assert!(
-        matches!(last, Err(Error::Transport(_) | Error::Decode { .. })),
+        matches!(last, Err(Error::Transport(_) | Error::Incomplete { .. })),
         "{last:?}"
     );
 }
@@ -247,7 +247,7 @@ async fn an_error_event_from_a_proxy_and_a_cut_event_are_errors() {
     body.truncate(body.len() - EVENTS[2].len() / 2);
     let items = stream_sse(body, 1000).await;
     assert_eq!(items.len(), 3);
-    let Err(Error::Decode { message, .. }) = &items[2] else {
+    let Err(Error::Incomplete { message, .. }) = &items[2] else {
         panic!("{:?}", items[2])
     };
     assert!(message.contains("ended inside an event"), "{message}");
@@ -274,4 +274,84 @@ async fn a_proxys_html_error_keeps_its_status() {
     assert!(api.status.is_none());
     assert!(api.message.contains("502 Bad Gateway"), "{}", api.message);
     assert!(error.is_retryable());
+}
+
+/// The first `events` of [`EVENTS`] as SSE: a stream a proxy ended cleanly before its last event
+/// (the one that carries `finishReason`).
+fn sse_cut_after(events: usize) -> Vec<u8> {
+    EVENTS[..events]
+        .iter()
+        .map(|e| format!("data: {e}\r\n\r\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[tokio::test]
+async fn a_stream_that_ends_cleanly_before_its_finish_reason_is_an_error() {
+    let whole = async {
+        // Nothing came: nothing was handed out, so the call is retried, then fails itself.
+        let base = scripted::serve(Script {
+            status: "200 OK",
+            content_type: "text/event-stream",
+            body: Vec::new(),
+            piece: 1000,
+        })
+        .await;
+        let request = RequestBuilder::image().text("x").build();
+        let empty = client(&base).stream_generate_content(MODEL, &request).await;
+        assert!(matches!(empty, Err(Error::Incomplete { .. })), "{empty:?}");
+        for events in [1, 2] {
+            let items = stream_sse(sse_cut_after(events), 1000).await;
+            let (last, before) = items.split_last().unwrap();
+            assert_eq!(before.len(), events, "every event that came is handed out");
+            assert!(before.iter().all(Result::is_ok));
+            assert!(
+                matches!(last, Err(Error::Incomplete { .. })),
+                "{events} events: {last:?}"
+            );
+
+            let base = scripted::serve(Script {
+                status: "200 OK",
+                content_type: "text/event-stream",
+                body: sse_cut_after(events),
+                piece: 1000,
+            })
+            .await;
+            let request = RequestBuilder::image().text("x").build();
+            let collected = client(&base)
+                .with_retry(RetryPolicy::none())
+                .stream_generate_content(MODEL, &request)
+                .await
+                .unwrap()
+                .collect_response()
+                .await;
+            assert!(
+                matches!(collected, Err(Error::Incomplete { .. })),
+                "{events} events: never a short answer: {collected:?}"
+            );
+        }
+        // The whole stream, and a blocked prompt (no candidate, its blockReason), are answers.
+        let items = stream_sse(sse("\r\n"), 1000).await;
+        assert!(items.iter().all(Result::is_ok), "{items:?}");
+        let blocked = b"data: {\"promptFeedback\": {\"blockReason\": \"SAFETY\"}}\r\n\r\n".to_vec();
+        let items = stream_sse(blocked, 1000).await;
+        assert!(matches!(items[..], [Ok(_)]), "{items:?}");
+    };
+    tokio::time::timeout(Duration::from_secs(30), whole)
+        .await
+        .expect("no hang");
+}
+
+#[tokio::test]
+async fn every_candidate_of_a_stream_must_finish() {
+    // Two candidates; the second never gets its finishReason.
+    let body = concat!(
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"a\"}]}, \"index\": 0}, {\"content\": {\"parts\": [{\"text\": \"b\"}]}, \"index\": 1}]}\r\n\r\n",
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \".\"}]}, \"finishReason\": \"STOP\", \"index\": 0}]}\r\n\r\n",
+    );
+    let items = stream_sse(body.as_bytes().to_vec(), 1000).await;
+    assert!(
+        matches!(items.last(), Some(Err(Error::Incomplete { .. }))),
+        "{items:?}"
+    );
 }

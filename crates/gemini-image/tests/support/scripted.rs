@@ -49,7 +49,7 @@ pub async fn serve(script: Script) -> String {
 }
 
 /// Reads the head and a `content-length` body.
-async fn read_request(socket: &mut tokio::net::TcpStream) {
+pub async fn read_request(socket: &mut tokio::net::TcpStream) {
     let mut received = Vec::new();
     let mut buffer = [0u8; 8192];
     loop {
