@@ -1,11 +1,13 @@
 //! Images onto disk with the right names, and results onto stdout (for people or for scripts).
 
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use gemini_image::Image;
 use gemini_image::types::{GenerateContentResponse, UsageMetadata};
 use serde::Serialize;
+
+use crate::failure::Failure;
 
 /// One image written.
 #[derive(Debug, Serialize)]
@@ -42,24 +44,71 @@ pub fn path_for(
     stem.with_extension(image.extension())
 }
 
-/// Writes `image` to `path` (creating its directory) and reads its dimensions back from its
-/// header.
-pub fn save(image: &Image, path: PathBuf) -> std::io::Result<Saved> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+/// Writes every image to its path, all or none: each is written whole to a temporary file
+/// beside its path first, and only when all are written are they renamed into place — a paid
+/// answer never leaves half of its images, or half an image, behind. A failure names its path.
+pub fn save_all(images: Vec<(&Image, PathBuf)>) -> Result<Vec<Saved>, Failure> {
+    let cannot = |path: &Path, error: std::io::Error| {
+        Failure::Local(format!("cannot write {}: {error}", path.display()))
+    };
+    let mut staged = Vec::with_capacity(images.len());
+    for (image, path) in images {
+        if path.is_dir() {
+            return Err(Failure::Local(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            )));
+        }
+        let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+                dir.to_path_buf()
+            }
+            None => PathBuf::from("."),
+        };
+        // Dropped (and deleted) on any failure below.
+        let mut temporary = tempfile::NamedTempFile::new_in(&dir).map_err(|e| cannot(&path, e))?;
+        temporary
+            .write_all(&image.bytes)
+            .and_then(|()| temporary.as_file().sync_all())
+            .map_err(|e| cannot(&path, e))?;
+        staged.push((image, path, temporary));
     }
-    std::fs::write(&path, &image.bytes)?;
+    let mut saved: Vec<Saved> = Vec::with_capacity(staged.len());
+    for (image, path, temporary) in staged {
+        if let Err(error) = temporary.persist(&path) {
+            // Rare (the path changed meanwhile): what this call wrote goes, so none is left.
+            for written in &saved {
+                let _ = std::fs::remove_file(&written.path);
+            }
+            return Err(cannot(&path, error.error));
+        }
+        saved.push(read_back(image, path));
+    }
+    Ok(saved)
+}
+
+/// Writes one image to `path` as [`save_all`] does.
+pub fn save(image: &Image, path: PathBuf) -> Result<Saved, Failure> {
+    let mut saved = save_all(vec![(image, path)])?;
+    saved
+        .pop()
+        .ok_or_else(|| Failure::Local("nothing was written".into()))
+}
+
+/// What was written, with the dimensions read back from the image's header.
+fn read_back(image: &Image, path: PathBuf) -> Saved {
     let dimensions = image::ImageReader::new(Cursor::new(&image.bytes))
         .with_guessed_format()
         .ok()
         .and_then(|reader| reader.into_dimensions().ok());
-    Ok(Saved {
+    Saved {
         path,
         mime_type: image.mime_type.clone(),
         bytes: image.bytes.len(),
         width: dimensions.map(|d| d.0),
         height: dimensions.map(|d| d.1),
-    })
+    }
 }
 
 /// What a command made.

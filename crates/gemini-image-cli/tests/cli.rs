@@ -509,3 +509,29 @@ fn edit_uploads_inputs_that_would_push_the_request_past_20_mb() {
     let report = stdout_json(output);
     assert_eq!(report["images"].as_array().unwrap().len(), 1, "{report}");
 }
+
+#[test]
+fn images_are_written_all_or_none_and_a_failure_names_its_path() {
+    let dir = scratch("image-all-or-none");
+    // The second image's path is taken by a directory.
+    std::fs::create_dir_all(dir.join("out/cat-2.jpg")).unwrap();
+    let assert = gemini(&dir)
+        .args(["image", "a cat", "--count", "2", "-o", "out/cat.png"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("cannot write out/cat-2.jpg"),
+        "the failure names its path: {stderr}"
+    );
+    assert!(
+        !dir.join("out/cat-1.jpg").exists(),
+        "nothing is left half done"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["cat-2.jpg"], "no temporary file is left either");
+}

@@ -50,10 +50,15 @@ impl Context {
     ) -> Result<(), Failure> {
         let mut report = Report::of(&self.backend.name, model, response);
         let images = all_images(response);
-        for (index, image) in images.iter().enumerate() {
-            let path = output::path_for(output, default_stem, index, images.len(), image);
-            report.images.push(output::save(image, path)?);
-        }
+        let placed = images
+            .iter()
+            .enumerate()
+            .map(|(index, image)| {
+                let path = output::path_for(output, default_stem, index, images.len(), image);
+                (image, path)
+            })
+            .collect();
+        report.images = output::save_all(placed)?;
         if images.is_empty() {
             let why = why_no_image(response);
             report.blocked = Some(why.clone());
