@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// How many requests the journal at /__mock/requests keeps.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub journal: usize,
+    /// Megabytes of requests the journal keeps, dropping the oldest first (bodies over 1 MiB,
+    /// once their images are described, are kept as their size and hash).
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    pub journal_mb: usize,
     /// Also serve the models Google has shut down (gemini-2.5-flash-image, Imagen, the
     /// previews …), as they behaved. Without it they answer 404, as Google answers today.
     #[arg(long, env = "GEMINI_MOCK_LEGACY_MODELS")]
@@ -108,6 +112,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         },
         validation: args.validation,
         journal_entries: args.journal,
+        journal_bytes: args.journal_mb.saturating_mul(1024 * 1024),
         legacy_models: args.legacy_models,
         files_bytes: args.files_mb.saturating_mul(1024 * 1024),
         data_dir,

@@ -181,6 +181,12 @@ impl MockServer {
         self.state.journal.list(filter)
     }
 
+    /// The bytes the journal's entries are accounted for, never more than
+    /// [`Config::journal_bytes`].
+    pub fn journal_bytes(&self) -> usize {
+        self.state.journal.bytes()
+    }
+
     /// Queues scenarios for the next matching requests.
     pub fn enqueue(&self, scenario: impl Into<QueuedScenario>) {
         self.state.queue.push(scenario.into());

@@ -8,7 +8,7 @@ use crate::chaos::{Chaos, ChaosConfig};
 use crate::clock::MockClock;
 use crate::files::disk::DataDir;
 use crate::files::store::{self, FileStore, Limits};
-use crate::journal::{DEFAULT_JOURNAL_ENTRIES, Journal};
+use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
 use crate::scenarios::queue::ScenarioQueue;
 
@@ -35,6 +35,9 @@ pub struct Config {
     pub validation: Validation,
     /// How many requests the journal keeps (0 turns it off).
     pub journal_entries: usize,
+    /// How many bytes of requests the journal keeps (their JSON text, image data described
+    /// by size and hash), dropping the oldest first. Default 64 MiB.
+    pub journal_bytes: usize,
     /// Whether models past their shutdown date are served (as they behaved) instead of refused
     /// with Google's 404 and left out of `models.list`.
     pub legacy_models: bool,
@@ -66,6 +69,7 @@ impl Default for Config {
             chaos: ChaosConfig::default(),
             validation: Validation::Strict,
             journal_entries: DEFAULT_JOURNAL_ENTRIES,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
             legacy_models: false,
             files_bytes: store::DEFAULT_MEMORY_BYTES,
             data_dir: None,
@@ -125,7 +129,7 @@ impl AppState {
         Self {
             cache: ResponseCache::new(config.cache_bytes),
             queue: ScenarioQueue::default(),
-            journal: Arc::new(Journal::new(config.journal_entries)),
+            journal: Arc::new(Journal::new(config.journal_entries, config.journal_bytes)),
             chaos: Chaos::new(config.chaos.clone()),
             clock: MockClock::default(),
             files: FileStore::new(

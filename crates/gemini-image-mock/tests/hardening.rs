@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gemini_image_mock::MockServer;
+use gemini_image_mock::{Config, MockServer};
 use gemini_image_types::Base64Bytes;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -113,4 +113,87 @@ async fn an_image_declaring_more_pixels_than_the_limit_is_refused_from_its_heade
             .unwrap_or_default()
             .contains("20000x20000")
     );
+}
+
+/// A body Google refuses (an unknown field) carrying `filler_bytes` of text, which the journal
+/// notes before the refusal.
+fn refused_body(filler_bytes: usize) -> Value {
+    json!({
+        "contents": [{"role": "user", "parts": [{"text": "hello"}]}],
+        "notAField": "x".repeat(filler_bytes),
+    })
+}
+
+#[tokio::test]
+async fn the_journal_keeps_its_byte_budget_and_the_newest_entries() {
+    const BUDGET: usize = 1024 * 1024;
+    let server = MockServer::start_with(Config {
+        journal_bytes: BUDGET,
+        ..Config::default()
+    })
+    .await
+    .expect("the mock starts");
+    for index in 0..12 {
+        let response = tokio::time::timeout(
+            GENEROUS,
+            with_key(&server, Method::POST, GENERATE)
+                .header("x-mock-test-id", format!("request-{index}"))
+                .json(&refused_body(300 * 1024))
+                .send(),
+        )
+        .await
+        .expect("answered within the timeout")
+        .expect("the mock answers");
+        assert_eq!(response.status(), 400);
+    }
+    let kept = server.received_requests();
+    let kept_bytes = serde_json::to_vec(&kept)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    assert!(kept_bytes <= BUDGET, "{kept_bytes} bytes kept");
+    assert!(server.journal_bytes() <= BUDGET);
+    assert!(
+        server.journal_bytes() >= kept_bytes / 2,
+        "the accounting follows the entries"
+    );
+    let ids: Vec<_> = kept.iter().filter_map(|e| e.test_id.clone()).collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    assert_eq!(
+        ids.last().map(String::as_str),
+        Some("request-11"),
+        "the newest is kept"
+    );
+    assert!(
+        !ids.iter().any(|id| id == "request-0"),
+        "the oldest went first"
+    );
+    let newest = &kept[kept.len() - 1];
+    assert_eq!(
+        newest
+            .body
+            .as_ref()
+            .map(|b| b["notAField"].as_str().map(str::len)),
+        Some(Some(300 * 1024))
+    );
+
+    // A body larger than an entry may keep is kept as its size and hash.
+    let huge = with_key(&server, Method::POST, GENERATE)
+        .header("x-mock-test-id", "huge")
+        .json(&refused_body(2 * 1024 * 1024))
+        .send();
+    let response = tokio::time::timeout(GENEROUS, huge)
+        .await
+        .expect("answered within the timeout")
+        .expect("the mock answers");
+    assert_eq!(response.status(), 400);
+    let kept = server.received_requests();
+    let huge = kept.last().expect("the huge request is journaled");
+    assert_eq!(huge.test_id.as_deref(), Some("huge"));
+    assert!(huge.body.is_none());
+    let description = huge.body_description.as_deref().unwrap_or_default();
+    assert!(
+        description.starts_with('<') && description.contains(" bytes, "),
+        "{description}"
+    );
+    assert!(server.journal_bytes() <= BUDGET);
 }
