@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::body::DEFAULT_BODY_IDLE_TIMEOUT;
 use crate::cache::{DEFAULT_CACHE_BYTES, ResponseCache};
 use crate::chaos::{Chaos, ChaosConfig};
 use crate::clock::MockClock;
+use crate::connections::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 use crate::files::disk::DataDir;
 use crate::files::store::{self, FileStore, Limits};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
@@ -58,6 +60,17 @@ pub struct Config {
     /// The upload chunk granularity announced and enforced: every chunk but the last must be
     /// a multiple of it. Google's is 8 MiB; tests may set a smaller one.
     pub upload_chunk_granularity: u64,
+    /// How long a client may take to send a request's headers (and how long a keep-alive
+    /// connection may stay idle) before its connection is closed. Default 30 s; zero waits
+    /// for ever.
+    pub header_read_timeout: Duration,
+    /// How long a request body may go without a byte arriving before the request is answered
+    /// 408 (a model call) or dropped (an upload chunk, its claim released). Default 30 s; zero
+    /// waits for ever.
+    pub body_idle_timeout: Duration,
+    /// How many connections are served at once; more wait in the listen backlog. Default 900,
+    /// under the 1024 file descriptors a Linux process gets by default; zero sets no cap.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -76,6 +89,9 @@ impl Default for Config {
             files_quota_bytes: store::DEFAULT_QUOTA_BYTES,
             file_processing: Duration::ZERO,
             upload_chunk_granularity: store::CHUNK_GRANULARITY,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

@@ -197,3 +197,201 @@ async fn the_journal_keeps_its_byte_budget_and_the_newest_entries() {
     );
     assert!(server.journal_bytes() <= BUDGET);
 }
+
+/// Reads what the server sends until it closes the connection (or resets it).
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+async fn connect(server: &MockServer) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(server.address())
+        .await
+        .expect("the mock accepts")
+}
+
+async fn send_raw(stream: &mut tokio::net::TcpStream, bytes: &[u8]) {
+    use tokio::io::AsyncWriteExt;
+    stream.write_all(bytes).await.expect("the mock reads");
+}
+
+fn short_timeouts() -> Config {
+    Config {
+        header_read_timeout: Duration::from_millis(300),
+        body_idle_timeout: Duration::from_millis(300),
+        ..Config::default()
+    }
+}
+
+/// The head of a model call whose body is to be `length` bytes.
+fn call_head(length: usize) -> String {
+    format!(
+        "POST {GENERATE} HTTP/1.1\r\nhost: localhost\r\nx-goog-api-key: test-key\r\n\
+         content-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_client_that_stalls_in_its_headers_is_disconnected() {
+    let server = MockServer::start_with(short_timeouts())
+        .await
+        .expect("the mock starts");
+    let mut half = connect(&server).await;
+    send_raw(
+        &mut half,
+        b"POST /v1beta/models HTTP/1.1\r\nhost: localhost\r\nx-goo",
+    )
+    .await;
+    let mut silent = connect(&server).await;
+    tokio::time::timeout(GENEROUS, read_until_closed(&mut half))
+        .await
+        .expect("the half-sent request's connection is closed");
+    tokio::time::timeout(GENEROUS, read_until_closed(&mut silent))
+        .await
+        .expect("the silent connection is closed");
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_answered_not_waited_on() {
+    let server = MockServer::start_with(short_timeouts())
+        .await
+        .expect("the mock starts");
+    let mut stream = connect(&server).await;
+    send_raw(&mut stream, call_head(1000).as_bytes()).await;
+    send_raw(&mut stream, br#"{"contents": "#).await;
+    let answer = tokio::time::timeout(GENEROUS, read_until_closed(&mut stream))
+        .await
+        .expect("the stalled body is answered");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("stopped arriving"), "{answer}");
+    assert!(!answer.contains("exceeds the limit"), "{answer}");
+    let entry = server
+        .received_requests()
+        .pop()
+        .expect("the request is journaled");
+    assert_eq!(entry.status, 408);
+}
+
+#[tokio::test]
+async fn a_body_shorter_than_its_content_length_is_not_called_too_large() {
+    let server = MockServer::start().await.expect("the mock starts");
+    let mut stream = connect(&server).await;
+    send_raw(&mut stream, call_head(1000).as_bytes()).await;
+    send_raw(&mut stream, br#"{"contents": "#).await;
+    tokio::io::AsyncWriteExt::shutdown(&mut stream)
+        .await
+        .expect("the write half closes");
+    let answer = tokio::time::timeout(GENEROUS, read_until_closed(&mut stream))
+        .await
+        .expect("the cut body is answered");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("could not be read whole"), "{answer}");
+    assert!(!answer.contains("exceeds the limit"), "{answer}");
+
+    // A body over the limit still gets Google's words.
+    let mut stream = connect(&server).await;
+    send_raw(&mut stream, call_head(30 * 1024 * 1024).as_bytes()).await;
+    let answer = tokio::time::timeout(GENEROUS, read_until_closed(&mut stream))
+        .await
+        .expect("the large body is answered");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("Request payload size exceeds the limit"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_over_the_cap_waits_for_a_slot() {
+    let server = MockServer::start_with(Config {
+        max_connections: 1,
+        ..short_timeouts()
+    })
+    .await
+    .expect("the mock starts");
+    // The one slot, taken by a client that sends nothing until the header timeout frees it.
+    let mut stalled = connect(&server).await;
+    let stalled_closed = tokio::spawn(async move {
+        read_until_closed(&mut stalled).await;
+        std::time::Instant::now()
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let answered = tokio::time::timeout(
+        GENEROUS,
+        with_key(&server, Method::GET, "/v1beta/models").send(),
+    )
+    .await
+    .expect("the waiting client is served once the slot is free")
+    .expect("the mock answers");
+    let answered_at = std::time::Instant::now();
+    assert_eq!(answered.status(), 200);
+    let closed_at = tokio::time::timeout(GENEROUS, stalled_closed)
+        .await
+        .expect("the stalled connection is closed")
+        .expect("the reader ends");
+    assert!(
+        closed_at <= answered_at,
+        "the second client waited for the slot"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_chunk_that_stops_arriving_frees_its_upload() {
+    let server = MockServer::start_with(short_timeouts())
+        .await
+        .expect("the mock starts");
+    let started = tokio::time::timeout(
+        GENEROUS,
+        with_key(&server, Method::POST, "/upload/v1beta/files")
+            .header("X-Goog-Upload-Protocol", "resumable")
+            .header("X-Goog-Upload-Command", "start")
+            .header("X-Goog-Upload-Header-Content-Length", "100")
+            .header("X-Goog-Upload-Header-Content-Type", "text/plain")
+            .json(&json!({"file": {}}))
+            .send(),
+    )
+    .await
+    .expect("answered within the timeout")
+    .expect("the mock answers");
+    let url = started
+        .headers()
+        .get("x-goog-upload-url")
+        .and_then(|v| v.to_str().ok())
+        .expect("an upload URL")
+        .to_string();
+    let path = &url[url.find("/upload/").expect("the upload path")..];
+    let mut stream = connect(&server).await;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: localhost\r\nx-goog-upload-command: upload, finalize\r\n\
+         x-goog-upload-offset: 0\r\ncontent-length: 100\r\n\r\n"
+    );
+    send_raw(&mut stream, head.as_bytes()).await;
+    send_raw(&mut stream, &[b'a'; 40]).await;
+    let answer = tokio::time::timeout(GENEROUS, read_until_closed(&mut stream))
+        .await
+        .expect("the stalled chunk is answered");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // The claim is gone: the whole file is sent again from offset 0 and kept.
+    let resumed = tokio::time::timeout(
+        GENEROUS,
+        reqwest::Client::new()
+            .post(format!("{}{path}", server.uri()))
+            .header("X-Goog-Upload-Command", "upload, finalize")
+            .header("X-Goog-Upload-Offset", "0")
+            .body(vec![b'a'; 100])
+            .send(),
+    )
+    .await
+    .expect("answered within the timeout")
+    .expect("the mock answers");
+    assert_eq!(resumed.status(), 200, "{:?}", resumed.text().await);
+}
