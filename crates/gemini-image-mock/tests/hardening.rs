@@ -61,6 +61,68 @@ fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     png
 }
 
+/// Bits written least significant first, as deflate packs them.
+#[derive(Default)]
+struct Bits {
+    bytes: Vec<u8>,
+    used: u32,
+}
+
+impl Bits {
+    fn push(&mut self, value: u32, count: u32) {
+        for bit in 0..count {
+            if self.used.is_multiple_of(8) {
+                self.bytes.push(0);
+            }
+            if value >> bit & 1 == 1
+                && let Some(last) = self.bytes.last_mut()
+            {
+                *last |= 1 << (self.used % 8);
+            }
+            self.used += 1;
+        }
+    }
+
+    /// A Huffman code, which deflate writes most significant bit first.
+    fn push_code(&mut self, code: u32, length: u32) {
+        let reversed = code.reverse_bits() >> (32 - length);
+        self.push(reversed, length);
+    }
+}
+
+/// A whole, valid 1-bit grey PNG of `width`×`height` black pixels: a real decompression bomb,
+/// its zeros deflated as one fixed-Huffman block of 258-byte copies (13 bits each), so that
+/// 64 megapixels take about 50 KB.
+fn png_bomb(width: u32, height: u32) -> Vec<u8> {
+    let zeros = u64::from(height) * (1 + u64::from(width).div_ceil(8));
+    let mut deflate = Bits::default();
+    deflate.push(1, 1); // the final block
+    deflate.push(1, 2); // fixed Huffman codes
+    deflate.push_code(0x30, 8); // the literal 0
+    let copies = (zeros - 1) / 258;
+    for _ in 0..copies {
+        deflate.push_code(0xc5, 8); // length 258 (code 285)
+        deflate.push_code(0, 5); // distance 1
+    }
+    for _ in 0..(zeros - 1) % 258 {
+        deflate.push_code(0x30, 8);
+    }
+    deflate.push_code(0, 7); // end of block
+    let mut idat = vec![0x78, 0x01];
+    idat.extend_from_slice(&deflate.bytes);
+    let adler = ((zeros % 65521) << 16) as u32 | 1;
+    idat.extend_from_slice(&adler.to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[1, 0, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &header);
+    chunk(&mut png, b"IDAT", &idat);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
 fn inline_png(png: &[u8]) -> Value {
     json!({"inlineData": {
         "mimeType": "image/png",
@@ -97,6 +159,17 @@ async fn an_image_declaring_more_pixels_than_the_limit_is_refused_from_its_heade
         message.starts_with("Unable to process input image.") && message.contains("20000x20000"),
         "{message}"
     );
+
+    // A whole bomb, valid to its last byte: 64 megapixels in 50 KB, refused all the same.
+    let whole_bomb = png_bomb(8192, 8192);
+    assert!(whole_bomb.len() < 64 * 1024, "{} bytes", whole_bomb.len());
+    let edit = json!({"contents": [{"role": "user", "parts": [
+        {"text": "make it blue"}, inline_png(&whole_bomb),
+    ]}]});
+    let (status, body) = post_json(&server, &edit).await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("8192x8192"), "{message}");
 
     // The same image in an earlier turn, drawn by the model, is refused as well: every image
     // of the request is checked, though only the latest is drawn on.
@@ -394,4 +467,12 @@ async fn an_upload_chunk_that_stops_arriving_frees_its_upload() {
     .expect("answered within the timeout")
     .expect("the mock answers");
     assert_eq!(resumed.status(), 200, "{:?}", resumed.text().await);
+}
+
+#[test]
+fn the_test_bomb_is_a_valid_png() {
+    let bomb = png_bomb(64, 48);
+    let picture = image::load_from_memory(&bomb).expect("a valid PNG");
+    assert_eq!((picture.width(), picture.height()), (64, 48));
+    assert!(picture.to_luma8().pixels().all(|p| p.0 == [0]));
 }
