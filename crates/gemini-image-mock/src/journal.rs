@@ -25,7 +25,8 @@ pub const DEFAULT_JOURNAL_ENTRIES: usize = 1000;
 /// for any test's prompts (images are kept as their size and hash) at a bounded cost.
 pub const DEFAULT_JOURNAL_BYTES: usize = 64 * 1024 * 1024;
 
-/// The largest JSON body kept as JSON (measured once its images are described); a larger one
+/// The largest JSON body kept as JSON (measured once its images are described, as its text and
+/// 48 bytes a value); a larger one
 /// is kept as `bodyDescription`, its size and hash. A test asserts on prompts and settings, not
 /// on megabytes of text, and a 20 MB body kept whole would take a third of the journal.
 pub const MAX_KEPT_BODY_BYTES: usize = 1024 * 1024;
@@ -33,6 +34,11 @@ pub const MAX_KEPT_BODY_BYTES: usize = 1024 * 1024;
 /// What an entry costs beyond its JSON text: the struct, its maps' nodes, the queue's slot.
 /// An estimate: the budget bounds the journal's memory to a small multiple of itself.
 const ENTRY_OVERHEAD_BYTES: usize = 512;
+
+/// What each value of a kept body costs beyond its text: a `Value` and, in an object, its
+/// slot in the map. Counted so that a body of many tiny values (`[0,0,0,…]`: two bytes of text
+/// each, far more in memory) is accounted near what it holds.
+const VALUE_OVERHEAD_BYTES: usize = 48;
 
 const REDACTED: &str = "<redacted>";
 
@@ -116,7 +122,7 @@ impl Note {
             .json()
             .ok()
             .map(|json| without_images(json, None))
-            .filter(|json| json_length(json) <= MAX_KEPT_BODY_BYTES);
+            .filter(|json| body_cost(json) <= MAX_KEPT_BODY_BYTES);
         if let Some(json) = kept {
             self.with(|f| f.body = Some(json));
         } else {
@@ -355,7 +361,24 @@ impl Drop for Pending {
 
 /// What an entry costs in the journal's budget.
 fn entry_size(entry: &JournalEntry) -> usize {
-    json_length(entry).saturating_add(ENTRY_OVERHEAD_BYTES)
+    let values = entry.body.as_ref().map_or(0, value_count);
+    json_length(entry)
+        .saturating_add(ENTRY_OVERHEAD_BYTES)
+        .saturating_add(values.saturating_mul(VALUE_OVERHEAD_BYTES))
+}
+
+/// What a kept body costs: its text and its values.
+fn body_cost(json: &Value) -> usize {
+    json_length(json).saturating_add(value_count(json).saturating_mul(VALUE_OVERHEAD_BYTES))
+}
+
+/// How many values `value` holds, itself included.
+fn value_count(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items.iter().map(value_count).sum::<usize>() + 1,
+        Value::Object(map) => map.values().map(value_count).sum::<usize>() + 1,
+        _ => 1,
+    }
 }
 
 /// The length of `value` as JSON text, counted without writing it anywhere.
@@ -453,5 +476,16 @@ mod tests {
             description.starts_with("<4 bytes, image/png, xxh3 "),
             "{description}"
         );
+    }
+
+    #[test]
+    fn a_body_of_many_tiny_values_is_counted_by_its_values_not_its_text() {
+        // 300 000 zeros: 600 KB of text, some 15 MB of values in memory.
+        let zeros = format!("[{}0]", "0,".repeat(300_000));
+        let note = Note::default();
+        note.body(&mut RequestBody::new(Bytes::from(zeros), None));
+        let fields = note.0.lock().map(|mut f| std::mem::take(&mut *f)).unwrap();
+        assert!(fields.body.is_none());
+        assert!(fields.body_description.is_some());
     }
 }

@@ -38,7 +38,7 @@ pub struct Config {
     /// How many requests the journal keeps (0 turns it off).
     pub journal_entries: usize,
     /// How many bytes of requests the journal keeps (their JSON text, image data described
-    /// by size and hash), dropping the oldest first. Default 64 MiB.
+    /// by size and hash), dropping the oldest first. Default 64 MiB; 0 keeps none.
     pub journal_bytes: usize,
     /// Whether models past their shutdown date are served (as they behaved) instead of refused
     /// with Google's 404 and left out of `models.list`.
