@@ -133,7 +133,10 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         max_connections: args.max_connections,
         ..crate::state::Config::default()
     };
-    let limits = crate::connections::ConnectionLimits::of(&config);
+    let limits = crate::connections::ConnectionLimits::new(
+        config.header_read_timeout,
+        config.max_connections,
+    );
     let app = crate::server::router(config);
     crate::connections::serve(listener, app, limits, shutdown_signal()).await;
     ExitCode::SUCCESS

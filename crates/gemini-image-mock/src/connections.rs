@@ -1,6 +1,6 @@
 //! The accept loop: what `axum::serve` does, with the bounds it lacks. A client that opens a
 //! connection and sends half its headers (or nothing) is disconnected after
-//! [`Config::header_read_timeout`], and at most [`Config::max_connections`] connections are
+//! `Config::header_read_timeout`, and at most `Config::max_connections` connections are
 //! served at once — the rest wait in the listen backlog — so that stalled clients cannot hold
 //! every file descriptor and lock normal clients out. (A body that stops arriving is the body
 //! layer's: `body::watch_idle`.)
@@ -17,8 +17,6 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use crate::state::Config;
-
 /// How many connections are served at once by default: below the 1024 descriptors a process
 /// gets by default on Linux, less what the mock keeps open itself (its data directory's files,
 /// the listener).
@@ -29,7 +27,8 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 900;
 /// that long, which clients' pools expect.
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The bounds of the accept loop, from [`Config`].
+/// The bounds of the accept loop (from `Config`, which this module does not import: `state`
+/// imports the defaults here).
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
     header_read_timeout: Option<Duration>,
@@ -37,11 +36,12 @@ pub struct ConnectionLimits {
 }
 
 impl ConnectionLimits {
-    /// The limits `config` asks for; zero turns either off.
-    pub fn of(config: &Config) -> Self {
+    /// The limits `Config::header_read_timeout` and `Config::max_connections` ask for; zero
+    /// turns either off.
+    pub fn new(header_read_timeout: Duration, max_connections: usize) -> Self {
         Self {
-            header_read_timeout: Some(config.header_read_timeout).filter(|t| !t.is_zero()),
-            max_connections: match config.max_connections {
+            header_read_timeout: Some(header_read_timeout).filter(|t| !t.is_zero()),
+            max_connections: match max_connections {
                 0 => Semaphore::MAX_PERMITS,
                 n => n.min(Semaphore::MAX_PERMITS),
             },

@@ -128,7 +128,8 @@ impl MockServer {
         let address = listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
-        let limits = connections::ConnectionLimits::of(&config);
+        let limits =
+            connections::ConnectionLimits::new(config.header_read_timeout, config.max_connections);
         let state = Arc::new(AppState::new(config));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = server::router_with_state(state.clone());
