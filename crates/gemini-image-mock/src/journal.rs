@@ -63,11 +63,12 @@ pub struct JournalEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// The JSON body as sent (names as the client spelled them), with every image's data
-    /// replaced by `"<N bytes, xxh3 HEX>"`. Absent when there was no body or it was not JSON.
+    /// replaced by `"<N bytes, xxh3 HEX>"`. Absent when there was no body or it was described
+    /// (`body_description`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
-    /// A body that is not JSON (a file, malformed JSON), or JSON larger than
-    /// [`MAX_KEPT_BODY_BYTES`] once its images are described, as
+    /// A body that is not JSON (a file, malformed JSON), or JSON larger than 1 MiB once its
+    /// images are described, as
     /// `"<N bytes, CONTENT-TYPE, xxh3 HEX>"` — `"<N bytes, xxh3 HEX>"` when it came without a
     /// `Content-Type` — and not kept. Absent when there was no body or it was kept (`body`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
