@@ -3,14 +3,175 @@
 //!
 //! A route that reads its body whole takes [`UnreadBody`] and sets a limit with
 //! [`limit`]; a route that streams (a file upload) takes axum's `Body` and sets none.
+//!
+//! Every body, read whole or streamed, is watched by [`watch_idle`]: one that stops arriving
+//! for the idle timeout ends in an error ([`BodyStalled`]) instead of holding its request, its
+//! connection and (for an upload chunk) its upload's claim forever.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use http_body::Frame;
 use serde_json::Value;
 
 use crate::error::ApiError;
+
+/// How long a body may go without a byte arriving by default: nginx's `client_body_timeout`
+/// is 60 s between two reads; half of it is still far beyond any live client's pause.
+pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The error a body gives when no byte arrived for its idle timeout.
+#[derive(Debug)]
+pub struct BodyStalled(pub Duration);
+
+impl std::fmt::Display for BodyStalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no byte of the body arrived for {:?}", self.0)
+    }
+}
+
+impl std::error::Error for BodyStalled {}
+
+/// A body that fails with [`BodyStalled`] when it is waited on for `idle` without a frame.
+/// The clock runs only while the handler waits for a frame: a handler that reads its body late
+/// (after a scenario's delay, say) is not the client's fault.
+struct IdleTimeout {
+    inner: Body,
+    idle: Duration,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    waiting: bool,
+}
+
+impl http_body::Body for IdleTimeout {
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                this.waiting = false;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                if !this.waiting {
+                    this.waiting = true;
+                    let deadline = tokio::time::Instant::now() + this.idle;
+                    this.deadline.as_mut().reset(deadline);
+                }
+                match this.deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyStalled(this.idle))))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Layer for every route: the request's body fails with [`BodyStalled`] after `idle` without a
+/// byte (`None`: waited on for ever).
+pub async fn watch_idle(idle: Option<Duration>, request: Request) -> Request {
+    match idle {
+        Some(idle) => request.map(|inner| {
+            Body::new(IdleTimeout {
+                inner,
+                idle,
+                deadline: Box::pin(tokio::time::sleep(idle)),
+                waiting: false,
+            })
+        }),
+        None => request,
+    }
+}
+
+/// Why a body could not be read whole.
+pub enum BodyError {
+    /// More than the route's limit.
+    TooLarge,
+    /// No byte arrived for the idle timeout.
+    Stalled(Duration),
+    /// The body ended before its `Content-Length`, its chunked encoding was malformed, or the
+    /// client went away: what the HTTP layer said.
+    Broken(String),
+}
+
+impl BodyError {
+    /// What a body's read error was: a stall (found in its chain of sources) or a broken body.
+    pub fn of(error: &axum::Error) -> Self {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(cause) = source {
+            if let Some(BodyStalled(idle)) = cause.downcast_ref::<BodyStalled>() {
+                return Self::Stalled(*idle);
+            }
+            source = cause.source();
+        }
+        Self::Broken(error.to_string())
+    }
+
+    /// The answer to a model call's body that could not be read.
+    pub fn into_api_error(self, limit: usize) -> ApiError {
+        match self {
+            Self::TooLarge => ApiError::payload_too_large(limit),
+            Self::Stalled(idle) => ApiError::body_stalled(idle),
+            Self::Broken(reason) => ApiError::body_broken(&reason),
+        }
+    }
+}
+
+/// Reads `body` whole, at most `limit` bytes, telling a body too large from one that stalled or
+/// broke off (each has its own answer: a client told "exceeds the limit" for a cut body would
+/// look for a size problem it does not have).
+pub async fn read_at_most(
+    body: Body,
+    limit: usize,
+    declared_length: Option<usize>,
+) -> Result<Bytes, BodyError> {
+    let mut frames = body.into_data_stream();
+    // One frame is the common case of a small body: kept as it came, without a copy.
+    let mut first: Option<Bytes> = None;
+    let mut joined = BytesMut::new();
+    let mut length = 0usize;
+    while let Some(frame) = frames.next().await {
+        let bytes = frame.map_err(|error| BodyError::of(&error))?;
+        length = length.saturating_add(bytes.len());
+        if length > limit {
+            return Err(BodyError::TooLarge);
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(bytes),
+            earlier => {
+                if joined.is_empty() {
+                    joined.reserve(declared_length.unwrap_or(0).clamp(length, limit));
+                }
+                if let Some(earlier) = earlier {
+                    joined.extend_from_slice(&earlier);
+                }
+                joined.extend_from_slice(&bytes);
+            }
+        }
+    }
+    Ok(match first {
+        Some(bytes) => bytes,
+        None => joined.freeze(),
+    })
+}
 
 /// Google refuses request bodies above 20 MB.
 pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
@@ -68,11 +229,9 @@ impl UnreadBody {
         if self.declared_length.is_some_and(|n| n > limit) {
             return Err(ApiError::payload_too_large(limit));
         }
-        // A failed read is reported as the limit, as before: the client that went away
-        // mid-body does not read the answer anyway.
-        let bytes = axum::body::to_bytes(self.body, limit)
+        let bytes = read_at_most(self.body, limit, self.declared_length)
             .await
-            .map_err(|_| ApiError::payload_too_large(limit))?;
+            .map_err(|error| error.into_api_error(limit))?;
         Ok(RequestBody::new(bytes, self.content_type))
     }
 }

@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// How many requests the journal at /__mock/requests keeps.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub journal: usize,
+    /// Megabytes of requests the journal keeps, dropping the oldest first (bodies over 1 MiB,
+    /// once their images are described, are kept as their size and hash).
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    pub journal_mb: usize,
     /// Also serve the models Google has shut down (gemini-2.5-flash-image, Imagen, the
     /// previews …), as they behaved. Without it they answer 404, as Google answers today.
     #[arg(long, env = "GEMINI_MOCK_LEGACY_MODELS")]
@@ -53,6 +57,17 @@ pub struct ServeArgs {
     /// such as 2s, for testing polling loops.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
     pub file_processing: std::time::Duration,
+    /// How long a client may take to send a request's headers, or leave a keep-alive
+    /// connection idle, before it is closed (0s: for ever).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
+    pub header_timeout: std::time::Duration,
+    /// How long a request body may go without a byte arriving before the request is answered
+    /// 408 or the upload chunk dropped (0s: for ever).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
+    pub body_timeout: std::time::Duration,
+    /// How many connections are served at once; more wait to be accepted (0: no cap).
+    #[arg(long, value_name = "N", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -108,23 +123,23 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         },
         validation: args.validation,
         journal_entries: args.journal,
+        journal_bytes: args.journal_mb.saturating_mul(1024 * 1024),
         legacy_models: args.legacy_models,
         files_bytes: args.files_mb.saturating_mul(1024 * 1024),
         data_dir,
         file_processing: args.file_processing,
+        header_read_timeout: args.header_timeout,
+        body_idle_timeout: args.body_timeout,
+        max_connections: args.max_connections,
         ..crate::state::Config::default()
     };
+    let limits = crate::connections::ConnectionLimits::new(
+        config.header_read_timeout,
+        config.max_connections,
+    );
     let app = crate::server::router(config);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("gemini-image-mock: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::connections::serve(listener, app, limits, shutdown_signal()).await;
+    ExitCode::SUCCESS
 }
 
 /// Ctrl-C or SIGTERM.

@@ -210,6 +210,29 @@ impl ApiError {
         ))
     }
 
+    /// A body that stopped arriving: no byte for `idle`. Our choice: 408 (the server's wait for
+    /// the request timed out, as HTTP names it) with `DEADLINE_EXCEEDED`, the canonical code of
+    /// a deadline; Google's front end closes such a connection with an answer not measured.
+    pub fn body_stalled(idle: std::time::Duration) -> Self {
+        Self::new(
+            408,
+            "DEADLINE_EXCEEDED",
+            format!(
+                "The request body stopped arriving: no byte for {} ms.",
+                idle.as_millis()
+            ),
+        )
+    }
+
+    /// A body that ended before its `Content-Length`, was malformed (a bad chunk size) or was
+    /// cut by the client. Our wording: the real answer is not known (the client that went away
+    /// reads none).
+    pub fn body_broken(reason: &str) -> Self {
+        Self::invalid_argument(format!(
+            "The request body could not be read whole: {reason}."
+        ))
+    }
+
     /// The real answer to a file that does not exist, has expired or is another project's, for
     /// `files.get` and for `fileData` naming it (403, not 404).
     pub fn file_not_found(id: &str) -> Self {

@@ -1,7 +1,9 @@
 //! The request journal: what clients sent and what they got, for tests to assert on.
 //!
 //! Keys are redacted and image data is replaced by its size and hash before anything is kept;
-//! the journal holds at most a fixed number of entries, dropping the oldest.
+//! a body still larger than [`MAX_KEPT_BODY_BYTES`] is kept as its size and hash alone. The
+//! journal holds at most a number of entries and a number of bytes, dropping the oldest: a
+//! client sending megabytes of refused bodies cannot fill the memory.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -18,6 +20,25 @@ use crate::scenarios::pick::TEST_ID_HEADER;
 
 /// How many entries the journal keeps by default.
 pub const DEFAULT_JOURNAL_ENTRIES: usize = 1000;
+
+/// How many bytes of entries the journal keeps by default: a thousand entries of 64 KiB, room
+/// for any test's prompts (images are kept as their size and hash) at a bounded cost.
+pub const DEFAULT_JOURNAL_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest JSON body kept as JSON (measured once its images are described, as its text and
+/// 48 bytes a value); a larger one
+/// is kept as `bodyDescription`, its size and hash. A test asserts on prompts and settings, not
+/// on megabytes of text, and a 20 MB body kept whole would take a third of the journal.
+pub const MAX_KEPT_BODY_BYTES: usize = 1024 * 1024;
+
+/// What an entry costs beyond its JSON text: the struct, its maps' nodes, the queue's slot.
+/// An estimate: the budget bounds the journal's memory to a small multiple of itself.
+const ENTRY_OVERHEAD_BYTES: usize = 512;
+
+/// What each value of a kept body costs beyond its text: a `Value` and, in an object, its
+/// slot in the map. Counted so that a body of many tiny values (`[0,0,0,…]`: two bytes of text
+/// each, far more in memory) is accounted near what it holds.
+const VALUE_OVERHEAD_BYTES: usize = 48;
 
 const REDACTED: &str = "<redacted>";
 
@@ -42,12 +63,14 @@ pub struct JournalEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// The JSON body as sent (names as the client spelled them), with every image's data
-    /// replaced by `"<N bytes, xxh3 HEX>"`. Absent when there was no body or it was not JSON.
+    /// replaced by `"<N bytes, xxh3 HEX>"`. Absent when there was no body or it was described
+    /// (`body_description`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
-    /// A body that is not JSON (a file, malformed JSON), described as
+    /// A body that is not JSON (a file, malformed JSON), or JSON larger than 1 MiB once its
+    /// images are described, as
     /// `"<N bytes, CONTENT-TYPE, xxh3 HEX>"` — `"<N bytes, xxh3 HEX>"` when it came without a
-    /// `Content-Type` — and not kept. Absent when there was no body or it was JSON (`body`).
+    /// `Content-Type` — and not kept. Absent when there was no body or it was kept (`body`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_description: Option<String>,
     /// The scenarios applied, as `name=value`.
@@ -89,14 +112,19 @@ impl Note {
         self.with(|f| f.model = Some(model));
     }
 
-    /// The body: JSON kept without its image data, anything else described by its size, type
-    /// and hash. An empty body is no body.
+    /// The body: JSON kept without its image data (unless it is still larger than
+    /// [`MAX_KEPT_BODY_BYTES`]), anything else described by its size, type and hash. An empty
+    /// body is no body.
     pub fn body(&self, body: &mut RequestBody) {
         if body.bytes().is_empty() {
             return;
         }
-        if let Ok(json) = body.json() {
-            let json = without_images(json, None);
+        let kept = body
+            .json()
+            .ok()
+            .map(|json| without_images(json, None))
+            .filter(|json| body_cost(json) <= MAX_KEPT_BODY_BYTES);
+        if let Some(json) = kept {
             self.with(|f| f.body = Some(json));
         } else {
             let description = describe_bytes(body.bytes(), body.content_type());
@@ -125,11 +153,19 @@ impl Note {
     }
 }
 
-/// The bounded journal.
+/// The journal, bounded in entries and in bytes.
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<JournalEntry>>,
-    next_id: Mutex<u64>,
+    byte_budget: usize,
+    kept: Mutex<Kept>,
+}
+
+/// The entries kept, each with its accounted size, and their sum.
+#[derive(Default)]
+struct Kept {
+    entries: VecDeque<(JournalEntry, usize)>,
+    bytes: usize,
+    next_id: u64,
 }
 
 /// Which entries to list (all given filters must match).
@@ -145,27 +181,59 @@ pub struct JournalFilter {
 }
 
 impl Journal {
-    /// An empty journal keeping at most `capacity` entries.
-    pub fn new(capacity: usize) -> Self {
+    /// An empty journal keeping at most `capacity` entries and `byte_budget` bytes of them.
+    pub fn new(capacity: usize, byte_budget: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(VecDeque::new()),
-            next_id: Mutex::new(1),
+            byte_budget,
+            kept: Mutex::new(Kept {
+                next_id: 1,
+                ..Kept::default()
+            }),
         }
     }
 
+    /// Keeps `entry`, dropping the oldest entries until it fits. An entry larger than the whole
+    /// budget loses its body first (to its size and hash), and is not kept if still too large;
+    /// its id is spent either way, so that a test sees the gap.
     fn push(&self, mut entry: JournalEntry) {
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        entry.id = kept.next_id;
+        kept.next_id += 1;
+        drop(kept);
         if self.capacity == 0 {
             return;
         }
-        if let (Ok(mut entries), Ok(mut next_id)) = (self.entries.lock(), self.next_id.lock()) {
-            entry.id = *next_id;
-            *next_id += 1;
-            if entries.len() == self.capacity {
-                entries.pop_front();
-            }
-            entries.push_back(entry);
+        let mut size = entry_size(&entry);
+        if size > self.byte_budget
+            && let Some(body) = entry.body.take()
+        {
+            let text = serde_json::to_vec(&body).unwrap_or_default();
+            entry.body_description = Some(describe_bytes(&text, Some("application/json")));
+            size = entry_size(&entry);
         }
+        if size > self.byte_budget {
+            return;
+        }
+        let Ok(mut kept) = self.kept.lock() else {
+            return;
+        };
+        while kept.entries.len() >= self.capacity || kept.bytes + size > self.byte_budget {
+            let Some((_, dropped)) = kept.entries.pop_front() else {
+                break;
+            };
+            kept.bytes -= dropped;
+        }
+        kept.bytes += size;
+        kept.entries.push_back((entry, size));
+    }
+
+    /// The bytes the entries kept are accounted for: their JSON text and a fixed overhead
+    /// each. Never more than the budget.
+    pub fn bytes(&self) -> usize {
+        self.kept.lock().map(|kept| kept.bytes).unwrap_or_default()
     }
 
     /// The entries that match `filter`, oldest first.
@@ -174,11 +242,12 @@ impl Journal {
             .model
             .as_deref()
             .map(|m| m.trim_start_matches("models/"));
-        self.entries
+        self.kept
             .lock()
-            .map(|entries| {
-                entries
+            .map(|kept| {
+                kept.entries
                     .iter()
+                    .map(|(entry, _)| entry)
                     .filter(|e| filter.path.as_deref().is_none_or(|p| e.path.contains(p)))
                     .filter(|e| model.is_none_or(|m| e.model.as_deref() == Some(m)))
                     .filter(|e| {
@@ -195,8 +264,9 @@ impl Journal {
 
     /// Forgets every entry (ids keep increasing).
     pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.entries.clear();
+            kept.bytes = 0;
         }
     }
 }
@@ -290,6 +360,47 @@ impl Drop for Pending {
     }
 }
 
+/// What an entry costs in the journal's budget.
+fn entry_size(entry: &JournalEntry) -> usize {
+    let values = entry.body.as_ref().map_or(0, value_count);
+    json_length(entry)
+        .saturating_add(ENTRY_OVERHEAD_BYTES)
+        .saturating_add(values.saturating_mul(VALUE_OVERHEAD_BYTES))
+}
+
+/// What a kept body costs: its text and its values.
+fn body_cost(json: &Value) -> usize {
+    json_length(json).saturating_add(value_count(json).saturating_mul(VALUE_OVERHEAD_BYTES))
+}
+
+/// How many values `value` holds, itself included.
+fn value_count(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items.iter().map(value_count).sum::<usize>() + 1,
+        Value::Object(map) => map.values().map(value_count).sum::<usize>() + 1,
+        _ => 1,
+    }
+}
+
+/// The length of `value` as JSON text, counted without writing it anywhere.
+fn json_length(value: &impl Serialize) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 = self.0.saturating_add(bytes.len());
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // A `Value` or an entry always serializes; were it not to, it would cost nothing here and
+    // the overhead would still count it.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
 /// Replaces image data (`inlineData.data`, `bytesBase64Encoded`, in either spelling) by its
 /// size and hash.
 /// A copy of a body with each image's data replaced by its description: the megabytes are
@@ -366,5 +477,16 @@ mod tests {
             description.starts_with("<4 bytes, image/png, xxh3 "),
             "{description}"
         );
+    }
+
+    #[test]
+    fn a_body_of_many_tiny_values_is_counted_by_its_values_not_its_text() {
+        // 300 000 zeros: 600 KB of text, some 15 MB of values in memory.
+        let zeros = format!("[{}0]", "0,".repeat(300_000));
+        let note = Note::default();
+        note.body(&mut RequestBody::new(Bytes::from(zeros), None));
+        let fields = note.0.lock().map(|mut f| std::mem::take(&mut *f)).unwrap();
+        assert!(fields.body.is_none());
+        assert!(fields.body_description.is_some());
     }
 }

@@ -35,6 +35,7 @@ mod cache;
 mod chaos;
 pub mod cli;
 mod clock;
+mod connections;
 mod delivery;
 mod error;
 mod files;
@@ -127,19 +128,14 @@ impl MockServer {
         let address = listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let limits =
+            connections::ConnectionLimits::new(config.header_read_timeout, config.max_connections);
         let state = Arc::new(AppState::new(config));
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = server::router_with_state(state.clone());
-        let served = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "gemini-image-mock stopped");
-            }
-        });
+        let served = tokio::spawn(connections::serve(listener, app, limits, async {
+            let _ = stopped.await;
+        }));
         Self {
             address,
             state,
@@ -179,6 +175,12 @@ impl MockServer {
     /// The requests that match `filter`.
     pub fn received_requests_matching(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
         self.state.journal.list(filter)
+    }
+
+    /// The bytes the journal's entries are accounted for, never more than
+    /// [`Config::journal_bytes`].
+    pub fn journal_bytes(&self) -> usize {
+        self.state.journal.bytes()
     }
 
     /// Queues scenarios for the next matching requests.

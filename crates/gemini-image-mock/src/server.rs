@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Uri;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use axum::routing::{get, post};
 
 use crate::body::{self, MAX_BODY_BYTES};
@@ -26,6 +26,7 @@ pub fn router(config: Config) -> Router {
 
 /// The whole API over existing state (the `MockServer` handle keeps a reference to it).
 pub(crate) fn router_with_state(state: SharedState) -> Router {
+    let body_idle = Some(state.config.body_idle_timeout).filter(|t| !t.is_zero());
     Router::new()
         .nest("/__mock", admin::router())
         .merge(api(state.clone()))
@@ -34,6 +35,10 @@ pub(crate) fn router_with_state(state: SharedState) -> Router {
         // The journal skips `/__mock/` itself; the log sees every request.
         .layer(from_fn_with_state(state.journal.clone(), journal::record))
         .layer(from_fn(trace::log_request))
+        // Outermost: every body, on every route, is watched for a stall.
+        .layer(map_request(move |request| {
+            body::watch_idle(body_idle, request)
+        }))
         .with_state(state)
 }
 

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::body::DEFAULT_BODY_IDLE_TIMEOUT;
 use crate::cache::{DEFAULT_CACHE_BYTES, ResponseCache};
 use crate::chaos::{Chaos, ChaosConfig};
 use crate::clock::MockClock;
+use crate::connections::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 use crate::files::disk::DataDir;
 use crate::files::store::{self, FileStore, Limits};
-use crate::journal::{DEFAULT_JOURNAL_ENTRIES, Journal};
+use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
 use crate::scenarios::queue::ScenarioQueue;
 
@@ -35,6 +37,9 @@ pub struct Config {
     pub validation: Validation,
     /// How many requests the journal keeps (0 turns it off).
     pub journal_entries: usize,
+    /// How many bytes of requests the journal keeps (their JSON text, image data described
+    /// by size and hash), dropping the oldest first. Default 64 MiB; 0 keeps none.
+    pub journal_bytes: usize,
     /// Whether models past their shutdown date are served (as they behaved) instead of refused
     /// with Google's 404 and left out of `models.list`.
     pub legacy_models: bool,
@@ -55,6 +60,17 @@ pub struct Config {
     /// The upload chunk granularity announced and enforced: every chunk but the last must be
     /// a multiple of it. Google's is 8 MiB; tests may set a smaller one.
     pub upload_chunk_granularity: u64,
+    /// How long a client may take to send a request's headers (and how long a keep-alive
+    /// connection may stay idle) before its connection is closed. Default 30 s; zero waits
+    /// for ever.
+    pub header_read_timeout: Duration,
+    /// How long a request body may go without a byte arriving before the request is answered
+    /// 408 (a model call) or dropped (an upload chunk, its claim released). Default 30 s; zero
+    /// waits for ever.
+    pub body_idle_timeout: Duration,
+    /// How many connections are served at once; more wait in the listen backlog. Default 900,
+    /// under the 1024 file descriptors a Linux process gets by default; zero sets no cap.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -66,12 +82,16 @@ impl Default for Config {
             chaos: ChaosConfig::default(),
             validation: Validation::Strict,
             journal_entries: DEFAULT_JOURNAL_ENTRIES,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
             legacy_models: false,
             files_bytes: store::DEFAULT_MEMORY_BYTES,
             data_dir: None,
             files_quota_bytes: store::DEFAULT_QUOTA_BYTES,
             file_processing: Duration::ZERO,
             upload_chunk_granularity: store::CHUNK_GRANULARITY,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -125,7 +145,7 @@ impl AppState {
         Self {
             cache: ResponseCache::new(config.cache_bytes),
             queue: ScenarioQueue::default(),
-            journal: Arc::new(Journal::new(config.journal_entries)),
+            journal: Arc::new(Journal::new(config.journal_entries, config.journal_bytes)),
             chaos: Chaos::new(config.chaos.clone()),
             clock: MockClock::default(),
             files: FileStore::new(

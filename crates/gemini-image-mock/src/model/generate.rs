@@ -173,7 +173,7 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
             )
         })?;
     let mut text = String::new();
-    let mut base_image = None;
+    let mut base_blob = None;
     let mut hasher = Xxh3::new();
     let mut prompt_image_seen = false;
     for (turn_index, turn) in request.contents.iter().enumerate() {
@@ -185,11 +185,17 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
             let is_image = media::is_image(blob);
             let wanted = is_image && ((from_this_turn && !prompt_image_seen) || drawn_earlier);
             prompt_image_seen |= from_this_turn && is_image;
-            if wanted && let Some(picture) = media::decode(blob)? {
-                base_image = Some(picture);
+            if wanted && media::can_draw_on(blob) {
+                base_blob = Some(blob);
             }
         }
     }
+    // Only the picture drawn on is decoded: the images of earlier turns passed `check_rules`
+    // on their headers, and decoding each of a hundred would cost seconds for nothing.
+    let base_image = match base_blob {
+        Some(blob) => media::decode(blob)?,
+        None => None,
+    };
     for part in &request.contents[last_user].parts {
         if let (Some(t), None | Some(false)) = (&part.text, part.thought) {
             if !text.is_empty() {

@@ -72,34 +72,97 @@ pub fn check(blob: &Blob) -> Result<(), ApiError> {
         return Ok(());
     }
     let data = blob.data.as_deref().unwrap_or_default();
-    let readable = match image::guess_format(data) {
+    let dimensions = match image::guess_format(data) {
         Ok(format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => {
             image::ImageReader::with_format(std::io::Cursor::new(data), format)
                 .into_dimensions()
-                .is_ok()
+                .ok()
         }
-        // HEIC and HEIF are ISO media files: a `ftyp` box first.
-        _ => data.get(4..8) == Some(b"ftyp"),
+        // HEIC and HEIF are ISO media files: a `ftyp` box first. The mock does not read them
+        // further (it never decodes them), so they cost nothing however large they claim to be.
+        _ if data.get(4..8) == Some(b"ftyp") => return Ok(()),
+        _ => None,
     };
-    if readable {
-        Ok(())
-    } else {
-        Err(unreadable_image())
+    match dimensions {
+        Some((width, height)) if !within_limits(width, height) => {
+            Err(image_too_large(width, height))
+        }
+        Some(_) => Ok(()),
+        None => Err(unreadable_image()),
     }
+}
+
+/// The most pixels an input image may have, and the most a side may have, read from its header
+/// before any pixel is decoded: a few kilobytes of PNG declaring 20000×20000 pixels (a
+/// decompression bomb, gigabytes once decoded) are refused at the cost of reading a header.
+///
+/// Our choice: Google documents no limit on an input image's dimensions that we know of (only
+/// the 20 MB of a request). 32 megapixels is above every image Google's models draw — the
+/// largest, 1:8 at 4K, is 1536×12288 (18.9 MP), and 21:9 at 4K is 6336×2688 — so a chat that
+/// sends the model's own images back is served, and above a 24-megapixel camera's photo; it
+/// bounds a decoded picture to 128 MiB of RGBA.
+pub const MAX_INPUT_PIXELS: u64 = 32 * 1024 * 1024;
+
+/// The longest side an input image may have (the 12288 pixels of a 1:8 image at 4K, with room).
+pub const MAX_INPUT_SIDE: u32 = 16384;
+
+fn within_limits(width: u32, height: u32) -> bool {
+    width <= MAX_INPUT_SIDE
+        && height <= MAX_INPUT_SIDE
+        && u64::from(width) * u64::from(height) <= MAX_INPUT_PIXELS
+}
+
+/// An input image over the limits. Google's words for an image it cannot read, then ours for
+/// why: the real answer to a huge image is not known.
+fn image_too_large(width: u32, height: u32) -> ApiError {
+    ApiError::invalid_argument(format!(
+        "Unable to process input image. The image is {width}x{height} pixels; \
+         gemini-image-mock reads input images of at most {MAX_INPUT_PIXELS} pixels \
+         ({} megapixels) and {MAX_INPUT_SIDE} pixels a side.",
+        MAX_INPUT_PIXELS / (1024 * 1024)
+    ))
+}
+
+/// Whether [`decode`] gives a picture for this blob: a format the mock draws on, by its bytes
+/// (HEIC and HEIF are vouched for but not drawn on).
+pub fn can_draw_on(blob: &Blob) -> bool {
+    let data = blob.data.as_deref().unwrap_or_default();
+    matches!(
+        image::guess_format(data),
+        Ok(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)
+    )
 }
 
 /// The picture in an image blob that passed [`check`], or `None` for a format the mock can
 /// vouch for but not draw on (HEIC/HEIF).
+///
+/// The decoder's limits repeat [`check`]'s: a blob that reaches here unchecked still cannot
+/// make the decoder allocate much more than a picture of [`MAX_INPUT_PIXELS`].
 pub fn decode(blob: &Blob) -> Result<Option<DynamicImage>, ApiError> {
     let data = blob.data.as_deref().unwrap_or_default();
-    match image::guess_format(data) {
-        Ok(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) => {
-            image::load_from_memory(data)
-                .map(Some)
-                .map_err(|_| unreadable_image())
+    let format = match image::guess_format(data) {
+        Ok(format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => format,
+        _ => return Ok(None),
+    };
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(data), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_INPUT_SIDE);
+    limits.max_image_height = Some(MAX_INPUT_SIDE);
+    // Four bytes a pixel (RGBA8, the widest the mock's formats decode to at 8 bits), with
+    // room for the decoder's own buffers.
+    limits.max_alloc = Some(MAX_INPUT_PIXELS * 4 + 64 * 1024 * 1024);
+    reader.limits(limits);
+    reader.decode().map(Some).map_err(|error| match error {
+        image::ImageError::Limits(_) => {
+            match image::ImageReader::with_format(std::io::Cursor::new(data), format)
+                .into_dimensions()
+            {
+                Ok((width, height)) => image_too_large(width, height),
+                Err(_) => unreadable_image(),
+            }
         }
-        _ => Ok(None),
-    }
+        _ => unreadable_image(),
+    })
 }
 
 /// Every inline blob of these turns, in order: the parts' own and those of function responses.

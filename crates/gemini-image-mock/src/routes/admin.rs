@@ -78,13 +78,18 @@ async fn clear_scenarios(State(state): State<SharedState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// `GET /__mock/requests?path=…&model=…&testId=…`.
+/// `GET /__mock/requests?path=…&model=…&testId=…`: the entries, and `journalBytes`, what
+/// the journal holds against its byte budget.
 async fn list_requests(
     State(state): State<SharedState>,
     filter: Result<Query<JournalFilter>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(filter) = filter?;
-    Ok(Json(json!({"requests": state.journal.list(&filter)})).into_response())
+    Ok(Json(json!({
+        "requests": state.journal.list(&filter),
+        "journalBytes": state.journal.bytes(),
+    }))
+    .into_response())
 }
 
 async fn clear_requests(State(state): State<SharedState>) -> StatusCode {

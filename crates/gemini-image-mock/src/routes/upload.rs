@@ -106,9 +106,9 @@ async fn start(
             "A resumable upload starts with X-Goog-Upload-Command: start.",
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_START_BODY)
+    let bytes = body::read_at_most(body, MAX_START_BODY, None)
         .await
-        .map_err(|_| ApiError::payload_too_large(MAX_START_BODY))?;
+        .map_err(|error| error.into_api_error(MAX_START_BODY))?;
     let content_type = header_text(headers, header::CONTENT_TYPE.as_str()).map(str::to_string);
     let mut request_body = RequestBody::new(bytes, content_type);
     note.body(&mut request_body);
@@ -340,12 +340,19 @@ async fn chunk_answer(
         let Some(frame) = frames.next().await else {
             break;
         };
-        let Ok(bytes) = frame else {
-            // The client went away mid-chunk: nothing of it is kept (it reads no answer).
-            return ChunkAnswer::new(
-                ApiError::invalid_argument("The upload chunk ended before its Content-Length."),
-                "active",
-            );
+        let bytes = match frame {
+            Ok(bytes) => bytes,
+            // The client went away mid-chunk, or stopped sending for the idle timeout: nothing
+            // of the chunk is kept, and dropping the writer frees the upload for a resume.
+            Err(error) => {
+                let refusal = match body::BodyError::of(&error) {
+                    body::BodyError::Stalled(idle) => ApiError::body_stalled(idle),
+                    _ => ApiError::invalid_argument(
+                        "The upload chunk ended before its Content-Length.",
+                    ),
+                };
+                return ChunkAnswer::new(refusal, "active");
+            }
         };
         hasher.update(&bytes);
         if let Err(error) = writer.push(bytes).await {
