@@ -62,10 +62,10 @@ pub async fn serve(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        // A client that shuts its write half after sending (`Content-Length` larger than what
-        // it sent, say) still reads the answer that says so.
-        .half_close(true);
+        .header_read_timeout(limits.header_read_timeout);
+    // No `half_close`: a client that closes its side has gone (it gave up, timed out), and its
+    // request is dropped at once — journaled as 499 — instead of rendering for nobody, as
+    // `axum::serve` did.
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // A slot first, then the connection: at the cap, new clients wait in the backlog
