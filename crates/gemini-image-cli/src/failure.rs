@@ -59,6 +59,17 @@ impl Failure {
             Failure::Local(message) => eprintln!("gemini-image: {message}"),
             Failure::Api(error) => {
                 eprintln!("gemini-image: {error}");
+                // The causes below the top error ("connection refused" …), each once.
+                let mut said = error.to_string();
+                let mut cause = std::error::Error::source(error);
+                while let Some(inner) = cause {
+                    let text = inner.to_string();
+                    if !said.contains(&text) {
+                        eprintln!("  because: {text}");
+                        said.push_str(&text);
+                    }
+                    cause = inner.source();
+                }
                 if let Some(hint) = hint(error) {
                     eprintln!("  {hint}");
                 }

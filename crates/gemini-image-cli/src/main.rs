@@ -23,12 +23,22 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Mock(serve) = cli.command {
         tracing_subscriber::fmt()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
             )
             .init();
         return gemini_image_mock::cli::serve(serve).await;
+    }
+    // Logs only when asked for (`RUST_LOG=gemini_image=debug`), on stderr: stdout is the
+    // command's answer.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
     }
     let progress = Progress::new(cli.json);
     let backend = match Backend::connect(&cli.backend, &progress).await {

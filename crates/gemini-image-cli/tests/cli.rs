@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -534,4 +535,51 @@ fn images_are_written_all_or_none_and_a_failure_names_its_path() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(left, ["cat-2.jpg"], "no temporary file is left either");
+}
+
+#[test]
+fn a_base_url_that_is_not_a_url_and_an_unreachable_server_are_said_plainly() {
+    let dir = scratch("base-url");
+    gemini(&dir)
+        .args(["--base-url", "not a url", "image", "x"])
+        .assert()
+        .code(1)
+        .stderr(contains("\"not a url\" is not an http:// or https:// URL"));
+    // Nothing listens on port 1 of loopback: the cause under the top error is printed.
+    gemini(&dir)
+        .env("GEMINI_API_KEY", "k")
+        .args(["--base-url", "http://127.0.0.1:1", "models"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(3)
+        .stderr(contains("because:").and(contains("refused")));
+}
+
+#[test]
+fn the_mock_takes_its_keys_from_the_environment_out_of_the_process_list() {
+    let dir = scratch("mock-keys");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gemini-image"))
+        .args(["mock", "--addr", "127.0.0.1:0"])
+        .env("GEMINI_MOCK_API_KEYS", "first-key,second-key")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Running(child);
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    for (key, code) in [("second-key", 0), ("other-key", 3)] {
+        gemini(&dir)
+            .env("GEMINI_API_KEY", key)
+            .args(["--base-url", &url, "tokens", "hi"])
+            .assert()
+            .code(code);
+    }
+    drop(server);
 }

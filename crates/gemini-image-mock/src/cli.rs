@@ -12,7 +12,14 @@ pub struct ServeArgs {
     #[arg(long, env = "GEMINI_MOCK_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
     /// Accept only this API key (repeatable). Without it any non-empty key is accepted.
-    #[arg(long = "api-key", value_name = "KEY")]
+    /// `GEMINI_MOCK_API_KEYS` (comma-separated) keeps keys out of the process list.
+    #[arg(
+        long = "api-key",
+        value_name = "KEY",
+        env = "GEMINI_MOCK_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub api_keys: Vec<String>,
     /// Serve the image files in this directory (PNG, JPEG, WebP, GIF) instead of drawn
     /// pictures, one chosen deterministically per request.

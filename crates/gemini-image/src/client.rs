@@ -347,6 +347,14 @@ impl ClientBuilder {
                 .map_err(Error::Transport)?,
         };
         let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        // Said here, plainly, rather than as reqwest's "builder error" at the first call.
+        let is_http = reqwest::Url::parse(base_url)
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+        if !is_http {
+            return Err(Error::Config(format!(
+                "the base URL {base_url:?} is not an http:// or https:// URL"
+            )));
+        }
         let version = self.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION);
         let versioned = format!(
             "{}/{}",

@@ -439,3 +439,25 @@ async fn a_control_plane_answer_cut_in_its_body_is_asked_for_again() {
     assert_eq!(model.name.as_deref(), Some("models/gemini-3.1-flash-image"));
     assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_base_url_that_is_not_an_http_url_is_a_config_error() {
+    for url in ["not a url", "ftp://example.com", "127.0.0.1:8080"] {
+        let error = Client::builder()
+            .api_key("k")
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Config(m) if m.contains("is not an http:// or https:// URL")),
+            "{url}: {error:?}"
+        );
+    }
+    assert!(
+        Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:8080/")
+            .build()
+            .is_ok()
+    );
+}
