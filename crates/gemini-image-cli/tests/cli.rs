@@ -320,21 +320,7 @@ impl Drop for Running {
 #[test]
 fn gemini_image_mock_serves_and_base_url_reaches_it() {
     let dir = scratch("serve");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gemini-image"))
-        .args(["mock", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Running(child);
-    let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_string();
+    let (server, url) = served_mock();
 
     let assert = gemini(&dir)
         .args(["--json", "--base-url", &url, "image", "a lighthouse"])
@@ -357,8 +343,14 @@ fn gemini_image_mock_serves_and_base_url_reaches_it() {
 
 /// A `gemini-image mock` on a free port, and its URL.
 fn served_mock() -> (Running, String) {
+    served_mock_with(&[])
+}
+
+/// A `gemini-image mock` on a free port with `env` in its environment, and its URL.
+fn served_mock_with(env: &[(&str, &str)]) -> (Running, String) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gemini-image"))
         .args(["mock", "--addr", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -558,22 +550,7 @@ fn a_base_url_that_is_not_a_url_and_an_unreachable_server_are_said_plainly() {
 #[test]
 fn the_mock_takes_its_keys_from_the_environment_out_of_the_process_list() {
     let dir = scratch("mock-keys");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gemini-image"))
-        .args(["mock", "--addr", "127.0.0.1:0"])
-        .env("GEMINI_MOCK_API_KEYS", "first-key,second-key")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Running(child);
-    let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_string();
+    let (server, url) = served_mock_with(&[("GEMINI_MOCK_API_KEYS", "first-key,second-key")]);
     for (key, code) in [("second-key", 0), ("other-key", 3)] {
         gemini(&dir)
             .env("GEMINI_API_KEY", key)
