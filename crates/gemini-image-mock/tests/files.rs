@@ -834,20 +834,25 @@ async fn a_cut_chunk_leaves_nothing_and_the_client_resumes_from_the_offset() {
     assert_eq!(done.json()["file"]["sha256Hash"], sha256_hash(&bytes));
 }
 
-#[tokio::test]
-async fn generated_files_download_on_both_paths_and_uploaded_ones_do_not() {
-    let server = MockServer::start().await.unwrap();
-    let lines = b"{\"response\":{},\"key\":\"request_1\"}\n".to_vec();
+/// `POST /__mock/files`: a generated JSONL file named `name`, as the API makes batch results.
+async fn put_generated(server: &MockServer, name: &str, body: Vec<u8>) {
     let made = reqwest::Client::new()
         .post(format!(
-            "{}/__mock/files?name=batch-abc123&mimeType=application/jsonl",
+            "{}/__mock/files?name={name}&mimeType=application/jsonl",
             server.uri()
         ))
-        .body(lines.clone())
+        .body(body)
         .send()
         .await
         .unwrap();
     assert_eq!(made.status(), 201);
+}
+
+#[tokio::test]
+async fn generated_files_download_on_both_paths_and_uploaded_ones_do_not() {
+    let server = MockServer::start().await.unwrap();
+    let lines = b"{\"response\":{},\"key\":\"request_1\"}\n".to_vec();
+    put_generated(&server, "batch-abc123", lines.clone()).await;
     let file = get(&server, "/v1beta/files/batch-abc123").await.json();
     assert_eq!(file["source"], "GENERATED");
     assert_eq!(
@@ -1058,16 +1063,7 @@ async fn with_a_data_directory_files_survive_a_restart_and_stay_out_of_memory() 
     let uploaded = upload(&server, &source, MIB8, "image/png").await;
     // A generated file larger than a piece of the admin API's streaming, at an odd size.
     let lines = pattern_bytes(20 * 1024 * 1024 + 3);
-    let made = reqwest::Client::new()
-        .post(format!(
-            "{}/__mock/files?name=batch-kept&mimeType=application/jsonl",
-            server.uri()
-        ))
-        .body(lines.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(made.status(), 201);
+    put_generated(&server, "batch-kept", lines.clone()).await;
     let held: Value = reqwest::get(format!("{}/__mock/files", server.uri()))
         .await
         .unwrap()
