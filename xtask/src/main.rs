@@ -43,6 +43,8 @@ const LIBRARY_CRATES: &[&str] = &["gemini-image-types", "gemini-image", "gemini-
 const BASE64_TYPE: &str = "crate::base64_bytes::Base64Bytes";
 /// The hand-written generic that every open-enum wrapper (`x-open-enum: true`) maps to.
 const OPEN_ENUM_TYPE: &str = "crate::open_enum::OpenEnum";
+/// The hand-written generic that every open-union wrapper (`x-open-union: true`) maps to.
+const OPEN_UNION_TYPE: &str = "crate::open_union::OpenUnion";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -374,6 +376,15 @@ fn generate(spec_text: &str) -> Result<Generated, String> {
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
     }
+    // Tagged unions (the Interactions API's steps, contents, deltas) the same way: a member
+    // Google adds later is kept as its JSON, a known one is a plain Rust enum.
+    for (wrapper, known) in marked_wrappers(&raw, "x-open-union")? {
+        settings.with_replacement(
+            wrapper,
+            format!("{OPEN_UNION_TYPE}<crate::types::{known}>"),
+            std::iter::empty(),
+        );
+    }
 
     let mut generator = Generator::new(&settings);
     let tokens = generator
@@ -478,6 +489,15 @@ fn split(
 
 /// `(wrapper, known enum)` for every schema marked `x-open-enum: true`, in spec order.
 fn open_enums(raw: &serde_norway::Value) -> Result<Vec<(String, String)>, String> {
+    marked_wrappers(raw, "x-open-enum")
+}
+
+/// `(wrapper, known type)` for every schema marked `marker: true`: its `oneOf[0]` is a `$ref`
+/// to the known values or members, in spec order.
+fn marked_wrappers(
+    raw: &serde_norway::Value,
+    marker: &str,
+) -> Result<Vec<(String, String)>, String> {
     let schemas = raw
         .get("components")
         .and_then(|c| c.get("schemas"))
@@ -485,7 +505,7 @@ fn open_enums(raw: &serde_norway::Value) -> Result<Vec<(String, String)>, String
         .ok_or("spec has no components.schemas")?;
     let mut found = Vec::new();
     for (name, schema) in schemas {
-        if schema.get("x-open-enum").and_then(|v| v.as_bool()) != Some(true) {
+        if schema.get(marker).and_then(|v| v.as_bool()) != Some(true) {
             continue;
         }
         let name = name.as_str().ok_or("schema name is not a string")?;
@@ -496,7 +516,7 @@ fn open_enums(raw: &serde_norway::Value) -> Result<Vec<(String, String)>, String
             .and_then(|r| r.as_str())
             .and_then(|r| r.strip_prefix("#/components/schemas/"))
             .ok_or_else(|| {
-                format!("open enum {name}: oneOf[0] must be a $ref to the known values")
+                format!("{marker} {name}: oneOf[0] must be a $ref to the known values")
             })?;
         found.push((name.to_string(), known.to_string()));
     }

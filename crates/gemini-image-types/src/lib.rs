@@ -42,6 +42,7 @@ pub mod codec;
 pub mod media;
 pub mod models;
 pub mod open_enum;
+pub mod open_union;
 pub mod sse;
 mod text_part;
 /// The request and response types, generated from [`SPEC_YAML`].
@@ -50,6 +51,7 @@ pub mod types;
 
 pub use base64_bytes::{Base64Bytes, Base64Error};
 pub use open_enum::OpenEnum;
+pub use open_union::OpenUnion;
 
 /// The OpenAPI spec the types are generated from (`openapi/gemini.yaml`), as its YAML text: the
 /// mock validates requests with it and serves it.

@@ -617,6 +617,107 @@ pub struct CreateFileResponse {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file: ::std::option::Option<File>,
 }
+#[doc = "`CreateInteractionAlt`"]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum CreateInteractionAlt {
+    #[serde(rename = "sse")]
+    Sse,
+    #[serde(rename = "json")]
+    Json,
+}
+impl ::std::fmt::Display for CreateInteractionAlt {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Sse => f.write_str("sse"),
+            Self::Json => f.write_str("json"),
+        }
+    }
+}
+impl ::std::str::FromStr for CreateInteractionAlt {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "sse" => Ok(Self::Sse),
+            "json" => Ok(Self::Json),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for CreateInteractionAlt {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for CreateInteractionAlt {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "The body of `POST /interactions` for a model interaction."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct CreateInteractionRequest {
+    #[doc = "Answer at once (`in_progress`) and run in the background; needs `store`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub background: ::std::option::Option<bool>,
+    #[doc = "Continues an interaction that ended `requires_continuation`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub continuation_token: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub generation_config: ::std::option::Option<InteractionGenerationConfig>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub input: ::std::option::Option<InteractionInput>,
+    #[doc = "Labels for billing reports."]
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+    )]
+    pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    #[doc = "The model id, such as `gemini-3.1-flash-image` (no `models/` prefix)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model: ::std::option::Option<::std::string::String>,
+    #[doc = "The id of the stored interaction this turn continues (its history, images and thought signatures included)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub previous_interaction_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub response_format: ::std::option::Option<InteractionResponseFormats>,
+    #[doc = "Deprecated way of asking for images (`[\"image\", \"text\"]`); use `response_format`."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub response_modalities:
+        ::std::vec::Vec<crate::open_enum::OpenEnum<crate::types::InteractionModality>>,
+    #[doc = "Safety thresholds per category."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub safety_settings: ::std::vec::Vec<InteractionSafetySetting>,
+    #[doc = "`flex`, `standard`, `priority` or `deferred`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub service_tier: ::std::option::Option<::std::string::String>,
+    #[doc = "Keep the interaction (true when left out). Without it the reply has no `id` and no later turn can continue from it."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub store: ::std::option::Option<bool>,
+    #[doc = "Answer with Server-Sent Events."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub stream: ::std::option::Option<bool>,
+    #[doc = "A system instruction, as a plain string (not a `Content`)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub system_instruction: ::std::option::Option<::std::string::String>,
+    #[doc = "Tools, each `{\"type\": …, …}` (`google_search` with `search_types` grounds 3.1 Flash Image in web and image search)."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub tools: ::std::vec::Vec<InteractionTool>,
+}
 #[doc = "`DownloadFileAlt`"]
 #[derive(
     :: serde :: Deserialize,
@@ -2504,6 +2605,1215 @@ impl ::std::convert::TryFrom<&str> for ImagenSafetyFilterLevel {
     }
 }
 impl ::std::convert::TryFrom<::std::string::String> for ImagenSafetyFilterLevel {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "An interaction. A `POST` reply holds only the new steps; `GET` the whole timeline."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct Interaction {
+    #[doc = "The agent, for agent interactions."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub agent: ::std::option::Option<::std::string::String>,
+    #[doc = "With `requires_continuation`, what continues it."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub continuation_token: ::std::option::Option<::std::string::String>,
+    #[doc = "When it was created, to the second (`2026-06-24T11:13:57Z`)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<::std::string::String>,
+    #[doc = "Platform errors."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub errors: ::std::vec::Vec<InteractionErrorBody>,
+    #[doc = "`v1_` and URL-safe base64; absent when `store` was false (`\"\"` in a stream)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[doc = "The model."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model: ::std::option::Option<::std::string::String>,
+    #[doc = "`interaction`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub object: ::std::option::Option<::std::string::String>,
+    #[doc = "The interaction this one continued."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub previous_interaction_id: ::std::option::Option<::std::string::String>,
+    #[doc = "The tier it ran on (`standard`)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub service_tier: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::InteractionStatus>>,
+    #[doc = "The steps; left out when there are none."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub steps: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionStep>>,
+    #[doc = "When it last changed, to the second."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub updated: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub usage: ::std::option::Option<InteractionUsage>,
+}
+#[doc = "Audio, inline or by URI."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionAudioContent {
+    #[doc = "The bytes, standard base64."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+    #[doc = "The MIME type."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+    #[doc = "`audio`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionAudioContentType,
+    #[doc = "Where the bytes are."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
+}
+#[doc = "`audio`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionAudioContentType {
+    #[serde(rename = "audio")]
+    Audio,
+}
+impl ::std::fmt::Display for InteractionAudioContentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Audio => f.write_str("audio"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionAudioContentType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "audio" => Ok(Self::Audio),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionAudioContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionAudioContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "A content block, tagged by `type`."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum InteractionContent {
+    TextContent(InteractionTextContent),
+    ImageContent(InteractionImageContent),
+    AudioContent(InteractionAudioContent),
+    VideoContent(InteractionVideoContent),
+    DocumentContent(InteractionDocumentContent),
+}
+impl ::std::convert::From<InteractionTextContent> for InteractionContent {
+    fn from(value: InteractionTextContent) -> Self {
+        Self::TextContent(value)
+    }
+}
+impl ::std::convert::From<InteractionImageContent> for InteractionContent {
+    fn from(value: InteractionImageContent) -> Self {
+        Self::ImageContent(value)
+    }
+}
+impl ::std::convert::From<InteractionAudioContent> for InteractionContent {
+    fn from(value: InteractionAudioContent) -> Self {
+        Self::AudioContent(value)
+    }
+}
+impl ::std::convert::From<InteractionVideoContent> for InteractionContent {
+    fn from(value: InteractionVideoContent) -> Self {
+        Self::VideoContent(value)
+    }
+}
+impl ::std::convert::From<InteractionDocumentContent> for InteractionContent {
+    fn from(value: InteractionDocumentContent) -> Self {
+        Self::DocumentContent(value)
+    }
+}
+#[doc = "A piece of a step, by `type`: `text` (`text`), `image` (`data`, `mime_type`), `thought_signature` (`signature`), `thought_summary` (`content`), `arguments_delta` (`arguments`) …"]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionDelta {
+    #[doc = "A piece of a function call's arguments (partial JSON)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub arguments: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub content:
+        ::std::option::Option<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
+    #[doc = "An image's (or audio's …) bytes, standard base64."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+    #[doc = "Their MIME type."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+    #[doc = "A thought signature."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub signature: ::std::option::Option<::std::string::String>,
+    #[doc = "Text."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    #[doc = "The kind of piece."]
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+    #[doc = "Where they are, with `delivery` `uri`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
+}
+#[doc = "A document (PDF …), inline or by URI."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionDocumentContent {
+    #[doc = "The bytes, standard base64."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+    #[doc = "The MIME type."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+    #[doc = "`document`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionDocumentContentType,
+    #[doc = "Where the bytes are."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
+}
+#[doc = "`document`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionDocumentContentType {
+    #[serde(rename = "document")]
+    Document,
+}
+impl ::std::fmt::Display for InteractionDocumentContentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Document => f.write_str("document"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionDocumentContentType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "document" => Ok(Self::Document),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionDocumentContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionDocumentContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "What went wrong."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InteractionErrorBody {
+    #[doc = "`invalid_request`, `not_found`, `not_implemented`, `gateway_timeout`, `content_blocked` …"]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub code: ::std::option::Option<::std::string::String>,
+    #[doc = "For people."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub message: ::std::option::Option<::std::string::String>,
+}
+#[doc = "`error`: the stream failed (`gateway_timeout` …); the SDKs yield it, they do not raise."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionErrorEvent {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<InteractionErrorBody>,
+    #[doc = "This event's id."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_id: ::std::option::Option<::std::string::String>,
+    #[doc = "`error`."]
+    pub event_type: ::std::string::String,
+}
+#[doc = "An Interactions error: `{\"error\": {\"message\", \"code\"}}` with a string slug for `code` and no `status` (both SDKs also read the classic Google shape)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InteractionErrorResponse {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<InteractionErrorBody>,
+}
+#[doc = "A stream event, told apart by `event_type` in the data (the SDKs ignore the SSE `event:` line). New event types may come: a client logs and skips them."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum InteractionEvent {
+    LifecycleEvent(InteractionLifecycleEvent),
+    StatusUpdateEvent(InteractionStatusUpdateEvent),
+    StepStartEvent(InteractionStepStartEvent),
+    StepDeltaEvent(InteractionStepDeltaEvent),
+    StepStopEvent(InteractionStepStopEvent),
+    ErrorEvent(InteractionErrorEvent),
+}
+impl ::std::convert::From<InteractionLifecycleEvent> for InteractionEvent {
+    fn from(value: InteractionLifecycleEvent) -> Self {
+        Self::LifecycleEvent(value)
+    }
+}
+impl ::std::convert::From<InteractionStatusUpdateEvent> for InteractionEvent {
+    fn from(value: InteractionStatusUpdateEvent) -> Self {
+        Self::StatusUpdateEvent(value)
+    }
+}
+impl ::std::convert::From<InteractionStepStartEvent> for InteractionEvent {
+    fn from(value: InteractionStepStartEvent) -> Self {
+        Self::StepStartEvent(value)
+    }
+}
+impl ::std::convert::From<InteractionStepDeltaEvent> for InteractionEvent {
+    fn from(value: InteractionStepDeltaEvent) -> Self {
+        Self::StepDeltaEvent(value)
+    }
+}
+impl ::std::convert::From<InteractionStepStopEvent> for InteractionEvent {
+    fn from(value: InteractionStepStopEvent) -> Self {
+        Self::StepStopEvent(value)
+    }
+}
+impl ::std::convert::From<InteractionErrorEvent> for InteractionEvent {
+    fn from(value: InteractionErrorEvent) -> Self {
+        Self::ErrorEvent(value)
+    }
+}
+#[doc = "A call of a function tool."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionFunctionCallStep {
+    #[doc = "The arguments."]
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub arguments: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[doc = "The call's id, named by its result."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<::std::string::String>,
+    #[doc = "The function."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[doc = "`function_call`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionFunctionCallStepType,
+}
+#[doc = "`function_call`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionFunctionCallStepType {
+    #[serde(rename = "function_call")]
+    FunctionCall,
+}
+impl ::std::fmt::Display for InteractionFunctionCallStepType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::FunctionCall => f.write_str("function_call"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionFunctionCallStepType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "function_call" => Ok(Self::FunctionCall),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionFunctionCallStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionFunctionCallStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "The result of a function call."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionFunctionResultStep {
+    #[doc = "The id of the call."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub call_id: ::std::option::Option<::std::string::String>,
+    #[doc = "The function."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[doc = "The result, any JSON."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub result: ::std::option::Option<::serde_json::Value>,
+    #[doc = "`function_result`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionFunctionResultStepType,
+}
+#[doc = "`function_result`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionFunctionResultStepType {
+    #[serde(rename = "function_result")]
+    FunctionResult,
+}
+impl ::std::fmt::Display for InteractionFunctionResultStepType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::FunctionResult => f.write_str("function_result"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionFunctionResultStepType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "function_result" => Ok(Self::FunctionResult),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionFunctionResultStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionFunctionResultStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "Sampling and thinking."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InteractionGenerationConfig {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_config: ::std::option::Option<InteractionGenerationConfigImageConfig>,
+    #[doc = "The most output tokens."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub max_output_tokens: ::std::option::Option<i64>,
+    #[doc = "A seed."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub seed: ::std::option::Option<i64>,
+    #[doc = "Where to stop."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub stop_sequences: ::std::vec::Vec<::std::string::String>,
+    #[doc = "Deprecated."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub temperature: ::std::option::Option<f64>,
+    #[doc = "`minimal`, `low`, `medium`, `high` or `xhigh` (gemini-3-pro-image takes `low` and `high` only)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub thinking_level: ::std::option::Option<::std::string::String>,
+    #[doc = "`auto` or `none`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub thinking_summaries: ::std::option::Option<::std::string::String>,
+    #[doc = "Deprecated."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub top_p: ::std::option::Option<f64>,
+}
+#[doc = "Deprecated: use `response_format`."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InteractionGenerationConfigImageConfig {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub aspect_ratio: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::AspectRatio>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_size: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ImageSize>>,
+}
+#[doc = "An image, inline (`data`) or by URI (a Files API `uri` or an `https` URL)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionImageContent {
+    #[doc = "The bytes, standard base64."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+    #[doc = "`image/png`, `image/jpeg`, `image/webp`, `image/heic`, `image/heif`, `image/gif`, `image/bmp` or `image/tiff`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+    #[doc = "How finely the model looks at an input image: `low`, `medium`, `high` or `ultra_high`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub resolution: ::std::option::Option<::std::string::String>,
+    #[doc = "`image`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionImageContentType,
+    #[doc = "Where the bytes are."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
+}
+#[doc = "`image`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionImageContentType {
+    #[serde(rename = "image")]
+    Image,
+}
+impl ::std::fmt::Display for InteractionImageContentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Image => f.write_str("image"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionImageContentType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "image" => Ok(Self::Image),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionImageContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionImageContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "What the model is given: a string, one content block, content blocks (one user turn), or steps (a whole history, re-sent exactly as received when `store` is false). Python wraps a content list into one `user_input` step; JavaScript sends it as it is: both mean the same."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum InteractionInput {
+    String(::std::string::String),
+    InteractionContentValue(crate::open_union::OpenUnion<crate::types::InteractionContent>),
+    Array(::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionKnownInputItem>>),
+}
+impl ::std::convert::From<crate::open_union::OpenUnion<crate::types::InteractionContent>>
+    for InteractionInput
+{
+    fn from(value: crate::open_union::OpenUnion<crate::types::InteractionContent>) -> Self {
+        Self::InteractionContentValue(value)
+    }
+}
+impl
+    ::std::convert::From<
+        ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionKnownInputItem>>,
+    > for InteractionInput
+{
+    fn from(
+        value: ::std::vec::Vec<
+            crate::open_union::OpenUnion<crate::types::InteractionKnownInputItem>,
+        >,
+    ) -> Self {
+        Self::Array(value)
+    }
+}
+#[doc = "A step or a content block of an `input` list, told apart by `type` (`user_input` … or `text`, `image` …)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum InteractionKnownInputItem {
+    Step(InteractionStep),
+    Content(InteractionContent),
+}
+impl ::std::convert::From<InteractionStep> for InteractionKnownInputItem {
+    fn from(value: InteractionStep) -> Self {
+        Self::Step(value)
+    }
+}
+impl ::std::convert::From<InteractionContent> for InteractionKnownInputItem {
+    fn from(value: InteractionContent) -> Self {
+        Self::Content(value)
+    }
+}
+#[doc = "`interaction.created` (status `in_progress`) and `interaction.completed` (the final status and usage; no `steps`)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionLifecycleEvent {
+    #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_id: ::std::option::Option<::std::string::String>,
+    #[doc = "`interaction.created` or `interaction.completed`."]
+    pub event_type: ::std::string::String,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub interaction: ::std::option::Option<Interaction>,
+}
+#[doc = "A kind of content."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionModality {
+    #[serde(rename = "text")]
+    Text,
+    #[serde(rename = "image")]
+    Image,
+    #[serde(rename = "audio")]
+    Audio,
+    #[serde(rename = "video")]
+    Video,
+    #[serde(rename = "document")]
+    Document,
+}
+impl ::std::fmt::Display for InteractionModality {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Text => f.write_str("text"),
+            Self::Image => f.write_str("image"),
+            Self::Audio => f.write_str("audio"),
+            Self::Video => f.write_str("video"),
+            Self::Document => f.write_str("document"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionModality {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "text" => Ok(Self::Text),
+            "image" => Ok(Self::Image),
+            "audio" => Ok(Self::Audio),
+            "video" => Ok(Self::Video),
+            "document" => Ok(Self::Document),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionModality {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionModality {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "Tokens of one modality."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InteractionModalityTokens {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub modality:
+        ::std::option::Option<crate::open_enum::OpenEnum<crate::types::InteractionModality>>,
+    #[doc = "How many."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub tokens: ::std::option::Option<i64>,
+}
+#[doc = "What the model made (text, an image …)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionModelOutputStep {
+    #[doc = "The content blocks."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub content: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<Status>,
+    #[doc = "`model_output`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionModelOutputStepType,
+}
+#[doc = "`model_output`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionModelOutputStepType {
+    #[serde(rename = "model_output")]
+    ModelOutput,
+}
+impl ::std::fmt::Display for InteractionModelOutputStepType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::ModelOutput => f.write_str("model_output"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionModelOutputStepType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "model_output" => Ok(Self::ModelOutput),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionModelOutputStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionModelOutputStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "A response format, by `type`: `image` (with `aspect_ratio`, `image_size`, `mime_type` only `image/jpeg`, `delivery` `inline` or `uri`), `text` (with `mime_type` and a `schema`), `audio`, `video`."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionResponseFormat {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub aspect_ratio: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::AspectRatio>>,
+    #[doc = "`inline` (base64 in the reply) or `uri`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub delivery: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub image_size: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ImageSize>>,
+    #[doc = "The output MIME type (`image/jpeg` for images; `application/json` with a `schema` for text)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+    #[doc = "The JSON schema of a text answer."]
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub schema: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[doc = "`image`, `text`, `audio` or `video`."]
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+}
+#[doc = "What to answer with: one format, or several (`[{\"type\": \"text\"}, {\"type\": \"image\"}]` for interleaved text and images)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum InteractionResponseFormats {
+    InteractionResponseFormat(InteractionResponseFormat),
+    Array(::std::vec::Vec<InteractionResponseFormat>),
+}
+impl ::std::convert::From<InteractionResponseFormat> for InteractionResponseFormats {
+    fn from(value: InteractionResponseFormat) -> Self {
+        Self::InteractionResponseFormat(value)
+    }
+}
+impl ::std::convert::From<::std::vec::Vec<InteractionResponseFormat>>
+    for InteractionResponseFormats
+{
+    fn from(value: ::std::vec::Vec<InteractionResponseFormat>) -> Self {
+        Self::Array(value)
+    }
+}
+#[doc = "A threshold for a category (lowercase: `image_sexually_explicit`, `block_none` …)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InteractionSafetySetting {
+    #[doc = "The category."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub category: ::std::option::Option<::std::string::String>,
+    #[doc = "The threshold."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub threshold: ::std::option::Option<::std::string::String>,
+}
+#[doc = "Where an interaction is."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionStatus {
+    #[serde(rename = "in_progress")]
+    InProgress,
+    #[serde(rename = "requires_action")]
+    RequiresAction,
+    #[serde(rename = "completed")]
+    Completed,
+    #[serde(rename = "failed")]
+    Failed,
+    #[serde(rename = "cancelled")]
+    Cancelled,
+    #[serde(rename = "incomplete")]
+    Incomplete,
+    #[serde(rename = "budget_exceeded")]
+    BudgetExceeded,
+    #[serde(rename = "queued")]
+    Queued,
+    #[serde(rename = "idle")]
+    Idle,
+    #[serde(rename = "requires_continuation")]
+    RequiresContinuation,
+}
+impl ::std::fmt::Display for InteractionStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::InProgress => f.write_str("in_progress"),
+            Self::RequiresAction => f.write_str("requires_action"),
+            Self::Completed => f.write_str("completed"),
+            Self::Failed => f.write_str("failed"),
+            Self::Cancelled => f.write_str("cancelled"),
+            Self::Incomplete => f.write_str("incomplete"),
+            Self::BudgetExceeded => f.write_str("budget_exceeded"),
+            Self::Queued => f.write_str("queued"),
+            Self::Idle => f.write_str("idle"),
+            Self::RequiresContinuation => f.write_str("requires_continuation"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionStatus {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "in_progress" => Ok(Self::InProgress),
+            "requires_action" => Ok(Self::RequiresAction),
+            "completed" => Ok(Self::Completed),
+            "failed" => Ok(Self::Failed),
+            "cancelled" => Ok(Self::Cancelled),
+            "incomplete" => Ok(Self::Incomplete),
+            "budget_exceeded" => Ok(Self::BudgetExceeded),
+            "queued" => Ok(Self::Queued),
+            "idle" => Ok(Self::Idle),
+            "requires_continuation" => Ok(Self::RequiresContinuation),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionStatus {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "`interaction.status_update`."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionStatusUpdateEvent {
+    #[doc = "This event's id."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_id: ::std::option::Option<::std::string::String>,
+    #[doc = "`interaction.status_update`."]
+    pub event_type: ::std::string::String,
+    #[doc = "The interaction (`\"\"` when not stored)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub interaction_id: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::InteractionStatus>>,
+}
+#[doc = "A step of an interaction's timeline, tagged by `type`."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+#[serde(untagged)]
+pub enum InteractionStep {
+    UserInputStep(InteractionUserInputStep),
+    ModelOutputStep(InteractionModelOutputStep),
+    ThoughtStep(InteractionThoughtStep),
+    FunctionCallStep(InteractionFunctionCallStep),
+    FunctionResultStep(InteractionFunctionResultStep),
+}
+impl ::std::convert::From<InteractionUserInputStep> for InteractionStep {
+    fn from(value: InteractionUserInputStep) -> Self {
+        Self::UserInputStep(value)
+    }
+}
+impl ::std::convert::From<InteractionModelOutputStep> for InteractionStep {
+    fn from(value: InteractionModelOutputStep) -> Self {
+        Self::ModelOutputStep(value)
+    }
+}
+impl ::std::convert::From<InteractionThoughtStep> for InteractionStep {
+    fn from(value: InteractionThoughtStep) -> Self {
+        Self::ThoughtStep(value)
+    }
+}
+impl ::std::convert::From<InteractionFunctionCallStep> for InteractionStep {
+    fn from(value: InteractionFunctionCallStep) -> Self {
+        Self::FunctionCallStep(value)
+    }
+}
+impl ::std::convert::From<InteractionFunctionResultStep> for InteractionStep {
+    fn from(value: InteractionFunctionResultStep) -> Self {
+        Self::FunctionResultStep(value)
+    }
+}
+#[doc = "`step.delta`: a piece of a step. An image arrives whole in one delta."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionStepDeltaEvent {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub delta: ::std::option::Option<InteractionDelta>,
+    #[doc = "This event's id."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_id: ::std::option::Option<::std::string::String>,
+    #[doc = "`step.delta`."]
+    pub event_type: ::std::string::String,
+    #[doc = "The step's index."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub index: ::std::option::Option<i64>,
+}
+#[doc = "`step.start`: a step begins (a `model_output` may carry initial content)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionStepStartEvent {
+    #[doc = "This event's id."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_id: ::std::option::Option<::std::string::String>,
+    #[doc = "`step.start`."]
+    pub event_type: ::std::string::String,
+    #[doc = "The step's index in the reply."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub index: ::std::option::Option<i64>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub step: ::std::option::Option<crate::open_union::OpenUnion<crate::types::InteractionStep>>,
+}
+#[doc = "`step.stop`: a step is whole."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionStepStopEvent {
+    #[doc = "This event's id."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_id: ::std::option::Option<::std::string::String>,
+    #[doc = "`step.stop`."]
+    pub event_type: ::std::string::String,
+    #[doc = "The step's index."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub index: ::std::option::Option<i64>,
+}
+#[doc = "Text."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionTextContent {
+    #[doc = "Citations and other annotations of the text."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub annotations: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    #[doc = "The text."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    #[doc = "`text`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionTextContentType,
+}
+#[doc = "`text`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionTextContentType {
+    #[serde(rename = "text")]
+    Text,
+}
+impl ::std::fmt::Display for InteractionTextContentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Text => f.write_str("text"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionTextContentType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "text" => Ok(Self::Text),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionTextContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionTextContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "The model's thinking; its `signature` carries the visual context of a multi-turn edit and is re-sent exactly as received."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionThoughtStep {
+    #[doc = "Opaque standard base64 (may be empty)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub signature: ::std::option::Option<::std::string::String>,
+    #[doc = "A summary of the thoughts, when asked for."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub summary: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
+    #[doc = "`thought`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionThoughtStepType,
+}
+#[doc = "`thought`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionThoughtStepType {
+    #[serde(rename = "thought")]
+    Thought,
+}
+impl ::std::fmt::Display for InteractionThoughtStepType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Thought => f.write_str("thought"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionThoughtStepType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "thought" => Ok(Self::Thought),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionThoughtStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionThoughtStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "A tool, `{\"type\": …}` and its settings."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionTool {
+    #[doc = "`google_search`, `function`, `code_execution`, `url_context` …"]
+    #[serde(rename = "type")]
+    pub type_: ::std::string::String,
+}
+#[doc = "Tokens used. `total_tokens` = input + output + thought."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InteractionUsage {
+    #[doc = "Input tokens per modality."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub input_tokens_by_modality: ::std::vec::Vec<InteractionModalityTokens>,
+    #[doc = "Output tokens per modality."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub output_tokens_by_modality: ::std::vec::Vec<InteractionModalityTokens>,
+    #[doc = "Input tokens read from a cache."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_cached_tokens: ::std::option::Option<i64>,
+    #[doc = "Input tokens."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_input_tokens: ::std::option::Option<i64>,
+    #[doc = "Output tokens."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_output_tokens: ::std::option::Option<i64>,
+    #[doc = "Thinking tokens."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_thought_tokens: ::std::option::Option<i64>,
+    #[doc = "All tokens."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_tokens: ::std::option::Option<i64>,
+    #[doc = "Tokens of tool use."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_tool_use_tokens: ::std::option::Option<i64>,
+}
+#[doc = "What the user sent."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionUserInputStep {
+    #[doc = "The content blocks."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub content: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
+    #[doc = "`user_input`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionUserInputStepType,
+}
+#[doc = "`user_input`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionUserInputStepType {
+    #[serde(rename = "user_input")]
+    UserInput,
+}
+impl ::std::fmt::Display for InteractionUserInputStepType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::UserInput => f.write_str("user_input"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionUserInputStepType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "user_input" => Ok(Self::UserInput),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionUserInputStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionUserInputStepType {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "Video, inline or by URI."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
+pub struct InteractionVideoContent {
+    #[doc = "The bytes, standard base64."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+    #[doc = "The MIME type."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+    #[doc = "`video`."]
+    #[serde(rename = "type")]
+    pub type_: InteractionVideoContentType,
+    #[doc = "Where the bytes are."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub uri: ::std::option::Option<::std::string::String>,
+}
+#[doc = "`video`."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum InteractionVideoContentType {
+    #[serde(rename = "video")]
+    Video,
+}
+impl ::std::fmt::Display for InteractionVideoContentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::Video => f.write_str("video"),
+        }
+    }
+}
+impl ::std::str::FromStr for InteractionVideoContentType {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "video" => Ok(Self::Video),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for InteractionVideoContentType {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for InteractionVideoContentType {
     type Error = self::error::ConversionError;
     fn try_from(
         value: ::std::string::String,

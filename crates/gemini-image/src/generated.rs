@@ -475,4 +475,187 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    #[doc = "Create an interaction (Google's recommended interface since June 2026)\n\nOne turn with a model: `input` (a string, content blocks, or a list of steps) and, for an\nimage, `response_format: {\"type\": \"image\", \"aspect_ratio\": …, \"image_size\": …}`. A\nmulti-turn edit continues from `previous_interaction_id` instead of resending images.\nEvery name is snake_case and every enum value lowercase on the wire. The reply holds only\nthe new, model-made steps; `GET` gives the whole timeline. With `\"stream\": true` the\nanswer is Server-Sent Events (`event:` line, `event_type` inside the data, ending\n`event: done` / `data: [DONE]`); `?alt=sse` is tolerated. With `\"store\": false` the reply\nhas no `id`. With `\"background\": true` it comes back at once `in_progress`.\n\n\nSends a `POST` request to `/interactions`\n\nArguments:\n- `alt`: Sent by some clients (gemini-rust) with `\"stream\": true`; the body decides.\n- `body`\n"]
+    pub async fn create_interaction<'a>(
+        &'a self,
+        alt: Option<types::CreateInteractionAlt>,
+        body: &'a types::CreateInteractionRequest,
+    ) -> Result<ResponseValue<types::Interaction>, Error<types::InteractionErrorResponse>> {
+        let url = format!("{}/interactions", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .query(&progenitor_client::QueryParam::new("alt", &alt))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "create_interaction",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Get a stored interaction with its whole timeline (its `user_input` steps included)\n\nSends a `GET` request to `/interactions/{interaction}`\n\nArguments:\n- `interaction`: The interaction's id (`v1_` and URL-safe base64).\n- `include_input`: Deprecated; the timeline always includes the input now.\n- `last_event_id`: With `stream=true`, resume after this event.\n- `stream`: `false` (the SDKs always send it) or `true`: the events again, as SSE, from `last_event_id`.\n"]
+    pub async fn get_interaction<'a>(
+        &'a self,
+        interaction: &'a str,
+        include_input: Option<bool>,
+        last_event_id: Option<&'a str>,
+        stream: Option<bool>,
+    ) -> Result<ResponseValue<types::Interaction>, Error<types::InteractionErrorResponse>> {
+        let url = format!(
+            "{}/interactions/{}",
+            self.baseurl,
+            encode_path(&interaction.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new(
+                "include_input",
+                &include_input,
+            ))
+            .query(&progenitor_client::QueryParam::new(
+                "last_event_id",
+                &last_event_id,
+            ))
+            .query(&progenitor_client::QueryParam::new("stream", &stream))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_interaction",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Delete a stored interaction\n\nSends a `DELETE` request to `/interactions/{interaction}`\n\nArguments:\n- `interaction`: The interaction's id (`v1_` and URL-safe base64).\n"]
+    pub async fn delete_interaction<'a>(
+        &'a self,
+        interaction: &'a str,
+    ) -> Result<ResponseValue<types::Empty>, Error<types::InteractionErrorResponse>> {
+        let url = format!(
+            "{}/interactions/{}",
+            self.baseurl,
+            encode_path(&interaction.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_interaction",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Cancel a background interaction that is still running\n\nThe body is empty (Python and JS send `Content-Length: 0`) or `{}` (gemini-rust).\n\nSends a `POST` request to `/interactions/{interaction}/cancel`\n\nArguments:\n- `interaction`: The interaction's id (`v1_` and URL-safe base64).\n"]
+    pub async fn cancel_interaction<'a>(
+        &'a self,
+        interaction: &'a str,
+    ) -> Result<ResponseValue<types::Interaction>, Error<types::InteractionErrorResponse>> {
+        let url = format!(
+            "{}/interactions/{}/cancel",
+            self.baseurl,
+            encode_path(&interaction.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "cancel_interaction",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
 }

@@ -193,7 +193,9 @@ fn request_fields_have_no_defaults_and_every_enum_is_open() {
                     "{path} has a default: generated clients would always send it"
                 ));
             }
-            if node.get("enum").is_some() && path.contains('.') {
+            // A union's tag (`type: {enum: [image]}`, marked `x-tag`) is one fixed value, not an enum.
+            let is_tag = node.get("x-tag").and_then(Value::as_bool) == Some(true);
+            if node.get("enum").is_some() && path.contains('.') && !is_tag {
                 problems.push(format!("{path} is an inline closed enum: declare it as a component with an open wrapper"));
             }
             if let Some(target) = support::ref_name(node) {
