@@ -25,7 +25,10 @@ use serde_json::{Map, Value};
 /// assert!(known.is_known());
 /// let newer: OpenUnion<Step> = serde_json::from_str(r#"{"type":"retrieval_call","id":"r1"}"#).unwrap();
 /// assert_eq!(newer.unknown_type(), Some("retrieval_call"));
-/// assert_eq!(serde_json::to_string(&newer).unwrap(), r#"{"type":"retrieval_call","id":"r1"}"#);
+/// assert_eq!(
+///     serde_json::to_value(&newer).unwrap(),
+///     serde_json::json!({"type": "retrieval_call", "id": "r1"})
+/// );
 /// // A known member that is malformed is an error, not an unknown member.
 /// assert!(serde_json::from_str::<OpenUnion<Step>>(r#"{"type":"thought","signature":7}"#).is_err());
 /// ```
@@ -51,11 +54,15 @@ impl<T> OpenUnion<T> {
         matches!(self, Self::Known(_))
     }
 
-    /// The `type` of a member this crate does not know.
+    /// The tag of a member this crate does not know: its `type` (steps, contents), or its
+    /// `event_type` (stream events).
     pub fn unknown_type(&self) -> Option<&str> {
         match self {
             Self::Known(_) => None,
-            Self::Unknown(fields) => fields.get("type").and_then(Value::as_str),
+            Self::Unknown(fields) => fields
+                .get("type")
+                .or_else(|| fields.get("event_type"))
+                .and_then(Value::as_str),
         }
     }
 }
@@ -77,15 +84,19 @@ impl<T: Serialize> Serialize for OpenUnion<T> {
 
 impl<'de, T: for<'a> Deserialize<'a>> Deserialize<'de> for OpenUnion<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let Value::Object(fields) = Value::deserialize(deserializer)? else {
+        let value = Value::deserialize(deserializer)?;
+        if !value.is_object() {
             return Err(de::Error::custom("a union member must be a JSON object"));
-        };
-        match T::deserialize(&Value::Object(fields.clone())) {
+        }
+        match T::deserialize(&value) {
             Ok(known) => Ok(Self::Known(known)),
             // serde's tagged enums say so when the tag names no variant (or no variant of an
             // untagged union matches): only then is the member a newer one. Any other error is
             // a malformed known member, and an error it stays.
-            Err(error) if is_unknown_member(&error.to_string()) => Ok(Self::Unknown(fields)),
+            Err(error) if is_unknown_member(&error.to_string()) => match value {
+                Value::Object(fields) => Ok(Self::Unknown(fields)),
+                _ => Err(de::Error::custom("a union member must be a JSON object")),
+            },
             Err(error) => Err(de::Error::custom(error)),
         }
     }

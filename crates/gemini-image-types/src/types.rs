@@ -2653,103 +2653,75 @@ pub struct Interaction {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub usage: ::std::option::Option<InteractionUsage>,
 }
-#[doc = "Audio, inline or by URI."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionAudioContent {
-    #[doc = "The bytes, standard base64."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-    #[doc = "The MIME type."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub mime_type: ::std::option::Option<::std::string::String>,
-    #[doc = "`audio`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionAudioContentType,
-    #[doc = "Where the bytes are."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub uri: ::std::option::Option<::std::string::String>,
-}
-#[doc = "`audio`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionAudioContentType {
-    #[serde(rename = "audio")]
-    Audio,
-}
-impl ::std::fmt::Display for InteractionAudioContentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Audio => f.write_str("audio"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionAudioContentType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "audio" => Ok(Self::Audio),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionAudioContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionAudioContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 #[doc = "A content block, tagged by `type`."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-#[serde(untagged)]
+#[serde(tag = "type")]
 pub enum InteractionContent {
-    TextContent(InteractionTextContent),
-    ImageContent(InteractionImageContent),
-    AudioContent(InteractionAudioContent),
-    VideoContent(InteractionVideoContent),
-    DocumentContent(InteractionDocumentContent),
-}
-impl ::std::convert::From<InteractionTextContent> for InteractionContent {
-    fn from(value: InteractionTextContent) -> Self {
-        Self::TextContent(value)
-    }
-}
-impl ::std::convert::From<InteractionImageContent> for InteractionContent {
-    fn from(value: InteractionImageContent) -> Self {
-        Self::ImageContent(value)
-    }
-}
-impl ::std::convert::From<InteractionAudioContent> for InteractionContent {
-    fn from(value: InteractionAudioContent) -> Self {
-        Self::AudioContent(value)
-    }
-}
-impl ::std::convert::From<InteractionVideoContent> for InteractionContent {
-    fn from(value: InteractionVideoContent) -> Self {
-        Self::VideoContent(value)
-    }
-}
-impl ::std::convert::From<InteractionDocumentContent> for InteractionContent {
-    fn from(value: InteractionDocumentContent) -> Self {
-        Self::DocumentContent(value)
-    }
+    #[doc = "Text."]
+    #[serde(rename = "text")]
+    Text {
+        #[doc = "Citations and other annotations of the text."]
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        annotations: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        #[doc = "The text."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        text: ::std::option::Option<::std::string::String>,
+    },
+    #[doc = "An image, inline (`data`) or by URI (a Files API `uri` or an `https` URL)."]
+    #[serde(rename = "image")]
+    Image {
+        #[doc = "The bytes, standard base64."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+        #[doc = "`image/png`, `image/jpeg`, `image/webp`, `image/heic`, `image/heif`, `image/gif`, `image/bmp` or `image/tiff`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        mime_type: ::std::option::Option<::std::string::String>,
+        #[doc = "How finely the model looks at an input image: `low`, `medium`, `high` or `ultra_high`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        resolution: ::std::option::Option<::std::string::String>,
+        #[doc = "Where the bytes are."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        uri: ::std::option::Option<::std::string::String>,
+    },
+    #[doc = "Audio, inline or by URI."]
+    #[serde(rename = "audio")]
+    Audio {
+        #[doc = "The bytes, standard base64."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+        #[doc = "The MIME type."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        mime_type: ::std::option::Option<::std::string::String>,
+        #[doc = "Where the bytes are."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        uri: ::std::option::Option<::std::string::String>,
+    },
+    #[doc = "Video, inline or by URI."]
+    #[serde(rename = "video")]
+    Video {
+        #[doc = "The bytes, standard base64."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+        #[doc = "The MIME type."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        mime_type: ::std::option::Option<::std::string::String>,
+        #[doc = "Where the bytes are."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        uri: ::std::option::Option<::std::string::String>,
+    },
+    #[doc = "A document (PDF …), inline or by URI."]
+    #[serde(rename = "document")]
+    Document {
+        #[doc = "The bytes, standard base64."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
+        #[doc = "The MIME type."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        mime_type: ::std::option::Option<::std::string::String>,
+        #[doc = "Where the bytes are."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        uri: ::std::option::Option<::std::string::String>,
+    },
 }
 #[doc = "A piece of a step, by `type`: `text` (`text`), `image` (`data`, `mime_type`), `thought_signature` (`signature`), `thought_summary` (`content`), `arguments_delta` (`arguments`) …"]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
@@ -2779,69 +2751,6 @@ pub struct InteractionDelta {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uri: ::std::option::Option<::std::string::String>,
 }
-#[doc = "A document (PDF …), inline or by URI."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionDocumentContent {
-    #[doc = "The bytes, standard base64."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-    #[doc = "The MIME type."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub mime_type: ::std::option::Option<::std::string::String>,
-    #[doc = "`document`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionDocumentContentType,
-    #[doc = "Where the bytes are."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub uri: ::std::option::Option<::std::string::String>,
-}
-#[doc = "`document`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionDocumentContentType {
-    #[serde(rename = "document")]
-    Document,
-}
-impl ::std::fmt::Display for InteractionDocumentContentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Document => f.write_str("document"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionDocumentContentType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "document" => Ok(Self::Document),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionDocumentContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionDocumentContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
 #[doc = "What went wrong."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct InteractionErrorBody {
@@ -2852,17 +2761,6 @@ pub struct InteractionErrorBody {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
 }
-#[doc = "`error`: the stream failed (`gateway_timeout` …); the SDKs yield it, they do not raise."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionErrorEvent {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: ::std::option::Option<InteractionErrorBody>,
-    #[doc = "This event's id."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_id: ::std::option::Option<::std::string::String>,
-    #[doc = "`error`."]
-    pub event_type: ::std::string::String,
-}
 #[doc = "An Interactions error: `{\"error\": {\"message\", \"code\"}}` with a string slug for `code` and no `status` (both SDKs also read the classic Google shape)."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct InteractionErrorResponse {
@@ -2871,170 +2769,81 @@ pub struct InteractionErrorResponse {
 }
 #[doc = "A stream event, told apart by `event_type` in the data (the SDKs ignore the SSE `event:` line). New event types may come: a client logs and skips them."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-#[serde(untagged)]
+#[serde(tag = "event_type")]
 pub enum InteractionEvent {
-    LifecycleEvent(InteractionLifecycleEvent),
-    StatusUpdateEvent(InteractionStatusUpdateEvent),
-    StepStartEvent(InteractionStepStartEvent),
-    StepDeltaEvent(InteractionStepDeltaEvent),
-    StepStopEvent(InteractionStepStopEvent),
-    ErrorEvent(InteractionErrorEvent),
-}
-impl ::std::convert::From<InteractionLifecycleEvent> for InteractionEvent {
-    fn from(value: InteractionLifecycleEvent) -> Self {
-        Self::LifecycleEvent(value)
-    }
-}
-impl ::std::convert::From<InteractionStatusUpdateEvent> for InteractionEvent {
-    fn from(value: InteractionStatusUpdateEvent) -> Self {
-        Self::StatusUpdateEvent(value)
-    }
-}
-impl ::std::convert::From<InteractionStepStartEvent> for InteractionEvent {
-    fn from(value: InteractionStepStartEvent) -> Self {
-        Self::StepStartEvent(value)
-    }
-}
-impl ::std::convert::From<InteractionStepDeltaEvent> for InteractionEvent {
-    fn from(value: InteractionStepDeltaEvent) -> Self {
-        Self::StepDeltaEvent(value)
-    }
-}
-impl ::std::convert::From<InteractionStepStopEvent> for InteractionEvent {
-    fn from(value: InteractionStepStopEvent) -> Self {
-        Self::StepStopEvent(value)
-    }
-}
-impl ::std::convert::From<InteractionErrorEvent> for InteractionEvent {
-    fn from(value: InteractionErrorEvent) -> Self {
-        Self::ErrorEvent(value)
-    }
-}
-#[doc = "A call of a function tool."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionFunctionCallStep {
-    #[doc = "The arguments."]
-    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-    pub arguments: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    #[doc = "The call's id, named by its result."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
-    #[doc = "The function."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    #[doc = "`function_call`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionFunctionCallStepType,
-}
-#[doc = "`function_call`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionFunctionCallStepType {
-    #[serde(rename = "function_call")]
-    FunctionCall,
-}
-impl ::std::fmt::Display for InteractionFunctionCallStepType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionCall => f.write_str("function_call"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionFunctionCallStepType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "function_call" => Ok(Self::FunctionCall),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionFunctionCallStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionFunctionCallStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-#[doc = "The result of a function call."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionFunctionResultStep {
-    #[doc = "The id of the call."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub call_id: ::std::option::Option<::std::string::String>,
-    #[doc = "The function."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    #[doc = "The result, any JSON."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub result: ::std::option::Option<::serde_json::Value>,
-    #[doc = "`function_result`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionFunctionResultStepType,
-}
-#[doc = "`function_result`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionFunctionResultStepType {
-    #[serde(rename = "function_result")]
-    FunctionResult,
-}
-impl ::std::fmt::Display for InteractionFunctionResultStepType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::FunctionResult => f.write_str("function_result"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionFunctionResultStepType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "function_result" => Ok(Self::FunctionResult),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionFunctionResultStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionFunctionResultStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
+    #[doc = "The interaction began: `id` (`\"\"` when not stored), status `in_progress`."]
+    #[serde(rename = "interaction.created")]
+    InteractionCreated {
+        #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        event_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        interaction: ::std::option::Option<Interaction>,
+    },
+    #[doc = "Its status changed."]
+    #[serde(rename = "interaction.status_update")]
+    InteractionStatusUpdate {
+        #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        event_id: ::std::option::Option<::std::string::String>,
+        #[doc = "The interaction (`\"\"` when not stored)."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        interaction_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        status: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::InteractionStatus>>,
+    },
+    #[doc = "A step begins (a `model_output` may carry initial content)."]
+    #[serde(rename = "step.start")]
+    StepStart {
+        #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        event_id: ::std::option::Option<::std::string::String>,
+        #[doc = "The step's index in the reply."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        index: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        step: ::std::option::Option<crate::open_union::OpenUnion<crate::types::InteractionStep>>,
+    },
+    #[doc = "A piece of a step. An image arrives whole in one delta."]
+    #[serde(rename = "step.delta")]
+    StepDelta {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        delta: ::std::option::Option<InteractionDelta>,
+        #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        event_id: ::std::option::Option<::std::string::String>,
+        #[doc = "The step's index in the reply."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        index: ::std::option::Option<i64>,
+    },
+    #[doc = "A step is whole."]
+    #[serde(rename = "step.stop")]
+    StepStop {
+        #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        event_id: ::std::option::Option<::std::string::String>,
+        #[doc = "The step's index in the reply."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        index: ::std::option::Option<i64>,
+    },
+    #[doc = "The final status and usage; no `steps` (check `status`: `incomplete`, `failed` … end a stream too)."]
+    #[serde(rename = "interaction.completed")]
+    InteractionCompleted {
+        #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        event_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        interaction: ::std::option::Option<Interaction>,
+    },
+    #[doc = "The stream failed (`gateway_timeout` …); the SDKs yield it, they do not raise."]
+    #[serde(rename = "error")]
+    Error {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        error: ::std::option::Option<InteractionErrorBody>,
+        #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        event_id: ::std::option::Option<::std::string::String>,
+    },
 }
 #[doc = "Sampling and thinking."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
@@ -3070,72 +2879,6 @@ pub struct InteractionGenerationConfigImageConfig {
     pub aspect_ratio: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::AspectRatio>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub image_size: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ImageSize>>,
-}
-#[doc = "An image, inline (`data`) or by URI (a Files API `uri` or an `https` URL)."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionImageContent {
-    #[doc = "The bytes, standard base64."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-    #[doc = "`image/png`, `image/jpeg`, `image/webp`, `image/heic`, `image/heif`, `image/gif`, `image/bmp` or `image/tiff`."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub mime_type: ::std::option::Option<::std::string::String>,
-    #[doc = "How finely the model looks at an input image: `low`, `medium`, `high` or `ultra_high`."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub resolution: ::std::option::Option<::std::string::String>,
-    #[doc = "`image`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionImageContentType,
-    #[doc = "Where the bytes are."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub uri: ::std::option::Option<::std::string::String>,
-}
-#[doc = "`image`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionImageContentType {
-    #[serde(rename = "image")]
-    Image,
-}
-impl ::std::fmt::Display for InteractionImageContentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Image => f.write_str("image"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionImageContentType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "image" => Ok(Self::Image),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionImageContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionImageContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 #[doc = "What the model is given: a string, one content block, content blocks (one user turn), or steps (a whole history, re-sent exactly as received when `store` is false). Python wraps a content list into one `user_input` step; JavaScript sends it as it is: both mean the same."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
@@ -3181,17 +2924,6 @@ impl ::std::convert::From<InteractionContent> for InteractionKnownInputItem {
     fn from(value: InteractionContent) -> Self {
         Self::Content(value)
     }
-}
-#[doc = "`interaction.created` (status `in_progress`) and `interaction.completed` (the final status and usage; no `steps`)."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionLifecycleEvent {
-    #[doc = "Resume after this event with `GET …?stream=true&last_event_id=`."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_id: ::std::option::Option<::std::string::String>,
-    #[doc = "`interaction.created` or `interaction.completed`."]
-    pub event_type: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub interaction: ::std::option::Option<Interaction>,
 }
 #[doc = "A kind of content."]
 #[derive(
@@ -3265,65 +2997,6 @@ pub struct InteractionModalityTokens {
     #[doc = "How many."]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tokens: ::std::option::Option<i64>,
-}
-#[doc = "What the model made (text, an image …)."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionModelOutputStep {
-    #[doc = "The content blocks."]
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-    pub content: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: ::std::option::Option<Status>,
-    #[doc = "`model_output`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionModelOutputStepType,
-}
-#[doc = "`model_output`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionModelOutputStepType {
-    #[serde(rename = "model_output")]
-    ModelOutput,
-}
-impl ::std::fmt::Display for InteractionModelOutputStepType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::ModelOutput => f.write_str("model_output"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionModelOutputStepType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "model_output" => Ok(Self::ModelOutput),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionModelOutputStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionModelOutputStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 #[doc = "A response format, by `type`: `image` (with `aspect_ratio`, `image_size`, `mime_type` only `image/jpeg`, `delivery` `inline` or `uri`), `text` (with `mime_type` and a `schema`), `audio`, `video`."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
@@ -3457,221 +3130,86 @@ impl ::std::convert::TryFrom<::std::string::String> for InteractionStatus {
         value.parse()
     }
 }
-#[doc = "`interaction.status_update`."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionStatusUpdateEvent {
-    #[doc = "This event's id."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_id: ::std::option::Option<::std::string::String>,
-    #[doc = "`interaction.status_update`."]
-    pub event_type: ::std::string::String,
-    #[doc = "The interaction (`\"\"` when not stored)."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub interaction_id: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::InteractionStatus>>,
-}
 #[doc = "A step of an interaction's timeline, tagged by `type`."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-#[serde(untagged)]
+#[serde(tag = "type")]
 pub enum InteractionStep {
-    UserInputStep(InteractionUserInputStep),
-    ModelOutputStep(InteractionModelOutputStep),
-    ThoughtStep(InteractionThoughtStep),
-    FunctionCallStep(InteractionFunctionCallStep),
-    FunctionResultStep(InteractionFunctionResultStep),
-}
-impl ::std::convert::From<InteractionUserInputStep> for InteractionStep {
-    fn from(value: InteractionUserInputStep) -> Self {
-        Self::UserInputStep(value)
-    }
-}
-impl ::std::convert::From<InteractionModelOutputStep> for InteractionStep {
-    fn from(value: InteractionModelOutputStep) -> Self {
-        Self::ModelOutputStep(value)
-    }
-}
-impl ::std::convert::From<InteractionThoughtStep> for InteractionStep {
-    fn from(value: InteractionThoughtStep) -> Self {
-        Self::ThoughtStep(value)
-    }
-}
-impl ::std::convert::From<InteractionFunctionCallStep> for InteractionStep {
-    fn from(value: InteractionFunctionCallStep) -> Self {
-        Self::FunctionCallStep(value)
-    }
-}
-impl ::std::convert::From<InteractionFunctionResultStep> for InteractionStep {
-    fn from(value: InteractionFunctionResultStep) -> Self {
-        Self::FunctionResultStep(value)
-    }
-}
-#[doc = "`step.delta`: a piece of a step. An image arrives whole in one delta."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionStepDeltaEvent {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub delta: ::std::option::Option<InteractionDelta>,
-    #[doc = "This event's id."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_id: ::std::option::Option<::std::string::String>,
-    #[doc = "`step.delta`."]
-    pub event_type: ::std::string::String,
-    #[doc = "The step's index."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub index: ::std::option::Option<i64>,
-}
-#[doc = "`step.start`: a step begins (a `model_output` may carry initial content)."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionStepStartEvent {
-    #[doc = "This event's id."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_id: ::std::option::Option<::std::string::String>,
-    #[doc = "`step.start`."]
-    pub event_type: ::std::string::String,
-    #[doc = "The step's index in the reply."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub index: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub step: ::std::option::Option<crate::open_union::OpenUnion<crate::types::InteractionStep>>,
-}
-#[doc = "`step.stop`: a step is whole."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionStepStopEvent {
-    #[doc = "This event's id."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_id: ::std::option::Option<::std::string::String>,
-    #[doc = "`step.stop`."]
-    pub event_type: ::std::string::String,
-    #[doc = "The step's index."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub index: ::std::option::Option<i64>,
-}
-#[doc = "Text."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionTextContent {
-    #[doc = "Citations and other annotations of the text."]
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-    pub annotations: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    #[doc = "The text."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub text: ::std::option::Option<::std::string::String>,
-    #[doc = "`text`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionTextContentType,
-}
-#[doc = "`text`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionTextContentType {
-    #[serde(rename = "text")]
-    Text,
-}
-impl ::std::fmt::Display for InteractionTextContentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Text => f.write_str("text"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionTextContentType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "text" => Ok(Self::Text),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionTextContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionTextContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-#[doc = "The model's thinking; its `signature` carries the visual context of a multi-turn edit and is re-sent exactly as received."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionThoughtStep {
-    #[doc = "Opaque standard base64 (may be empty)."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub signature: ::std::option::Option<::std::string::String>,
-    #[doc = "A summary of the thoughts, when asked for."]
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-    pub summary: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
-    #[doc = "`thought`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionThoughtStepType,
-}
-#[doc = "`thought`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionThoughtStepType {
+    #[doc = "What the user sent."]
+    #[serde(rename = "user_input")]
+    UserInput {
+        #[doc = "The content blocks."]
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        content: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
+    },
+    #[doc = "What the model made (text, an image …)."]
+    #[serde(rename = "model_output")]
+    ModelOutput {
+        #[doc = "The content blocks."]
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        content: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        error: ::std::option::Option<Status>,
+    },
+    #[doc = "The model's thinking; its `signature` carries the visual context of a multi-turn edit and is re-sent exactly as received."]
     #[serde(rename = "thought")]
-    Thought,
+    Thought {
+        #[doc = "Opaque standard base64 (may be empty)."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        signature: ::std::option::Option<::std::string::String>,
+        #[doc = "A summary of the thoughts, when asked for."]
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        summary: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
+    },
+    #[doc = "A call of a function tool."]
+    #[serde(rename = "function_call")]
+    FunctionCall {
+        #[doc = "The arguments."]
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        arguments: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[doc = "The call's id, named by its result."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        id: ::std::option::Option<::std::string::String>,
+        #[doc = "The function."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        name: ::std::option::Option<::std::string::String>,
+    },
+    #[doc = "The result of a function call."]
+    #[serde(rename = "function_result")]
+    FunctionResult {
+        #[doc = "The id of the call."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        call_id: ::std::option::Option<::std::string::String>,
+        #[doc = "The function."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        name: ::std::option::Option<::std::string::String>,
+        #[doc = "The result, any JSON."]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        result: ::std::option::Option<::serde_json::Value>,
+    },
 }
-impl ::std::fmt::Display for InteractionThoughtStepType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Thought => f.write_str("thought"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionThoughtStepType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "thought" => Ok(Self::Thought),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionThoughtStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionThoughtStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-#[doc = "A tool, `{\"type\": …}` and its settings."]
+#[doc = "A tool, `{\"type\": …}` and its settings (`google_search`, `function`, `code_execution`, `url_context` …), kept as its JSON so that no setting is lost."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionTool {
-    #[doc = "`google_search`, `function`, `code_execution`, `url_context` …"]
-    #[serde(rename = "type")]
-    pub type_: ::std::string::String,
+#[serde(transparent)]
+pub struct InteractionTool(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+impl ::std::ops::Deref for InteractionTool {
+    type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.0
+    }
+}
+impl ::std::convert::From<InteractionTool>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+{
+    fn from(value: InteractionTool) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    for InteractionTool
+{
+    fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+        Self(value)
+    }
 }
 #[doc = "Tokens used. `total_tokens` = input + output + thought."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
@@ -3700,126 +3238,6 @@ pub struct InteractionUsage {
     #[doc = "Tokens of tool use."]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tool_use_tokens: ::std::option::Option<i64>,
-}
-#[doc = "What the user sent."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionUserInputStep {
-    #[doc = "The content blocks."]
-    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-    pub content: ::std::vec::Vec<crate::open_union::OpenUnion<crate::types::InteractionContent>>,
-    #[doc = "`user_input`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionUserInputStepType,
-}
-#[doc = "`user_input`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionUserInputStepType {
-    #[serde(rename = "user_input")]
-    UserInput,
-}
-impl ::std::fmt::Display for InteractionUserInputStepType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::UserInput => f.write_str("user_input"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionUserInputStepType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "user_input" => Ok(Self::UserInput),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionUserInputStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionUserInputStepType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-#[doc = "Video, inline or by URI."]
-#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
-pub struct InteractionVideoContent {
-    #[doc = "The bytes, standard base64."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<crate::base64_bytes::Base64Bytes>,
-    #[doc = "The MIME type."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub mime_type: ::std::option::Option<::std::string::String>,
-    #[doc = "`video`."]
-    #[serde(rename = "type")]
-    pub type_: InteractionVideoContentType,
-    #[doc = "Where the bytes are."]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub uri: ::std::option::Option<::std::string::String>,
-}
-#[doc = "`video`."]
-#[derive(
-    :: serde :: Deserialize,
-    :: serde :: Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd,
-)]
-pub enum InteractionVideoContentType {
-    #[serde(rename = "video")]
-    Video,
-}
-impl ::std::fmt::Display for InteractionVideoContentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match *self {
-            Self::Video => f.write_str("video"),
-        }
-    }
-}
-impl ::std::str::FromStr for InteractionVideoContentType {
-    type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        match value {
-            "video" => Ok(Self::Video),
-            _ => Err("invalid value".into()),
-        }
-    }
-}
-impl ::std::convert::TryFrom<&str> for InteractionVideoContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for InteractionVideoContentType {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
 }
 #[doc = "One page of files."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
