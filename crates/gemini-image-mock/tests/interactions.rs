@@ -614,6 +614,18 @@ async fn background_runs_on_the_mocks_clock_and_can_be_cancelled() {
         .await
         .error(404, "not_found");
 
+    // Streamed from its create, a background turn waits for its answer.
+    let streamed = create(
+        &server,
+        "v1",
+        json!({"model": MODEL, "background": true, "stream": true, "input": "x"}),
+    )
+    .await
+    .events();
+    assert_eq!(
+        streamed.last().unwrap()["interaction"]["status"],
+        "completed"
+    );
     // A stream of a running one waits for its answer, then replays it.
     let third = create(
         &server,
@@ -768,8 +780,35 @@ async fn bad_requests_get_a_clear_interactions_error() {
     assert!(
         malformed_step
             .error(400, "invalid_request")
-            .contains("user_input")
+            .contains("'input[0].content'")
     );
+    // Inside a block too, names are snake_case only, and a block needs its type.
+    let camel_inside = create(&server, "v1", json!({"model": MODEL, "input": [{"type": "image", "data": "AAAA", "mimeType": "image/png"}]})).await;
+    assert!(
+        camel_inside
+            .error(400, "invalid_request")
+            .contains("mimeType")
+    );
+    let untyped_block = create(
+        &server,
+        "v1",
+        json!({"model": MODEL, "input": [{"text": "x"}]}),
+    )
+    .await;
+    assert!(
+        untyped_block
+            .error(400, "invalid_request")
+            .contains("'type'")
+    );
+    let empty_turn = create(
+        &server,
+        "v1",
+        json!({"model": MODEL, "input": [{"type": "user_input", "content": []}]}),
+    )
+    .await;
+    empty_turn.error(400, "invalid_request");
+    let bad_format = create(&server, "v1", json!({"model": MODEL, "input": "x", "response_format": {"type": "text", "delivery": "carrier pigeon"}})).await;
+    bad_format.error(400, "invalid_request");
     let no_input = create(&server, "v1", json!({"model": MODEL})).await;
     assert!(no_input.error(400, "invalid_request").contains("input"));
     let png_out = create(&server, "v1", json!({"model": MODEL, "input": "x", "response_format": {"type": "image", "mime_type": "image/png"}})).await;
@@ -789,6 +828,17 @@ async fn bad_requests_get_a_clear_interactions_error() {
             .error(400, "invalid_request")
             .contains("exceeds the limit")
     );
+    let bad_alt =
+        create_with_query(&server, "?alt=xml", json!({"model": MODEL, "input": "x"})).await;
+    bad_alt.error(400, "invalid_request");
+    // An image's type may be left out: its bytes say it.
+    let untyped = create(
+        &server,
+        "v1",
+        json!({"model": MODEL, "input": [{"type": "image", "data": b64(&png(8, 8, [1, 2, 3]))}]}),
+    )
+    .await;
+    assert_eq!(untyped.status, 200, "{}", untyped.text);
     let unknown_model = create(
         &server,
         "v1",
