@@ -525,6 +525,7 @@ mod tests {
         assert!(!daily.is_retryable());
 
         let html = ApiError::from_body(502, b"<html><body>Bad Gateway</body></html>");
+        assert_eq!(html.code, None);
         assert_eq!(html.http_status, 502);
         assert!(html.status.is_none() && html.message.contains("Bad Gateway"));
         assert!(html.is_retryable());
@@ -532,5 +533,40 @@ mod tests {
             html.to_string(),
             "502 error: <html><body>Bad Gateway</body></html>"
         );
+    }
+
+    #[test]
+    fn reads_the_interactions_shape_and_renders_both_shapes_back() {
+        let body = br#"{"error": {"message": "bad size", "code": "invalid_request"}}"#;
+        let error = ApiError::from_body(400, body);
+        assert_eq!(error.code.as_deref(), Some("invalid_request"));
+        assert_eq!(error.message, "bad size");
+        assert!(error.status.is_none() && !error.is_retryable());
+        let (json, google) = error.render(ErrorShape::Interactions);
+        assert!(google);
+        assert_eq!(ApiError::from_body(400, &json), error);
+        assert_eq!(error.classic_status_header(), None);
+
+        // In a stream (200), the slug says which status it stands for.
+        let in_stream = ApiError::from_body(
+            200,
+            br#"{"error": {"message": "late", "code": "gateway_timeout"}, "event_type": "error"}"#,
+        );
+        assert_eq!(in_stream.http_status, 504);
+        assert!(in_stream.is_retryable());
+        let unknown = ApiError::from_body(200, br#"{"error": {"code": "brand_new"}}"#);
+        assert_eq!(unknown.http_status, 200);
+
+        // A classic error rendered in the Interactions shape keeps its status beside it.
+        let classic = ApiError::from_body(
+            503,
+            br#"{"error": {"code": 503, "message": "busy", "status": "UNAVAILABLE"}}"#,
+        );
+        let header = classic.classic_status_header().unwrap();
+        let status: Status =
+            serde_json::from_slice(&Base64Bytes::decode(header.as_bytes()).unwrap()).unwrap();
+        assert_eq!(Some(&status), classic.status.as_ref());
+        let (json, _) = classic.render(ErrorShape::Classic);
+        assert_eq!(ApiError::from_body(503, &json), classic);
     }
 }

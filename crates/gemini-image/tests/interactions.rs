@@ -491,3 +491,42 @@ async fn a_stream_that_ends_cleanly_before_interaction_completed_is_incomplete()
         }
     }
 }
+
+#[tokio::test]
+async fn a_classic_google_error_on_an_interactions_route_keeps_its_status_and_details() {
+    // Google's front end answers some refusals (quota, a bad key) in the classic shape, on the
+    // Interactions routes too: both planes read it, details and all.
+    let body = br#"{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED", "details": [
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "47s"}]}}"#;
+    let base = scripted::serve(Script {
+        status: "429 Too Many Requests",
+        content_type: "application/json",
+        body: body.to_vec(),
+        piece: 4096,
+    })
+    .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .retry(gemini_image::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let interactions = client.interactions();
+    for error in [
+        interactions.get("v1_x").await.unwrap_err(),
+        interactions.cancel("v1_x").await.unwrap_err(),
+        interactions
+            .create(InteractionRequest::new(MODEL).text("x"))
+            .await
+            .unwrap_err(),
+    ] {
+        let Error::Api(api) = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(api.http_status, 429);
+        assert_eq!(api.status_name().as_deref(), Some("RESOURCE_EXHAUSTED"));
+        assert_eq!(api.code, None);
+        assert_eq!(api.retry_delay(), Some(Duration::from_secs(47)));
+        assert_eq!(error.to_string(), "429 RESOURCE_EXHAUSTED: quota");
+    }
+}
