@@ -320,6 +320,9 @@ mod tests {
         };
         assert_eq!(data.as_deref(), Some(&image[..]));
         // And a request body is written the same way: the image's base64 straight in.
-        assert_eq!(to_body(&interaction).unwrap(), serde_json::to_vec(&interaction).unwrap());
+        assert_eq!(
+            to_body(&interaction).unwrap(),
+            serde_json::to_vec(&interaction).unwrap()
+        );
     }
 }

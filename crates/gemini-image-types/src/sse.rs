@@ -628,12 +628,9 @@ mod tests {
         assert_eq!(spliced.values.len(), 1);
         assert_eq!(&spliced.values[0][..], &image[..]);
         // Read from the values decoded on arrival, not from the text again.
-        let event: crate::OpenUnion<crate::types::InteractionEvent> = crate::codec::from_spliced(
-            &delta.text,
-            spliced.nonce,
-            spliced.values.clone(),
-        )
-        .expect("the fast path applies to an Interactions event");
+        let event: crate::OpenUnion<crate::types::InteractionEvent> =
+            crate::codec::from_spliced(&delta.text, spliced.nonce, spliced.values.clone())
+                .expect("the fast path applies to an Interactions event");
         let crate::OpenUnion::Known(crate::types::InteractionEvent::StepDelta {
             delta: Some(delta),
             ..

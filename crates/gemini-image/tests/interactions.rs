@@ -530,3 +530,43 @@ async fn a_classic_google_error_on_an_interactions_route_keeps_its_status_and_de
         assert_eq!(error.to_string(), "429 RESOURCE_EXHAUSTED: quota");
     }
 }
+
+#[tokio::test]
+async fn an_image_past_the_inline_limit_is_uploaded_and_named_by_uri() {
+    let server = MockServer::start().await.unwrap();
+    // A limit of 2 000 bytes stands in for Google's 20 MB.
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .inline_limit(2_000)
+        .build()
+        .unwrap();
+    let original = photo(40);
+    let answer = client
+        .interactions()
+        .create(
+            InteractionRequest::new(PRO)
+                .image(original.clone(), "image/png")
+                .text("make it blue"),
+        )
+        .await
+        .unwrap();
+    assert!(answer.output_image().is_some());
+    let body = &create_bodies(&server)[0];
+    let block = &body["input"][0]["content"][0];
+    assert_eq!(block["type"], "image");
+    assert!(block.get("data").is_none(), "{block}");
+    assert!(block["uri"].as_str().unwrap().contains("/files/"), "{block}");
+    assert_eq!(block["mime_type"], "image/png");
+
+    // Refused before sending when uploads are off.
+    let refused = client
+        .with_auto_upload(false)
+        .interactions()
+        .create(InteractionRequest::new(PRO).image(original, "image/png"))
+        .await;
+    assert!(
+        matches!(refused, Err(Error::RequestTooLarge { limit: 2_000, .. })),
+        "{refused:?}"
+    );
+}
