@@ -43,6 +43,10 @@ fn round_trip(schema: &str, value: &Value) -> (Value, String) {
         CreateFileResponse,
         CreateFileRequest,
         Empty,
+        CreateInteractionRequest,
+        Interaction,
+        InteractionErrorResponse,
+        InteractionEvent,
     )
 }
 
@@ -62,18 +66,41 @@ fn same_json(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The SSE example: each `data:` frame is a response of its own.
+/// An SSE example: each frame's `data:` line is a value of its own (a response for
+/// `streamGenerateContent`, whose frames end `\r\n\r\n`; an event for the Interactions API,
+/// whose frames end `\n\n` and carry an `event:` line first, and whose closing `[DONE]` is
+/// no value).
 fn sse_frames(body: &str) -> Vec<Value> {
-    body.split("\r\n\r\n")
+    let separator = if body.contains("\r\n\r\n") {
+        "\r\n\r\n"
+    } else {
+        "\n\n"
+    };
+    body.split(separator)
         .filter(|frame| !frame.is_empty())
-        .map(|frame| {
-            let json = frame
+        .filter_map(|frame| {
+            let data = frame
+                .lines()
+                .filter(|line| !line.starts_with("event: "))
+                .collect::<Vec<_>>();
+            let [line] = data.as_slice() else {
+                panic!("one data line per frame: {frame:?}");
+            };
+            let json = line
                 .strip_prefix("data: ")
-                .expect("every SSE frame starts with `data: `");
-            assert!(!json.contains('\n'), "an SSE frame is a single line");
-            serde_json::from_str(json).expect("SSE frame is JSON")
+                .expect("every SSE frame has a `data: ` line");
+            (json != "[DONE]").then(|| serde_json::from_str(json).expect("SSE frame is JSON"))
         })
         .collect()
+}
+
+/// The schema of an SSE example's frames.
+fn sse_schema(location: &str) -> &'static str {
+    if location.starts_with("createInteraction") {
+        "InteractionEvent"
+    } else {
+        "GenerateContentResponse"
+    }
 }
 
 #[test]
@@ -91,11 +118,8 @@ fn every_example_round_trips_through_the_generated_types() {
         let mut values = Vec::new();
         if example.media_type == "text/event-stream" {
             let body = example.value.as_str().expect("SSE example is a string");
-            values.extend(
-                sse_frames(body)
-                    .into_iter()
-                    .map(|v| ("GenerateContentResponse", v)),
-            );
+            let schema = sse_schema(&example.location);
+            values.extend(sse_frames(body).into_iter().map(|v| (schema, v)));
         } else if !example.media_type.contains("json") {
             // Plain text (a chunk refused in plain text) and raw bytes are not JSON: nothing to
             // round-trip, but the example is still a string.
@@ -138,7 +162,7 @@ fn every_example_round_trips_through_the_generated_types() {
 #[test]
 fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
     use futures_util::StreamExt;
-    use gemini_image::{ApiError, ResponseStream, codec};
+    use gemini_image::{ApiError, InteractionStream, OpenUnion, ResponseStream, codec};
 
     let spec = support::spec();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -147,6 +171,28 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
     let mut read = 0;
     for example in support::examples(&spec) {
         let schema = support::ref_name(&example.schema);
+        if example.media_type == "text/event-stream"
+            && sse_schema(&example.location) == "InteractionEvent"
+        {
+            let body = example.value.as_str().expect("SSE example is a string");
+            let expected: Vec<OpenUnion<types::InteractionEvent>> = sse_frames(body)
+                .into_iter()
+                .map(|v| serde_json::from_value(v).unwrap())
+                .collect();
+            let pieces: Vec<Result<bytes::Bytes, gemini_image::Error>> = body
+                .as_bytes()
+                .chunks(7)
+                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+                .collect();
+            let streamed: Vec<_> = runtime.block_on(
+                InteractionStream::from_sse(futures_util::stream::iter(pieces))
+                    .map(|item| item.unwrap())
+                    .collect(),
+            );
+            assert_eq!(streamed, expected, "{}", example.location);
+            read += 1;
+            continue;
+        }
         if example.media_type == "text/event-stream" {
             let body = example.value.as_str().expect("SSE example is a string");
             let expected: Vec<types::GenerateContentResponse> = sse_frames(body)
@@ -175,6 +221,30 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
                 assert_eq!(
                     fast,
                     serde_json::from_slice(&text).unwrap(),
+                    "{}",
+                    example.location
+                );
+                read += 1;
+            }
+            Some("Interaction") => {
+                let fast: types::Interaction = codec::from_body(&text).unwrap();
+                assert_eq!(
+                    fast,
+                    serde_json::from_slice(&text).unwrap(),
+                    "{}",
+                    example.location
+                );
+                read += 1;
+            }
+            Some("InteractionErrorResponse") => {
+                let error = ApiError::from_body(400, &text);
+                let expected: types::InteractionErrorResponse =
+                    serde_json::from_slice(&text).unwrap();
+                let expected = expected.error.unwrap_or_default();
+                assert_eq!(error.code, expected.code, "{}", example.location);
+                assert_eq!(
+                    Some(error.message),
+                    expected.message,
                     "{}",
                     example.location
                 );
