@@ -433,6 +433,11 @@ async fn a_cut_stream_is_an_error_never_a_short_answer() {
     );
 }
 
+/// A client of a hand-scripted server, which answers every attempt alike: no retries.
+fn scripted_client(base: &str) -> Client {
+    support::quick_client(KEY, base).with_retry(gemini_image::RetryPolicy::none())
+}
+
 /// A whole stream, as the real server writes it, cut after `events` events.
 fn recorded_stream(events: usize) -> Vec<u8> {
     let frames = [
@@ -467,12 +472,7 @@ async fn a_stream_that_ends_cleanly_before_interaction_completed_is_incomplete()
             piece: 13,
         })
         .await;
-        let client = Client::builder()
-            .api_key(KEY)
-            .base_url(base)
-            .retry(gemini_image::RetryPolicy::none())
-            .build()
-            .unwrap();
+        let client = scripted_client(&base);
         let stream: Result<InteractionStream, Error> = client
             .interactions()
             .create_stream(InteractionRequest::new(MODEL).text("x"))
@@ -505,12 +505,7 @@ async fn a_classic_google_error_on_an_interactions_route_keeps_its_status_and_de
         piece: 4096,
     })
     .await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(base)
-        .retry(gemini_image::RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = scripted_client(&base);
     let interactions = client.interactions();
     for error in [
         interactions.get("v1_x").await.unwrap_err(),

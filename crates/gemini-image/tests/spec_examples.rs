@@ -164,6 +164,51 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
     use futures_util::StreamExt;
     use gemini_image::{ApiError, InteractionStream, OpenUnion, ResponseStream, codec};
 
+    /// The body codec reads `text` exactly as serde does.
+    fn codec_reads_as_serde<T>(text: &[u8], location: &str)
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let fast: T = codec::from_body(text).unwrap();
+        assert_eq!(
+            fast,
+            serde_json::from_slice::<T>(text).unwrap(),
+            "{location}"
+        );
+    }
+
+    /// The SSE example `body`, in pieces of 7 bytes through the stream `read` makes of them,
+    /// gives exactly its frames as serde reads them.
+    fn read_sse_example<T, S>(
+        runtime: &tokio::runtime::Runtime,
+        body: &str,
+        location: &str,
+        read: impl FnOnce(
+            futures_util::stream::Iter<
+                std::vec::IntoIter<Result<bytes::Bytes, gemini_image::Error>>,
+            >,
+        ) -> S,
+    ) where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        S: futures_util::Stream<Item = Result<T, gemini_image::Error>>,
+    {
+        let expected: Vec<T> = sse_frames(body)
+            .into_iter()
+            .map(|v| serde_json::from_value(v).unwrap())
+            .collect();
+        let pieces: Vec<Result<bytes::Bytes, gemini_image::Error>> = body
+            .as_bytes()
+            .chunks(7)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        let streamed: Vec<T> = runtime.block_on(
+            read(futures_util::stream::iter(pieces))
+                .map(|item| item.unwrap())
+                .collect(),
+        );
+        assert_eq!(streamed, expected, "{location}");
+    }
+
     let spec = support::spec();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -171,45 +216,24 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
     let mut read = 0;
     for example in support::examples(&spec) {
         let schema = support::ref_name(&example.schema);
-        if example.media_type == "text/event-stream"
-            && sse_schema(&example.location) == "InteractionEvent"
-        {
-            let body = example.value.as_str().expect("SSE example is a string");
-            let expected: Vec<OpenUnion<types::InteractionEvent>> = sse_frames(body)
-                .into_iter()
-                .map(|v| serde_json::from_value(v).unwrap())
-                .collect();
-            let pieces: Vec<Result<bytes::Bytes, gemini_image::Error>> = body
-                .as_bytes()
-                .chunks(7)
-                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
-                .collect();
-            let streamed: Vec<_> = runtime.block_on(
-                InteractionStream::from_sse(futures_util::stream::iter(pieces))
-                    .map(|item| item.unwrap())
-                    .collect(),
-            );
-            assert_eq!(streamed, expected, "{}", example.location);
-            read += 1;
-            continue;
-        }
         if example.media_type == "text/event-stream" {
             let body = example.value.as_str().expect("SSE example is a string");
-            let expected: Vec<types::GenerateContentResponse> = sse_frames(body)
-                .into_iter()
-                .map(|v| serde_json::from_value(v).unwrap())
-                .collect();
-            let pieces: Vec<Result<bytes::Bytes, gemini_image::Error>> = body
-                .as_bytes()
-                .chunks(7)
-                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
-                .collect();
-            let streamed: Vec<_> = runtime.block_on(
-                ResponseStream::from_sse(futures_util::stream::iter(pieces))
-                    .map(|item| item.unwrap())
-                    .collect(),
-            );
-            assert_eq!(streamed, expected, "{}", example.location);
+            let location = &example.location;
+            if sse_schema(location) == "InteractionEvent" {
+                read_sse_example::<OpenUnion<types::InteractionEvent>, _>(
+                    &runtime,
+                    body,
+                    location,
+                    |pieces| InteractionStream::from_sse(pieces),
+                );
+            } else {
+                read_sse_example::<types::GenerateContentResponse, _>(
+                    &runtime,
+                    body,
+                    location,
+                    |pieces| ResponseStream::from_sse(pieces),
+                );
+            }
             read += 1;
             continue;
         }
@@ -217,23 +241,11 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
         let text = serde_json::to_vec_pretty(&example.value).unwrap();
         match schema {
             Some("GenerateContentResponse") => {
-                let fast: types::GenerateContentResponse = codec::from_body(&text).unwrap();
-                assert_eq!(
-                    fast,
-                    serde_json::from_slice(&text).unwrap(),
-                    "{}",
-                    example.location
-                );
+                codec_reads_as_serde::<types::GenerateContentResponse>(&text, &example.location);
                 read += 1;
             }
             Some("Interaction") => {
-                let fast: types::Interaction = codec::from_body(&text).unwrap();
-                assert_eq!(
-                    fast,
-                    serde_json::from_slice(&text).unwrap(),
-                    "{}",
-                    example.location
-                );
+                codec_reads_as_serde::<types::Interaction>(&text, &example.location);
                 read += 1;
             }
             Some("InteractionErrorResponse") => {
