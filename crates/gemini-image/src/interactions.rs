@@ -14,6 +14,7 @@ use crate::client::{Client, encode};
 use crate::error::Error;
 use crate::interaction_chat::InteractionChat;
 use crate::interaction_output::InteractionExt;
+use crate::interaction_request::InteractionRequest;
 use crate::interaction_stream::InteractionStream;
 use crate::lifecycle;
 use crate::types::{CreateInteractionRequest, Interaction};
@@ -204,7 +205,7 @@ impl Interactions {
     /// A stored multi-turn conversation with `model` (see [`InteractionChat`]): each turn sends
     /// only what is new and the id of the turn before.
     pub fn chat(&self, model: &str) -> InteractionChat {
-        InteractionChat::new(&self.client, crate::InteractionRequest::new(model))
+        InteractionChat::new(&self.client, InteractionRequest::new(model))
     }
 
     /// `{base}/{version}/interactions`.
