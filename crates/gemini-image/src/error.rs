@@ -404,7 +404,7 @@ impl From<progenitor_client::Error<ErrorResponse>> for Error {
 }
 
 /// The same for the Interactions operations, whose errors the generated client reads in the
-/// Interactions shape: a classic error's status comes back from [`STATUS_HEADER`].
+/// Interactions shape: a classic error's status comes back from `STATUS_HEADER`.
 impl From<progenitor_client::Error<InteractionErrorResponse>> for Error {
     fn from(error: progenitor_client::Error<InteractionErrorResponse>) -> Self {
         from_raw(error, |http_status, headers, body, google| {
