@@ -239,6 +239,14 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("imagen", &["imagen-0.png", "imagen-1.png"]),
     ("files", &["files-edited.jpg"]),
     ("errors", &[]),
+    (
+        "interactions",
+        &[
+            "interactions-0.jpg",
+            "interactions-chat-0.jpg",
+            "interactions-chat-1.jpg",
+        ],
+    ),
 ];
 
 fn run_examples() -> Result<(), String> {

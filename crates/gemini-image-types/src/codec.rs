@@ -294,4 +294,35 @@ mod tests {
         assert!(std::panic::catch_unwind(|| from_body::<PanicsOnRead>(&body)).is_err());
         assert!(splice::idle(), "the decoded values outlived the call");
     }
+
+    #[test]
+    fn an_interactions_image_is_decoded_on_the_fast_path() {
+        let image: Vec<u8> = (0..300_000u32).map(|i| (i * 13 % 251) as u8).collect();
+        let body = serde_json::to_vec(&serde_json::json!({
+            "id": "v1_a", "status": "completed", "steps": [
+                {"type": "thought", "signature": "c2ln"},
+                {"type": "model_output", "content": [
+                    {"type": "image", "data": Base64Bytes::from(image.clone()).encode(), "mime_type": "image/jpeg"}]}]
+        }))
+        .unwrap();
+        let spliced = Spliced::find(&body).expect("the image is found under `data`");
+        assert_eq!(spliced.values.len(), 1);
+        let interaction: crate::types::Interaction =
+            from_spliced(&spliced.rest, spliced.nonce, spliced.values)
+                .expect("steps and contents (open unions) take the decoded value");
+        let Some(crate::types::InteractionStep::ModelOutput { content, .. }) =
+            interaction.steps[1].known()
+        else {
+            panic!("{interaction:?}");
+        };
+        let Some(crate::types::InteractionContent::Image { data, .. }) = content[0].known() else {
+            panic!("{content:?}");
+        };
+        assert_eq!(data.as_deref(), Some(&image[..]));
+        // And a request body is written the same way: the image's base64 straight in.
+        assert_eq!(
+            to_body(&interaction).unwrap(),
+            serde_json::to_vec(&interaction).unwrap()
+        );
+    }
 }

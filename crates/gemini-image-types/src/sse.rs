@@ -608,4 +608,37 @@ mod tests {
         assert!(payloads[0].spliced.is_none());
         assert_eq!(payloads[0].text[..], escaped[6..escaped.len() - 4]);
     }
+
+    #[test]
+    fn an_interactions_image_delta_is_decoded_as_it_arrives() {
+        // The Interactions stream: an `event:` line, the image under `data` in one `step.delta`,
+        // and the closing `[DONE]`.
+        let image: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let encoded = crate::Base64Bytes::from(image.clone()).encode();
+        let body = format!(
+            "event: step.delta\ndata: {{\"index\":2,\"delta\":{{\"mime_type\":\"image/jpeg\",\"data\":\"{encoded}\",\"type\":\"image\"}},\"event_type\":\"step.delta\"}}\n\nevent: done\ndata: [DONE]\n\n"
+        );
+        let pieces: Vec<&[u8]> = body.as_bytes().chunks(16 * 1024).collect();
+        let events = decode(&pieces);
+        assert_eq!(events.len(), 2, "{:?}", &events[1..]);
+        let Event::Data(delta) = &events[0] else {
+            panic!("{:?}", events[0]);
+        };
+        let spliced = delta.spliced.as_ref().expect("decoded on arrival");
+        assert_eq!(spliced.values.len(), 1);
+        assert_eq!(&spliced.values[0][..], &image[..]);
+        // Read from the values decoded on arrival, not from the text again.
+        let event: crate::OpenUnion<crate::types::InteractionEvent> =
+            crate::codec::from_spliced(&delta.text, spliced.nonce, spliced.values.clone())
+                .expect("the fast path applies to an Interactions event");
+        let crate::OpenUnion::Known(crate::types::InteractionEvent::StepDelta {
+            delta: Some(delta),
+            ..
+        }) = event
+        else {
+            panic!("{event:?}");
+        };
+        assert_eq!(delta.data.as_deref(), Some(&image[..]));
+        assert!(matches!(&events[1], Event::Data(done) if done.text() == b"[DONE]"));
+    }
 }

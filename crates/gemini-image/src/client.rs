@@ -710,7 +710,7 @@ impl Client {
     }
 }
 
-fn encode(request: &impl Serialize) -> Result<Bytes, Error> {
+pub(crate) fn encode(request: &impl Serialize) -> Result<Bytes, Error> {
     crate::codec::to_body(request).map_err(|e| Error::Decode {
         what: "the request",
         message: e.to_string(),

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use crate::Base64Bytes;
 use crate::types::{
-    BadRequest, ErrorInfo, ErrorResponse, FieldViolation, QuotaFailure, QuotaViolation, RetryInfo,
-    Status,
+    BadRequest, ErrorInfo, ErrorResponse, FieldViolation, InteractionErrorBody,
+    InteractionErrorResponse, QuotaFailure, QuotaViolation, RetryInfo, Status,
 };
 
 /// Everything a call can fail with.
@@ -137,19 +138,52 @@ impl Error {
 }
 
 /// An error answer from Google (or from a proxy on the way, whose body may not be JSON).
+///
+/// Google writes its errors in two shapes, and both are read here: the classic
+/// `{"error": {"code": 400, "message", "status": "INVALID_ARGUMENT", "details"}}` (every API,
+/// and the front end of the Interactions API), and the Interactions backend's
+/// `{"error": {"message", "code": "invalid_request"}}`, whose `code` is a string slug, kept in
+/// [`ApiError::code`].
+///
+/// ```
+/// use gemini_image::ApiError;
+///
+/// let interactions = ApiError::from_body(400, br#"{"error": {"message": "bad size", "code": "invalid_request"}}"#);
+/// assert_eq!(interactions.code.as_deref(), Some("invalid_request"));
+/// assert_eq!(interactions.to_string(), "400 invalid_request: bad size");
+///
+/// let classic = ApiError::from_body(404, br#"{"error": {"code": 404, "message": "no such model", "status": "NOT_FOUND"}}"#);
+/// assert_eq!(classic.status_name().as_deref(), Some("NOT_FOUND"));
+/// assert_eq!(classic.code, None);
+/// ```
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{http_status} {}: {message}", self.status_name().unwrap_or_else(|| "error".into()))]
+#[error("{http_status} {}: {message}", self.kind())]
 pub struct ApiError {
-    /// The HTTP status.
+    /// The HTTP status (for an error inside a stream, the status its code stands for).
     pub http_status: u16,
-    /// The parsed `error` object, when the body was Google's JSON.
-    pub status: Option<Status>,
+    /// The parsed `error` object, when the body was Google's classic JSON (boxed: it is large,
+    /// and every `Result<_, Error>` carries room for it).
+    pub status: Option<Box<Status>>,
+    /// The Interactions API's string code (`invalid_request`, `not_found`,
+    /// `gateway_timeout` …), when the body was in its shape.
+    pub code: Option<String>,
     /// The message: Google's, or the start of a non-JSON body.
     pub message: String,
 }
 
+/// Which of Google's error shapes a body is rendered in (`hooks.rs` hands the generated client
+/// the shape its operation declares).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorShape {
+    /// `{"error": {"code": 400, "message", "status", "details"}}`.
+    Classic,
+    /// `{"error": {"message", "code": "invalid_request"}}`.
+    Interactions,
+}
+
 impl ApiError {
-    /// Reads an error answer; a body that is not Google's JSON keeps its status and text.
+    /// Reads an error answer in either of Google's shapes; a body that is neither keeps its
+    /// status and text.
     pub fn from_body(http_status: u16, body: &[u8]) -> Self {
         // Google sends `{"error": ...}`; inside a stream it may come wrapped in a list.
         let parsed = serde_json::from_slice::<ErrorResponse>(body)
@@ -160,8 +194,15 @@ impl ApiError {
                     .and_then(|list| list.into_iter().next())
             })
             .and_then(|response| response.error);
-        match parsed {
-            Some(status) => Self::from_status(http_status, status),
+        if let Some(status) = parsed {
+            return Self::from_status(http_status, status);
+        }
+        let interactions = serde_json::from_slice::<InteractionErrorResponse>(body)
+            .ok()
+            .and_then(|response| response.error)
+            .filter(|error| error.code.is_some() || error.message.is_some());
+        match interactions {
+            Some(error) => Self::from_interactions(http_status, error),
             None => {
                 let text = String::from_utf8_lossy(body);
                 let mut message: String = text.trim().chars().take(500).collect();
@@ -171,10 +212,39 @@ impl ApiError {
                 Self {
                     http_status,
                     status: None,
+                    code: None,
                     message,
                 }
             }
         }
+    }
+
+    /// The Interactions API's error object, answered with `http_status` (200 for an `error`
+    /// event inside a stream: there the slug says what the status would have been).
+    pub(crate) fn from_interactions(http_status: u16, error: InteractionErrorBody) -> Self {
+        let http_status = if http_status == 200 {
+            error
+                .code
+                .as_deref()
+                .and_then(status_of_slug)
+                .unwrap_or(http_status)
+        } else {
+            http_status
+        };
+        Self {
+            http_status,
+            status: None,
+            code: error.code,
+            message: error.message.unwrap_or_default(),
+        }
+    }
+
+    /// What kind of error this is, for its message: Google's status name, the Interactions
+    /// slug, or `error`.
+    fn kind(&self) -> String {
+        self.status_name()
+            .or_else(|| self.code.clone())
+            .unwrap_or_else(|| "error".into())
     }
 
     /// Google's error object, answered with `http_status` (200 for an error inside a stream,
@@ -187,24 +257,46 @@ impl ApiError {
                 .filter(|_| http_status == 200)
                 .unwrap_or(http_status),
             message: status.message.clone().unwrap_or_default(),
-            status: Some(status),
+            status: Some(Box::new(status)),
+            code: None,
         }
     }
 
-    /// This error as Google's JSON body, and whether it was Google's (else the JSON only carries
-    /// the status and the text that arrived).
-    pub(crate) fn to_google_json(&self) -> (Vec<u8>, bool) {
-        let status = self.status.clone().unwrap_or_else(|| Status {
-            code: Some(i32::from(self.http_status)),
-            message: Some(self.message.clone()),
-            ..Status::default()
-        });
-        let body = ErrorResponse {
-            error: Some(status),
-        };
+    /// This error as Google's JSON body in `shape`, and whether it was Google's (else the JSON
+    /// only carries the status and the text that arrived). The one place that renders an error
+    /// answer for the generated client; `From<progenitor_client::Error<_>>` below reads each
+    /// shape back. The Interactions shape has no room for a classic error's details: those
+    /// travel beside it, in [`STATUS_HEADER`] (see [`ApiError::classic_status_header`]).
+    pub(crate) fn render(&self, shape: ErrorShape) -> (Vec<u8>, bool) {
         // Serializing the generated types cannot fail: no map has a non-string key.
-        let json = serde_json::to_vec(&body).unwrap_or_default();
-        (json, self.status.is_some())
+        let json = match shape {
+            ErrorShape::Classic => {
+                let status = self.status.as_deref().cloned().unwrap_or_else(|| Status {
+                    code: Some(i32::from(self.http_status)),
+                    message: Some(self.message.clone()),
+                    ..Status::default()
+                });
+                serde_json::to_vec(&ErrorResponse {
+                    error: Some(status),
+                })
+            }
+            ErrorShape::Interactions => serde_json::to_vec(&InteractionErrorResponse {
+                error: Some(InteractionErrorBody {
+                    code: self.code.clone(),
+                    message: Some(self.message.clone()),
+                }),
+            }),
+        };
+        let google = self.status.is_some() || self.code.is_some();
+        (json.unwrap_or_default(), google)
+    }
+
+    /// A classic error's `google.rpc.Status`, as the value of [`STATUS_HEADER`] (base64 of its
+    /// JSON), for an answer rendered in the Interactions shape.
+    pub(crate) fn classic_status_header(&self) -> Option<String> {
+        let status = self.status.as_ref()?;
+        let json = serde_json::to_vec(status).ok()?;
+        Some(Base64Bytes::from(json).encode())
     }
 
     /// Google's status name (`RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT` …).
@@ -286,55 +378,121 @@ pub(crate) const TIMEOUT_HEADER: &str = "x-gemini-image-timeout-ms";
 /// milliseconds.
 pub(crate) const IDLE_TIMEOUT_HEADER: &str = "x-gemini-image-idle-timeout-ms";
 
+/// Marks an answer rendered in the Interactions shape for a classic error, with its
+/// `google.rpc.Status` (base64 of its JSON), which that shape has no room for.
+pub(crate) const STATUS_HEADER: &str = "x-gemini-image-status";
+
 /// The generated client's error, as the one [`Error`]: the one place where progenitor's error
 /// becomes ours, so that a call through [`crate::Client::raw`] fails exactly as the same call
 /// through the hand-written methods.
 impl From<progenitor_client::Error<ErrorResponse>> for Error {
     fn from(error: progenitor_client::Error<ErrorResponse>) -> Self {
-        use progenitor_client::Error as Raw;
-        match error {
-            Raw::ErrorResponse(answer) => {
-                let http_status = answer.status().as_u16();
-                let headers = answer.headers();
-                let millis = |name| {
-                    headers
-                        .get(name)
-                        .and_then(|v| v.to_str().ok()?.parse().ok())
-                        .map(Duration::from_millis)
-                };
-                if let Some(deadline) = millis(TIMEOUT_HEADER) {
-                    return Error::Timeout(deadline);
+        from_raw(error, |http_status, _, body, google| {
+            let status = body.error.unwrap_or_default();
+            if google {
+                ApiError::from_status(http_status, status)
+            } else {
+                ApiError {
+                    http_status,
+                    status: None,
+                    code: None,
+                    message: status.message.unwrap_or_default(),
                 }
-                if let Some(idle) = millis(IDLE_TIMEOUT_HEADER) {
-                    return Error::IdleTimeout(idle);
-                }
-                let google = !headers.contains_key(NOT_GOOGLE_HEADER);
-                let status = answer.into_inner().error.unwrap_or_default();
-                Error::Api(if google {
-                    ApiError::from_status(http_status, status)
-                } else {
-                    ApiError {
-                        http_status,
-                        status: None,
-                        message: status.message.unwrap_or_default(),
-                    }
-                })
             }
-            Raw::CommunicationError(error)
-            | Raw::InvalidUpgrade(error)
-            | Raw::ResponseBodyError(error) => Error::Transport(error),
-            Raw::InvalidResponsePayload(_, error) => Error::Decode {
-                what: "the answer",
-                message: error.to_string(),
-            },
-            Raw::UnexpectedResponse(response) => Error::Api(ApiError {
-                http_status: response.status().as_u16(),
-                status: None,
-                message: "an answer the spec does not list".into(),
-            }),
-            Raw::InvalidRequest(message) | Raw::Custom(message) => Error::Config(message),
-        }
+        })
     }
+}
+
+/// The same for the Interactions operations, whose errors the generated client reads in the
+/// Interactions shape: a classic error's status comes back from `STATUS_HEADER`.
+impl From<progenitor_client::Error<InteractionErrorResponse>> for Error {
+    fn from(error: progenitor_client::Error<InteractionErrorResponse>) -> Self {
+        from_raw(error, |http_status, headers, body, google| {
+            let error = body.error.unwrap_or_default();
+            let classic = headers
+                .get(STATUS_HEADER)
+                .and_then(|value| Base64Bytes::decode(value.as_bytes()).ok())
+                .and_then(|json| serde_json::from_slice::<Status>(&json).ok());
+            match classic {
+                Some(status) => ApiError::from_status(http_status, status),
+                None if google => ApiError::from_interactions(http_status, error),
+                None => ApiError {
+                    http_status,
+                    status: None,
+                    code: None,
+                    message: error.message.unwrap_or_default(),
+                },
+            }
+        })
+    }
+}
+
+/// Progenitor's error as ours; `api_error` reads an error answer's parsed body (with its
+/// status, its headers, and whether it was Google's).
+fn from_raw<E>(
+    error: progenitor_client::Error<E>,
+    api_error: impl FnOnce(u16, &reqwest::header::HeaderMap, E, bool) -> ApiError,
+) -> Error {
+    use progenitor_client::Error as Raw;
+    match error {
+        Raw::ErrorResponse(answer) => {
+            let http_status = answer.status().as_u16();
+            let headers = answer.headers().clone();
+            let millis = |name| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .map(Duration::from_millis)
+            };
+            if let Some(deadline) = millis(TIMEOUT_HEADER) {
+                return Error::Timeout(deadline);
+            }
+            if let Some(idle) = millis(IDLE_TIMEOUT_HEADER) {
+                return Error::IdleTimeout(idle);
+            }
+            let google = !headers.contains_key(NOT_GOOGLE_HEADER);
+            Error::Api(api_error(
+                http_status,
+                &headers,
+                answer.into_inner(),
+                google,
+            ))
+        }
+        Raw::CommunicationError(error)
+        | Raw::InvalidUpgrade(error)
+        | Raw::ResponseBodyError(error) => Error::Transport(error),
+        Raw::InvalidResponsePayload(_, error) => Error::Decode {
+            what: "the answer",
+            message: error.to_string(),
+        },
+        Raw::UnexpectedResponse(response) => Error::Api(ApiError {
+            http_status: response.status().as_u16(),
+            status: None,
+            code: None,
+            message: "an answer the spec does not list".into(),
+        }),
+        Raw::InvalidRequest(message) | Raw::Custom(message) => Error::Config(message),
+    }
+}
+
+/// The HTTP status an Interactions slug stands for, for an `error` event inside a 200 stream
+/// (so that `gateway_timeout` is retryable as a 504 is). The slugs are Google's canonical codes
+/// in snake case, and the few the Interactions backend adds; an unknown slug keeps the status.
+fn status_of_slug(slug: &str) -> Option<u16> {
+    Some(match slug {
+        "invalid_request" | "invalid_argument" | "content_blocked" | "failed_precondition" => 400,
+        "unauthenticated" => 401,
+        "permission_denied" => 403,
+        "not_found" => 404,
+        "aborted" | "already_exists" => 409,
+        "resource_exhausted" | "rate_limit_exceeded" => 429,
+        "cancelled" => 499,
+        "internal" | "unknown" => 500,
+        "not_implemented" | "unimplemented" => 501,
+        "unavailable" => 503,
+        "gateway_timeout" | "deadline_exceeded" => 504,
+        _ => return None,
+    })
 }
 
 /// A protobuf Duration in JSON: decimal seconds with an `s`.
@@ -368,6 +526,7 @@ mod tests {
         assert!(!daily.is_retryable());
 
         let html = ApiError::from_body(502, b"<html><body>Bad Gateway</body></html>");
+        assert_eq!(html.code, None);
         assert_eq!(html.http_status, 502);
         assert!(html.status.is_none() && html.message.contains("Bad Gateway"));
         assert!(html.is_retryable());
@@ -375,5 +534,40 @@ mod tests {
             html.to_string(),
             "502 error: <html><body>Bad Gateway</body></html>"
         );
+    }
+
+    #[test]
+    fn reads_the_interactions_shape_and_renders_both_shapes_back() {
+        let body = br#"{"error": {"message": "bad size", "code": "invalid_request"}}"#;
+        let error = ApiError::from_body(400, body);
+        assert_eq!(error.code.as_deref(), Some("invalid_request"));
+        assert_eq!(error.message, "bad size");
+        assert!(error.status.is_none() && !error.is_retryable());
+        let (json, google) = error.render(ErrorShape::Interactions);
+        assert!(google);
+        assert_eq!(ApiError::from_body(400, &json), error);
+        assert_eq!(error.classic_status_header(), None);
+
+        // In a stream (200), the slug says which status it stands for.
+        let in_stream = ApiError::from_body(
+            200,
+            br#"{"error": {"message": "late", "code": "gateway_timeout"}, "event_type": "error"}"#,
+        );
+        assert_eq!(in_stream.http_status, 504);
+        assert!(in_stream.is_retryable());
+        let unknown = ApiError::from_body(200, br#"{"error": {"code": "brand_new"}}"#);
+        assert_eq!(unknown.http_status, 200);
+
+        // A classic error rendered in the Interactions shape keeps its status beside it.
+        let classic = ApiError::from_body(
+            503,
+            br#"{"error": {"code": 503, "message": "busy", "status": "UNAVAILABLE"}}"#,
+        );
+        let header = classic.classic_status_header().unwrap();
+        let status: Status =
+            serde_json::from_slice(&Base64Bytes::decode(header.as_bytes()).unwrap()).unwrap();
+        assert_eq!(Some(&status), classic.status.as_deref());
+        let (json, _) = classic.render(ErrorShape::Classic);
+        assert_eq!(ApiError::from_body(503, &json), classic);
     }
 }

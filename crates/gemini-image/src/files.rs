@@ -5,7 +5,7 @@
 //! (`upload.rs`) and the download are file bytes, written by hand over the same transport
 //! (data plane), streamed in bounded pieces.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -368,34 +368,26 @@ impl Files {
     /// [`Error::Timeout`] when it is still not active after `deadline`; what [`Files::get`]
     /// fails with.
     pub async fn wait_active(&self, name: &str, deadline: Duration) -> Result<File, Error> {
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(500);
-        loop {
+        crate::poll::until(deadline, || async {
             let file = self.get(name).await?;
-            let state = file.state.as_ref().and_then(|s| s.known());
-            match state {
-                Some(FileState::Active) => return Ok(file),
+            match file.state.as_ref().and_then(|s| s.known()) {
+                Some(FileState::Active) => Ok(Some(file)),
                 Some(FileState::Failed) => {
                     let message = file
                         .error
                         .as_ref()
                         .and_then(|e| e.message.clone())
                         .unwrap_or_else(|| "(no message)".into());
-                    return Err(Error::FileFailed {
+                    Err(Error::FileFailed {
                         name: file
                             .name
                             .unwrap_or_else(|| format!("files/{}", file_id(name))),
                         message,
-                    });
+                    })
                 }
-                _ => {}
+                _ => Ok(None),
             }
-            let left = deadline.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                return Err(Error::Timeout(deadline));
-            }
-            tokio::time::sleep(pause.min(left)).await;
-            pause = (pause * 2).min(Duration::from_secs(5));
-        }
+        })
+        .await
     }
 }

@@ -15,7 +15,9 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 
-use crate::error::{Error, IDLE_TIMEOUT_HEADER, NOT_GOOGLE_HEADER, TIMEOUT_HEADER};
+use crate::error::{
+    Error, ErrorShape, IDLE_TIMEOUT_HEADER, NOT_GOOGLE_HEADER, STATUS_HEADER, TIMEOUT_HEADER,
+};
 use crate::generated::Client as RawClient;
 use crate::transport::{Answer, Refusal, Transport};
 
@@ -32,9 +34,10 @@ impl ClientHooks<Transport> for RawClient {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let transport = &self.inner;
+        let shape = error_shape(info.operation_id);
         let read_json_whole = |response: reqwest::Response| async move {
             if is_json(&response) {
                 // A JSON answer (a model, a page, a count) is small: read inside the retry loop,
@@ -59,22 +62,37 @@ impl ClientHooks<Transport> for RawClient {
             .await
         {
             Ok(Answer::Success(response)) => Ok(response),
-            Ok(Answer::Refused(refusal)) => Ok(refusal_answer(refusal)),
+            Ok(Answer::Refused(refusal)) => Ok(refusal_answer(refusal, shape)),
             Err(Error::Transport(error)) => Err(error),
             Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline, TimeoutKind::Deadline)),
             Err(Error::IdleTimeout(idle)) => Ok(timeout_answer(idle, TimeoutKind::Idle)),
             // `execute` fails with nothing else; should that change, the failure still reaches
             // the caller, as an error answer that is not Google's.
-            Err(other) => Ok(refusal_answer(Refusal::local(other))),
+            Err(other) => Ok(refusal_answer(Refusal::local(other), shape)),
         }
     }
 }
 
-/// An error answer as the generated client reads it: Google's error JSON, rendered from what was
-/// read, so that `Error::from` gives back exactly the refusal's error (a body that was not
-/// Google's is marked, and keeps its text as the message).
-fn refusal_answer(refusal: Refusal) -> reqwest::Response {
-    let (body, google) = refusal.error.to_google_json();
+/// The error shape the spec declares for an operation: the Interactions operations read
+/// `InteractionErrorResponse` (a string `code`), every other one Google's classic `Status`.
+fn error_shape(operation_id: &str) -> ErrorShape {
+    if operation_id.ends_with("_interaction") {
+        ErrorShape::Interactions
+    } else {
+        ErrorShape::Classic
+    }
+}
+
+/// An error answer as the generated client reads it: Google's error JSON in the operation's
+/// shape, rendered from what was read, so that `Error::from` gives back exactly the refusal's
+/// error (a body that was not Google's is marked, and keeps its text as the message; a classic
+/// error rendered in the Interactions shape carries its status beside it).
+fn refusal_answer(refusal: Refusal, shape: ErrorShape) -> reqwest::Response {
+    let (body, google) = refusal.error.render(shape);
+    let classic_status = match shape {
+        ErrorShape::Interactions => refusal.error.classic_status_header(),
+        ErrorShape::Classic => None,
+    };
     let mut answer = http::Response::new(Bytes::from(body));
     *answer.status_mut() = refusal.status;
     *answer.headers_mut() = refusal.headers;
@@ -87,6 +105,9 @@ fn refusal_answer(refusal: Refusal) -> reqwest::Response {
     );
     if !google {
         headers.insert(NOT_GOOGLE_HEADER, HeaderValue::from_static("1"));
+    }
+    if let Some(value) = classic_status.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        headers.insert(STATUS_HEADER, value);
     }
     reqwest::Response::from(answer)
 }

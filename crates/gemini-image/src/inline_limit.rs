@@ -1,13 +1,20 @@
-//! The 20 MB limit of a request: Google refuses a `generateContent` request whose body — the
-//! JSON with its images in base64 — is over 20 MB. An image sent through the Files API counts
-//! only its URI. This module measures a request ([`request_size`]), picks the images to upload
-//! so that it fits ([`Client::images_to_upload`]: the largest first, as few as needed), and
-//! uploads them, putting a `fileData` part (URI and MIME type) where each `inlineData` part was
-//! ([`Client::upload_images`]). [`Client::edit_image`] and [`Chat`](crate::Chat) do both on
-//! their own unless [`ClientBuilder::auto_upload`](crate::ClientBuilder::auto_upload) is off.
+//! The 20 MB limit of a request: Google refuses a `generateContent` (or `interactions`) request
+//! whose body — the JSON with its images in base64 — is over 20 MB. An image sent through the
+//! Files API counts only its URI. This module measures a request ([`request_size`]), picks the
+//! images to upload so that it fits ([`Client::images_to_upload`]: the largest first, as few as
+//! needed), and uploads them, putting a `fileData` part (URI and MIME type) where each
+//! `inlineData` part was ([`Client::upload_images`]). [`Client::edit_image`] and
+//! [`Chat`](crate::Chat) do both on their own unless
+//! [`ClientBuilder::auto_upload`](crate::ClientBuilder::auto_upload) is off.
+//!
+//! The rules are written once, over [`InlineImages`]: any request whose inline images can be
+//! listed and replaced by a file. `generateContent`'s request is one; the Interactions
+//! request (`interaction_input.rs`) is the other.
 
 use std::io;
 use std::time::Duration;
+
+use serde::Serialize;
 
 use crate::Base64Bytes;
 use crate::client::Client;
@@ -28,7 +35,8 @@ const FILE_PART_ALLOWANCE: u64 = 512;
 /// the wait is for a server that processes them first.
 const ACTIVE_WAIT: Duration = Duration::from_secs(60);
 
-/// Where a part sits in a request: `request.contents[turn].parts[part]`.
+/// Where a part sits in a request: `request.contents[turn].parts[part]` (for an Interactions
+/// request: `input[turn].content[part]`, `part` 0 for a content block of its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PartIndex {
     /// The index of the turn in `contents`.
@@ -51,19 +59,79 @@ pub struct PartIndex {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn request_size(request: &GenerateContentRequest) -> u64 {
-    // Cloning shares the images' `Bytes`; only the small rest is copied.
-    let mut rest = request.clone();
-    let mut images = 0;
-    for part in rest
-        .contents
-        .iter_mut()
-        .flat_map(|turn| turn.parts.iter_mut())
-    {
-        if let Some(data) = inline_data(part) {
-            images += base64_len(data.len());
-            *data = Base64Bytes::default();
+    size_of(request)
+}
+
+/// One inline image of a request.
+pub(crate) struct InlineImage {
+    pub(crate) at: PartIndex,
+    pub(crate) data: Base64Bytes,
+    pub(crate) mime_type: Option<String>,
+}
+
+/// A request whose inline images the limit's rules can see and replace.
+pub(crate) trait InlineImages: Serialize + Clone {
+    /// Every inline image, in order (their `Bytes` shared, not copied).
+    fn inline_images(&self) -> Vec<InlineImage>;
+    /// Empties the data of every inline image (to measure the rest).
+    fn strip_images(&mut self);
+    /// Names `file` where the inline image at `at` was, keeping the part's other fields;
+    /// `false` when there is no inline image there.
+    fn put_file(&mut self, at: PartIndex, file: &File) -> bool;
+}
+
+impl InlineImages for GenerateContentRequest {
+    fn inline_images(&self) -> Vec<InlineImage> {
+        let mut images = Vec::new();
+        for (turn, content) in self.contents.iter().enumerate() {
+            for (part, found) in content.parts.iter().enumerate() {
+                if let Some(blob) = &found.inline_data
+                    && let Some(data) = &blob.data
+                {
+                    images.push(InlineImage {
+                        at: PartIndex { turn, part },
+                        data: data.clone(),
+                        mime_type: blob.mime_type.clone(),
+                    });
+                }
+            }
+        }
+        images
+    }
+
+    fn strip_images(&mut self) {
+        for part in self.contents.iter_mut().flat_map(|t| t.parts.iter_mut()) {
+            if let Some(data) = inline_data(part) {
+                *data = Base64Bytes::default();
+            }
         }
     }
+
+    fn put_file(&mut self, at: PartIndex, file: &File) -> bool {
+        let Some(part) = self
+            .contents
+            .get_mut(at.turn)
+            .and_then(|turn| turn.parts.get_mut(at.part))
+            .filter(|part| part.inline_data.is_some())
+        else {
+            return false;
+        };
+        part.inline_data = None;
+        part.file_data = file_part(file).file_data;
+        true
+    }
+}
+
+/// [`request_size`] for any request with inline images.
+pub(crate) fn size_of<R: InlineImages>(request: &R) -> u64 {
+    let images: u64 = request
+        .inline_images()
+        .iter()
+        .map(|image| base64_len(image.data.len()))
+        .sum();
+    // Cloning shares the images' `Bytes`; only the small rest is copied.
+    let mut rest = request.clone();
+    rest.strip_images();
     let mut counter = ByteCounter(0);
     // The generated types always serialize (no map has a non-string key); if one ever did
     // not, the request could not be sent either, so it counts as too large.
@@ -107,8 +175,16 @@ impl Client {
         &self,
         request: &GenerateContentRequest,
     ) -> Result<Vec<PartIndex>, Error> {
+        self.pick_uploads(request)
+    }
+
+    /// [`Client::images_to_upload`] for any request with inline images.
+    pub(crate) fn pick_uploads<R: InlineImages>(
+        &self,
+        request: &R,
+    ) -> Result<Vec<PartIndex>, Error> {
         let limit = self.inline_limit.unwrap_or(INLINE_LIMIT);
-        let size = request_size(request);
+        let size = size_of(request);
         if size <= limit {
             return Ok(Vec::new());
         }
@@ -137,29 +213,38 @@ impl Client {
         &self,
         request: &mut GenerateContentRequest,
         images: &[PartIndex],
+        options: impl FnMut(PartIndex) -> UploadOptions,
+    ) -> Result<Vec<File>, Error> {
+        self.upload_inline(request, images, options).await
+    }
+
+    /// [`Client::upload_images`] for any request with inline images.
+    pub(crate) async fn upload_inline<R: InlineImages>(
+        &self,
+        request: &mut R,
+        images: &[PartIndex],
         mut options: impl FnMut(PartIndex) -> UploadOptions,
     ) -> Result<Vec<File>, Error> {
         let mut files = Vec::with_capacity(images.len());
         for &at in images {
-            let part = request
-                .contents
-                .get_mut(at.turn)
-                .and_then(|turn| turn.parts.get_mut(at.part))
+            let image = request
+                .inline_images()
+                .into_iter()
+                .find(|image| image.at == at)
                 .ok_or_else(|| not_an_image(at))?;
-            let blob = part.inline_data.as_ref().ok_or_else(|| not_an_image(at))?;
-            let data = blob.data.clone().ok_or_else(|| not_an_image(at))?;
             let mut upload = options(at);
             if upload.mime_type.is_none() {
-                upload.mime_type = blob.mime_type.clone();
+                upload.mime_type = image.mime_type;
             }
-            let mut file = self.files().upload(data.into_bytes(), upload).await?;
+            let mut file = self.files().upload(image.data.into_bytes(), upload).await?;
             let state = file.state.as_ref().and_then(|s| s.known());
             if matches!(state, Some(FileState::Processing)) {
                 let name = file.name.clone().unwrap_or_default();
                 file = self.files().wait_active(&name, ACTIVE_WAIT).await?;
             }
-            part.inline_data = None;
-            part.file_data = file_part(&file).file_data;
+            if !request.put_file(at, &file) {
+                return Err(not_an_image(at));
+            }
             files.push(file);
         }
         Ok(files)
@@ -167,11 +252,11 @@ impl Client {
 
     /// Makes `request` fit the inline limit, uploading what [`Client::images_to_upload`]
     /// picks; returns how many images were uploaded.
-    pub(crate) async fn fit_inline_limit(
+    pub(crate) async fn fit_inline_limit<R: InlineImages>(
         &self,
-        request: &mut GenerateContentRequest,
+        request: &mut R,
     ) -> Result<usize, Error> {
-        let images = self.images_to_upload(request)?;
+        let images = self.pick_uploads(request)?;
         if images.is_empty() {
             return Ok(0);
         }
@@ -180,7 +265,7 @@ impl Client {
             "the request would pass the inline limit: uploading its largest images through \
              the Files API"
         );
-        self.upload_images(request, &images, |_| UploadOptions::new())
+        self.upload_inline(request, &images, |_| UploadOptions::new())
             .await?;
         Ok(images.len())
     }
@@ -188,19 +273,16 @@ impl Client {
 
 /// The largest inline images of `request` whose upload brings it from `size` to `limit`, or
 /// `None` when uploading all of them would not.
-fn largest_first(
-    request: &GenerateContentRequest,
+fn largest_first<R: InlineImages>(
+    request: &R,
     mut size: u64,
     limit: u64,
 ) -> Option<Vec<PartIndex>> {
-    let mut images: Vec<(u64, PartIndex)> = Vec::new();
-    for (turn, content) in request.contents.iter().enumerate() {
-        for (part, found) in content.parts.iter().enumerate() {
-            if let Some(data) = found.inline_data.as_ref().and_then(|b| b.data.as_ref()) {
-                images.push((base64_len(data.len()), PartIndex { turn, part }));
-            }
-        }
-    }
+    let mut images: Vec<(u64, PartIndex)> = request
+        .inline_images()
+        .into_iter()
+        .map(|image| (base64_len(image.data.len()), image.at))
+        .collect();
     // Stable: of two images of one size, the earlier is uploaded first.
     images.sort_by_key(|&(encoded, _)| std::cmp::Reverse(encoded));
     let mut chosen = Vec::new();

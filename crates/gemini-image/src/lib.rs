@@ -33,6 +33,10 @@
 //! * [`ResponseExt`] and [`Outcome`] read images out of a response, and say why there are none;
 //! * [`ResponseStream`] reads `streamGenerateContent`, and [`Accumulator`] folds its chunks;
 //! * [`Chat`] keeps a conversation, sending the model's images and thought signatures back;
+//! * [`Client::interactions`] speaks the Interactions API (`/interactions`, Google's recommended
+//!   interface since June 2026): [`InteractionRequest`], [`InteractionStream`],
+//!   [`InteractionChat`]; [`InteractionExt`] and [`ResponseExt`] read images out of its answers
+//!   as out of `generateContent`'s;
 //! * [`Client::edit_image`] and [`Chat`] upload, through the Files API, the images that would
 //!   push a request past Google's 20 MB ([`INLINE_LIMIT`]), and name them by URI instead
 //!   ([`ClientBuilder::auto_upload`] turns it off);
@@ -74,8 +78,15 @@ mod generated;
 mod hooks;
 mod images;
 mod inline_limit;
+mod interaction_chat;
+mod interaction_input;
+mod interaction_output;
+mod interaction_request;
+mod interaction_stream;
+mod interactions;
 mod lifecycle;
 mod parts;
+mod poll;
 mod request;
 mod retry;
 mod stream;
@@ -90,9 +101,17 @@ pub use client::{
 };
 pub use error::{ApiError, Error};
 pub use files::{Files, file_id, file_part};
-pub use gemini_image_types::{Base64Bytes, Base64Error, OpenEnum, codec, media, models, types};
+pub use gemini_image_types::{
+    Base64Bytes, Base64Error, OpenEnum, OpenUnion, codec, media, models, types,
+};
 pub use images::{Image, Outcome, ResponseExt, image_part, image_part_from_path};
 pub use inline_limit::{INLINE_LIMIT, PartIndex, request_size};
+pub use interaction_chat::InteractionChat;
+pub use interaction_input::content_of_part;
+pub use interaction_output::InteractionExt;
+pub use interaction_request::{InteractionRequest, ResponseFormat};
+pub use interaction_stream::{InteractionAccumulator, InteractionStream};
+pub use interactions::Interactions;
 pub use parts::IntoParts;
 pub use request::RequestBuilder;
 pub use retry::{RetryEvent, RetryPolicy};

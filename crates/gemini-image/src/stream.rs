@@ -47,7 +47,7 @@ use gemini_image_types::sse::{Event, SseDecoder};
 /// # }
 /// ```
 pub struct ResponseStream {
-    inner: Pin<Box<dyn Stream<Item = Result<GenerateContentResponse, Error>> + Send>>,
+    inner: Items<GenerateContentResponse>,
 }
 
 impl fmt::Debug for ResponseStream {
@@ -74,19 +74,10 @@ impl ResponseStream {
     /// The same stream once its first chunk arrived, or the failure that came instead (a cut,
     /// a stall, an error event, a stream that ended empty): the client's retry loop waits here,
     /// so that what it may send again was never handed out.
-    pub(crate) async fn first_chunk_arrived(mut self) -> Result<Self, Error> {
-        match self.next().await {
-            Some(Ok(first)) => {
-                let rest = self.inner;
-                let inner = futures_util::stream::once(async { Ok(first) }).chain(rest);
-                Ok(ResponseStream {
-                    inner: Box::pin(inner),
-                })
-            }
-            Some(Err(error)) => Err(error),
-            // `require_end` ends every stream with an item; an empty one is still empty.
-            None => Ok(self),
-        }
+    pub(crate) async fn first_chunk_arrived(self) -> Result<Self, Error> {
+        Ok(ResponseStream {
+            inner: first_item_arrived(self.inner).await?,
+        })
     }
 
     /// Reads a `streamGenerateContent?alt=sse` body from any source — a recording, another
@@ -113,39 +104,11 @@ impl ResponseStream {
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
-        struct Reading<S> {
-            chunks: Option<Pin<Box<S>>>,
-            decoder: SseDecoder,
-            events: VecDeque<Event>,
-        }
-        let state = Reading {
-            chunks: Some(Box::pin(chunks)),
-            decoder: SseDecoder::default(),
-            events: VecDeque::new(),
-        };
-        let inner = futures_util::stream::try_unfold(state, |mut state| async move {
-            loop {
-                if let Some(event) = state.events.pop_front() {
-                    if let Some(chunk) = parse_event(event)? {
-                        return Ok(Some((chunk, state)));
-                    }
-                    continue;
-                }
-                let Some(chunks) = state.chunks.as_mut() else {
-                    return Ok(None);
-                };
-                match chunks.next().await {
-                    Some(Ok(bytes)) => state.decoder.push(bytes, &mut state.events),
-                    Some(Err(error)) => return Err(error),
-                    None => {
-                        state.decoder.finish(&mut state.events);
-                        state.chunks = None;
-                    }
-                }
-            }
+        let items = sse_items(chunks, |event| {
+            parse_event(event, "a streamed GenerateContentResponse")
         });
         ResponseStream {
-            inner: Box::pin(require_end(inner, GenerateContentEnd::default())),
+            inner: Box::pin(require_end(items, GenerateContentEnd::default())),
         }
     }
 
@@ -165,19 +128,86 @@ impl ResponseStream {
     }
 }
 
-/// One event as a response, an error, or nothing (an empty event).
-fn parse_event(event: Event) -> Result<Option<GenerateContentResponse>, Error> {
+/// A stream of items read from the network, boxed: what every streamed API's stream wraps.
+pub(crate) type Items<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
+
+/// The items of an SSE body, each event read by `parse` (which may skip one with `Ok(None)`);
+/// the byte level (`SseDecoder`) decodes an image's base64 as it arrives, for every API alike.
+pub(crate) fn sse_items<T, S>(
+    chunks: S,
+    parse: fn(Event) -> Result<Option<T>, Error>,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: Send + 'static,
+    S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
+{
+    struct Reading<S> {
+        chunks: Option<Pin<Box<S>>>,
+        decoder: SseDecoder,
+        events: VecDeque<Event>,
+    }
+    let state = Reading {
+        chunks: Some(Box::pin(chunks)),
+        decoder: SseDecoder::default(),
+        events: VecDeque::new(),
+    };
+    futures_util::stream::try_unfold(state, move |mut state| async move {
+        loop {
+            if let Some(event) = state.events.pop_front() {
+                if let Some(item) = parse(event)? {
+                    return Ok(Some((item, state)));
+                }
+                continue;
+            }
+            let Some(chunks) = state.chunks.as_mut() else {
+                return Ok(None);
+            };
+            match chunks.next().await {
+                Some(Ok(bytes)) => state.decoder.push(bytes, &mut state.events),
+                Some(Err(error)) => return Err(error),
+                None => {
+                    state.decoder.finish(&mut state.events);
+                    state.chunks = None;
+                }
+            }
+        }
+    })
+}
+
+/// The same stream once its first item arrived, or the failure that came instead (a cut, a
+/// stall, an error event, a stream that ended empty): the client's retry loop waits here, so
+/// that what it may send again was never handed out.
+pub(crate) async fn first_item_arrived<T: Send + 'static>(
+    mut items: Items<T>,
+) -> Result<Items<T>, Error> {
+    match items.next().await {
+        Some(Ok(first)) => Ok(Box::pin(
+            futures_util::stream::once(async { Ok(first) }).chain(items),
+        )),
+        Some(Err(error)) => Err(error),
+        // `require_end` ends every stream with an item; an empty one is still empty.
+        None => Ok(items),
+    }
+}
+
+/// One event as an item, an error, or nothing (an empty event); `what` names the item for a
+/// decode error. Google's error object, as an event's data or outside any event, is
+/// [`Error::Api`] — in either of its shapes.
+pub(crate) fn parse_event<T: serde::de::DeserializeOwned>(
+    event: Event,
+    what: &'static str,
+) -> Result<Option<T>, Error> {
     match event {
         Event::Data(data) if is_error_object(data.text()) => {
             Err(Error::Api(ApiError::from_body(200, &data.original())))
         }
         Event::Data(data) if data.text().iter().all(u8::is_ascii_whitespace) => Ok(None),
         Event::Data(data) => data.parse().map(Some).map_err(|e| Error::Decode {
-            what: "a streamed GenerateContentResponse",
+            what,
             message: e.to_string(),
         }),
         Event::Raw(raw) => match ApiError::from_body(200, &raw) {
-            error if error.status.is_some() => Err(Error::Api(error)),
+            error if error.status.is_some() || error.code.is_some() => Err(Error::Api(error)),
             _ => Err(Error::Decode {
                 what: "the stream",
                 message: format!("a JSON value outside any event: {}", preview(&raw)),
@@ -205,7 +235,7 @@ fn is_error_object(data: &[u8]) -> bool {
         .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\"error\""))
 }
 
-fn preview(bytes: &[u8]) -> String {
+pub(crate) fn preview(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut preview: String = text.trim().chars().take(200).collect();
     if preview.len() < text.trim().len() {

@@ -43,6 +43,10 @@ fn round_trip(schema: &str, value: &Value) -> (Value, String) {
         CreateFileResponse,
         CreateFileRequest,
         Empty,
+        CreateInteractionRequest,
+        Interaction,
+        InteractionErrorResponse,
+        InteractionEvent,
     )
 }
 
@@ -62,18 +66,41 @@ fn same_json(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The SSE example: each `data:` frame is a response of its own.
+/// An SSE example: each frame's `data:` line is a value of its own (a response for
+/// `streamGenerateContent`, whose frames end `\r\n\r\n`; an event for the Interactions API,
+/// whose frames end `\n\n` and carry an `event:` line first, and whose closing `[DONE]` is
+/// no value).
 fn sse_frames(body: &str) -> Vec<Value> {
-    body.split("\r\n\r\n")
+    let separator = if body.contains("\r\n\r\n") {
+        "\r\n\r\n"
+    } else {
+        "\n\n"
+    };
+    body.split(separator)
         .filter(|frame| !frame.is_empty())
-        .map(|frame| {
-            let json = frame
+        .filter_map(|frame| {
+            let data = frame
+                .lines()
+                .filter(|line| !line.starts_with("event: "))
+                .collect::<Vec<_>>();
+            let [line] = data.as_slice() else {
+                panic!("one data line per frame: {frame:?}");
+            };
+            let json = line
                 .strip_prefix("data: ")
-                .expect("every SSE frame starts with `data: `");
-            assert!(!json.contains('\n'), "an SSE frame is a single line");
-            serde_json::from_str(json).expect("SSE frame is JSON")
+                .expect("every SSE frame has a `data: ` line");
+            (json != "[DONE]").then(|| serde_json::from_str(json).expect("SSE frame is JSON"))
         })
         .collect()
+}
+
+/// The schema of an SSE example's frames.
+fn sse_schema(location: &str) -> &'static str {
+    if location.starts_with("createInteraction") {
+        "InteractionEvent"
+    } else {
+        "GenerateContentResponse"
+    }
 }
 
 #[test]
@@ -91,11 +118,8 @@ fn every_example_round_trips_through_the_generated_types() {
         let mut values = Vec::new();
         if example.media_type == "text/event-stream" {
             let body = example.value.as_str().expect("SSE example is a string");
-            values.extend(
-                sse_frames(body)
-                    .into_iter()
-                    .map(|v| ("GenerateContentResponse", v)),
-            );
+            let schema = sse_schema(&example.location);
+            values.extend(sse_frames(body).into_iter().map(|v| (schema, v)));
         } else if !example.media_type.contains("json") {
             // Plain text (a chunk refused in plain text) and raw bytes are not JSON: nothing to
             // round-trip, but the example is still a string.
@@ -138,7 +162,52 @@ fn every_example_round_trips_through_the_generated_types() {
 #[test]
 fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
     use futures_util::StreamExt;
-    use gemini_image::{ApiError, ResponseStream, codec};
+    use gemini_image::{ApiError, InteractionStream, OpenUnion, ResponseStream, codec};
+
+    /// The body codec reads `text` exactly as serde does.
+    fn codec_reads_as_serde<T>(text: &[u8], location: &str)
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let fast: T = codec::from_body(text).unwrap();
+        assert_eq!(
+            fast,
+            serde_json::from_slice::<T>(text).unwrap(),
+            "{location}"
+        );
+    }
+
+    /// The SSE example `body`, in pieces of 7 bytes through the stream `read` makes of them,
+    /// gives exactly its frames as serde reads them.
+    fn read_sse_example<T, S>(
+        runtime: &tokio::runtime::Runtime,
+        body: &str,
+        location: &str,
+        read: impl FnOnce(
+            futures_util::stream::Iter<
+                std::vec::IntoIter<Result<bytes::Bytes, gemini_image::Error>>,
+            >,
+        ) -> S,
+    ) where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        S: futures_util::Stream<Item = Result<T, gemini_image::Error>>,
+    {
+        let expected: Vec<T> = sse_frames(body)
+            .into_iter()
+            .map(|v| serde_json::from_value(v).unwrap())
+            .collect();
+        let pieces: Vec<Result<bytes::Bytes, gemini_image::Error>> = body
+            .as_bytes()
+            .chunks(7)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        let streamed: Vec<T> = runtime.block_on(
+            read(futures_util::stream::iter(pieces))
+                .map(|item| item.unwrap())
+                .collect(),
+        );
+        assert_eq!(streamed, expected, "{location}");
+    }
 
     let spec = support::spec();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -149,21 +218,22 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
         let schema = support::ref_name(&example.schema);
         if example.media_type == "text/event-stream" {
             let body = example.value.as_str().expect("SSE example is a string");
-            let expected: Vec<types::GenerateContentResponse> = sse_frames(body)
-                .into_iter()
-                .map(|v| serde_json::from_value(v).unwrap())
-                .collect();
-            let pieces: Vec<Result<bytes::Bytes, gemini_image::Error>> = body
-                .as_bytes()
-                .chunks(7)
-                .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
-                .collect();
-            let streamed: Vec<_> = runtime.block_on(
-                ResponseStream::from_sse(futures_util::stream::iter(pieces))
-                    .map(|item| item.unwrap())
-                    .collect(),
-            );
-            assert_eq!(streamed, expected, "{}", example.location);
+            let location = &example.location;
+            if sse_schema(location) == "InteractionEvent" {
+                read_sse_example::<OpenUnion<types::InteractionEvent>, _>(
+                    &runtime,
+                    body,
+                    location,
+                    |pieces| InteractionStream::from_sse(pieces),
+                );
+            } else {
+                read_sse_example::<types::GenerateContentResponse, _>(
+                    &runtime,
+                    body,
+                    location,
+                    |pieces| ResponseStream::from_sse(pieces),
+                );
+            }
             read += 1;
             continue;
         }
@@ -171,10 +241,22 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
         let text = serde_json::to_vec_pretty(&example.value).unwrap();
         match schema {
             Some("GenerateContentResponse") => {
-                let fast: types::GenerateContentResponse = codec::from_body(&text).unwrap();
+                codec_reads_as_serde::<types::GenerateContentResponse>(&text, &example.location);
+                read += 1;
+            }
+            Some("Interaction") => {
+                codec_reads_as_serde::<types::Interaction>(&text, &example.location);
+                read += 1;
+            }
+            Some("InteractionErrorResponse") => {
+                let error = ApiError::from_body(400, &text);
+                let expected: types::InteractionErrorResponse =
+                    serde_json::from_slice(&text).unwrap();
+                let expected = expected.error.unwrap_or_default();
+                assert_eq!(error.code, expected.code, "{}", example.location);
                 assert_eq!(
-                    fast,
-                    serde_json::from_slice(&text).unwrap(),
+                    Some(error.message),
+                    expected.message,
                     "{}",
                     example.location
                 );
@@ -184,7 +266,12 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
                 let status = example.value["error"]["code"].as_u64().unwrap_or(400) as u16;
                 let error = ApiError::from_body(status, &text);
                 let expected: types::ErrorResponse = serde_json::from_slice(&text).unwrap();
-                assert_eq!(error.status, expected.error, "{}", example.location);
+                assert_eq!(
+                    error.status.as_deref(),
+                    expected.error.as_ref(),
+                    "{}",
+                    example.location
+                );
                 assert_eq!(error.http_status, status);
                 read += 1;
             }
