@@ -1,0 +1,295 @@
+// The Interactions API through @google/genai 3.3.0 against gemini-image-mock, with no change to the
+// SDK: `ai.interactions.create / get / delete / cancel` — an image at the asked size, an edit of an
+// input image (a flat content list, sent as is: this SDK does not wrap it into a `user_input`
+// step as the Python one does), a chained edit by `previous_interaction_id`, a stream,
+// `store: false`, `background: true` then `cancel`, the stored timeline, and the Interactions
+// error shape (a string `code` slug) as the SDK's own errors — on `v1` (the default) and `v1beta`.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GoogleGenAI } from '@google/genai';
+
+const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
+const IMAGE_MODEL = 'gemini-3.1-flash-image';
+// Small images where the test is not about size: the tests stay fast.
+const SMALL = { type: 'image', aspect_ratio: '1:1', image_size: '512' };
+// A 1x1 red PNG.
+const RED_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+const VERSIONS = [undefined, 'v1beta'];
+const KNOWN_EVENTS = new Set([
+  'interaction.created',
+  'interaction.status_update',
+  'step.start',
+  'step.delta',
+  'step.stop',
+  'interaction.completed',
+]);
+
+let server;
+let url;
+
+before(async () => {
+  server = spawn(MOCK, ['--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = createInterface({ input: server.stdout });
+  const first = await new Promise((resolve) => lines.once('line', resolve));
+  url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
+  // The mock goes on writing a line per request: read them, or a full pipe stalls it.
+  lines.on('line', () => {});
+});
+
+after(() => server.kill());
+
+beforeEach(async () => {
+  await fetch(`${url}/__mock/reset`, { method: 'POST' });
+});
+
+/** @google/genai against the mock; no `apiVersion` keeps the SDK's default (v1). */
+function client(apiVersion) {
+  const httpOptions = { baseUrl: url };
+  if (apiVersion) httpOptions.apiVersion = apiVersion;
+  return new GoogleGenAI({ apiKey: 'conformance-key', httpOptions });
+}
+
+async function interactionRequests() {
+  const { requests } = await (await fetch(`${url}/__mock/requests`)).json();
+  return requests.filter((r) => r.path.includes('/interactions'));
+}
+
+/** Width and height of a JPEG, from its start-of-frame segment. */
+function jpegSize(base64) {
+  const bytes = Buffer.from(base64, 'base64');
+  assert.equal(bytes.readUInt16BE(0), 0xffd8, 'not a JPEG');
+  let at = 2;
+  while (at + 9 < bytes.length) {
+    const marker = bytes.readUInt16BE(at);
+    const length = bytes.readUInt16BE(at + 2);
+    if (marker >= 0xffc0 && marker <= 0xffcf && ![0xffc4, 0xffc8, 0xffcc].includes(marker)) {
+      return [bytes.readUInt16BE(at + 7), bytes.readUInt16BE(at + 5)];
+    }
+    at += 2 + length;
+  }
+  assert.fail('a JPEG without a frame');
+}
+
+/** Every `{type: 'image', …}` object inside a JSON value. */
+function imageBlocks(value) {
+  if (Array.isArray(value)) return value.flatMap(imageBlocks);
+  if (value && typeof value === 'object') {
+    const own = value.type === 'image' ? [value] : [];
+    return own.concat(Object.values(value).flatMap(imageBlocks));
+  }
+  return [];
+}
+
+/** The Interactions error shape: a string slug for `code`, a message, and no `status`. */
+function assertInteractionsError(error, constructor, status, code) {
+  assert.ok(error instanceof Error);
+  assert.equal(error.constructor.name, constructor);
+  assert.equal(error.status, status);
+  assert.equal(error.error?.error?.code, code, JSON.stringify(error.error));
+  assert.equal(typeof error.error.error.message, 'string');
+  assert.equal(error.error.error.status, undefined);
+  return true;
+}
+
+for (const version of VERSIONS) {
+  test(`an image at the asked size (${version ?? 'default v1'})`, async () => {
+    const interaction = await client(version).interactions.create({
+      model: IMAGE_MODEL,
+      input: 'a red bicycle leaning on a wall',
+      response_format: { type: 'image', aspect_ratio: '16:9', image_size: '2K' },
+    });
+    assert.equal(interaction.status, 'completed');
+    assert.ok(interaction.id);
+    assert.equal(interaction.output_image.mime_type, 'image/jpeg');
+    // generateContent's size for 16:9 at 2K (see the Python test, which compares the two).
+    assert.deepEqual(jpegSize(interaction.output_image.data), [2752, 1536]);
+    const kinds = interaction.steps.map((step) => step.type);
+    assert.ok(!kinds.includes('user_input'));
+    assert.equal(kinds.at(-1), 'model_output');
+    const [sent] = await interactionRequests();
+    assert.equal(sent.path, `/${version ?? 'v1'}/interactions`);
+    assert.equal(sent.status, 200);
+  });
+
+  test(`an edit sends the content list as is (${version ?? 'default v1'})`, async () => {
+    const interaction = await client(version).interactions.create({
+      model: IMAGE_MODEL,
+      input: [
+        { type: 'text', text: 'make it black and white' },
+        { type: 'image', data: RED_PNG, mime_type: 'image/png' },
+      ],
+      response_format: SMALL,
+    });
+    assert.equal(interaction.status, 'completed');
+    assert.deepEqual(jpegSize(interaction.output_image.data), [512, 512]);
+    const [sent] = await interactionRequests();
+    assert.deepEqual(
+      sent.body.input.map((block) => block.type),
+      ['text', 'image'],
+    );
+  });
+
+  test(`get returns the whole timeline (${version ?? 'default v1'})`, async () => {
+    const ai = client(version);
+    const created = await ai.interactions.create({
+      model: IMAGE_MODEL,
+      input: 'a blue teapot',
+      response_format: SMALL,
+    });
+    const stored = await ai.interactions.get(created.id);
+    assert.equal(stored.id, created.id);
+    assert.equal(stored.status, 'completed');
+    assert.equal(stored.steps[0].type, 'user_input');
+    assert.deepEqual(stored.steps[0].content, [{ type: 'text', text: 'a blue teapot' }]);
+    assert.deepEqual(
+      stored.steps.slice(1).map((s) => s.type),
+      created.steps.map((s) => s.type),
+    );
+    assert.equal(stored.output_image.data, created.output_image.data);
+    const get = (await interactionRequests()).at(-1);
+    assert.equal(get.method, 'GET');
+    assert.equal(get.path, `/${version ?? 'v1'}/interactions/${created.id}`);
+  });
+
+  test(`delete, then get is NotFoundError (${version ?? 'default v1'})`, async () => {
+    const ai = client(version);
+    const created = await ai.interactions.create({
+      model: IMAGE_MODEL,
+      input: 'a cat',
+      response_format: SMALL,
+    });
+    await ai.interactions.delete(created.id);
+    await assert.rejects(ai.interactions.get(created.id), (error) =>
+      assertInteractionsError(error, 'NotFoundError', 404, 'not_found'),
+    );
+  });
+
+  test(`a bad request is BadRequestError (${version ?? 'default v1'})`, async () => {
+    await assert.rejects(
+      client(version).interactions.create({
+        model: IMAGE_MODEL,
+        input: 'a banner',
+        response_format: { type: 'image', aspect_ratio: '7:3' },
+      }),
+      (error) => assertInteractionsError(error, 'BadRequestError', 400, 'invalid_request'),
+    );
+  });
+}
+
+test('a step list is accepted as well', async () => {
+  const interaction = await client().interactions.create({
+    model: IMAGE_MODEL,
+    input: [
+      {
+        type: 'user_input',
+        content: [
+          { type: 'text', text: 'make it black and white' },
+          { type: 'image', data: RED_PNG, mime_type: 'image/png' },
+        ],
+      },
+    ],
+    response_format: SMALL,
+  });
+  assert.equal(interaction.status, 'completed');
+  assert.deepEqual(jpegSize(interaction.output_image.data), [512, 512]);
+});
+
+test('a chained edit sends no image', async () => {
+  const ai = client();
+  const first = await ai.interactions.create({
+    model: IMAGE_MODEL,
+    input: [
+      { type: 'text', text: 'a flower in a pot' },
+      { type: 'image', data: RED_PNG, mime_type: 'image/png' },
+    ],
+    response_format: SMALL,
+  });
+  const second = await ai.interactions.create({
+    model: IMAGE_MODEL,
+    input: 'make it black and white',
+    previous_interaction_id: first.id,
+    response_format: SMALL,
+  });
+  assert.equal(second.status, 'completed');
+  assert.ok(second.id && second.id !== first.id);
+  assert.deepEqual(jpegSize(second.output_image.data), [512, 512]);
+  const sent = await interactionRequests();
+  assert.equal(imageBlocks(sent[0].body).length, 1);
+  assert.equal(sent[1].body.previous_interaction_id, first.id);
+  assert.deepEqual(imageBlocks(sent[1].body), []);
+});
+
+test('a stream carries the image in a step.delta', async () => {
+  const stream = await client().interactions.create({
+    model: IMAGE_MODEL,
+    input: 'a fox in the snow',
+    response_format: SMALL,
+    stream: true,
+  });
+  const events = [];
+  for await (const event of stream) events.push(event); // ends: the SDK saw the stream's end
+  const kinds = events.map((e) => e.event_type);
+  assert.equal(kinds[0], 'interaction.created');
+  assert.equal(kinds.at(-1), 'interaction.completed');
+  assert.ok(kinds.every((kind) => KNOWN_EVENTS.has(kind)), kinds.join());
+  assert.ok(kinds.indexOf('step.start') < kinds.indexOf('step.delta'));
+  assert.ok(kinds.indexOf('step.delta') < kinds.lastIndexOf('step.stop'));
+  assert.equal(events[0].interaction.status, 'in_progress');
+  const completed = events.at(-1).interaction;
+  assert.equal(completed.status, 'completed');
+  assert.ok(completed.id);
+  assert.equal(completed.id, events[0].interaction.id);
+  const images = events.filter((e) => e.event_type === 'step.delta' && e.delta.type === 'image');
+  assert.equal(images.length, 1);
+  assert.deepEqual(jpegSize(images[0].delta.data), [512, 512]);
+  const [sent] = await interactionRequests();
+  assert.equal(sent.body.stream, true);
+  assert.equal(sent.headers.accept, 'text/event-stream');
+});
+
+test('store: false has no id', async () => {
+  const ai = client();
+  const interaction = await ai.interactions.create({
+    model: IMAGE_MODEL,
+    input: 'a lighthouse',
+    response_format: SMALL,
+    store: false,
+  });
+  assert.equal(interaction.status, 'completed');
+  assert.equal(interaction.id, undefined);
+  assert.deepEqual(jpegSize(interaction.output_image.data), [512, 512]);
+  const events = [];
+  const stream = await ai.interactions.create({
+    model: IMAGE_MODEL,
+    input: 'a lighthouse',
+    response_format: SMALL,
+    store: false,
+    stream: true,
+  });
+  for await (const event of stream) events.push(event);
+  assert.equal(events[0].interaction.id, '');
+  assert.equal(events.at(-1).interaction.status, 'completed');
+});
+
+test('background, then cancel', async () => {
+  const ai = client();
+  const started = await ai.interactions.create({
+    model: IMAGE_MODEL,
+    input: 'a slow sunset',
+    response_format: SMALL,
+    background: true,
+  });
+  assert.ok(started.id);
+  assert.ok(['in_progress', 'queued'].includes(started.status), started.status);
+  const cancelled = await ai.interactions.cancel(started.id);
+  assert.equal(cancelled.id, started.id);
+  assert.equal(cancelled.status, 'cancelled');
+  assert.equal((await ai.interactions.get(started.id)).status, 'cancelled');
+  const cancel = (await interactionRequests()).at(-2);
+  assert.equal(cancel.method, 'POST');
+  assert.equal(cancel.path, `/v1/interactions/${started.id}/cancel`);
+});
