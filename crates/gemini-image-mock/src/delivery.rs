@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::body::Body;
 use bytes::Bytes;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, InteractionsError};
 use crate::scenarios::Scenario;
 use crate::scenarios::plan::Plan;
 
@@ -19,6 +19,8 @@ pub enum Framing {
     Sse,
     /// A JSON array of chunks (`streamGenerateContent` without `alt=sse`).
     JsonArray,
+    /// `event: …\ndata: ...\n\n` events (the Interactions API), ending `data: [DONE]`.
+    Events,
 }
 
 /// What the transport scenarios of a plan ask for.
@@ -96,6 +98,10 @@ pub fn body(whole: Bytes, framing: Framing, delivery: &Delivery) -> Body {
                 // Google writes the error object raw, without `data: `, in the 200 stream.
                 Framing::Sse | Framing::Unary => Bytes::from(error),
                 Framing::JsonArray => Bytes::from(format!(",\r\n{}]", error.trim_end())),
+                // The Interactions API reports a failure in its stream as an `error` event.
+                Framing::Events => {
+                    Bytes::from(InteractionsError(ApiError::overloaded()).to_event())
+                }
             }));
         } else {
             pieces.extend(frames.into_iter().map(Ok));
@@ -126,6 +132,7 @@ fn split(whole: &Bytes, framing: Framing) -> Vec<Bytes> {
         Framing::Unary => return vec![whole.clone()],
         Framing::Sse => b"\r\n\r\n",
         Framing::JsonArray => b",\r\n",
+        Framing::Events => b"\n\n",
     };
     let mut frames = Vec::new();
     let mut start = 0;

@@ -1,8 +1,10 @@
-//! [`ApiError`]: the one place that renders Google's error JSON.
+//! [`ApiError`]: the one place that renders Google's error JSON, in both of its shapes.
 //!
-//! Every error the mock sends goes through here, so every error is `application/json`, uses the
-//! `{"error": {"code", "message", "status", "details"}}` shape and is pretty-printed the way
-//! Google's front end prints it.
+//! Every error the mock sends goes through here, so every error is `application/json`. The
+//! classic APIs use the `{"error": {"code", "message", "status", "details"}}` shape,
+//! pretty-printed the way Google's front end prints it; the Interactions API uses
+//! `{"error": {"message", "code": "<slug>"}}` ([`InteractionsError`]), rendered from the same
+//! [`ApiError`] so that a handler, the gate or a scenario never picks a shape itself.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -329,6 +331,38 @@ impl ApiError {
         )
     }
 
+    /// A stored interaction that does not exist, was deleted or has expired (also for a
+    /// `previous_interaction_id` naming one). Our choice, unconfirmed: 404 `not_found`.
+    pub fn interaction_not_found(id: &str) -> Self {
+        Self::new(404, "NOT_FOUND", format!("Interaction {id} was not found."))
+    }
+
+    /// A request the Interactions API refuses for its meaning (400 `invalid_request`).
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::invalid_argument(message)
+    }
+
+    /// A blocked prompt (400 `content_blocked`, as a third party reports the real API).
+    pub fn content_blocked(reason: &str) -> Self {
+        Self::new(
+            400,
+            "CONTENT_BLOCKED",
+            format!("The request was blocked: {reason}."),
+        )
+    }
+
+    /// No room left in the interaction store. Our choice, as for the file store: 429.
+    pub fn interaction_storage_full(limit: usize) -> Self {
+        Self::new(
+            429,
+            "RESOURCE_EXHAUSTED",
+            format!(
+                "Interaction storage is full ({limit} bytes). Delete interactions, send \
+                 \"store\": false, or wait for them to expire."
+            ),
+        )
+    }
+
     /// The body as Google sends it: `{"error": {...}}`, pretty-printed with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut error = json!({
@@ -442,6 +476,85 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=UTF-8"),
         );
+        // Kept with the response, so that a layer answering in another shape (the
+        // Interactions API's) renders the same error again rather than parsing this body.
+        response.extensions_mut().insert(self);
         response
+    }
+}
+
+/// An [`ApiError`] as the Interactions API writes it: `{"error": {"message", "code"}}`, `code`
+/// a lowercase slug and no `status` (a real 400: `{"error":{"message":"The legacy Interactions
+/// API schema is no longer supported…","code":"invalid_request"}}`). Both SDKs read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InteractionsError(pub ApiError);
+
+impl InteractionsError {
+    /// The slug of `code`. Seen on the real API: `invalid_request` (400), `not_implemented`
+    /// (501), `gateway_timeout` (a deadline, in a stream) and `content_blocked`. The others are
+    /// our choice (unconfirmed): the canonical status name in lowercase, as the seen ones are
+    /// shaped; `internal_error` rather than `internal`, as HTTP names a 500.
+    pub fn slug(&self) -> &'static str {
+        match self.0.status {
+            "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => "invalid_request",
+            "NOT_FOUND" => "not_found",
+            "PERMISSION_DENIED" => "permission_denied",
+            "UNAUTHENTICATED" => "unauthenticated",
+            "RESOURCE_EXHAUSTED" => "resource_exhausted",
+            "UNAVAILABLE" => "unavailable",
+            "DEADLINE_EXCEEDED" => "gateway_timeout",
+            "ALREADY_EXISTS" => "already_exists",
+            "UNIMPLEMENTED" => "not_implemented",
+            "CONTENT_BLOCKED" => "content_blocked",
+            _ => "internal_error",
+        }
+    }
+
+    /// The `error` object alone, as a stream's `error` event carries it.
+    pub fn body(&self) -> Value {
+        json!({"message": self.0.message, "code": self.slug()})
+    }
+
+    /// The body: compact JSON, as the Interactions front end writes it.
+    pub fn to_json(&self) -> String {
+        json!({ "error": self.body() }).to_string()
+    }
+
+    /// A stream's `error` event: `event: error`, then the data with its `event_type`.
+    pub fn to_event(&self) -> String {
+        let data = json!({"error": self.body(), "event_type": "error"});
+        format!("event: error\ndata: {data}\n\n")
+    }
+}
+
+impl From<ApiError> for InteractionsError {
+    fn from(error: ApiError) -> Self {
+        Self(error)
+    }
+}
+
+impl IntoResponse for InteractionsError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, self.to_json()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=UTF-8"),
+        );
+        response
+    }
+}
+
+/// Middleware on the Interactions routes (outside the gate): every error answered in Google's
+/// classic shape — the gate's, a body limit's, a scenario's, a handler's — goes out in the
+/// Interactions shape instead, from the [`ApiError`] the response carries.
+pub async fn in_interactions_shape(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    match response.extensions_mut().remove::<ApiError>() {
+        Some(error) => InteractionsError(error).into_response(),
+        None => response,
     }
 }

@@ -410,10 +410,16 @@ fn without_images(value: &Value, parent: Option<&str>) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(key, item)| {
+                    // An Interactions media block is `{"type": "image", "data": …}`.
+                    let is_media_block = matches!(
+                        map.get("type").and_then(Value::as_str),
+                        Some("image" | "audio" | "video" | "document")
+                    );
                     let is_image =
                         matches!(key.as_str(), "bytesBase64Encoded" | "bytes_base64_encoded")
                             || (key == "data"
-                                && matches!(parent, Some("inlineData" | "inline_data")));
+                                && (is_media_block
+                                    || matches!(parent, Some("inlineData" | "inline_data"))));
                     let copy = match item {
                         Value::String(data) if is_image => Value::String(describe(data)),
                         _ => without_images(item, Some(key)),

@@ -40,6 +40,7 @@ mod delivery;
 mod error;
 mod files;
 mod gate;
+mod interactions;
 mod journal;
 mod model;
 mod routes;

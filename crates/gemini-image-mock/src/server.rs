@@ -11,9 +11,9 @@ use axum::routing::{get, post};
 
 use crate::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
-use crate::routes::{admin, files, model_call, models, upload};
+use crate::routes::{admin, files, interactions, model_call, models, upload};
 use crate::state::{AppState, Config, SharedState};
-use crate::{gate, journal, trace};
+use crate::{error, gate, journal, trace};
 
 /// The whole API, with the admin API under `/__mock/`.
 ///
@@ -64,7 +64,28 @@ fn api(state: SharedState) -> Router<SharedState> {
         )
         .route(gate::UPLOAD_ROUTE, post(upload::serve))
         // A route layer runs only for a matched route and method: a 404 or 405 stays a 404.
+        .route_layer(from_fn_with_state(state.clone(), gate::check))
+        .merge(interactions_api(state))
+}
+
+/// The Interactions API: the same gate, and every error — the gate's included, so this layer
+/// sits outside it — in the Interactions shape.
+fn interactions_api(state: SharedState) -> Router<SharedState> {
+    Router::new()
+        .route(
+            "/{version}/interactions",
+            post(interactions::create.layer(body::limit(MAX_BODY_BYTES))),
+        )
+        .route(
+            "/{version}/interactions/{interaction}",
+            get(interactions::get).delete(interactions::delete),
+        )
+        .route(
+            "/{version}/interactions/{interaction}/cancel",
+            post(interactions::cancel),
+        )
         .route_layer(from_fn_with_state(state, gate::check))
+        .route_layer(from_fn(error::in_interactions_shape))
 }
 
 async fn not_found(uri: Uri) -> ApiError {

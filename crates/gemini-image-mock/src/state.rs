@@ -10,6 +10,7 @@ use crate::clock::MockClock;
 use crate::connections::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 use crate::files::disk::DataDir;
 use crate::files::store::{self, FileStore, Limits};
+use crate::interactions::store::{DEFAULT_RETENTION, DEFAULT_STORE_BYTES, InteractionStore};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
 use crate::scenarios::queue::ScenarioQueue;
@@ -71,6 +72,15 @@ pub struct Config {
     /// How many connections are served at once; more wait in the listen backlog. Default 900,
     /// under the 1024 file descriptors a Linux process gets by default; zero sets no cap.
     pub max_connections: usize,
+    /// How many bytes of stored interactions (their text and media) are kept; a turn that
+    /// would pass it is refused with a 429. Default 512 MiB.
+    pub interactions_bytes: usize,
+    /// How long a stored interaction is kept, on the mock's clock. Default 55 days (the paid
+    /// tier's; the free tier's is 1 day).
+    pub interaction_retention: Duration,
+    /// How long a `background: true` interaction stays `in_progress` (on the mock's clock;
+    /// a `slow=` scenario adds to it). Default 1 s.
+    pub interaction_background_latency: Duration,
 }
 
 impl Default for Config {
@@ -92,6 +102,9 @@ impl Default for Config {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            interactions_bytes: DEFAULT_STORE_BYTES,
+            interaction_retention: DEFAULT_RETENTION,
+            interaction_background_latency: Duration::from_secs(1),
         }
     }
 }
@@ -137,6 +150,8 @@ pub struct AppState {
     pub clock: MockClock,
     /// The Files API's files and uploads under way.
     pub files: FileStore,
+    /// The Interactions API's stored interactions.
+    pub interactions: InteractionStore,
 }
 
 impl AppState {
@@ -155,15 +170,20 @@ impl AppState {
                 },
                 config.data_dir.clone(),
             ),
+            interactions: InteractionStore::new(
+                config.interactions_bytes,
+                config.interaction_retention,
+            ),
             config,
         }
     }
 
-    /// Back to the state of a fresh start: queue, journal, cache, chaos sequence, files and
-    /// the clock.
+    /// Back to the state of a fresh start: queue, journal, cache, chaos sequence, files,
+    /// interactions and the clock.
     pub fn reset(&self) {
         self.cache.clear();
         self.files.clear();
+        self.interactions.clear();
         self.clock.reset();
         self.queue.clear();
         self.journal.clear();

@@ -81,7 +81,8 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
             .map_err(|_| ApiError::internal())??;
             let body = match framing {
                 Framing::Unary => wire::pretty(SCHEMA, &response),
-                Framing::Sse => sse_body(&chunks(response)),
+                // `Events` is the Interactions API's framing, never asked of this route.
+                Framing::Sse | Framing::Events => sse_body(&chunks(response)),
                 Framing::JsonArray => json_array_body(&chunks(response)),
             };
             call.state.cache.put(key, body.clone());

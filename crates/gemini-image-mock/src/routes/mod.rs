@@ -1,11 +1,12 @@
 //! Request handlers, one module per part of the API: the admin API, the models collection,
-//! the Files API (`files`, `upload`), and a model's methods (`model_call` takes the request and dispatches it as a `call::Call`
+//! the Files API (`files`, `upload`), the Interactions API (`interactions`), and a model's methods (`model_call` takes the request and dispatches it as a `call::Call`
 //! to `generate`, `tokens` or `predict`, which answer it).
 
 pub mod admin;
 pub mod call;
 pub mod files;
 pub mod generate;
+pub mod interactions;
 pub mod model_call;
 pub mod models;
 pub mod paging;
@@ -38,7 +39,7 @@ impl Answer {
     /// The response with Google's headers for the framing; the body is set by the caller.
     pub fn response(&self) -> Response {
         match self.framing {
-            Framing::Sse => {
+            Framing::Sse | Framing::Events => {
                 let mut response = Response::new(axum::body::Body::empty());
                 response.headers_mut().insert(
                     header::CONTENT_TYPE,

@@ -105,9 +105,10 @@ impl Incoming<'_> {
     }
 }
 
-/// Sends the answer or the error the way the transport scenarios say: after a delay, with a
+/// Sends the answer or the error the way the transport scenarios say (the Interactions routes
+/// deliver theirs here too): after a delay, with a
 /// mid-stream error, or cut.
-async fn deliver(answer: Result<Answer, ApiError>, delivery: Delivery) -> Response {
+pub async fn deliver(answer: Result<Answer, ApiError>, delivery: Delivery) -> Response {
     if !delivery.delay.is_zero() && !delivery.reset {
         // Latency before the first byte; streamed frames get theirs in `delivery::body`.
         tokio::time::sleep(delivery.delay).await;
