@@ -53,6 +53,16 @@ function client(apiVersion) {
   return new GoogleGenAI({ apiKey: 'conformance-key', httpOptions });
 }
 
+/** Moves the mock's clock forward: a background turn finishes without waiting. */
+async function advanceClock(by) {
+  const answer = await fetch(`${url}/__mock/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: by }),
+  });
+  assert.equal(answer.status, 200);
+}
+
 async function interactionRequests() {
   const { requests } = await (await fetch(`${url}/__mock/requests`)).json();
   return requests.filter((r) => r.path.includes('/interactions'));
@@ -74,12 +84,12 @@ function jpegSize(base64) {
   assert.fail('a JPEG without a frame');
 }
 
-/** Every `{type: 'image', …}` object inside a JSON value. */
-function imageBlocks(value) {
-  if (Array.isArray(value)) return value.flatMap(imageBlocks);
+/** Every image block carrying bytes (`{type: 'image', data: …}`) inside a JSON value. */
+function imageData(value) {
+  if (Array.isArray(value)) return value.flatMap(imageData);
   if (value && typeof value === 'object') {
-    const own = value.type === 'image' ? [value] : [];
-    return own.concat(Object.values(value).flatMap(imageBlocks));
+    const own = value.type === 'image' && 'data' in value ? [value] : [];
+    return own.concat(Object.values(value).flatMap(imageData));
   }
   return [];
 }
@@ -131,6 +141,9 @@ for (const version of VERSIONS) {
       sent.body.input.map((block) => block.type),
       ['text', 'image'],
     );
+    // The journal shows image data by its decoded size: the mock read the standard base64.
+    const size = Buffer.from(RED_PNG, 'base64').length;
+    assert.match(sent.body.input[1].data, new RegExp(`^<${size} bytes, xxh3 [0-9a-f]{16}>$`));
   });
 
   test(`get returns the whole timeline (${version ?? 'default v1'})`, async () => {
@@ -218,9 +231,9 @@ test('a chained edit sends no image', async () => {
   assert.ok(second.id && second.id !== first.id);
   assert.deepEqual(jpegSize(second.output_image.data), [512, 512]);
   const sent = await interactionRequests();
-  assert.equal(imageBlocks(sent[0].body).length, 1);
+  assert.equal(imageData(sent[0].body).length, 1);
   assert.equal(sent[1].body.previous_interaction_id, first.id);
-  assert.deepEqual(imageBlocks(sent[1].body), []);
+  assert.deepEqual(imageData(sent[1].body), []);
 });
 
 test('a stream carries the image in a step.delta', async () => {
@@ -284,12 +297,49 @@ test('background, then cancel', async () => {
     background: true,
   });
   assert.ok(started.id);
-  assert.ok(['in_progress', 'queued'].includes(started.status), started.status);
+  // The mock's background turn takes a second: the cancel comes well before.
+  assert.equal(started.status, 'in_progress');
   const cancelled = await ai.interactions.cancel(started.id);
   assert.equal(cancelled.id, started.id);
   assert.equal(cancelled.status, 'cancelled');
+  await advanceClock('5m');
   assert.equal((await ai.interactions.get(started.id)).status, 'cancelled');
   const cancel = (await interactionRequests()).at(-2);
   assert.equal(cancel.method, 'POST');
   assert.equal(cancel.path, `/v1/interactions/${started.id}/cancel`);
+});
+
+test('background is polled until completed', async () => {
+  const ai = client();
+  const started = await ai.interactions.create({
+    model: IMAGE_MODEL,
+    input: 'a harbour at dawn',
+    response_format: SMALL,
+    background: true,
+  });
+  assert.equal(started.status, 'in_progress');
+  assert.equal(started.output_image, undefined);
+  await advanceClock('5m');
+  const done = await ai.interactions.get(started.id);
+  assert.equal(done.status, 'completed');
+  assert.deepEqual(jpegSize(done.output_image.data), [512, 512]);
+});
+
+test('background without store is BadRequestError', async () => {
+  await assert.rejects(
+    client().interactions.create({ model: IMAGE_MODEL, input: 'x', background: true, store: false }),
+    (error) => assertInteractionsError(error, 'BadRequestError', 400, 'invalid_request'),
+  );
+});
+
+test('an unknown previous interaction is NotFoundError', async () => {
+  // What Google answers is unconfirmed; the mock's decision is 404 `not_found`.
+  await assert.rejects(
+    client().interactions.create({
+      model: IMAGE_MODEL,
+      input: 'again',
+      previous_interaction_id: 'v1_nothing_here',
+    }),
+    (error) => assertInteractionsError(error, 'NotFoundError', 404, 'not_found'),
+  );
 });
