@@ -63,6 +63,16 @@ async function advanceClock(by) {
   assert.equal(answer.status, 200);
 }
 
+/** Queues one of the mock's scenarios for the next request. */
+async function enqueue(scenario) {
+  const answer = await fetch(`${url}/__mock/scenarios`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ scenario }),
+  });
+  assert.ok(answer.ok, `enqueue ${scenario}: ${answer.status}`);
+}
+
 async function interactionRequests() {
   const { requests } = await (await fetch(`${url}/__mock/requests`)).json();
   return requests.filter((r) => r.path.includes('/interactions'));
@@ -341,5 +351,74 @@ test('an unknown previous interaction is NotFoundError', async () => {
       previous_interaction_id: 'v1_nothing_here',
     }),
     (error) => assertInteractionsError(error, 'NotFoundError', 404, 'not_found'),
+  );
+});
+
+test('get with stream replays the events', async () => {
+  const ai = client();
+  const created = await ai.interactions.create({
+    model: IMAGE_MODEL,
+    input: 'a kite',
+    response_format: SMALL,
+  });
+  const events = [];
+  for await (const event of await ai.interactions.get(created.id, { stream: true })) events.push(event);
+  const kinds = events.map((e) => e.event_type);
+  assert.equal(kinds[0], 'interaction.created');
+  assert.equal(kinds.at(-1), 'interaction.completed');
+  assert.equal(events.at(-1).interaction.id, created.id);
+  const images = events.filter((e) => e.event_type === 'step.delta' && e.delta.type === 'image');
+  assert.equal(images.length, 1);
+  assert.equal(images[0].delta.data, created.output_image.data);
+  const get = (await interactionRequests()).at(-1);
+  assert.equal(get.method, 'GET');
+  assert.equal(get.query.stream, 'true');
+});
+
+// This SDK makes five attempts on 429 and 5xx whatever `httpOptions.retryOptions` says; a call's
+// own `retries` option is honoured.
+const NO_RETRIES = { retries: { strategy: 'none' } };
+
+for (const [scenario, constructor, status, code] of [
+  ['rate_limit', 'RateLimitError', 429, 'resource_exhausted'],
+  ['overloaded', 'InternalServerError', 503, 'unavailable'],
+]) {
+  test(`the mock's ${scenario} is ${constructor}`, async () => {
+    await enqueue(scenario);
+    await assert.rejects(
+      client().interactions.create({ model: IMAGE_MODEL, input: 'x', response_format: SMALL }, NO_RETRIES),
+      (error) => assertInteractionsError(error, constructor, status, code),
+    );
+  });
+}
+
+test('an error in a stream is an error event', async () => {
+  await enqueue('stream_error');
+  const events = [];
+  const stream = await client().interactions.create({
+    model: IMAGE_MODEL,
+    input: 'x',
+    response_format: SMALL,
+    stream: true,
+  });
+  for await (const event of stream) events.push(event);
+  assert.equal(events[0].event_type, 'interaction.created');
+  assert.equal(events.at(-1).event_type, 'error');
+  assert.equal(events.at(-1).error.code, 'unavailable');
+  assert.ok(!events.some((e) => e.event_type === 'interaction.completed'));
+});
+
+test('a blocked image is a failed interaction', async () => {
+  await enqueue('image_safety');
+  const interaction = await client().interactions.create({
+    model: IMAGE_MODEL,
+    input: 'x',
+    response_format: SMALL,
+  });
+  assert.equal(interaction.status, 'failed');
+  assert.equal(interaction.output_image, undefined);
+  assert.deepEqual(
+    interaction.errors.map((e) => e.code),
+    ['content_blocked'],
   );
 });

@@ -124,14 +124,15 @@ def test_edit_an_input_image(mock, tmp_path, api_version):
 
 def test_a_chained_edit_sends_no_image(mock, tmp_path):
     c = client(mock)
-    first = c.interactions.create(
-        model=IMAGE_MODEL,
-        input=[
-            {"type": "text", "text": "a flower in a pot"},
-            {"type": "image", "data": red_png(tmp_path), "mime_type": "image/png"},
-        ],
-        response_format=SMALL,
-    )
+    with open(red_png(tmp_path), "rb") as image:  # a binary file works as well as a path
+        first = c.interactions.create(
+            model=IMAGE_MODEL,
+            input=[
+                {"type": "text", "text": "a flower in a pot"},
+                {"type": "image", "data": image, "mime_type": "image/png"},
+            ],
+            response_format=SMALL,
+        )
     second = c.interactions.create(
         model=IMAGE_MODEL,
         input="make it black and white",
@@ -182,6 +183,31 @@ KNOWN_EVENTS = {
     "step.stop",
     "interaction.completed",
 }
+
+
+def test_get_with_stream_replays_the_events(mock):
+    c = client(mock)
+    created = c.interactions.create(model=IMAGE_MODEL, input="a kite", response_format=SMALL)
+    events = list(c.interactions.get(created.id, stream=True))
+    kinds = [event.event_type for event in events]
+    assert kinds[0] == "interaction.created" and kinds[-1] == "interaction.completed"
+    assert events[-1].interaction.id == created.id
+    [image] = [e.delta for e in events if e.event_type == "step.delta" and e.delta.type == "image"]
+    assert image.data == created.output_image.data
+    get = interaction_requests(mock)[-1]
+    assert get["method"] == "GET" and get["query"]["stream"] == "true"
+
+
+def test_the_api_version_of_one_call(mock):
+    c = client(mock)  # the client's default: v1
+    created = c.interactions.create(
+        model=IMAGE_MODEL, input="a kite", response_format=SMALL, api_version="v1beta",
+    )
+    assert c.interactions.get(created.id, api_version="v1beta").id == created.id
+    assert [r["path"] for r in interaction_requests(mock)] == [
+        "/v1beta/interactions",
+        f"/v1beta/interactions/{created.id}",
+    ]
 
 
 def test_the_stream_ends_with_done(mock):
@@ -323,6 +349,45 @@ def test_an_unknown_previous_interaction_is_an_error(mock):
             model=IMAGE_MODEL, input="again", previous_interaction_id="v1_nothing_here",
         )
     assert_interactions_error(raised.value.body, "not_found")
+
+
+@pytest.mark.parametrize(
+    "scenario, error, status, code",
+    [
+        ("rate_limit", _interactions.RateLimitError, 429, "resource_exhausted"),
+        ("overloaded", _interactions.InternalServerError, 503, "unavailable"),
+    ],
+)
+def test_the_mock_s_scenarios_are_the_sdk_s_errors(mock, scenario, error, status, code):
+    mock.enqueue(scenario)
+    with pytest.raises(error) as raised:
+        client(mock).interactions.create(model=IMAGE_MODEL, input="x", response_format=SMALL)
+    assert raised.value.status_code == status
+    assert_interactions_error(raised.value.body, code)
+
+
+def test_an_error_in_a_stream_is_an_error_event(mock):
+    mock.enqueue("stream_error")
+    events = list(
+        client(mock).interactions.create(
+            model=IMAGE_MODEL, input="x", response_format=SMALL, stream=True,
+        )
+    )
+    assert events[0].event_type == "interaction.created"
+    # The SDKs yield an in-stream error; they do not raise.
+    assert events[-1].event_type == "error"
+    assert events[-1].error.code == "unavailable"
+    assert "interaction.completed" not in [e.event_type for e in events]
+
+
+def test_a_blocked_image_is_a_failed_interaction(mock):
+    mock.enqueue("image_safety")
+    interaction = client(mock).interactions.create(
+        model=IMAGE_MODEL, input="x", response_format=SMALL,
+    )
+    assert interaction.status == "failed"
+    assert interaction.output_image is None
+    assert [e.code for e in interaction.errors] == ["content_blocked"]
 
 
 def assert_interactions_error(body, code):
