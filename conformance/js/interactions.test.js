@@ -5,13 +5,11 @@
 // `store: false`, `background: true` then `cancel`, the stored timeline, and the Interactions
 // error shape (a string `code` slug) as the SDK's own errors — on `v1` (the default) and `v1beta`.
 
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI } from '@google/genai';
+import { advanceClock, enqueue, journal, jpegSize, useMock } from './mock.js';
 
-const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 // Small images where the test is not about size: the tests stay fast.
 const SMALL = { type: 'image', aspect_ratio: '1:1', image_size: '512' };
@@ -28,70 +26,22 @@ const KNOWN_EVENTS = new Set([
   'interaction.completed',
 ]);
 
-let server;
-let url;
+const mock = useMock();
 
-before(async () => {
-  server = spawn(MOCK, ['--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const lines = createInterface({ input: server.stdout });
-  const first = await new Promise((resolve) => lines.once('line', resolve));
-  url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
-  // The mock goes on writing a line per request: read them, or a full pipe stalls it.
-  lines.on('line', () => {});
-});
-
-after(() => server.kill());
-
-beforeEach(async () => {
-  await fetch(`${url}/__mock/reset`, { method: 'POST' });
-});
+/** A create's parameters for a small image of `input`, with `more` parameters. */
+function small(input, more = {}) {
+  return { model: IMAGE_MODEL, input, response_format: SMALL, ...more };
+}
 
 /** @google/genai against the mock; no `apiVersion` keeps the SDK's default (v1). */
 function client(apiVersion) {
-  const httpOptions = { baseUrl: url };
+  const httpOptions = { baseUrl: mock.url };
   if (apiVersion) httpOptions.apiVersion = apiVersion;
   return new GoogleGenAI({ apiKey: 'conformance-key', httpOptions });
 }
 
-/** Moves the mock's clock forward: a background turn finishes without waiting. */
-async function advanceClock(by) {
-  const answer = await fetch(`${url}/__mock/clock`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ advance: by }),
-  });
-  assert.equal(answer.status, 200);
-}
-
-/** Queues one of the mock's scenarios for the next request. */
-async function enqueue(scenario) {
-  const answer = await fetch(`${url}/__mock/scenarios`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ scenario }),
-  });
-  assert.ok(answer.ok, `enqueue ${scenario}: ${answer.status}`);
-}
-
 async function interactionRequests() {
-  const { requests } = await (await fetch(`${url}/__mock/requests`)).json();
-  return requests.filter((r) => r.path.includes('/interactions'));
-}
-
-/** Width and height of a JPEG, from its start-of-frame segment. */
-function jpegSize(base64) {
-  const bytes = Buffer.from(base64, 'base64');
-  assert.equal(bytes.readUInt16BE(0), 0xffd8, 'not a JPEG');
-  let at = 2;
-  while (at + 9 < bytes.length) {
-    const marker = bytes.readUInt16BE(at);
-    const length = bytes.readUInt16BE(at + 2);
-    if (marker >= 0xffc0 && marker <= 0xffcf && ![0xffc4, 0xffc8, 0xffcc].includes(marker)) {
-      return [bytes.readUInt16BE(at + 7), bytes.readUInt16BE(at + 5)];
-    }
-    at += 2 + length;
-  }
-  assert.fail('a JPEG without a frame');
+  return (await journal(mock)).filter((r) => r.path.includes('/interactions'));
 }
 
 /** Every image block carrying bytes (`{type: 'image', data: …}`) inside a JSON value. */
@@ -158,11 +108,7 @@ for (const version of VERSIONS) {
 
   test(`get returns the whole timeline (${version ?? 'default v1'})`, async () => {
     const ai = client(version);
-    const created = await ai.interactions.create({
-      model: IMAGE_MODEL,
-      input: 'a blue teapot',
-      response_format: SMALL,
-    });
+    const created = await ai.interactions.create(small('a blue teapot'));
     const stored = await ai.interactions.get(created.id);
     assert.equal(stored.id, created.id);
     assert.equal(stored.status, 'completed');
@@ -180,11 +126,7 @@ for (const version of VERSIONS) {
 
   test(`delete, then get is NotFoundError (${version ?? 'default v1'})`, async () => {
     const ai = client(version);
-    const created = await ai.interactions.create({
-      model: IMAGE_MODEL,
-      input: 'a cat',
-      response_format: SMALL,
-    });
+    const created = await ai.interactions.create(small('a cat'));
     await ai.interactions.delete(created.id);
     await assert.rejects(ai.interactions.get(created.id), (error) =>
       assertInteractionsError(error, 'NotFoundError', 404, 'not_found'),
@@ -247,12 +189,7 @@ test('a chained edit sends no image', async () => {
 });
 
 test('a stream carries the image in a step.delta', async () => {
-  const stream = await client().interactions.create({
-    model: IMAGE_MODEL,
-    input: 'a fox in the snow',
-    response_format: SMALL,
-    stream: true,
-  });
+  const stream = await client().interactions.create(small('a fox in the snow', { stream: true }));
   const events = [];
   for await (const event of stream) events.push(event); // ends: the SDK saw the stream's end
   const kinds = events.map((e) => e.event_type);
@@ -276,23 +213,12 @@ test('a stream carries the image in a step.delta', async () => {
 
 test('store: false has no id', async () => {
   const ai = client();
-  const interaction = await ai.interactions.create({
-    model: IMAGE_MODEL,
-    input: 'a lighthouse',
-    response_format: SMALL,
-    store: false,
-  });
+  const interaction = await ai.interactions.create(small('a lighthouse', { store: false }));
   assert.equal(interaction.status, 'completed');
   assert.equal(interaction.id, undefined);
   assert.deepEqual(jpegSize(interaction.output_image.data), [512, 512]);
   const events = [];
-  const stream = await ai.interactions.create({
-    model: IMAGE_MODEL,
-    input: 'a lighthouse',
-    response_format: SMALL,
-    store: false,
-    stream: true,
-  });
+  const stream = await ai.interactions.create(small('a lighthouse', { store: false, stream: true }));
   for await (const event of stream) events.push(event);
   assert.equal(events[0].interaction.id, '');
   assert.equal(events.at(-1).interaction.status, 'completed');
@@ -300,19 +226,14 @@ test('store: false has no id', async () => {
 
 test('background, then cancel', async () => {
   const ai = client();
-  const started = await ai.interactions.create({
-    model: IMAGE_MODEL,
-    input: 'a slow sunset',
-    response_format: SMALL,
-    background: true,
-  });
+  const started = await ai.interactions.create(small('a slow sunset', { background: true }));
   assert.ok(started.id);
   // The mock's background turn takes a second: the cancel comes well before.
   assert.equal(started.status, 'in_progress');
   const cancelled = await ai.interactions.cancel(started.id);
   assert.equal(cancelled.id, started.id);
   assert.equal(cancelled.status, 'cancelled');
-  await advanceClock('5m');
+  await advanceClock(mock, '5m');
   assert.equal((await ai.interactions.get(started.id)).status, 'cancelled');
   const cancel = (await interactionRequests()).at(-2);
   assert.equal(cancel.method, 'POST');
@@ -321,15 +242,10 @@ test('background, then cancel', async () => {
 
 test('background is polled until completed', async () => {
   const ai = client();
-  const started = await ai.interactions.create({
-    model: IMAGE_MODEL,
-    input: 'a harbour at dawn',
-    response_format: SMALL,
-    background: true,
-  });
+  const started = await ai.interactions.create(small('a harbour at dawn', { background: true }));
   assert.equal(started.status, 'in_progress');
   assert.equal(started.output_image, undefined);
-  await advanceClock('5m');
+  await advanceClock(mock, '5m');
   const done = await ai.interactions.get(started.id);
   assert.equal(done.status, 'completed');
   assert.deepEqual(jpegSize(done.output_image.data), [512, 512]);
@@ -356,11 +272,7 @@ test('an unknown previous interaction is NotFoundError', async () => {
 
 test('get with stream replays the events', async () => {
   const ai = client();
-  const created = await ai.interactions.create({
-    model: IMAGE_MODEL,
-    input: 'a kite',
-    response_format: SMALL,
-  });
+  const created = await ai.interactions.create(small('a kite'));
   const events = [];
   for await (const event of await ai.interactions.get(created.id, { stream: true })) events.push(event);
   const kinds = events.map((e) => e.event_type);
@@ -384,23 +296,18 @@ for (const [scenario, constructor, status, code] of [
   ['overloaded', 'InternalServerError', 503, 'unavailable'],
 ]) {
   test(`the mock's ${scenario} is ${constructor}`, async () => {
-    await enqueue(scenario);
+    await enqueue(mock, scenario);
     await assert.rejects(
-      client().interactions.create({ model: IMAGE_MODEL, input: 'x', response_format: SMALL }, NO_RETRIES),
+      client().interactions.create(small('x'), NO_RETRIES),
       (error) => assertInteractionsError(error, constructor, status, code),
     );
   });
 }
 
 test('an error in a stream is an error event', async () => {
-  await enqueue('stream_error');
+  await enqueue(mock, 'stream_error');
   const events = [];
-  const stream = await client().interactions.create({
-    model: IMAGE_MODEL,
-    input: 'x',
-    response_format: SMALL,
-    stream: true,
-  });
+  const stream = await client().interactions.create(small('x', { stream: true }));
   for await (const event of stream) events.push(event);
   assert.equal(events[0].event_type, 'interaction.created');
   assert.equal(events.at(-1).event_type, 'error');
@@ -409,12 +316,8 @@ test('an error in a stream is an error event', async () => {
 });
 
 test('a blocked image is a failed interaction', async () => {
-  await enqueue('image_safety');
-  const interaction = await client().interactions.create({
-    model: IMAGE_MODEL,
-    input: 'x',
-    response_format: SMALL,
-  });
+  await enqueue(mock, 'image_safety');
+  const interaction = await client().interactions.create(small('x'));
   assert.equal(interaction.status, 'failed');
   assert.equal(interaction.output_image, undefined);
   assert.deepEqual(
