@@ -1,8 +1,9 @@
 """The Interactions API through google-genai 3.6.1 against gemini-image-mock, with no change to
 the SDK: `client.interactions.create / get / delete / cancel` — an image at the asked size, an edit
 of an input image, a chained edit by `previous_interaction_id`, a stream, `store=False`,
-`background=True` then `cancel`, the stored timeline, and the Interactions error shape (a string
-`code` slug) as the SDK's own exceptions — on both `v1` (the SDK's default) and `v1beta`."""
+`background=True` then polled or cancelled, the stored timeline (also replayed as a stream), and
+the Interactions error shape (a string `code` slug) as the SDK's own exceptions, the mock's
+scenarios included — on both `v1` (the SDK's default) and `v1beta`."""
 
 import base64
 import io
@@ -10,6 +11,9 @@ import time
 
 import pytest
 from google import genai
+# google-genai 3.6.1 raises the Interactions errors as these classes (BadRequestError,
+# NotFoundError, …, under APIStatusError); `google.genai._interactions` is where the SDK
+# re-exports them, `google.genai.errors` has only generateContent's.
 from google.genai import _interactions, types
 from PIL import Image
 
