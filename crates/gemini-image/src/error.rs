@@ -161,8 +161,9 @@ impl Error {
 pub struct ApiError {
     /// The HTTP status (for an error inside a stream, the status its code stands for).
     pub http_status: u16,
-    /// The parsed `error` object, when the body was Google's classic JSON.
-    pub status: Option<Status>,
+    /// The parsed `error` object, when the body was Google's classic JSON (boxed: it is large,
+    /// and every `Result<_, Error>` carries room for it).
+    pub status: Option<Box<Status>>,
     /// The Interactions API's string code (`invalid_request`, `not_found`,
     /// `gateway_timeout` …), when the body was in its shape.
     pub code: Option<String>,
@@ -256,7 +257,7 @@ impl ApiError {
                 .filter(|_| http_status == 200)
                 .unwrap_or(http_status),
             message: status.message.clone().unwrap_or_default(),
-            status: Some(status),
+            status: Some(Box::new(status)),
             code: None,
         }
     }
@@ -270,7 +271,7 @@ impl ApiError {
         // Serializing the generated types cannot fail: no map has a non-string key.
         let json = match shape {
             ErrorShape::Classic => {
-                let status = self.status.clone().unwrap_or_else(|| Status {
+                let status = self.status.as_deref().cloned().unwrap_or_else(|| Status {
                     code: Some(i32::from(self.http_status)),
                     message: Some(self.message.clone()),
                     ..Status::default()
@@ -565,7 +566,7 @@ mod tests {
         let header = classic.classic_status_header().unwrap();
         let status: Status =
             serde_json::from_slice(&Base64Bytes::decode(header.as_bytes()).unwrap()).unwrap();
-        assert_eq!(Some(&status), classic.status.as_ref());
+        assert_eq!(Some(&status), classic.status.as_deref());
         let (json, _) = classic.render(ErrorShape::Classic);
         assert_eq!(ApiError::from_body(503, &json), classic);
     }

@@ -86,7 +86,7 @@ async fn text_to_image_at_the_size_asked_for() {
         let decoded = image::load_from_memory(&image.bytes).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (side, side), "{size}");
         // One way to read images out of either API.
-        assert_eq!(interaction.images(), [image.clone()]);
+        assert_eq!(interaction.images(), std::slice::from_ref(&image));
         assert!(
             matches!(interaction.outcome(), gemini_image::Outcome::Images(ref i) if i[0] == image)
         );
@@ -556,7 +556,10 @@ async fn an_image_past_the_inline_limit_is_uploaded_and_named_by_uri() {
     let block = &body["input"][0]["content"][0];
     assert_eq!(block["type"], "image");
     assert!(block.get("data").is_none(), "{block}");
-    assert!(block["uri"].as_str().unwrap().contains("/files/"), "{block}");
+    assert!(
+        block["uri"].as_str().unwrap().contains("/files/"),
+        "{block}"
+    );
     assert_eq!(block["mime_type"], "image/png");
 
     // Refused before sending when uploads are off.

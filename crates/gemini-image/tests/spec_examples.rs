@@ -184,7 +184,12 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
                 let status = example.value["error"]["code"].as_u64().unwrap_or(400) as u16;
                 let error = ApiError::from_body(status, &text);
                 let expected: types::ErrorResponse = serde_json::from_slice(&text).unwrap();
-                assert_eq!(error.status, expected.error, "{}", example.location);
+                assert_eq!(
+                    error.status.as_deref(),
+                    expected.error.as_ref(),
+                    "{}",
+                    example.location
+                );
                 assert_eq!(error.http_status, status);
                 read += 1;
             }
