@@ -15,7 +15,7 @@ use crate::output::{self, Report};
 
 /// A conversation in either API.
 enum Conversation {
-    GenerateContent(Chat),
+    GenerateContent(Box<Chat>),
     Interactions(InteractionChat),
 }
 
@@ -59,7 +59,7 @@ impl Conversation {
 pub async fn run(context: &Context, args: ChatArgs) -> Result<(), Failure> {
     let client = &context.backend.client;
     let mut chat = match args.api.api {
-        Api::GenerateContent => Conversation::GenerateContent(client.chat(&args.model)),
+        Api::GenerateContent => Conversation::GenerateContent(Box::new(client.chat(&args.model))),
         Api::Interactions => Conversation::Interactions(client.interactions().chat(&args.model)),
     };
     let interactive = std::io::stdin().is_terminal();
