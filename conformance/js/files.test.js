@@ -2,41 +2,22 @@
 // protocol (small, exactly 8 MiB, over 20 MB, empty), get / list / delete, and an edit from the
 // uploaded image — with no change to the SDK.
 
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, createPartFromUri } from '@google/genai';
+import { journal, useMock } from './mock.js';
 
-const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
 const MIB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'gemini-files-'));
 
-let server;
-let url;
 let ai;
-
-before(async () => {
-  server = spawn(MOCK, ['--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const lines = createInterface({ input: server.stdout });
-  const first = await new Promise((resolve) => lines.once('line', resolve));
-  url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
+const mock = useMock((url) => {
   ai = new GoogleGenAI({ apiKey: 'conformance-key', httpOptions: { baseUrl: url } });
 });
-
-after(() => server.kill());
-
-beforeEach(async () => {
-  await fetch(`${url}/__mock/reset`, { method: 'POST' });
-});
-
-async function journal() {
-  return (await (await fetch(`${url}/__mock/requests`)).json()).requests;
-}
 
 /** Google's `sha256Hash`: base64 of the lowercase hex digest. */
 function googleSha256(bytes) {
@@ -57,7 +38,7 @@ for (const size of [5, 8 * MIB, 20 * MIB + 123]) {
     assert.equal(file.state, 'ACTIVE');
     assert.equal(file.source, 'UPLOADED');
     assert.equal(file.sha256Hash, googleSha256(bytes));
-    const sent = (await journal()).filter((r) => r.path.startsWith('/upload/'));
+    const sent = (await journal(mock)).filter((r) => r.path.startsWith('/upload/'));
     // The default API version is v1; then one request per 8 MiB chunk.
     assert.equal(sent[0].path, '/upload/v1/files');
     assert.equal(sent.length - 1, Math.ceil(size / (8 * MIB)));
@@ -108,6 +89,6 @@ test('an edit from an uploaded image', async () => {
   });
   const images = response.candidates[0].content.parts.filter((p) => p.inlineData && !p.thought);
   assert.equal(images.length, 1);
-  const sent = (await journal()).filter((r) => r.path.endsWith(':generateContent'));
+  const sent = (await journal(mock)).filter((r) => r.path.endsWith(':generateContent'));
   assert.equal(sent.at(-1).body.contents[0].parts[0].fileData.fileUri, file.uri);
 });

@@ -1,62 +1,17 @@
 // Google's own JavaScript SDK (@google/genai) against gemini-image-mock: it must not tell the difference.
 
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
+import { enqueue, journal, jpegSize, useMock } from './mock.js';
 
-const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 const TEXT_MODEL = 'gemini-3.5-flash';
 
-let server;
-let url;
 let ai;
-
-before(async () => {
-  server = spawn(MOCK, ['--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const lines = createInterface({ input: server.stdout });
-  const first = await new Promise((resolve) => lines.once('line', resolve));
-  url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
+const mock = useMock((url) => {
   ai = new GoogleGenAI({ apiKey: 'conformance-key', httpOptions: { baseUrl: url, apiVersion: 'v1beta' } });
 });
-
-after(() => server.kill());
-
-beforeEach(async () => {
-  await fetch(`${url}/__mock/reset`, { method: 'POST' });
-});
-
-async function enqueue(scenario) {
-  await fetch(`${url}/__mock/scenarios`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ scenario }),
-  });
-}
-
-async function journal() {
-  return (await (await fetch(`${url}/__mock/requests`)).json()).requests;
-}
-
-/** Width and height from a JPEG's start-of-frame segment. */
-function jpegSize(base64) {
-  const bytes = Buffer.from(base64, 'base64');
-  assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xd8]);
-  let at = 2;
-  while (at + 9 < bytes.length) {
-    assert.equal(bytes[at], 0xff, `a JPEG marker at ${at}`);
-    const marker = bytes[at + 1];
-    const length = bytes.readUInt16BE(at + 2);
-    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
-      return [bytes.readUInt16BE(at + 7), bytes.readUInt16BE(at + 5)];
-    }
-    at += 2 + length;
-  }
-  assert.fail('no start-of-frame segment');
-}
 
 const RETIRED = ['gemini-2.5-flash-image', 'gemini-3.1-flash-image-preview', 'imagen-4.0-generate-001'];
 
@@ -107,7 +62,7 @@ test('stream', async () => {
   const images = chunks.flatMap(imageParts);
   assert.equal(images.length, 1);
   assert.equal(chunks.at(-1).candidates[0].finishReason, FinishReason.STOP);
-  const [sent] = await journal();
+  const [sent] = await journal(mock);
   assert.equal(sent.path, `/v1beta/models/${IMAGE_MODEL}:streamGenerateContent`);
   assert.equal(sent.query.alt, 'sse');
 });
@@ -156,7 +111,7 @@ test('a retired model is refused with Google\'s text', async () => {
 });
 
 test('a 429 with its RetryInfo', async () => {
-  await enqueue('rate_limit=2s');
+  await enqueue(mock, 'rate_limit=2s');
   await assert.rejects(
     ai.models.generateContent({ model: IMAGE_MODEL, contents: 'x' }),
     (error) => {
@@ -169,7 +124,7 @@ test('a 429 with its RetryInfo', async () => {
 });
 
 test('an error in the middle of a stream is thrown', async () => {
-  await enqueue('stream_error');
+  await enqueue(mock, 'stream_error');
   const seen = [];
   await assert.rejects(async () => {
     for await (const chunk of await ai.models.generateContentStream({

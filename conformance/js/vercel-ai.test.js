@@ -8,41 +8,22 @@
 // offset 0, whatever its size; and it posts to the X-Goog-Upload-URL as answered (it does not put
 // its base URL in front, as Google's SDKs do), with no key and no Content-Type.
 
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { deflateSync } from 'node:zlib';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGoogle } from '@ai-sdk/google';
 import { generateText, uploadFile } from 'ai';
+import { journal, useMock } from './mock.js';
 
-const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
 const MIB = 1024 * 1024;
 
-let server;
-let url;
 let google;
-
-before(async () => {
-  server = spawn(MOCK, ['--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const lines = createInterface({ input: server.stdout });
-  const first = await new Promise((resolve) => lines.once('line', resolve));
-  url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
+const mock = useMock((url) => {
   // The SDK's base URL includes the version (its default is Google's `…/v1beta`); the upload
   // goes to the same host's /upload/v1beta/files.
   google = createGoogle({ apiKey: 'conformance-key', baseURL: `${url}/v1beta` });
 });
-
-after(() => server.kill());
-
-beforeEach(async () => {
-  await fetch(`${url}/__mock/reset`, { method: 'POST' });
-});
-
-async function journal() {
-  return (await (await fetch(`${url}/__mock/requests`)).json()).requests;
-}
 
 /** Google's `sha256Hash`: base64 of the lowercase hex digest. */
 function googleSha256(bytes) {
@@ -139,7 +120,7 @@ test('uploadFile, then generateText edits the uploaded image by its reference', 
   const [width, height] = jpegSize(Buffer.from(images[0].uint8Array));
   assert.equal(width / height, 4);
 
-  const sent = await journal();
+  const sent = await journal(mock);
   const [start, chunk, generate] = sent;
   assert.equal(sent.length, 3);
   assert.equal(start.path, '/upload/v1beta/files');
@@ -167,7 +148,7 @@ test('uploadFile sends a file over 8 MiB as one finalizing request', async () =>
   assert.equal(meta.sizeBytes, String(bytes.length));
   assert.equal(meta.sha256Hash, googleSha256(bytes));
   assert.equal(meta.displayName, undefined);
-  const sent = (await journal()).filter((r) => r.path.startsWith('/upload/'));
+  const sent = (await journal(mock)).filter((r) => r.path.startsWith('/upload/'));
   assert.equal(sent.length, 2);
   assert.deepEqual(sent[0].body, { file: {} });
   assert.match(sent[1].bodyDescription, new RegExp(`^<${bytes.length} bytes, `));

@@ -320,10 +320,9 @@ fn generation_config(
     let config = request.generation_config.as_ref();
     Ok(GenerationConfig {
         response_modalities: modalities,
-        image_config: (aspect_ratio.is_some() || image_size.is_some()).then(|| ImageConfig {
+        image_config: (aspect_ratio.is_some() || image_size.is_some()).then_some(ImageConfig {
             aspect_ratio,
             image_size,
-            ..Default::default()
         }),
         // The seed is an int64 on the wire and an int32 for the model: its low bits.
         seed: config.and_then(|c| c.seed).map(|seed| seed as i32),

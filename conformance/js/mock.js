@@ -1,0 +1,77 @@
+// What every suite of this directory needs (not itself a test file, so `node --test` does not
+// run it): a real gemini-image-mock, started from the binary cargo built on a free loopback
+// port, its admin API (reset, journal, scenarios, clock), and a JPEG's size without a decoder.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { after, before, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+
+const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-mock';
+
+/**
+ * Starts a mock before the file's tests, stops it after them, and resets it before each; call it
+ * at the top of a test file. `started(url)` runs once the mock is up, to build the file's
+ * clients: Node 20 does not wait for one top-level `before` hook before the next.
+ */
+export function useMock(started = () => {}) {
+  const mock = { url: undefined };
+  let server;
+  before(async () => {
+    server = spawn(MOCK, ['--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines = createInterface({ input: server.stdout });
+    const first = await new Promise((resolve) => lines.once('line', resolve));
+    mock.url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
+    // The mock goes on writing a line per request: read them, or a full pipe stalls it.
+    lines.on('line', () => {});
+    started(mock.url);
+  });
+  after(() => server.kill());
+  beforeEach(() => admin(mock, 'POST', 'reset'));
+  return mock;
+}
+
+async function admin(mock, method, path, body) {
+  const init = { method };
+  if (body !== undefined) {
+    init.headers = { 'content-type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  const answer = await fetch(`${mock.url}/__mock/${path}`, init);
+  assert.ok(answer.ok, `${method} /__mock/${path}: ${answer.status}`);
+  const text = await answer.text();
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The requests the mock has journaled since the last reset. */
+export async function journal(mock) {
+  return (await admin(mock, 'GET', 'requests')).requests;
+}
+
+/** Queues one of the mock's scenarios (`rate_limit=2s`, `stream_error`…) for the next request. */
+export async function enqueue(mock, scenario) {
+  await admin(mock, 'POST', 'scenarios', { scenario });
+}
+
+/** Moves the mock's clock forward (`5m`): files expire and background turns finish at once. */
+export async function advanceClock(mock, by) {
+  await admin(mock, 'POST', 'clock', { advance: by });
+}
+
+/** Width and height from a JPEG's start-of-frame segment. */
+export function jpegSize(base64) {
+  const bytes = Buffer.from(base64, 'base64');
+  assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xd8]);
+  let at = 2;
+  while (at + 9 < bytes.length) {
+    assert.equal(bytes[at], 0xff, `a JPEG marker at ${at}`);
+    const marker = bytes[at + 1];
+    const length = bytes.readUInt16BE(at + 2);
+    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      return [bytes.readUInt16BE(at + 7), bytes.readUInt16BE(at + 5)];
+    }
+    at += 2 + length;
+  }
+  assert.fail('no start-of-frame segment');
+}
