@@ -3,7 +3,10 @@ our SDK (driven by the `gemini-image` command, which is built on it), reaches th
 mean the same thing — names compared in one spelling, image data by its decoded bytes (the
 mock's journal shows each image as its size and hash). For the Files API: the resumable upload's
 start request (headers and metadata) and its chunks (command, offset, size and hash of the bytes),
-and an edit whose image is named by a `fileData` part."""
+and an edit whose image is named by a `fileData` part. For the Interactions API: a picture with its
+response format and seed, an edit, and a chained turn that names the one before and nothing else of
+it (`input` compared as the steps it means: google-genai wraps a content list into a `user_input`
+step)."""
 
 import io
 import json
@@ -38,12 +41,13 @@ def last_body(mock):
     return sent["path"], normalized(sent["body"])
 
 
-def run_ours(mock, *args, cwd=None):
-    """The `gemini-image` command against the mock (no key in its environment); its stdout."""
+def run_ours(mock, *args, cwd=None, input=None):
+    """The `gemini-image` command against the mock (no key in its environment), `input` on its
+    stdin; its stdout."""
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     return subprocess.run(
         [os.path.abspath(GEMINI), "--base-url", mock.url, *args],
-        check=True, capture_output=True, env=env, cwd=cwd, text=True,
+        check=True, capture_output=True, env=env, cwd=cwd, text=True, input=input,
     ).stdout
 
 
@@ -257,3 +261,95 @@ def test_edit_from_an_uploaded_file(mock, tmp_path):
             "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]},
         },
     )
+
+
+# --- the Interactions API ----------------------------------------------------------------------
+
+
+def interaction_meaning(body):
+    """An Interactions create body as the server reads it: `input` as a list of steps (google-genai
+    wraps a content list into one `user_input` step; a string, one content block or a flat list
+    are one user turn too). Names stay snake_case: that is the API's only spelling."""
+    meant = dict(body)
+    given = meant.get("input")
+    if isinstance(given, str):
+        given = [{"type": "text", "text": given}]
+    elif isinstance(given, dict):
+        given = [given]
+    if isinstance(given, list) and given and all(
+        item.get("type") in ("text", "image", "audio", "video", "document") for item in given
+    ):
+        given = [{"type": "user_input", "content": given}]
+    meant["input"] = given
+    return meant
+
+
+def test_interactions_generate_with_image_options(mock, tmp_path):
+    run_ours(
+        mock, "image", "a red bicycle", "--api", "interactions", "-m", "gemini-3-pro-image",
+        "--aspect-ratio", "16:9", "--size", "2K", "--seed", "7", cwd=tmp_path,
+    )
+    [(path, body)] = interaction_creates(mock)
+    client = google(mock)  # held: a collected client closes its connections
+    client.interactions.create(
+        model="gemini-3-pro-image",
+        input="a red bicycle",
+        response_format={"type": "image", "aspect_ratio": "16:9", "image_size": "2K"},
+        generation_config={"seed": 7},
+    )
+    assert interaction_creates(mock) == [(path, body)]
+    # Spelled out, so that agreeing on nothing cannot pass.
+    assert path == "/v1beta/interactions"
+    assert body["response_format"] == {"type": "image", "aspect_ratio": "16:9", "image_size": "2K"}
+    assert body["generation_config"] == {"seed": 7}
+
+
+def test_interactions_edit(mock, tmp_path):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="PNG")
+    (tmp_path / "in.png").write_bytes(buffer.getvalue())
+    run_ours(mock, "edit", "in.png", "make it red", "--api", "interactions", cwd=tmp_path)
+    [(path, body)] = interaction_creates(mock)
+    client = google(mock)
+    client.interactions.create(
+        model="gemini-3.1-flash-image",
+        input=[
+            {"type": "image", "data": tmp_path / "in.png", "mime_type": "image/png"},
+            {"type": "text", "text": "make it red"},
+        ],
+        response_format={"type": "image"},
+    )
+    assert interaction_creates(mock) == [(path, body)]
+    [turn] = body["input"]
+    # The journal shows the image as its size and hash: the same bytes from both.
+    assert turn["content"][0]["data"].startswith(f"<{len(buffer.getvalue())} bytes")
+
+
+def interaction_creates(mock):
+    """The Interactions create calls the mock received since the last call, as they mean."""
+    creates = [r for r in mock.requests() if r["path"].endswith("/interactions")]
+    mock.admin("DELETE", "requests")
+    return [(r["path"], interaction_meaning(r["body"])) for r in creates]
+
+
+def test_interactions_chained_turn(mock, tmp_path):
+    run_ours(
+        mock, "chat", "--api", "interactions", cwd=tmp_path,
+        input="draw a red bicycle\nmake it blue\n",
+    )
+    ours_turns = interaction_creates(mock)
+    client = google(mock)
+    first = client.interactions.create(model="gemini-3.1-flash-image", input="draw a red bicycle")
+    client.interactions.create(
+        model="gemini-3.1-flash-image", input="make it blue", previous_interaction_id=first.id
+    )
+    google_turns = interaction_creates(mock)
+    assert google_turns[1][1]["previous_interaction_id"] == first.id
+    # Each run chains to its own first turn (ids differ): that the second turn names one, and
+    # sends nothing else of the first, is what must agree.
+    for turns in (ours_turns, google_turns):
+        assert turns[1][1].pop("previous_interaction_id").startswith("v1_")
+    assert ours_turns == google_turns
+    assert ours_turns[1][1]["input"] == [
+        {"type": "user_input", "content": [{"type": "text", "text": "make it blue"}]}
+    ]

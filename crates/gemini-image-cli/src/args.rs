@@ -91,12 +91,37 @@ pub struct ImageArgs {
     pub seed: Option<i32>,
 }
 
+/// Which of Google's two APIs makes the images.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    /// `models/{model}:generateContent`: stateless, every turn carries its whole history.
+    GenerateContent,
+    /// `/interactions`, Google's recommended interface since June 2026: the server keeps the
+    /// history, and a chat's later turns carry only what is new.
+    Interactions,
+}
+
+/// `--api`, for the commands that can use either API.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct ApiChoice {
+    /// The API: generate-content, or interactions (the server keeps a chat's history).
+    #[arg(
+        long,
+        value_enum,
+        env = "GEMINI_IMAGE_API",
+        default_value_t = Api::GenerateContent
+    )]
+    pub api: Api,
+}
+
 /// Options every image-making command takes.
 #[derive(clap::Args, Debug)]
 pub struct ImageOptions {
     /// The model.
     #[arg(long, short, env = "GEMINI_IMAGE_MODEL", default_value = DEFAULT_MODEL)]
     pub model: String,
+    #[command(flatten)]
+    pub api: ApiChoice,
     /// The aspect ratio: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9, and the extreme
     /// 1:4, 4:1, 1:8, 8:1 (each model takes those of its row in `gemini-image models`' table).
     #[arg(long, value_name = "RATIO", value_parser = parse_aspect_ratio)]
@@ -126,6 +151,8 @@ pub struct ChatArgs {
     /// Names of the saved images: STEM-1.png, STEM-2.png …
     #[arg(short, long, value_name = "STEM", default_value = "chat")]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub api: ApiChoice,
 }
 
 #[derive(clap::Args, Debug)]

@@ -3,8 +3,8 @@
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
-use gemini_image::Image;
-use gemini_image::types::{GenerateContentResponse, UsageMetadata};
+use gemini_image::types::{GenerateContentResponse, Interaction};
+use gemini_image::{Image, InteractionExt};
 use serde::Serialize;
 
 use crate::failure::Failure;
@@ -123,8 +123,10 @@ pub struct Report {
     pub finish_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<String>,
+    /// The answer's own usage object: `usageMetadata` from generateContent, `usage` from
+    /// Interactions (their fields differ, and a script reads the one its API writes).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<UsageMetadata>,
+    pub usage: Option<serde_json::Value>,
 }
 
 impl Report {
@@ -155,7 +157,20 @@ impl Report {
                 .and_then(|c| c.finish_reason.as_ref())
                 .map(|r| r.to_string()),
             blocked: None,
-            usage: response.usage_metadata.clone(),
+            usage: usage_json(response.usage_metadata.as_ref()),
+        }
+    }
+
+    /// The text, status (as the finish reason) and usage of an Interactions answer.
+    pub fn of_interaction(backend: &str, model: &str, interaction: &Interaction) -> Report {
+        Report {
+            backend: backend.to_string(),
+            model: model.to_string(),
+            text: interaction.output_text().trim().to_string(),
+            images: Vec::new(),
+            finish_reason: interaction.status.as_ref().map(|s| s.to_string()),
+            blocked: None,
+            usage: usage_json(interaction.usage.as_ref()),
         }
     }
 
@@ -176,6 +191,10 @@ impl Report {
             println!("wrote {}", describe(saved));
         }
     }
+}
+
+fn usage_json(usage: Option<&impl Serialize>) -> Option<serde_json::Value> {
+    usage.and_then(|usage| serde_json::to_value(usage).ok())
 }
 
 /// `pig.png (1024×1024 image/png, 235 KB)`.

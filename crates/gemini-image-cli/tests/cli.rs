@@ -560,3 +560,111 @@ fn the_mock_takes_its_keys_from_the_environment_out_of_the_process_list() {
     }
     drop(server);
 }
+
+/// `GET PATH` on a served mock: the JSON body.
+fn get_json(url: &str, path: &str) -> Value {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut socket = std::net::TcpStream::connect(address).unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n");
+    socket.write_all(head.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(!head.to_ascii_lowercase().contains("chunked"), "{head}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn the_interactions_api_makes_edits_and_chats_keeping_only_the_id() {
+    let dir = scratch("interactions");
+    let (server, url) = served_mock();
+    let base = ["--json", "--base-url", url.as_str()];
+
+    // The same picture size through either API, and the interaction's status as its finish.
+    let mut sizes = Vec::new();
+    for api in ["generate-content", "interactions"] {
+        let output = format!("{api}.jpg");
+        let assert = gemini(&dir)
+            .args(base)
+            .args(["image", "a fox", "--size", "2K", "--aspect-ratio", "16:9"])
+            .args(["--api", api, "-o", &output])
+            .assert()
+            .success();
+        let report = stdout_json(assert.get_output());
+        sizes.push(dimensions(&dir.join(&output)));
+        if api == "interactions" {
+            assert_eq!(report["finishReason"], "completed");
+            assert!(report["usage"]["total_tokens"].as_u64().unwrap() > 0);
+        }
+    }
+    assert_eq!(sizes[0], sizes[1]);
+    assert!(sizes[1].0 > sizes[1].1, "16:9 is wide: {:?}", sizes[1]);
+    gemini(&dir)
+        .args(base)
+        .args(["image", "a fox", "--api", "interactions", "--count", "2"])
+        .assert()
+        .failure()
+        .stderr(contains("--count needs --api generate-content"));
+
+    // An edit follows its instruction.
+    image::RgbImage::from_pixel(64, 48, image::Rgb([200, 30, 30]))
+        .save(dir.join("red.png"))
+        .unwrap();
+    gemini(&dir)
+        .args(base)
+        .args([
+            "edit",
+            "red.png",
+            "make it black and white",
+            "--api",
+            "interactions",
+        ])
+        .assert()
+        .success();
+    let edited = image::open(dir.join("red-edited.jpg")).unwrap().to_rgb8();
+    let pixel = edited.get_pixel(0, 0);
+    let spread = pixel.0.iter().max().unwrap() - pixel.0.iter().min().unwrap();
+    assert!(spread <= 2, "grayscale: {pixel:?}");
+
+    // A chat: three turns, each an image; after the first, only the instruction and the
+    // previous interaction's id travel (the mock's journal shows the bodies).
+    let assert = gemini(&dir)
+        .args(base)
+        .args([
+            "chat",
+            "-m",
+            "gemini-3-pro-image",
+            "-o",
+            "bike",
+            "--api",
+            "interactions",
+        ])
+        .write_stdin("draw a red bicycle\nmake it blue\nadd a basket\n")
+        .assert()
+        .success();
+    let turns = String::from_utf8_lossy(&assert.get_output().stdout)
+        .lines()
+        .count();
+    assert_eq!(turns, 3);
+    for n in 1..=3 {
+        assert_eq!(dimensions(&dir.join(format!("bike-{n}.jpg"))), (1024, 1024));
+    }
+    let journal = get_json(&url, "/__mock/requests?model=gemini-3-pro-image");
+    let creates: Vec<&Value> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["path"].as_str().unwrap().ends_with("/interactions"))
+        .collect();
+    assert_eq!(creates.len(), 3, "{journal}");
+    assert!(creates[0]["body"].get("previous_interaction_id").is_none());
+    for later in &creates[1..] {
+        let body = &later["body"];
+        assert!(body["previous_interaction_id"].is_string(), "{body}");
+        assert!(!body.to_string().contains("\"data\""), "{body}");
+    }
+    drop(server);
+}

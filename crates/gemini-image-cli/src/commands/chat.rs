@@ -1,22 +1,75 @@
-//! `gemini-image chat`: one line per turn from stdin; each turn's image is saved; the history (with
-//! the model's images and thought signatures) is kept by [`gemini_image::Chat`].
+//! `gemini-image chat`: one line per turn from stdin; each turn's image is saved. The history
+//! (with the model's images and thought signatures) is kept by [`gemini_image::Chat`] — or, with
+//! `--api interactions`, by the server, [`gemini_image::InteractionChat`] keeping only the last
+//! interaction's id.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use gemini_image::types::Part;
-use gemini_image::{ResponseExt, image_part_from_path};
+use gemini_image::{Chat, Image, InteractionChat, image_part_from_path};
 
-use crate::args::ChatArgs;
-use crate::commands::{Context, all_images, why_no_image};
+use crate::args::{Api, ChatArgs};
+use crate::commands::{Answer, Context, why_no_image};
 use crate::failure::Failure;
 use crate::output::{self, Report};
 
+/// A conversation in either API.
+enum Conversation {
+    GenerateContent(Box<Chat>),
+    Interactions(InteractionChat),
+}
+
+/// A turn's answer, read.
+struct Turn {
+    report: Report,
+    images: Vec<Image>,
+    has_text: bool,
+    /// Why there is no image, when there is none.
+    why_no_image: Option<String>,
+}
+
+impl Turn {
+    fn of(answer: &impl Answer, backend: &str, model: &str) -> Turn {
+        let images = answer.all_images();
+        Turn {
+            report: answer.report(backend, model),
+            has_text: !answer.text().is_empty(),
+            why_no_image: images.is_empty().then(|| why_no_image(answer)),
+            images,
+        }
+    }
+}
+
+impl Conversation {
+    async fn send(
+        &mut self,
+        parts: Vec<Part>,
+        backend: &str,
+        model: &str,
+    ) -> Result<Turn, Failure> {
+        Ok(match self {
+            Conversation::GenerateContent(chat) => {
+                Turn::of(&chat.send(parts).await?, backend, model)
+            }
+            Conversation::Interactions(chat) => Turn::of(&chat.send(parts).await?, backend, model),
+        })
+    }
+}
+
 pub async fn run(context: &Context, args: ChatArgs) -> Result<(), Failure> {
-    let mut chat = context.backend.client.chat(&args.model);
+    let client = &context.backend.client;
+    let mut chat = match args.api.api {
+        Api::GenerateContent => Conversation::GenerateContent(Box::new(client.chat(&args.model))),
+        Api::Interactions => Conversation::Interactions(client.interactions().chat(&args.model)),
+    };
     let interactive = std::io::stdin().is_terminal();
     if interactive {
+        let kept = match args.api.api {
+            Api::GenerateContent => "",
+            Api::Interactions => " (Interactions API: the server keeps the history)",
+        };
         eprintln!(
-            "chatting with {} — one line per turn; /attach PATH adds an image; /quit ends",
+            "chatting with {}{kept} — one line per turn; /attach PATH adds an image; /quit ends",
             args.model
         );
     }
@@ -53,35 +106,40 @@ pub async fn run(context: &Context, args: ChatArgs) -> Result<(), Failure> {
         context
             .progress
             .start(format!("{} is answering", args.model));
-        let sent = chat.send(parts).await;
+        let sent = chat.send(parts, &context.backend.name, &args.model).await;
         context.progress.done();
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => {
-                let failure = Failure::from(error);
+        let Turn {
+            mut report,
+            images,
+            has_text,
+            why_no_image,
+        } = match sent {
+            Ok(turn) => turn,
+            Err(failure) => {
                 failure.report();
                 last_failure = Some(failure);
                 continue;
             }
         };
-        let mut report = Report::of(&context.backend.name, &args.model, &response);
-        for image in all_images(&response) {
+        for image in &images {
             saved_count += 1;
             // Numbered across the whole session (a total above 1 asks for the number).
-            let path = output::path_for(Some(&args.output), "chat", saved_count - 1, 2, &image);
-            report.images.push(output::save(&image, path)?);
+            let path = output::path_for(Some(&args.output), "chat", saved_count - 1, 2, image);
+            report.images.push(output::save(image, path)?);
         }
-        if report.images.is_empty() {
-            let why = why_no_image(&response);
-            report.blocked = Some(why.clone());
-            report.print(context.json);
-            if response.text().is_empty() {
-                context.progress.say(&format!("gemini-image: {why}"));
+        match why_no_image {
+            Some(why) => {
+                report.blocked = Some(why.clone());
+                report.print(context.json);
+                if !has_text {
+                    context.progress.say(&format!("gemini-image: {why}"));
+                }
+                last_failure = Some(Failure::Blocked(why));
             }
-            last_failure = Some(Failure::Blocked(why));
-        } else {
-            report.print(context.json);
-            last_failure = None;
+            None => {
+                report.print(context.json);
+                last_failure = None;
+            }
         }
     }
     match last_failure {

@@ -5,9 +5,9 @@ use std::path::Path;
 use gemini_image::types::GenerateContentRequest;
 use gemini_image::{PartIndex, RequestBuilder, UploadOptions, image_part_from_path};
 
-use crate::args::EditArgs;
+use crate::args::{Api, EditArgs};
 use crate::commands::Context;
-use crate::commands::image::with_options;
+use crate::commands::image::{interaction_with_options, with_options};
 use crate::failure::Failure;
 
 pub async fn run(context: &Context, mut args: EditArgs) -> Result<(), Failure> {
@@ -17,19 +17,31 @@ pub async fn run(context: &Context, mut args: EditArgs) -> Result<(), Failure> {
         .pop()
         .ok_or_else(|| Failure::Local("give the input images, then the instruction".into()))?;
     let inputs = args.inputs_then_instruction;
-    let mut request = RequestBuilder::image();
+    let mut parts = Vec::with_capacity(inputs.len());
     for input in &inputs {
-        let part =
-            image_part_from_path(input).map_err(|e| Failure::Local(format!("{input}: {e}")))?;
-        request = request.parts(part);
+        parts.push(image_part_from_path(input).map_err(|e| Failure::Local(e.to_string()))?);
     }
-    let mut request = with_options(request.text(instruction), &args.options).build();
-    upload_what_does_not_fit(context, &inputs, &mut request).await?;
     let model = &args.options.model;
-    let response = context.generate(model, &request, "editing").await?;
     let first = Path::new(inputs.first().map(String::as_str).unwrap_or("image"));
     let default_stem = format!("{}-edited", first.with_extension("").to_string_lossy());
-    context.save_images(model, &response, args.output.as_deref(), &default_stem)
+    let output = args.output.as_deref();
+    match args.options.api.api {
+        Api::GenerateContent => {
+            let request = RequestBuilder::image().parts(parts).text(instruction);
+            let mut request = with_options(request, &args.options).build();
+            upload_what_does_not_fit(context, &inputs, &mut request).await?;
+            let response = context.generate(model, &request, "editing").await?;
+            context.save_images(model, &response, output, &default_stem)
+        }
+        Api::Interactions => {
+            // Inputs that would pass 20 MB inline are uploaded by the SDK's `create`.
+            let request = interaction_with_options(model, &args.options)
+                .parts(parts)
+                .text(instruction);
+            let answer = context.interact(request.build(), "editing").await?;
+            context.save_images(model, &answer, output, &default_stem)
+        }
+    }
 }
 
 /// Uploads the inputs that the SDK picks (the largest, as few as needed) when sending them all

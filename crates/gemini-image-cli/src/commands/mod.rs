@@ -10,7 +10,9 @@ pub mod tokens;
 
 use std::path::Path;
 
-use gemini_image::types::{GenerateContentRequest, GenerateContentResponse};
+use gemini_image::types::{
+    CreateInteractionRequest, GenerateContentRequest, GenerateContentResponse, Interaction,
+};
 use gemini_image::{Image, Outcome, ResponseExt};
 
 use crate::backend::Backend;
@@ -39,17 +41,30 @@ impl Context {
         Ok(response?)
     }
 
-    /// Saves the images of every candidate and prints the report; no image is a failure
-    /// that says why.
+    /// Sends `request` to the Interactions API with the spinner showing `doing`.
+    pub async fn interact(
+        &self,
+        request: CreateInteractionRequest,
+        doing: &str,
+    ) -> Result<Interaction, Failure> {
+        let model = request.model.clone().unwrap_or_default();
+        self.progress.start(format!("{doing} with {model}"));
+        let answer = self.backend.client.interactions().create(request).await;
+        self.progress.done();
+        Ok(answer?)
+    }
+
+    /// Saves the images of the answer (every candidate's) and prints the report; no image is a
+    /// failure that says why.
     pub fn save_images(
         &self,
         model: &str,
-        response: &GenerateContentResponse,
+        answer: &impl Answer,
         output: Option<&Path>,
         default_stem: &str,
     ) -> Result<(), Failure> {
-        let mut report = Report::of(&self.backend.name, model, response);
-        let images = all_images(response);
+        let mut report = answer.report(&self.backend.name, model);
+        let images = answer.all_images();
         let placed = images
             .iter()
             .enumerate()
@@ -60,7 +75,7 @@ impl Context {
             .collect();
         report.images = output::save_all(placed)?;
         if images.is_empty() {
-            let why = why_no_image(response);
+            let why = why_no_image(answer);
             report.blocked = Some(why.clone());
             report.print(self.json);
             return Err(Failure::Blocked(why));
@@ -70,20 +85,42 @@ impl Context {
     }
 }
 
-/// The answer images of every candidate, in order.
-pub fn all_images(response: &GenerateContentResponse) -> Vec<Image> {
-    response
-        .candidates
-        .iter()
-        .filter_map(|c| c.content.as_ref())
-        .flat_map(|c| &c.parts)
-        .filter(|p| p.thought != Some(true))
-        .filter_map(Image::from_part)
-        .collect()
+/// An answer of either API, as the commands print and save it.
+pub trait Answer: ResponseExt {
+    /// Every answer image, in order (of every candidate, for generateContent).
+    fn all_images(&self) -> Vec<Image>;
+    /// Text, finish reason and usage; images are added as they are saved.
+    fn report(&self, backend: &str, model: &str) -> Report;
+}
+
+impl Answer for GenerateContentResponse {
+    fn all_images(&self) -> Vec<Image> {
+        self.candidates
+            .iter()
+            .filter_map(|c| c.content.as_ref())
+            .flat_map(|c| &c.parts)
+            .filter(|p| p.thought != Some(true))
+            .filter_map(Image::from_part)
+            .collect()
+    }
+
+    fn report(&self, backend: &str, model: &str) -> Report {
+        Report::of(backend, model, self)
+    }
+}
+
+impl Answer for Interaction {
+    fn all_images(&self) -> Vec<Image> {
+        self.images()
+    }
+
+    fn report(&self, backend: &str, model: &str) -> Report {
+        Report::of_interaction(backend, model, self)
+    }
 }
 
 /// `no image: IMAGE_SAFETY — Unable to show the generated image…`.
-pub fn why_no_image(response: &GenerateContentResponse) -> String {
+pub fn why_no_image(response: &impl ResponseExt) -> String {
     let with = |what: String, message: Option<String>| match message {
         Some(message) => format!("{what}: {message}"),
         None => what,
