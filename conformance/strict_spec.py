@@ -18,6 +18,8 @@ properties refused (the mock must not invent fields). In the request copies:
 * an int64 (a string on the wire, `format: int64`) is digits, as the parser wants;
 * image data (`Blob`) is a real PNG: a schema cannot say "bytes that decode as an image", and
   Google refuses bytes that do not ("Unable to process input image");
+* an open union (`x-open-union`: a step or content type added later must parse) is closed to
+  its known members, as an open enum is;
 * every property that may be left out may also be `null` (`nullable: true`): Google's parser
   follows the proto3 JSON mapping, where "null is an accepted value for all field types and
   treated as the default value of the corresponding field type"
@@ -40,6 +42,14 @@ Everywhere:
   instruction is not enabled", "Parameter response_mime_type is not supported for generating
   image response."). The spec's examples, all image requests, go to the image model. Those two
   fields stay in the image model's body as null only: null is no field.
+
+The Interactions API (`createInteraction`, see `strict_interactions`): its body names the model
+(the image model here), and what the image model refuses is left out of what is valid —
+`system_instruction` (null only, as above), output formats other than text and images, media
+other than a real PNG sent inline (a `uri` must name a stored file), and a
+`previous_interaction_id` (null only: a generated id names no stored interaction, a 404).
+`background: true` needs `store` (not false). A union's member (a step, a content block, a
+response format) is read as any other object once its tag has chosen it, nulls included.
 """
 
 import copy
@@ -69,6 +79,18 @@ IN_REQUEST = "InRequest"
 # OpenAPI 3.0 wants beside an enum with null).
 NOT_NULL = {"not": {"enum": [None]}}
 ONLY_NULL = {"enum": [None]}
+
+# The `event:` names of an Interactions stream (the last frame is `event: done`).
+STREAM_EVENTS = [
+    "interaction.created",
+    "interaction.status_update",
+    "step.start",
+    "step.delta",
+    "step.stop",
+    "interaction.completed",
+    "error",
+    "done",
+]
 
 # The request schemas `split_generate_content` makes, per kind of model.
 SPLIT = ("GenerateContentRequestFor", "GenerationConfigFor")
@@ -137,6 +159,11 @@ def strict_request_schema(schema, schemas):
         schema["oneOf"] = [{"$ref": closed}]
         if numbers:
             schema["oneOf"].append({"type": "integer", "enum": numbers})
+        return
+    if schema.get("x-open-union"):
+        known = next(s for s in schema["oneOf"] if "$ref" in s)
+        schema.clear()
+        schema.update(known)
         return
     oneofs = schema.get("x-oneof", {})
     promoted = schema.get("x-required-in-request", [])
@@ -214,6 +241,7 @@ def strict(spec):
             if isinstance(operation, dict) and "requestBody" in operation:
                 to_request_copies(operation["requestBody"])
     split_generate_content(spec)
+    strict_interactions(spec)
     for name, schema in schemas.items():
         if name.endswith(IN_REQUEST) or name.startswith(SPLIT):
             nullable_properties(schema)
@@ -230,6 +258,68 @@ def strict(spec):
                     inline["schema"] = {"type": "string", "enum": MODELS[operation["operationId"]]}
                     parameters[index] = inline
     return spec
+
+
+def strict_interactions(spec):
+    """The request copies of the Interactions API's schemas, as the image model takes them, and
+    its stream's events as schemathesis reads them (each an object of `event` and `data`)."""
+    schemas = spec["components"]["schemas"]
+    stream = spec["paths"]["/interactions"]["post"]["responses"]["200"]["content"]
+    stream["text/event-stream"]["schema"] = {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "enum": STREAM_EVENTS},
+            "data": {"type": "string", "minLength": 1},
+        },
+    }
+    body = schemas["CreateInteractionRequest" + IN_REQUEST]
+    props = body["properties"]
+    props["model"] = {"type": "string", "enum": [IMAGE_MODEL]}
+    props["system_instruction"] = copy.deepcopy(ONLY_NULL)
+    props["previous_interaction_id"] = copy.deepcopy(ONLY_NULL)
+    props["response_modalities"]["items"] = {"type": "string", "enum": ["text", "image"]}
+    # A background turn is read back by its id: it needs the store.
+    body.setdefault("allOf", []).append(
+        {
+            "not": {
+                "required": ["background", "store"],
+                "properties": {"background": {"enum": [True]}, "store": {"enum": [False]}},
+            }
+        }
+    )
+    # Text and a real PNG inline.
+    content = schemas["InteractionContent" + IN_REQUEST]
+    text, image = content["oneOf"][0], content["oneOf"][1]
+    image["properties"].pop("uri", None)
+    image["properties"]["data"] = {"type": "string", "enum": [PNG]}
+    image["properties"]["mime_type"] = {"type": "string", "enum": ["image/png"]}
+    image["required"] = ["type", "data"]
+    content["oneOf"] = [text, image]
+    # One user turn: a string, one block, blocks, or `user_input` steps (Python's wrapping).
+    user_input = copy.deepcopy(schemas["InteractionStep" + IN_REQUEST]["oneOf"][0])
+    user_input["properties"]["content"]["minItems"] = 1
+    user_input["required"] = ["type", "content"]
+    block = {"$ref": SCHEMAS + "InteractionContent" + IN_REQUEST}
+    schemas["InteractionInput" + IN_REQUEST] = {
+        "oneOf": [
+            {"type": "string"},
+            block,
+            {"type": "array", "minItems": 1, "items": block},
+            {"type": "array", "minItems": 1, "items": user_input},
+        ]
+    }
+    # An image as JPEG, or text as plain text or JSON; delivered inline.
+    fmt = schemas["InteractionResponseFormat" + IN_REQUEST]
+    fmt["properties"]["delivery"] = {"type": "string", "enum": ["inline"]}
+    variants = []
+    for kind, mime_types in (("image", ["image/jpeg"]), ("text", ["text/plain", "application/json"])):
+        variant = copy.deepcopy(fmt)
+        variant["properties"]["type"] = {"type": "string", "enum": [kind]}
+        variant["properties"]["mime_type"] = {"type": "string", "enum": mime_types}
+        variants.append(variant)
+    fmt.clear()
+    fmt["oneOf"] = variants
 
 
 def split_generate_content(spec):

@@ -75,11 +75,22 @@ pub struct ServeArgs {
     /// How many connections are served at once; more wait to be accepted (0: no cap).
     #[arg(long, value_name = "N", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Megabytes of stored interactions (the Interactions API's text and images) kept in
+    /// memory; a turn past it gets a 429.
+    #[arg(long, value_name = "MB", default_value_t = 512)]
+    pub interactions_mb: usize,
+    /// How long a stored interaction is kept (on the mock's clock): 55d, the paid tier's; 1d is
+    /// the free tier's.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "55d")]
+    pub interaction_retention: std::time::Duration,
+    /// How long a `background: true` interaction stays in_progress (on the mock's clock).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1s")]
+    pub interaction_background: std::time::Duration,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     crate::scenarios::parse_duration(text)
-        .ok_or_else(|| format!("{text}: expected a duration such as 250ms, 2s, 5m or 1h"))
+        .ok_or_else(|| format!("{text}: expected a duration such as 250ms, 2s, 5m, 1h or 55d"))
 }
 
 /// Serves with `args` until Ctrl-C or SIGTERM; failures to start are printed.
@@ -138,6 +149,9 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         header_read_timeout: args.header_timeout,
         body_idle_timeout: args.body_timeout,
         max_connections: args.max_connections,
+        interactions_bytes: args.interactions_mb.saturating_mul(1024 * 1024),
+        interaction_retention: args.interaction_retention,
+        interaction_background_latency: args.interaction_background,
         ..crate::state::Config::default()
     };
     let limits = crate::connections::ConnectionLimits::new(

@@ -84,6 +84,15 @@ impl Spec {
             let name = ref_name(known).unwrap_or(type_name);
             return self.read(self.resolve(known), value, walk, name);
         }
+        if node.get("x-open-union").and_then(Value::as_bool) == Some(true) {
+            // As for open enums: the server reads only the members it knows.
+            let known = &node["oneOf"][0];
+            let name = ref_name(known).unwrap_or(type_name);
+            return self.read(self.resolve(known), value, walk, name);
+        }
+        if node.get("oneOf").is_some() {
+            return self.read_union(node, value, walk, type_name);
+        }
         let path = &walk.path;
         if let Some(values) = node.get("enum").and_then(Value::as_array) {
             return read_enum(node, values, value, path, type_name);
@@ -226,12 +235,110 @@ impl Spec {
         Ok(Value::Object(out))
     }
 
+    /// A value of a union (`oneOf`, the Interactions API's): the member its tag names — `type`
+    /// (steps, content blocks) or `event_type` — or else the member of its JSON kind (a string,
+    /// an object, a list). Unions nested in unions are flattened first.
+    fn read_union(
+        &self,
+        node: &Value,
+        value: Value,
+        walk: &mut Walk<'_>,
+        type_name: &str,
+    ) -> Result<Value, ApiError> {
+        let mut members = Vec::new();
+        self.union_members(node, type_name, &mut members);
+        let kind = json_kind(&value);
+        let of_kind: Vec<&(&Value, &str)> = members
+            .iter()
+            .filter(|(member, _)| member.get("type").and_then(Value::as_str) == Some(kind))
+            .collect();
+        let tagged: Vec<(&Value, &str, &str, Vec<&str>)> = of_kind
+            .iter()
+            .filter_map(|(member, name)| {
+                let (key, tag) = ["type", "event_type"]
+                    .into_iter()
+                    .find_map(|key| Some((key, member.get("properties")?.get(key)?)))?;
+                let values = tag.get("enum")?.as_array()?;
+                Some((
+                    *member,
+                    *name,
+                    key,
+                    values.iter().filter_map(Value::as_str).collect(),
+                ))
+            })
+            .collect();
+        if let (false, Value::Object(fields)) = (tagged.is_empty(), &value) {
+            let key = tagged[0].2;
+            let field = walk.path.to_string();
+            let at = if field.is_empty() {
+                String::new()
+            } else {
+                format!(" at '{field}'")
+            };
+            let Some(tag) = fields.get(key).and_then(Value::as_str) else {
+                return Err(ApiError::bad_field(
+                    &field,
+                    format!("Invalid value{at}: every item needs its '{key}'."),
+                ));
+            };
+            let Some((member, name, _, _)) =
+                tagged.iter().find(|(_, _, _, tags)| tags.contains(&tag))
+            else {
+                let known: Vec<&str> = tagged.iter().flat_map(|t| t.3.iter().copied()).collect();
+                return Err(ApiError::bad_field(
+                    &field,
+                    format!(
+                        "Invalid value{at}: unknown {key} '{tag}' (known: {}).",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            return self.read(member, value, walk, name);
+        }
+        match of_kind.first() {
+            Some((member, name)) => self.read(member, value, walk, name),
+            None => Err(invalid_value(
+                &walk.path,
+                &proto_type(node, type_name),
+                &value,
+            )),
+        }
+    }
+
+    /// The members of a union, `$ref`s followed, open unions closed to their known members and
+    /// nested unions flattened, each with its schema's name.
+    fn union_members<'a>(
+        &'a self,
+        node: &'a Value,
+        name: &'a str,
+        out: &mut Vec<(&'a Value, &'a str)>,
+    ) {
+        let name = ref_name(node).unwrap_or(name);
+        let node = self.resolve(node);
+        let members = if node.get("x-open-union").and_then(Value::as_bool) == Some(true) {
+            node["oneOf"].as_array().map(|m| &m[..1])
+        } else {
+            node.get("oneOf")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+        };
+        match members {
+            Some(members) => {
+                for member in members {
+                    self.union_members(member, name, out);
+                }
+            }
+            None => out.push((node, name)),
+        }
+    }
+
     /// Whether `node` is any JSON value (`google.protobuf.Value`): `read` gives it no type.
     fn is_any_value(&self, node: &Value) -> bool {
         let node = self.resolve(node);
         node.get("type").is_none()
             && node.get("enum").is_none()
             && node.get("x-open-enum").is_none()
+            && node.get("oneOf").is_none()
     }
 }
 
@@ -301,6 +408,19 @@ fn oneof_already_set(path: &Path, oneof: &str, key: &str) -> ApiError {
         "Invalid value at '{field}' (oneof), oneof field '{oneof}' is already set. Cannot set '{key}'"
     );
     ApiError::bad_field(&field, message)
+}
+
+/// The JSON Schema type of a value, as a union's members name theirs.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 fn ref_name(node: &Value) -> Option<&str> {

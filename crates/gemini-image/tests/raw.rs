@@ -47,14 +47,108 @@ async fn generated_file(server: &MockServer) {
     assert_eq!(answer.status(), 201);
 }
 
-/// Calls `operation` through `client.raw()`; the path the mock must see, for the journal.
-async fn call(
-    client: &Client,
-    server: &MockServer,
+/// What a call sent: the path the mock must see last, for the journal, after `setup` requests
+/// that prepared it (an interaction to get, delete or cancel).
+struct Called {
+    path: String,
+    setup: usize,
+}
+
+impl From<&str> for Called {
+    fn from(path: &str) -> Self {
+        Self {
+            path: path.to_string(),
+            setup: 0,
+        }
+    }
+}
+
+/// A stored interaction made through `client.raw()` (in the background when `background`,
+/// so that it can still be cancelled): its id.
+async fn stored_interaction(client: &Client, background: bool) -> String {
+    let request: gemini_image::types::CreateInteractionRequest =
+        serde_json::from_value(serde_json::json!({
+            "model": IMAGE_MODEL,
+            "input": "a red bicycle",
+            "background": background,
+        }))
+        .unwrap();
+    let made = client
+        .raw()
+        .create_interaction(None, &request)
+        .await
+        .unwrap_or_else(|e| panic!("createInteraction: {e}"))
+        .into_inner();
+    made.id.expect("a stored interaction has an id")
+}
+
+fn failed<T>(
     operation: &str,
-) -> Result<&'static str, Error> {
+    error: progenitor_client::Error<gemini_image::types::InteractionErrorResponse>,
+) -> T {
+    panic!("{operation}: {error}")
+}
+
+/// The Interactions API's operations, whose errors are in their own shape (the test panics
+/// on one rather than converting it).
+async fn call_interactions(client: &Client, operation: &str) -> Option<Called> {
     let raw = client.raw();
-    Ok(match operation {
+    Some(match operation {
+        "createInteraction" => {
+            let id = stored_interaction(client, false).await;
+            assert!(id.starts_with("v1_"), "{id}");
+            Called::from("/v1beta/interactions")
+        }
+        "getInteraction" => {
+            let id = stored_interaction(client, false).await;
+            let got = raw
+                .get_interaction(&id, None, None, Some(false))
+                .await
+                .unwrap_or_else(|e| failed(operation, e))
+                .into_inner();
+            assert!(got.steps.len() >= 2, "the timeline: {got:?}");
+            Called {
+                path: format!("/v1beta/interactions/{id}"),
+                setup: 1,
+            }
+        }
+        "deleteInteraction" => {
+            let id = stored_interaction(client, false).await;
+            raw.delete_interaction(&id)
+                .await
+                .unwrap_or_else(|e| failed(operation, e));
+            Called {
+                path: format!("/v1beta/interactions/{id}"),
+                setup: 1,
+            }
+        }
+        "cancelInteraction" => {
+            let id = stored_interaction(client, true).await;
+            let cancelled = raw
+                .cancel_interaction(&id)
+                .await
+                .unwrap_or_else(|e| failed(operation, e))
+                .into_inner();
+            assert_eq!(
+                cancelled.status.map(|s| s.to_string()).as_deref(),
+                Some("cancelled")
+            );
+            Called {
+                path: format!("/v1beta/interactions/{id}/cancel"),
+                setup: 1,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Calls `operation` through `client.raw()`; what the mock must see, for the journal.
+async fn call(client: &Client, server: &MockServer, operation: &str) -> Result<Called, Error> {
+    if let Some(called) = call_interactions(client, operation).await {
+        return Ok(called);
+    }
+    let raw = client.raw();
+    Ok(Called::from(match operation {
         "listFiles" => {
             generated_file(server).await;
             let page = raw.list_files(Some(10), None).await?.into_inner();
@@ -127,7 +221,7 @@ async fn call(
             "the spec has an operation `{other}` this test does not call: add it to `call`, so \
              that every operation is proven reachable through Client::raw"
         ),
-    })
+    }))
 }
 
 fn operation_ids() -> BTreeSet<String> {
@@ -162,13 +256,13 @@ async fn every_operation_in_the_spec_is_callable_through_client_raw() {
     assert!(operations.len() >= 6, "{operations:?}");
     for operation in &operations {
         server.reset();
-        let path = call(&client, &server, operation)
+        let called = call(&client, &server, operation)
             .await
             .unwrap_or_else(|e| panic!("{operation}: {e}"));
         let sent = server.received_requests();
-        assert_eq!(sent.len(), 1, "{operation}: one request");
-        let sent = &sent[0];
-        assert_eq!(sent.path, path, "{operation}");
+        assert_eq!(sent.len(), called.setup + 1, "{operation}: one request");
+        let sent = &sent[called.setup];
+        assert_eq!(sent.path, called.path, "{operation}");
         assert_eq!(sent.status, 200, "{operation}");
         assert_eq!(sent.headers["x-goog-api-key"], "<redacted>", "{operation}");
         assert!(

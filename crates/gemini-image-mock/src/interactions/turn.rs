@@ -61,6 +61,14 @@ pub fn input_steps(input: InteractionInput) -> Result<Vec<OpenUnion<InteractionS
                 if !run.is_empty() {
                     steps.push(user_input(std::mem::take(&mut run)));
                 }
+                if let InteractionStep::UserInput { content } = &step
+                    && content.is_empty()
+                {
+                    // A user turn with nothing in it: nothing for the model to answer.
+                    return Err(ApiError::invalid_request(format!(
+                        "input[{index}].content: a user_input step needs content."
+                    )));
+                }
                 if let InteractionStep::UserInput { content }
                 | InteractionStep::ModelOutput { content, .. } = &step
                 {
@@ -223,7 +231,12 @@ fn to_part(content: &OpenUnion<InteractionContent>) -> Result<Part, ApiError> {
     match (data, uri) {
         (Some(data), _) => Ok(Part {
             inline_data: Some(Blob {
-                mime_type: mime_type.clone(),
+                // The Interactions API makes `mime_type` optional: an image's own bytes say it.
+                mime_type: mime_type.clone().or_else(|| {
+                    image::guess_format(data)
+                        .ok()
+                        .map(|format| format.to_mime_type().to_string())
+                }),
                 // `Bytes` shared with the request, not copied.
                 data: Some(data.clone()),
                 ..Default::default()
@@ -241,6 +254,40 @@ fn to_part(content: &OpenUnion<InteractionContent>) -> Result<Part, ApiError> {
         (None, None) => Err(ApiError::invalid_request(
             "A media content block needs its 'data' (base64) or a 'uri'.",
         )),
+    }
+}
+
+/// The MIME types each output type takes (the SDK's enums: images only JPEG; text plain or
+/// JSON with a `schema`).
+fn mime_types_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "image" => &["image/jpeg"],
+        "text" => &["text/plain", "application/json"],
+        _ => &[],
+    }
+}
+
+/// Refuses a `mime_type` the output type does not take, and a `delivery` other than `inline`.
+fn check_format(format: &InteractionResponseFormat) -> Result<(), ApiError> {
+    let kind = format.type_.as_str();
+    if let Some(mime) = format.mime_type.as_deref()
+        && !mime_types_of(kind).contains(&mime)
+    {
+        return Err(ApiError::invalid_request(format!(
+            "response_format.mime_type: '{mime}' is not supported for {kind} output; the \
+             values are {}.",
+            mime_types_of(kind).join(", ")
+        )));
+    }
+    match format.delivery.as_deref() {
+        None | Some("inline") => Ok(()),
+        // The mock's limit: what a `uri` delivery answers is not known.
+        Some("uri") => Err(ApiError::invalid_request(
+            "response_format.delivery: only 'inline' is served by gemini-image-mock.",
+        )),
+        Some(other) => Err(ApiError::invalid_request(format!(
+            "response_format.delivery: '{other}' is not a delivery (inline or uri)."
+        ))),
     }
 }
 
@@ -267,26 +314,13 @@ fn generation_config(
     let mut image_size: Option<OpenEnum<ImageSize>> = legacy.and_then(|c| c.image_size.clone());
     let mut modalities: Vec<OpenEnum<Modality>> = Vec::new();
     for format in &formats {
+        check_format(format)?;
+        // Read from any format, so that the model judges every value sent (a text format's
+        // image settings change nothing, but a value no model takes is still refused).
+        aspect_ratio = format.aspect_ratio.clone().or(aspect_ratio);
+        image_size = format.image_size.clone().or(image_size);
         let modality = match format.type_.as_str() {
-            "image" => {
-                if let Some(mime) = format.mime_type.as_deref()
-                    && mime != "image/jpeg"
-                {
-                    return Err(ApiError::invalid_request(format!(
-                        "response_format.mime_type: '{mime}' is not supported for images; \
-                         the only value is 'image/jpeg'."
-                    )));
-                }
-                if format.delivery.as_deref().is_some_and(|d| d != "inline") {
-                    // The mock's limit: what a `uri` delivery answers is not known.
-                    return Err(ApiError::invalid_request(
-                        "response_format.delivery: only 'inline' is served by gemini-image-mock.",
-                    ));
-                }
-                aspect_ratio = format.aspect_ratio.clone().or(aspect_ratio);
-                image_size = format.image_size.clone().or(image_size);
-                Modality::Image
-            }
+            "image" => Modality::Image,
             "text" => Modality::Text,
             "audio" => Modality::Audio,
             "video" => Modality::Video,
@@ -320,10 +354,9 @@ fn generation_config(
     let config = request.generation_config.as_ref();
     Ok(GenerationConfig {
         response_modalities: modalities,
-        image_config: (aspect_ratio.is_some() || image_size.is_some()).then(|| ImageConfig {
+        image_config: (aspect_ratio.is_some() || image_size.is_some()).then_some(ImageConfig {
             aspect_ratio,
             image_size,
-            ..Default::default()
         }),
         // The seed is an int64 on the wire and an int32 for the model: its low bits.
         seed: config.and_then(|c| c.seed).map(|seed| seed as i32),

@@ -62,6 +62,14 @@ async fn answer_create(
     body: UnreadBody,
 ) -> Result<Answer, ApiError> {
     plan.extend(pick::from_headers(headers)?);
+    if let Some(alt) = query.get("alt")
+        && !matches!(alt.as_str(), "sse" | "json")
+    {
+        // The spec's values: `sse` (gemini-rust) and `json`, Google's default.
+        return Err(ApiError::invalid_request(format!(
+            "Invalid value for alt: '{alt}' (sse or json)."
+        )));
+    }
     let mut body = body.read().await?;
     note.body(&mut body);
     let mut call = Call {
@@ -104,13 +112,6 @@ async fn answer_create(
         return Err(ApiError::invalid_request(
             "background=true requires store=true: a background interaction is read back by \
              its id.",
-        ));
-    }
-    if background && stream {
-        // Decision (unconfirmed): a background turn is polled, not streamed from its create.
-        return Err(ApiError::invalid_request(
-            "background=true cannot be combined with stream=true; poll the interaction, or \
-             stream it with GET ?stream=true.",
         ));
     }
     let now = state.clock.now();
@@ -170,8 +171,17 @@ async fn answer_create(
         state.interactions.insert(stored.clone())?;
     }
     if stream {
+        // Decision (unconfirmed): a background turn streamed from its create is streamed as a
+        // `GET ?stream=true` of it would be: the stream waits for the answer (its `slow=` part
+        // is the delivery's, between frames).
+        let wait = if background {
+            state.config.interaction_background_latency
+        } else {
+            Duration::ZERO
+        };
+        tokio::time::sleep(wait).await;
         return Ok(Answer {
-            body: events::stream(&stored, now, kept, 0),
+            body: events::stream(&stored, now + latency, kept, 0),
             framing: Framing::Events,
         });
     }

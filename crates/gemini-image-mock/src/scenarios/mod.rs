@@ -298,7 +298,7 @@ pub fn parse_list(text: &str) -> Result<Vec<Scenario>, ScenarioError> {
         .collect()
 }
 
-/// `250ms`, `3s`, `1.5s`, `2m`, `49h`.
+/// `250ms`, `3s`, `1.5s`, `2m`, `49h`, `55d`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text
@@ -311,6 +311,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "s" | "" => number,
         "m" => number * 60.0,
         "h" => number * 3600.0,
+        "d" => number * 86400.0,
         _ => return None,
     };
     Duration::try_from_secs_f64(seconds).ok()
