@@ -10,15 +10,22 @@ use base64::Engine as _;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use gemini_image::types::GenerateContentResponse;
-use gemini_image::{RequestBuilder, ResponseExt, ResponseStream, codec, image_part};
+use gemini_image::{
+    InteractionStream, RequestBuilder, ResponseExt, ResponseStream, codec, image_part,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// 2,000,000 random bytes behind a PNG signature, as in performance-notes.md.
 fn image() -> Vec<u8> {
+    image_of(2_000_000)
+}
+
+/// `len` random bytes behind a PNG signature.
+fn image_of(len: usize) -> Vec<u8> {
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    bytes.extend((8..2_000_000).map(|_| {
+    bytes.extend((8..len).map(|_| {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
@@ -172,10 +179,10 @@ fn encode_request(c: &mut Criterion) {
     group.finish();
 }
 
-fn sse_stream(c: &mut Criterion) {
-    let image = image();
-    // Three events as Google streams an image: text, the whole image, the last text.
-    let full = response_json(&image);
+/// A `streamGenerateContent?alt=sse` body as Google streams an image: text, the whole image,
+/// the last text.
+fn generate_content_sse(image: &[u8]) -> Vec<u8> {
+    let full = response_json(image);
     let mut first = full.clone();
     first["candidates"][0]["content"]["parts"] = json!([{"text": "Here is"}]);
     first["candidates"][0]
@@ -187,16 +194,57 @@ fn sse_stream(c: &mut Criterion) {
         json!([full["candidates"][0]["content"]["parts"][1].clone()]);
     let mut last = full.clone();
     last["candidates"][0]["content"]["parts"] = json!([{"text": " the dish."}]);
-    let body: Vec<u8> = [first, middle, last]
+    [first, middle, last]
         .iter()
         .map(|event| {
             let line = serde_json::to_string(event).unwrap().replace("\":", "\": ");
             format!("data: {line}\r\n\r\n")
         })
         .collect::<String>()
-        .into_bytes();
-    // Network-sized reads.
-    let pieces: Vec<Bytes> = body.chunks(16 * 1024).map(Bytes::copy_from_slice).collect();
+        .into_bytes()
+}
+
+/// A streamed interaction's body as the real server writes it (compact JSON, `event:` lines,
+/// `[DONE]`): a thought with its signature, then the image whole in one `step.delta`.
+fn interaction_sse(image: &[u8]) -> Vec<u8> {
+    let data = base64::engine::general_purpose::STANDARD.encode(image);
+    let interaction = json!({"id": "v1_ChZhYmMSFmFiYw", "status": "in_progress", "object": "interaction", "model": "gemini-3.1-flash-image"});
+    let mut completed = interaction.clone();
+    completed["status"] = json!("completed");
+    completed["usage"] = json!({"total_tokens": 2532, "total_input_tokens": 12, "total_output_tokens": 2520, "output_tokens_by_modality": [{"modality": "image", "tokens": 2520}]});
+    let events = [
+        json!({"interaction": interaction, "event_type": "interaction.created"}),
+        json!({"interaction_id": "v1_ChZhYmMSFmFiYw", "status": "in_progress", "event_type": "interaction.status_update"}),
+        json!({"index": 0, "step": {"type": "thought"}, "event_type": "step.start"}),
+        json!({"index": 0, "delta": {"signature": "EssaCsgaAQw51sfy4hmYIDYY", "type": "thought_signature"}, "event_type": "step.delta"}),
+        json!({"index": 0, "event_type": "step.stop"}),
+        json!({"index": 1, "step": {"type": "model_output"}, "event_type": "step.start"}),
+        json!({"index": 1, "delta": {"mime_type": "image/png", "data": data, "type": "image"}, "event_type": "step.delta"}),
+        json!({"index": 1, "event_type": "step.stop"}),
+        json!({"interaction": completed, "event_type": "interaction.completed"}),
+    ];
+    let mut body: String = events
+        .iter()
+        .map(|event| {
+            format!(
+                "event: {}\ndata: {event}\n\n",
+                event["event_type"].as_str().unwrap()
+            )
+        })
+        .collect();
+    body.push_str("event: done\ndata: [DONE]\n\n");
+    body.into_bytes()
+}
+
+/// Network-sized reads of `body`.
+fn pieces_of(body: &[u8]) -> Vec<Bytes> {
+    body.chunks(16 * 1024).map(Bytes::copy_from_slice).collect()
+}
+
+fn sse_stream(c: &mut Criterion) {
+    let image = image();
+    let body = generate_content_sse(&image);
+    let pieces = pieces_of(&body);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -217,5 +265,49 @@ fn sse_stream(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode_response, encode_request, sse_stream);
+/// A 4K image (8 MB of it) streamed through the Interactions API and through
+/// `streamGenerateContent`, in one run: the same fast path should make them cost the same
+/// (the target: within 5 %).
+fn stream_4k(c: &mut Criterion) {
+    let image = image_of(8_000_000);
+    let classic = pieces_of(&generate_content_sse(&image));
+    let interactions = pieces_of(&interaction_sse(&image));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let read_classic = || {
+        let chunks = futures_util::stream::iter(classic.clone().into_iter().map(Ok));
+        runtime
+            .block_on(ResponseStream::from_sse(chunks).collect_response())
+            .unwrap()
+            .images()
+    };
+    let read_interactions = || {
+        let chunks = futures_util::stream::iter(interactions.clone().into_iter().map(Ok));
+        runtime
+            .block_on(InteractionStream::from_sse(chunks).collect_interaction())
+            .unwrap()
+            .images()
+    };
+    assert_eq!(read_classic()[0].bytes[..], image[..]);
+    assert_eq!(read_interactions()[0].bytes[..], image[..]);
+
+    let mut group = c.benchmark_group("stream_4k");
+    group.throughput(Throughput::Bytes(image.len() as u64 * 4 / 3));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&image);
+    group.bench_function("memcpy", |b| {
+        b.iter(|| black_box(black_box(encoded.as_bytes()).to_vec()))
+    });
+    group.bench_function("stream_generate_content", |b| b.iter(read_classic));
+    group.bench_function("interactions", |b| b.iter(read_interactions));
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    decode_response,
+    encode_request,
+    sse_stream,
+    stream_4k
+);
 criterion_main!(benches);

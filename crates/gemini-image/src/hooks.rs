@@ -76,7 +76,7 @@ impl ClientHooks<Transport> for RawClient {
 /// The error shape the spec declares for an operation: the Interactions operations read
 /// `InteractionErrorResponse` (a string `code`), every other one Google's classic `Status`.
 fn error_shape(operation_id: &str) -> ErrorShape {
-    if operation_id.ends_with("_interaction") {
+    if operation_id.contains("interaction") {
         ErrorShape::Interactions
     } else {
         ErrorShape::Classic

@@ -139,3 +139,56 @@ fn text_of(content: &InteractionContent) -> Option<&str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_steps_and_blocks_are_kept_and_skipped_and_a_user_input_ends_the_answer() {
+        let body = br#"{"id": "v1_a", "status": "requires_continuation", "steps": [
+            {"type": "model_output", "content": [{"type": "image", "data": "b2xk", "mime_type": "image/png"}]},
+            {"type": "user_input", "content": [{"type": "text", "text": "again"}]},
+            {"type": "tool_search_call", "id": "t1", "query": "bikes"},
+            {"type": "model_output", "content": [
+                {"type": "text", "text": "Here"},
+                {"type": "hologram", "depth": 3},
+                {"type": "image", "data": "bmV3", "mime_type": "image/jpeg"}]}]}"#;
+        let interaction: Interaction = crate::codec::from_body(body).unwrap();
+        assert_eq!(
+            interaction.steps[2].unknown_type(),
+            Some("tool_search_call")
+        );
+        // What came before the last user_input is an earlier turn's, not this answer's.
+        assert_eq!(&interaction.output_image().unwrap().bytes[..], b"new");
+        assert_eq!(interaction.images().len(), 1);
+        assert_eq!(interaction.output_text(), "Here");
+        assert!(
+            interaction.is_finished(),
+            "a status that asks for the caller"
+        );
+        // Written back as it came: the newer members survive a round trip.
+        let back = serde_json::to_value(&interaction).unwrap();
+        assert_eq!(back["steps"][2]["query"], "bikes");
+        assert_eq!(back["steps"][3]["content"][1]["depth"], 3);
+    }
+
+    #[test]
+    fn an_answer_without_an_image_says_why() {
+        let failed: Interaction = serde_json::from_str(
+            r#"{"status": "failed", "steps": [{"type": "model_output", "content": [{"type": "text", "text": "No."}],
+                "error": {"code": 400, "message": "blocked by policy"}}]}"#,
+        )
+        .unwrap();
+        let Outcome::NoImage { message, text, .. } = failed.outcome() else {
+            panic!("{:?}", failed.outcome());
+        };
+        assert_eq!(message.as_deref(), Some("blocked by policy"));
+        assert_eq!(text, "No.");
+        let running: Interaction = serde_json::from_str(r#"{"status": "in_progress"}"#).unwrap();
+        assert!(!running.is_finished());
+        assert!(
+            matches!(running.outcome(), Outcome::NoImage { message: Some(m), .. } if m == "status in_progress")
+        );
+    }
+}

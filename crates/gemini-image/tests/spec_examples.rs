@@ -224,14 +224,14 @@ fn real_bodies_read_through_the_sdk_paths_lose_nothing() {
                     &runtime,
                     body,
                     location,
-                    |pieces| InteractionStream::from_sse(pieces),
+                    InteractionStream::from_sse,
                 );
             } else {
                 read_sse_example::<types::GenerateContentResponse, _>(
                     &runtime,
                     body,
                     location,
-                    |pieces| ResponseStream::from_sse(pieces),
+                    ResponseStream::from_sse,
                 );
             }
             read += 1;
