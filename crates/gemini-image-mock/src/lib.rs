@@ -1,6 +1,9 @@
 //! An offline Gemini image API for tests and CI: real, deterministic images from
 //! `generateContent`, edits that follow their instruction, and Google's exact errors.
 //!
+//! The Interactions API (`/{version}/interactions`: create, streamed or in the background, get,
+//! delete, cancel) answers over the same simulated model, in its own wire format and error shape.
+//!
 //! It serves the models Google serves today: a model past its shutdown date answers Google's 404
 //! and is not listed, unless [`Config::legacy_models`] asks for the retired models too.
 //!

@@ -203,14 +203,8 @@ async fn an_upload_as_the_sdks_send_it_gets_googles_headers_and_file() {
         Some("application/json; charset=UTF-8")
     );
     let file = done.json()["file"].clone();
-    let keys: Vec<&str> = file
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        keys,
+        support::keys(&file),
         [
             "name",
             "displayName",

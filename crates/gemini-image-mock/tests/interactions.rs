@@ -7,7 +7,7 @@ use std::time::Duration;
 use gemini_image_mock::{Config, MockServer};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::with_key;
+use support::{content_type, keys, with_key};
 
 mod support;
 
@@ -75,12 +75,7 @@ impl Reply {
 async fn send(request: reqwest::RequestBuilder) -> Reply {
     let response = request.send().await.expect("the mock answers");
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type = content_type(&response);
     let text = response.text().await.unwrap_or_default();
     Reply {
         status,
@@ -133,14 +128,8 @@ async fn text_to_image_then_get_then_delete_on_both_versions() {
         assert_eq!(reply.status, 200, "{}", reply.text);
         assert!(reply.content_type.starts_with("application/json"));
         let body = reply.json();
-        let keys: Vec<&str> = body
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            keys(&body),
             [
                 "id",
                 "status",

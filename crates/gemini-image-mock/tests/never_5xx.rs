@@ -7,6 +7,8 @@ use gemini_image_mock::{Config, MockServer};
 use proptest::prelude::*;
 use serde_json::Value;
 
+mod support;
+
 /// One server and one runtime for every case: a panic in a handler would surface as a dropped
 /// connection or a 500, which the assertions below catch.
 struct Harness {
@@ -47,6 +49,8 @@ const ENDPOINTS: &[&str] = &[
     // The Files API: an upload start (without the protocol headers) and an unknown upload.
     "/upload/v1beta/files",
     "/upload/v1/files?upload_id=unknown&upload_protocol=resumable",
+    // The Interactions API, in its own error shape.
+    "/v1/interactions",
 ];
 
 /// Posts `body` and checks the answer's shape; returns the status.
@@ -84,12 +88,7 @@ fn check_with(
             .await
             .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
+        let content_type = support::content_type(&response);
         let text = response
             .text()
             .await
@@ -101,9 +100,15 @@ fn check_with(
         prop_assert_eq!(content_type.as_str(), "application/json; charset=UTF-8");
         let error: Value = serde_json::from_str(&text)
             .map_err(|e| TestCaseError::fail(format!("error body is not JSON: {e}: {text}")))?;
-        prop_assert_eq!(error["error"]["code"].as_u64(), Some(u64::from(status)));
         prop_assert!(error["error"]["message"].is_string(), "{}", text);
-        prop_assert!(error["error"]["status"].is_string(), "{}", text);
+        if path.contains("/interactions") {
+            // `{"error": {"message", "code": "<slug>"}}`, no status.
+            prop_assert!(error["error"]["code"].is_string(), "{}", text);
+            prop_assert!(error["error"].get("status").is_none(), "{}", text);
+        } else {
+            prop_assert_eq!(error["error"]["code"].as_u64(), Some(u64::from(status)));
+            prop_assert!(error["error"]["status"].is_string(), "{}", text);
+        }
     }
     Ok(status)
 }
@@ -182,6 +187,7 @@ fn valid_requests() -> Vec<(&'static str, Value)> {
             serde_json::json!({"contents": example("TextToImageRequest")["contents"]}),
         ),
         (ENDPOINTS[7], example("PredictRequest")),
+        (ENDPOINTS[10], example("InteractionTextToImageRequest")),
     ]
 }
 

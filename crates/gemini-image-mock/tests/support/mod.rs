@@ -28,3 +28,21 @@ pub async fn read<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
         .await
         .expect("an answer of the expected type")
 }
+
+/// The keys of a JSON object, in the order they came (empty for anything else).
+pub fn keys(value: &serde_json::Value) -> Vec<&str> {
+    value
+        .as_object()
+        .map(|object| object.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The `Content-Type` of an answer, `""` without one.
+pub fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
