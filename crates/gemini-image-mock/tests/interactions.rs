@@ -970,3 +970,24 @@ async fn scenarios_and_chaos_answer_in_the_interactions_shape() {
             .any(|e| e.scenarios == ["overloaded"] && e.status == 503)
     );
 }
+
+#[tokio::test]
+async fn a_slow_background_job_answers_its_create_at_once_and_runs_longer() {
+    let server = MockServer::start().await.unwrap();
+    let request = with_key(&server, Method::POST, "/v1/interactions")
+        .header("x-mock-scenario", "slow=30s")
+        .json(&json!({"model": MODEL, "background": true, "input": "a slow sunset"}));
+    // Were the delay the delivery's, the create would take 30 s: this bound only tells the two
+    // apart (nothing here measures speed).
+    let started = tokio::time::timeout(std::time::Duration::from_secs(20), send(request))
+        .await
+        .expect("a background create answers at once")
+        .json();
+    assert_eq!(started["status"], "in_progress");
+    let id = started["id"].as_str().unwrap();
+    // The job takes the mock's background latency (1 s) plus the 30 s, on the mock's clock.
+    advance(&server, "20s").await;
+    assert_eq!(get(&server, id, "").await.json()["status"], "in_progress");
+    advance(&server, "12s").await;
+    assert_eq!(get(&server, id, "").await.json()["status"], "completed");
+}

@@ -13,10 +13,11 @@ use crate::commands::{Answer, Context, why_no_image};
 use crate::failure::Failure;
 use crate::output::{self, Report};
 
-/// A conversation in either API.
+/// A conversation in either API (boxed: one lives for the whole session, and their sizes
+/// differ by hundreds of bytes).
 enum Conversation {
     GenerateContent(Box<Chat>),
-    Interactions(InteractionChat),
+    Interactions(Box<InteractionChat>),
 }
 
 /// A turn's answer, read.
@@ -60,7 +61,9 @@ pub async fn run(context: &Context, args: ChatArgs) -> Result<(), Failure> {
     let client = &context.backend.client;
     let mut chat = match args.api.api {
         Api::GenerateContent => Conversation::GenerateContent(Box::new(client.chat(&args.model))),
-        Api::Interactions => Conversation::Interactions(client.interactions().chat(&args.model)),
+        Api::Interactions => {
+            Conversation::Interactions(Box::new(client.interactions().chat(&args.model)))
+        }
     };
     let interactive = std::io::stdin().is_terminal();
     if interactive {

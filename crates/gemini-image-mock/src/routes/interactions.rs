@@ -48,7 +48,25 @@ pub async fn create(
     let mut plan = Plan::default();
     let answer = answer_create(&state, &version, &query, &headers, &note, &mut plan, body).await;
     note.scenarios(plan.names());
-    deliver(answer, Delivery::of(&plan)).await
+    let mut delivery = Delivery::of(&plan);
+    let answer = answer.map(|(answer, timing)| {
+        if timing == Timing::JobTakesTheDelay {
+            // A background create answers at once, `in_progress` (the point of `background`:
+            // jobs longer than a connection); a `slow=` scenario is how long the job runs.
+            delivery.delay = Duration::ZERO;
+        }
+        answer
+    });
+    deliver(answer, delivery).await
+}
+
+/// Whose time a `slow=` scenario is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timing {
+    /// The answer's delivery: before its first byte and between its frames.
+    Delivery,
+    /// The background job's: its create answers at once.
+    JobTakesTheDelay,
 }
 
 #[allow(clippy::too_many_arguments)] // what the request carries, passed on by the handler
@@ -60,7 +78,7 @@ async fn answer_create(
     note: &Note,
     plan: &mut Plan,
     body: UnreadBody,
-) -> Result<Answer, ApiError> {
+) -> Result<(Answer, Timing), ApiError> {
     plan.extend(pick::from_headers(headers)?);
     if let Some(alt) = query.get("alt")
         && !matches!(alt.as_str(), "sse" | "json")
@@ -180,13 +198,19 @@ async fn answer_create(
             Duration::ZERO
         };
         tokio::time::sleep(wait).await;
-        return Ok(Answer {
+        let answer = Answer {
             body: events::stream(&stored, now + latency, kept, 0),
             framing: Framing::Events,
-        });
+        };
+        return Ok((answer, Timing::Delivery));
     }
     let shown = view::interaction(&stored, now, Steps::New, kept);
-    Ok(Answer::unary(view::body(&shown)))
+    let timing = if background {
+        Timing::JobTakesTheDelay
+    } else {
+        Timing::Delivery
+    };
+    Ok((Answer::unary(view::body(&shown)), timing))
 }
 
 /// The `{interaction}` of the path.
