@@ -117,6 +117,159 @@ pub struct BadRequest {
     )]
     pub type_: ::std::option::Option<::std::string::String>,
 }
+#[doc = "The body of `batchGenerateContent`: `{\"batch\": {…}}`."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct BatchGenerateContentRequest {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub batch: ::std::option::Option<GenerateContentBatch>,
+}
+#[doc = "Where the requests are: inline (`requests`), or a JSONL file of the Files API (`fileName`)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct BatchInputConfig {
+    #[doc = "`files/{id}`: a JSONL file, one `{\"key\", \"request\"}` a line."]
+    #[serde(
+        rename = "fileName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub file_name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub requests: ::std::option::Option<InlinedRequests>,
+}
+#[doc = "A line of a batch's JSONL input file (`{\"key\": …, \"request\": {…}}`; the server reads snake_case and lowerCamel names)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct BatchInputLine {
+    #[doc = "What names the line's result."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub key: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub request: ::std::option::Option<GenerateContentRequest>,
+}
+#[doc = "A `google.longrunning.Operation` carrying a batch: `metadata` is the batch; when done, `response` repeats `metadata.output`, or `error` says why it failed."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct BatchOperation {
+    #[doc = "True when finished; absent (not false) while it runs."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub done: ::std::option::Option<bool>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<Status>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub metadata: ::std::option::Option<GenerateContentBatch>,
+    #[doc = "`batches/{id}`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub response: ::std::option::Option<GenerateContentBatchOutput>,
+}
+#[doc = "A line of a batch's results file: compact JSON, `response` (or `error`) before `key`."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct BatchResultLine {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<Status>,
+    #[doc = "The key of the input line."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub key: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub response: ::std::option::Option<GenerateContentResponse>,
+}
+#[doc = "Where a batch is. The SDKs show these as `JOB_STATE_*`. Proto numbers assumed in declaration order (unconfirmed)."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum BatchState {
+    #[serde(rename = "BATCH_STATE_UNSPECIFIED")]
+    BatchStateUnspecified,
+    #[serde(rename = "BATCH_STATE_PENDING")]
+    BatchStatePending,
+    #[serde(rename = "BATCH_STATE_RUNNING")]
+    BatchStateRunning,
+    #[serde(rename = "BATCH_STATE_SUCCEEDED")]
+    BatchStateSucceeded,
+    #[serde(rename = "BATCH_STATE_FAILED")]
+    BatchStateFailed,
+    #[serde(rename = "BATCH_STATE_CANCELLED")]
+    BatchStateCancelled,
+    #[serde(rename = "BATCH_STATE_EXPIRED")]
+    BatchStateExpired,
+}
+impl ::std::fmt::Display for BatchState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::BatchStateUnspecified => f.write_str("BATCH_STATE_UNSPECIFIED"),
+            Self::BatchStatePending => f.write_str("BATCH_STATE_PENDING"),
+            Self::BatchStateRunning => f.write_str("BATCH_STATE_RUNNING"),
+            Self::BatchStateSucceeded => f.write_str("BATCH_STATE_SUCCEEDED"),
+            Self::BatchStateFailed => f.write_str("BATCH_STATE_FAILED"),
+            Self::BatchStateCancelled => f.write_str("BATCH_STATE_CANCELLED"),
+            Self::BatchStateExpired => f.write_str("BATCH_STATE_EXPIRED"),
+        }
+    }
+}
+impl ::std::str::FromStr for BatchState {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "BATCH_STATE_UNSPECIFIED" => Ok(Self::BatchStateUnspecified),
+            "BATCH_STATE_PENDING" => Ok(Self::BatchStatePending),
+            "BATCH_STATE_RUNNING" => Ok(Self::BatchStateRunning),
+            "BATCH_STATE_SUCCEEDED" => Ok(Self::BatchStateSucceeded),
+            "BATCH_STATE_FAILED" => Ok(Self::BatchStateFailed),
+            "BATCH_STATE_CANCELLED" => Ok(Self::BatchStateCancelled),
+            "BATCH_STATE_EXPIRED" => Ok(Self::BatchStateExpired),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for BatchState {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for BatchState {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+#[doc = "Counts of requests (int64 as strings; a zero count is left out)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct BatchStats {
+    #[doc = "Requests that failed (a SUCCEEDED batch may have some)."]
+    #[serde(
+        rename = "failedRequestCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failed_request_count: ::std::option::Option<::std::string::String>,
+    #[doc = "Requests not done yet."]
+    #[serde(
+        rename = "pendingRequestCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub pending_request_count: ::std::option::Option<::std::string::String>,
+    #[doc = "All requests."]
+    #[serde(
+        rename = "requestCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub request_count: ::std::option::Option<::std::string::String>,
+    #[doc = "Requests answered."]
+    #[serde(
+        rename = "successfulRequestCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub successful_request_count: ::std::option::Option<::std::string::String>,
+}
 #[doc = "Inline bytes — an input image to edit, or a generated image."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Blob {
@@ -1540,6 +1693,84 @@ impl ::std::convert::TryFrom<::std::string::String> for FunctionResponseScheduli
         value.parse()
     }
 }
+#[doc = "A batch of generateContent requests (the `metadata` of its Operation)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GenerateContentBatch {
+    #[serde(
+        rename = "batchStats",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub batch_stats: ::std::option::Option<BatchStats>,
+    #[doc = "When it was created (RFC 3339, 9 fractional digits)."]
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub create_time: ::std::option::Option<::std::string::String>,
+    #[doc = "A name for people."]
+    #[serde(
+        rename = "displayName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub display_name: ::std::option::Option<::std::string::String>,
+    #[doc = "When it finished."]
+    #[serde(
+        rename = "endTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub end_time: ::std::option::Option<::std::string::String>,
+    #[serde(
+        rename = "inputConfig",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub input_config: ::std::option::Option<BatchInputConfig>,
+    #[doc = "`models/{model}`; in a request it is normally left out (the path names it)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model: ::std::option::Option<::std::string::String>,
+    #[doc = "`batches/{id}` (36 lowercase letters and digits when Google picks it)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub output: ::std::option::Option<GenerateContentBatchOutput>,
+    #[doc = "Higher runs first (int64, a string on the wire; 0 when left out)."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub priority: ::std::option::Option<::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub state: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::BatchState>>,
+    #[doc = "`type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch` in an answer (note `v1main`)."]
+    #[serde(
+        rename = "@type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    #[doc = "When it last changed."]
+    #[serde(
+        rename = "updateTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub update_time: ::std::option::Option<::std::string::String>,
+}
+#[doc = "The results: a results file (file input), or the responses inline (inline input)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct GenerateContentBatchOutput {
+    #[serde(
+        rename = "inlinedResponses",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub inlined_responses: ::std::option::Option<InlinedResponses>,
+    #[doc = "`files/batch-{id}`: JSONL lines `{\"response\", \"key\"}` or `{\"error\", \"key\"}`. May be set after the state reads SUCCEEDED."]
+    #[serde(
+        rename = "responsesFile",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub responses_file: ::std::option::Option<::std::string::String>,
+    #[doc = "`…v1main.GenerateContentBatchOutput` in an Operation's `response`."]
+    #[serde(
+        rename = "@type",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+}
 #[doc = "The body of `generateContent` and `streamGenerateContent`. The model is in the path, not the body."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
 pub struct GenerateContentRequest {
@@ -2612,6 +2843,50 @@ impl ::std::convert::TryFrom<::std::string::String> for ImagenSafetyFilterLevel 
         value.parse()
     }
 }
+#[doc = "One request of an inline batch."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InlinedRequest {
+    #[doc = "`{\"key\": …}`: what names its result."]
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+    )]
+    pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub request: ::std::option::Option<GenerateContentRequest>,
+}
+#[doc = "The inline requests."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InlinedRequests {
+    #[doc = "The requests, each with its key."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub requests: ::std::vec::Vec<InlinedRequest>,
+}
+#[doc = "One request's result, a response or an error."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InlinedResponse {
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<Status>,
+    #[doc = "The request's metadata (its key); users report the server leaving it out."]
+    #[serde(
+        default,
+        skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+    )]
+    pub metadata: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub response: ::std::option::Option<GenerateContentResponse>,
+}
+#[doc = "The inline results."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct InlinedResponses {
+    #[doc = "One per request, in input order."]
+    #[serde(
+        rename = "inlinedResponses",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub inlined_responses: ::std::vec::Vec<InlinedResponse>,
+}
 #[doc = "An interaction. A `POST` reply holds only the new steps; `GET` the whole timeline."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Interaction {
@@ -3238,6 +3513,19 @@ pub struct InteractionUsage {
     #[doc = "Tokens of tool use."]
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_tool_use_tokens: ::std::option::Option<i64>,
+}
+#[doc = "One page of batches."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ListBatchesResponse {
+    #[doc = "Absent on the last page."]
+    #[serde(
+        rename = "nextPageToken",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_page_token: ::std::option::Option<::std::string::String>,
+    #[doc = "The batches of this page (absent when there are none)."]
+    #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+    pub operations: ::std::vec::Vec<BatchOperation>,
 }
 #[doc = "One page of files."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]

@@ -475,6 +475,225 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    #[doc = "Start a batch of generateContent requests (half the price, a 24-hour target)\n\nBatch mode: the requests inline (`inputConfig.requests.requests[]`, each with a\n`metadata.key`, under 20 MB in all) or in a JSONL file uploaded through the Files API\n(`inputConfig.fileName`, lines `{\"key\", \"request\"}`, up to 2 GB). The answer is a\nlong-running Operation whose `metadata` is the batch (`state` `BATCH_STATE_PENDING`);\npoll `GET /batches/{batch}` until it is done. Results: inline input gives\n`metadata.output.inlinedResponses.inlinedResponses[]` (in input order); file input a\nresults file `files/batch-{id}` of JSONL lines `{\"response\", \"key\"}` or\n`{\"error\", \"key\"}`, downloaded with `files/{file}:download`. Google's SDKs read only\n`metadata` (never `response` or `error`) and rename `BATCH_STATE_*` to `JOB_STATE_*`.\n\n\nSends a `POST` request to `/models/{model}:batchGenerateContent`\n\nArguments:\n- `model`: The model id without the `models/` prefix, for example `gemini-3.1-flash-image`. (The\nreal path template is `{model=models/*}`; clients strip `models/` before putting the id\nin the path so that the slash is never percent-encoded.)\n\n- `body`\n"]
+    pub async fn batch_generate_content<'a>(
+        &'a self,
+        model: &'a str,
+        body: &'a types::BatchGenerateContentRequest,
+    ) -> Result<ResponseValue<types::BatchOperation>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/models/{}:batchGenerateContent",
+            self.baseurl,
+            encode_path(&model.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "batch_generate_content",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "List the project's batches, newest first, one page at a time\n\nA page's Operations carry no inline results (get one batch for those).\n\nSends a `GET` request to `/batches`\n\nArguments:\n- `page_size`: Batches per page.\n- `page_token`: The `nextPageToken` of the previous page.\n"]
+    pub async fn list_batches<'a>(
+        &'a self,
+        page_size: Option<i32>,
+        page_token: Option<&'a str>,
+    ) -> Result<ResponseValue<types::ListBatchesResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/batches", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+            .query(&progenitor_client::QueryParam::new(
+                "pageToken",
+                &page_token,
+            ))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_batches",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Get a batch, with its results once it is done\n\nSends a `GET` request to `/batches/{batch}`\n\nArguments:\n- `batch`: The batch's id, without `batches/`.\n"]
+    pub async fn get_batch<'a>(
+        &'a self,
+        batch: &'a str,
+    ) -> Result<ResponseValue<types::BatchOperation>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/batches/{}",
+            self.baseurl,
+            encode_path(&batch.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_batch",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Delete a batch (its results file stays a file until it expires or is deleted)\n\nSends a `DELETE` request to `/batches/{batch}`\n\nArguments:\n- `batch`: The batch's id, without `batches/`.\n"]
+    pub async fn delete_batch<'a>(
+        &'a self,
+        batch: &'a str,
+    ) -> Result<ResponseValue<types::Empty>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/batches/{}",
+            self.baseurl,
+            encode_path(&batch.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_batch",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    #[doc = "Cancel a batch that has not finished; it becomes BATCH_STATE_CANCELLED at once\n\nPython sends no body (`Content-Length: 0`), JavaScript `{}`.\n\nSends a `POST` request to `/batches/{batch}:cancel`\n\nArguments:\n- `batch`: The batch's id, without `batches/`.\n"]
+    pub async fn cancel_batch<'a>(
+        &'a self,
+        batch: &'a str,
+    ) -> Result<ResponseValue<types::Empty>, Error<types::ErrorResponse>> {
+        let url = format!(
+            "{}/batches/{}:cancel",
+            self.baseurl,
+            encode_path(&batch.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "cancel_batch",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     #[doc = "Create an interaction (Google's recommended interface since June 2026)\n\nOne turn with a model: `input` (a string, content blocks, or a list of steps) and, for an\nimage, `response_format: {\"type\": \"image\", \"aspect_ratio\": …, \"image_size\": …}`. A\nmulti-turn edit continues from `previous_interaction_id` instead of resending images.\nEvery name is snake_case and every enum value lowercase on the wire. The reply holds only\nthe new, model-made steps; `GET` gives the whole timeline. With `\"stream\": true` the\nanswer is Server-Sent Events (`event:` line, `event_type` inside the data, ending\n`event: done` / `data: [DONE]`); `?alt=sse` is tolerated. With `\"store\": false` the reply\nhas no `id`. With `\"background\": true` it comes back at once `in_progress`.\n\n\nSends a `POST` request to `/interactions`\n\nArguments:\n- `alt`: Sent by some clients (gemini-rust) with `\"stream\": true`; the body decides.\n- `body`\n"]
     pub async fn create_interaction<'a>(
         &'a self,
