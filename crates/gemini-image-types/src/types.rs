@@ -1771,7 +1771,7 @@ pub struct GenerateContentBatchOutput {
     )]
     pub type_: ::std::option::Option<::std::string::String>,
 }
-#[doc = "The body of `generateContent` and `streamGenerateContent`. The model is in the path, not the body."]
+#[doc = "The body of `generateContent` and `streamGenerateContent`. The model is in the path, not the body (but see `model`)."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, PartialEq)]
 pub struct GenerateContentRequest {
     #[doc = "The name of cached content to use as context, `cachedContents/{id}`."]
@@ -1799,6 +1799,9 @@ pub struct GenerateContentRequest {
         skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
     )]
     pub labels: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+    #[doc = "`models/{model}`: proto field 1, bound to the path on generateContent. Both SDKs send it inside a batch's inline requests when a request names its model (`InlinedRequest.model`); whether Google reads it in a top-level body is unconfirmed."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub model: ::std::option::Option<::std::string::String>,
     #[doc = "Per-category blocking thresholds; at most one setting per category."]
     #[serde(
         rename = "safetySettings",

@@ -49,6 +49,7 @@ impl RequestBuilder {
                 continuation_token: None,
                 generation_config: None,
                 labels: Default::default(),
+                model: None,
                 safety_settings: Vec::new(),
                 service_tier: None,
                 store: None,

@@ -180,6 +180,7 @@ pub fn to_generate_request(
         cached_content: None,
         continuation_token: None,
         labels: Default::default(),
+        model: None,
         safety_settings: Vec::new(),
         service_tier: None,
         store: None,
