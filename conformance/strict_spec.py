@@ -15,7 +15,8 @@ properties refused (the mock must not invent fields). In the request copies:
 * a proto oneof (`x-oneof`) takes one member at most, and exactly one when it is required
   (written as one variant per member, which a generator can draw from directly); a member given
   as null is not one;
-* an int64 (a string on the wire, `format: int64`) is digits, as the parser wants;
+* an int64 (a string on the wire, `format: int64`) is digits, as the parser wants, or a JSON
+  number, which the parser takes too;
 * image data (`Blob`) is a real PNG: a schema cannot say "bytes that decode as an image", and
   Google refuses bytes that do not ("Unable to process input image");
 * an open union (`x-open-union`: a step or content type added later must parse) is closed to
@@ -136,11 +137,17 @@ def to_request_copies(node):
 
 
 def digits_for_int64(node):
-    """An int64 travels as a string the parser must read as a number."""
+    """An int64 travels as a string the parser must read as a number — or as a JSON number,
+    which proto3 JSON parsers (Google's, the mock's `validate.rs`) take too (a batch's
+    `priority: 0`)."""
 
     def constrain(schema):
         if schema.get("type") == "string" and schema.get("format") == "int64":
-            schema["pattern"] = "^-?[0-9]{1,18}$"
+            del schema["type"], schema["format"]
+            schema["anyOf"] = [
+                {"type": "string", "pattern": "^-?[0-9]{1,18}$"},
+                {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
+            ]
 
     walk(node, constrain)
 

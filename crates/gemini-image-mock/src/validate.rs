@@ -567,7 +567,8 @@ fn read_string(format: Option<&str>, value: Value, path: &Path) -> Result<Value,
             }
         }
         // int64 travels as a string, but the parser also takes a number.
-        (Some("int64"), Value::Number(n)) if n.is_i64() || n.is_u64() => {
+        // A number past int64 (serde reads it as u64) is refused as a string past it is.
+        (Some("int64"), Value::Number(n)) if n.is_i64() => {
             Ok(Value::String(n.to_string()))
         }
         (Some("int64"), Value::String(text)) if text.parse::<i64>().is_ok() => {

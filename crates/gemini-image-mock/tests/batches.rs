@@ -75,6 +75,18 @@ async fn wait_done(server: &MockServer, name: &str) -> Value {
     panic!("{name} never finished");
 }
 
+/// Polls the batch until a line has been answered (at most 5 s).
+async fn wait_answered(server: &MockServer, name: &str) -> Value {
+    for _ in 0..500 {
+        let operation = get(server, name).await;
+        if count(&operation, "successfulRequestCount").is_some() {
+            return operation;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no line of {name} was answered");
+}
+
 /// Uploads `bytes` through the resumable protocol, one chunk; returns `files/{id}`.
 async fn upload(server: &MockServer, bytes: Vec<u8>) -> String {
     let start = with_key(server, Method::POST, "/upload/v1beta/files")
@@ -112,6 +124,16 @@ async fn upload(server: &MockServer, bytes: Vec<u8>) -> String {
         .as_str()
         .expect("a file name")
         .to_string()
+}
+
+/// A batch of a one-line JSONL file (key `a`), created.
+async fn one_line_file_batch(server: &MockServer) -> Value {
+    let line = br#"{"key": "a", "request": {"contents": [{"parts": [{"text": "x"}]}]}}"#;
+    let file = upload(server, line.to_vec()).await;
+    let body = json!({"batch": {"inputConfig": {"fileName": file}}});
+    let (status, created) = create(server, "v1", IMAGE_MODEL, body).await;
+    assert_eq!(status, 200, "{created}");
+    created
 }
 
 /// Downloads a generated file.
@@ -311,14 +333,7 @@ async fn cancel_stops_pending_lines_and_delete_forgets() {
         .await
         .unwrap();
     assert_eq!(advanced.status(), 200);
-    let mut running = get(&server, &name).await;
-    for _ in 0..500 {
-        if count(&running, "successfulRequestCount").is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        running = get(&server, &name).await;
-    }
+    let running = wait_answered(&server, &name).await;
     assert_eq!(running["metadata"]["state"], "BATCH_STATE_RUNNING");
     assert_eq!(
         running["metadata"]["batchStats"],
@@ -522,18 +537,7 @@ async fn batch_scenarios_fail_the_batch_a_share_of_lines_or_set_the_output_late(
         .await
         .unwrap();
     assert_eq!(queued.status(), 201);
-    let file = upload(
-        &server,
-        br#"{"key": "a", "request": {"contents": [{"parts": [{"text": "x"}]}]}}"#.to_vec(),
-    )
-    .await;
-    let (_, created) = create(
-        &server,
-        "v1",
-        IMAGE_MODEL,
-        json!({"batch": {"inputConfig": {"fileName": file}}}),
-    )
-    .await;
+    let created = one_line_file_batch(&server).await;
     let name = created["name"].as_str().unwrap();
     let done = wait_done(&server, name).await;
     assert_eq!(done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
@@ -578,14 +582,7 @@ async fn a_batch_expires_after_48_hours_on_the_mocks_clock_and_the_pace_follows_
     let waiting = get(&server, &name).await;
     assert_eq!(count(&waiting, "pendingRequestCount").as_deref(), Some("3"));
     advance("1h").await;
-    let mut one = get(&server, &name).await;
-    for _ in 0..500 {
-        if count(&one, "successfulRequestCount").is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        one = get(&server, &name).await;
-    }
+    let one = wait_answered(&server, &name).await;
     assert_eq!(one["metadata"]["state"], "BATCH_STATE_RUNNING");
     assert_eq!(count(&one, "successfulRequestCount").as_deref(), Some("1"));
     advance("47h").await;
@@ -647,18 +644,7 @@ async fn batches_survive_a_restart_with_a_data_dir() {
         .unwrap();
     let (_, inline) = create(&server, "v1", IMAGE_MODEL, inline_body(&["a", "b"])).await;
     let inline_name = inline["name"].as_str().unwrap().to_string();
-    let file = upload(
-        &server,
-        br#"{"key": "a", "request": {"contents": [{"parts": [{"text": "x"}]}]}}"#.to_vec(),
-    )
-    .await;
-    let (_, from_file) = create(
-        &server,
-        "v1",
-        IMAGE_MODEL,
-        json!({"batch": {"inputConfig": {"fileName": file}}}),
-    )
-    .await;
+    let from_file = one_line_file_batch(&server).await;
     let file_name = from_file["name"].as_str().unwrap().to_string();
     let inline_done = wait_done(&server, &inline_name).await;
     let file_done = wait_done(&server, &file_name).await;

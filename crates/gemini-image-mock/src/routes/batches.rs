@@ -167,19 +167,14 @@ pub async fn list(
     State(state): State<SharedState>,
     ApiQuery(query): ApiQuery,
 ) -> Result<Response, ApiError> {
-    let page_size = paging::page_size(&query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    let after = paging::sequence_token(&query)?;
     let now = state.clock.now();
-    let mut jobs = state
-        .batches
-        .list(now)
-        .into_iter()
-        .filter(|job| after.is_none_or(|after| job.sequence < after));
-    let page: Vec<Job> = jobs.by_ref().take(page_size).collect();
-    let next_page_token = match jobs.next() {
-        Some(_) => page.last().map(|job| job.sequence.to_string()),
-        None => None,
-    };
+    let (page, next_page_token) = paging::sequence_page(
+        &query,
+        DEFAULT_PAGE_SIZE,
+        MAX_PAGE_SIZE,
+        state.batches.list(now),
+        |job| job.sequence,
+    )?;
     let response = ListBatchesResponse {
         operations: page.iter().map(|job| job.operation(now, false)).collect(),
         next_page_token,

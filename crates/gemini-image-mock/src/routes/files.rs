@@ -143,19 +143,14 @@ pub async fn list(
     State(state): State<SharedState>,
     ApiQuery(query): ApiQuery,
 ) -> Result<Response, ApiError> {
-    let page_size = paging::page_size(&query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    let after = paging::sequence_token(&query)?;
     let now = state.clock.now();
-    let mut files = state
-        .files
-        .list(now)
-        .into_iter()
-        .filter(|f| after.is_none_or(|after| f.sequence < after));
-    let page: Vec<_> = files.by_ref().take(page_size).collect();
-    let next_page_token = match files.next() {
-        Some(_) => page.last().map(|f| f.sequence.to_string()),
-        None => None,
-    };
+    let (page, next_page_token) = paging::sequence_page(
+        &query,
+        DEFAULT_PAGE_SIZE,
+        MAX_PAGE_SIZE,
+        state.files.list(now),
+        |f| f.sequence,
+    )?;
     let response = ListFilesResponse {
         files: page
             .iter()
