@@ -44,8 +44,7 @@ Everywhere:
   image response."). The spec's examples, all image requests, go to the image model. Those two
   fields stay in the image model's body as null only: null is no field.
 
-Batch mode (`batchGenerateContent`, see `strict_batches`): inline requests only, at least one,
-without the fields only an answer carries.
+Batch mode (`batchGenerateContent`, see `strict_batches`): inline requests only, at least one.
 
 The Interactions API (`createInteraction`, see `strict_interactions`): its body names the model
 (the image model here), and what the image model refuses is left out of what is valid —
@@ -339,13 +338,10 @@ def strict_interactions(spec):
 def strict_batches(spec):
     """Batch mode's create body as a generator can make it valid: inline requests, at least one
     (a `fileName` made up names no stored file, Google's 403 for valid requests too; an empty
-    batch is refused), and none of the fields only an answer carries (`@type`, `output`, the
-    times, `batchStats`, `state`, `name`: null only, as above). What each line holds is not
-    constrained: a line the model refuses is that line's error in the results."""
+    batch is refused). The fields only an answer carries (`output`, the times, `state`, …) are
+    read and ignored, as a proto parser does. What each line holds is not constrained: a line
+    the model refuses is that line's error in the results."""
     schemas = spec["components"]["schemas"]
-    batch = schemas["GenerateContentBatch" + IN_REQUEST]["properties"]
-    for field in ("@type", "output", "createTime", "endTime", "updateTime", "batchStats", "state", "name"):
-        batch[field] = copy.deepcopy(ONLY_NULL)
     config = schemas["BatchInputConfig" + IN_REQUEST]
     config["properties"]["fileName"] = copy.deepcopy(ONLY_NULL)
     config["required"] = ["requests"]
