@@ -15,7 +15,8 @@ properties refused (the mock must not invent fields). In the request copies:
 * a proto oneof (`x-oneof`) takes one member at most, and exactly one when it is required
   (written as one variant per member, which a generator can draw from directly); a member given
   as null is not one;
-* an int64 (a string on the wire, `format: int64`) is digits, as the parser wants;
+* an int64 (a string on the wire, `format: int64`) is digits, as the parser wants, or a JSON
+  number, which the parser takes too;
 * image data (`Blob`) is a real PNG: a schema cannot say "bytes that decode as an image", and
   Google refuses bytes that do not ("Unable to process input image");
 * an open union (`x-open-union`: a step or content type added later must parse) is closed to
@@ -43,6 +44,8 @@ Everywhere:
   image response."). The spec's examples, all image requests, go to the image model. Those two
   fields stay in the image model's body as null only: null is no field.
 
+Batch mode (`batchGenerateContent`, see `strict_batches`): inline requests only, at least one.
+
 The Interactions API (`createInteraction`, see `strict_interactions`): its body names the model
 (the image model here), and what the image model refuses is left out of what is valid —
 `system_instruction` (null only, as above), output formats other than text and images, media
@@ -66,6 +69,9 @@ MODELS = {
     "countTokens": ["gemini-3.5-flash", "gemini-3.1-flash-image"],
     "getModel": ["gemini-3.5-flash", "gemini-3.1-flash-image", "gemini-3-pro-image"],
     "predict": ["imagen-4.0-generate-001"],
+    # A batch's lines are answered one by one: what a model refuses in a line is that line's
+    # error, never the create's, so any line is valid for either kind of model.
+    "batchGenerateContent": ["gemini-3.1-flash-image", "gemini-3.5-flash"],
     "streamGenerateContent": ["gemini-3.5-flash"],
 }
 
@@ -130,11 +136,17 @@ def to_request_copies(node):
 
 
 def digits_for_int64(node):
-    """An int64 travels as a string the parser must read as a number."""
+    """An int64 travels as a string the parser must read as a number — or as a JSON number,
+    which proto3 JSON parsers (Google's, the mock's `validate.rs`) take too (a batch's
+    `priority: 0`)."""
 
     def constrain(schema):
         if schema.get("type") == "string" and schema.get("format") == "int64":
-            schema["pattern"] = "^-?[0-9]{1,18}$"
+            del schema["type"], schema["format"]
+            schema["anyOf"] = [
+                {"type": "string", "pattern": "^-?[0-9]{1,18}$"},
+                {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
+            ]
 
     walk(node, constrain)
 
@@ -242,6 +254,7 @@ def strict(spec):
                 to_request_copies(operation["requestBody"])
     split_generate_content(spec)
     strict_interactions(spec)
+    strict_batches(spec)
     for name, schema in schemas.items():
         if name.endswith(IN_REQUEST) or name.startswith(SPLIT):
             nullable_properties(schema)
@@ -320,6 +333,21 @@ def strict_interactions(spec):
         variants.append(variant)
     fmt.clear()
     fmt["oneOf"] = variants
+
+
+def strict_batches(spec):
+    """Batch mode's create body as a generator can make it valid: inline requests, at least one
+    (a `fileName` made up names no stored file, Google's 403 for valid requests too; an empty
+    batch is refused). The fields only an answer carries (`output`, the times, `state`, …) are
+    read and ignored, as a proto parser does. What each line holds is not constrained: a line
+    the model refuses is that line's error in the results."""
+    schemas = spec["components"]["schemas"]
+    config = schemas["BatchInputConfig" + IN_REQUEST]
+    config["properties"]["fileName"] = copy.deepcopy(ONLY_NULL)
+    config["required"] = ["requests"]
+    inlined = schemas["InlinedRequests" + IN_REQUEST]
+    inlined["required"] = ["requests"]
+    inlined["properties"]["requests"]["minItems"] = 1
 
 
 def split_generate_content(spec):

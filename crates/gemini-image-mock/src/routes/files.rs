@@ -143,27 +143,14 @@ pub async fn list(
     State(state): State<SharedState>,
     ApiQuery(query): ApiQuery,
 ) -> Result<Response, ApiError> {
-    let page_size = paging::page_size(&query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    // The token is the sequence number of the last file of the previous page: a page is never
-    // shifted by files deleted or added meanwhile.
-    let after = match paging::page_token(&query) {
-        None => None,
-        Some(token) => Some(token.parse::<u64>().map_err(|_| {
-            // Our wording: Google's answer to a token it did not issue is not known.
-            ApiError::invalid_argument("Invalid page token.")
-        })?),
-    };
     let now = state.clock.now();
-    let mut files = state
-        .files
-        .list(now)
-        .into_iter()
-        .filter(|f| after.is_none_or(|after| f.sequence < after));
-    let page: Vec<_> = files.by_ref().take(page_size).collect();
-    let next_page_token = match files.next() {
-        Some(_) => page.last().map(|f| f.sequence.to_string()),
-        None => None,
-    };
+    let (page, next_page_token) = paging::sequence_page(
+        &query,
+        DEFAULT_PAGE_SIZE,
+        MAX_PAGE_SIZE,
+        state.files.list(now),
+        |f| f.sequence,
+    )?;
     let response = ListFilesResponse {
         files: page
             .iter()

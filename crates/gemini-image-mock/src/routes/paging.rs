@@ -1,4 +1,5 @@
-//! The paging parameters of a list call (`models.list`, `files.list`), read one way for both.
+//! The paging parameters of a list call (`models.list`, `files.list`, `batches.list`), read one
+//! way for all.
 
 use std::collections::HashMap;
 
@@ -30,6 +31,43 @@ pub fn page_token(query: &HashMap<String, String>) -> Option<&str> {
         .or_else(|| query.get("page_token"))
         .map(String::as_str)
         .filter(|token| !token.is_empty())
+}
+
+/// The page token of a list ordered by sequence number (files, batches): the sequence of the
+/// last item of the previous page, so that a page is never shifted by items deleted or added
+/// meanwhile.
+fn sequence_token(query: &HashMap<String, String>) -> Result<Option<u64>, ApiError> {
+    page_token(query)
+        .map(|token| {
+            token.parse::<u64>().map_err(|_| {
+                // Our wording: Google's answer to a token it did not issue is not known.
+                ApiError::invalid_argument("Invalid page token.")
+            })
+        })
+        .transpose()
+}
+
+/// One page of `items` (newest first, each with its increasing `sequence`) as `query` asks for
+/// it: the items after the page token, at most the page size (`default` when not given, at
+/// most `max`), and the token of the next page when there is one.
+pub fn sequence_page<T>(
+    query: &HashMap<String, String>,
+    default: usize,
+    max: usize,
+    items: Vec<T>,
+    sequence: impl Fn(&T) -> u64,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let page_size = page_size(query, default, max)?;
+    let after = sequence_token(query)?;
+    let mut items = items
+        .into_iter()
+        .filter(|item| after.is_none_or(|after| sequence(item) < after));
+    let page: Vec<T> = items.by_ref().take(page_size).collect();
+    let next_page_token = match items.next() {
+        Some(_) => page.last().map(|item| sequence(item).to_string()),
+        None => None,
+    };
+    Ok((page, next_page_token))
 }
 
 #[cfg(test)]
