@@ -24,6 +24,36 @@ pub const MAX_RESULT_LINE: usize = 256 * 1024 * 1024;
 /// One request's result: its key, and Google's answer or the error that request got.
 pub type BatchItem = (String, Result<GenerateContentResponse, ApiError>);
 
+/// A batch's results as they are read ([`Batches::results`](crate::Batches::results),
+/// [`results_from_pieces`]): a `Stream` of [`BatchItem`]s (`Unpin`: `next().await` works on it
+/// as it is).
+pub struct BatchResults(Pin<Box<dyn Stream<Item = Result<BatchItem, Error>> + Send>>);
+
+impl BatchResults {
+    pub(crate) fn new(
+        stream: impl Stream<Item = Result<BatchItem, Error>> + Send + 'static,
+    ) -> Self {
+        Self(Box::pin(stream))
+    }
+}
+
+impl Stream for BatchResults {
+    type Item = Result<BatchItem, Error>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.as_mut().poll_next(cx)
+    }
+}
+
+impl std::fmt::Debug for BatchResults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BatchResults")
+    }
+}
+
 /// The key of the request whose result came without one: Google's docs say every line and
 /// inline response carries it, users report inline responses without it. Results come in
 /// input order, so the position stands for the key (`"0"`, `"1"`, …) when the input's own
@@ -62,13 +92,11 @@ fn positional_key(index: u64) -> String {
 /// # Ok(())
 /// # }
 /// ```
-pub fn results_from_pieces<S>(
-    pieces: S,
-) -> impl Stream<Item = Result<BatchItem, Error>> + Send + 'static
+pub fn results_from_pieces<S>(pieces: S) -> BatchResults
 where
     S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
 {
-    results_with_limit(pieces, MAX_RESULT_LINE)
+    BatchResults::new(results_with_limit(pieces, MAX_RESULT_LINE))
 }
 
 /// [`results_from_pieces`] with another bound on a line (the tests use a small one).

@@ -8,15 +8,15 @@
 //! (`Files::open_download`) and cut into lines as it arrives (`batch_results.rs`).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use futures_core::Stream;
-use futures_util::future::Either;
 
 use crate::batch_input::{BatchInput, UniqueKeys};
 use crate::batch_operation::{BatchExt, results_ready};
-use crate::batch_results::{BatchItem, inline_results, results_from_pieces};
+use crate::batch_results::{BatchResults, inline_results, results_from_pieces};
+use crate::batch_save::SavedImages;
 use crate::batch_state::JobState;
 use crate::client::{Client, model_path};
 use crate::error::Error;
@@ -358,10 +358,7 @@ impl Batches {
     /// it failed); [`Error::BatchNotReady`] for one that has not finished, or whose results
     /// file did not appear in time; what [`Files::download`](crate::Files::download) fails
     /// with before the first byte. Later failures are items of the stream.
-    pub async fn results(
-        &self,
-        batch: &BatchOperation,
-    ) -> Result<impl Stream<Item = Result<BatchItem, Error>> + Send + 'static + use<>, Error> {
+    pub async fn results(&self, batch: &BatchOperation) -> Result<BatchResults, Error> {
         let name = batch.batch_name().unwrap_or_default().to_owned();
         let batch = if results_ready(batch) || !batch.is_finished() {
             batch.clone()
@@ -385,12 +382,12 @@ impl Batches {
         };
         if let Some(responses) = batch.inlined_responses() {
             let items = inline_results(&batch, responses);
-            return Ok(Either::Left(futures_util::stream::iter(items)));
+            return Ok(BatchResults::new(futures_util::stream::iter(items)));
         }
         if let Some(file) = batch.responses_file() {
             let response = self.client.files().open_download(file).await?;
             let pieces = self.client.raw.inner.body_pieces(response);
-            return Ok(Either::Right(results_from_pieces(pieces)));
+            return Ok(results_from_pieces(pieces));
         }
         let state = batch.state();
         if matches!(
@@ -419,13 +416,7 @@ impl Batches {
         &self,
         batch: &BatchOperation,
         dir: &Path,
-    ) -> Result<
-        impl Stream<Item = Result<(String, Result<Vec<PathBuf>, Error>), Error>>
-        + Send
-        + 'static
-        + use<>,
-        Error,
-    > {
+    ) -> Result<SavedImages, Error> {
         let dir = dir.to_path_buf();
         tokio::fs::create_dir_all(&dir)
             .await
