@@ -1,0 +1,301 @@
+//! Batch mode against the real `gemini-image-mock` over loopback: inline and file batches of
+//! image prompts with their images per key, results streamed from the results file, saved
+//! images, list paging, cancel, delete, wait with progress, a failed line, a failed batch, an
+//! inline batch refused before it is sent.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use gemini_image::types::GenerateContentRequest;
+use gemini_image::{
+    BatchExt, BatchOptions, BatchResults, Client, Error, JobState, RequestBuilder, ResponseExt,
+    models,
+};
+use gemini_image_mock::MockServer;
+
+const KEY: &str = "batches-test-key-18";
+const MODEL: &str = models::GEMINI_3_1_FLASH_IMAGE;
+const WAIT: Duration = Duration::from_secs(60);
+
+fn client(server: &MockServer) -> Client {
+    support::quick_client(KEY, &server.uri())
+}
+
+fn prompts(keys: &[&str]) -> Vec<(String, GenerateContentRequest)> {
+    keys.iter()
+        .map(|key| {
+            let prompt = format!("a picture of a {key}");
+            (
+                (*key).to_owned(),
+                RequestBuilder::image().text(prompt).build(),
+            )
+        })
+        .collect()
+}
+
+/// Every result by key; a request's error kept as the error.
+async fn by_key(
+    results: BatchResults,
+) -> BTreeMap<String, Result<gemini_image::types::GenerateContentResponse, gemini_image::ApiError>>
+{
+    results
+        .map(|item| item.expect("a results item"))
+        .collect()
+        .await
+}
+
+fn assert_decodable(key: &str, response: &gemini_image::types::GenerateContentResponse) {
+    let images = response.images();
+    assert_eq!(images.len(), 1, "{key}: one image");
+    let decoded = image::load_from_memory(&images[0].bytes)
+        .unwrap_or_else(|e| panic!("{key}: the image decodes: {e}"));
+    assert!(decoded.width() > 0 && decoded.height() > 0);
+}
+
+async fn finished(
+    client: &Client,
+    created: &gemini_image::types::BatchOperation,
+) -> gemini_image::types::BatchOperation {
+    let name = created.batch_name().expect("a batch name").to_owned();
+    client
+        .batches()
+        .wait(&name, WAIT, |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[tokio::test]
+async fn an_inline_batch_of_image_prompts_gives_a_decodable_image_per_key() {
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let keys = ["fox", "whale", "owl"];
+    let created = client
+        .batches()
+        .create_inline(
+            MODEL,
+            prompts(&keys),
+            BatchOptions::new().display_name("inline"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        created
+            .batch_name()
+            .is_some_and(|n| n.starts_with("batches/"))
+    );
+    let done = finished(&client, &created).await;
+    assert_eq!(done.state(), JobState::Succeeded);
+    assert!(
+        done.inlined_responses().is_some(),
+        "inline input, inline output"
+    );
+    assert_eq!(done.stats().succeeded, 3);
+    let results = by_key(client.batches().results(&done).await.unwrap()).await;
+    assert_eq!(
+        results.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["fox", "owl", "whale"]
+    );
+    for (key, answer) in &results {
+        assert_decodable(key, answer.as_ref().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_file_batch_written_by_batch_input_streams_its_results_from_the_results_file() {
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let keys = ["cat/1", "cat 2", "dog"];
+    let created = client
+        .batches()
+        .create_from_requests(MODEL, prompts(&keys), BatchOptions::new())
+        .await
+        .unwrap();
+    let input = created
+        .metadata
+        .as_ref()
+        .and_then(|m| m.input_config.as_ref())
+        .and_then(|c| c.file_name.clone())
+        .expect("the input file is named");
+    assert!(input.starts_with("files/"), "{input}");
+    let done = finished(&client, &created).await;
+    let file = done.responses_file().expect("a results file").to_owned();
+    assert!(file.starts_with("files/batch-"), "{file}");
+    let results = by_key(client.batches().results(&done).await.unwrap()).await;
+    assert_eq!(results.len(), 3);
+    for key in keys {
+        assert_decodable(key, results[key].as_ref().unwrap());
+    }
+
+    // Saved by key, names made safe; each file an image.
+    let dir = std::env::temp_dir().join(format!("batch-save-{}", std::process::id()));
+    let saved: Vec<_> = client
+        .batches()
+        .save_images(&done, &dir)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(saved.len(), 3);
+    for (key, paths) in saved {
+        let paths = paths.unwrap_or_else(|e| panic!("{key}: {e}"));
+        assert_eq!(paths.len(), 1);
+        assert!(paths[0].starts_with(&dir));
+        let stem = gemini_image::safe_file_stem(&key);
+        assert!(
+            paths[0].file_stem().unwrap().to_str().unwrap() == stem,
+            "{key}"
+        );
+        image::open(&paths[0]).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn list_pages_through_every_batch_and_delete_removes_one() {
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let mut names = Vec::new();
+    for i in 0..5 {
+        let created = client
+            .batches()
+            .create_inline(MODEL, prompts(&[&format!("k{i}")]), BatchOptions::new())
+            .await
+            .unwrap();
+        names.push(created.batch_name().unwrap().to_owned());
+    }
+    let listed: Vec<_> = client.batches().list(Some(2)).try_collect().await.unwrap();
+    let listed: Vec<_> = listed
+        .iter()
+        .filter_map(|b| b.batch_name().map(str::to_owned))
+        .collect();
+    for name in &names {
+        assert!(listed.contains(name), "{name} listed in {listed:?}");
+    }
+    assert_eq!(listed.len(), names.len(), "each once");
+
+    client.batches().delete(&names[0]).await.unwrap();
+    let gone = client.batches().get(&names[0]).await.unwrap_err();
+    assert_eq!(gone.status(), Some(404), "{gone}");
+    // Also by its bare id.
+    let id = names[1].trim_start_matches("batches/");
+    assert_eq!(
+        client.batches().get(id).await.unwrap().batch_name(),
+        Some(names[1].as_str())
+    );
+}
+
+#[tokio::test]
+async fn wait_reports_the_stats_as_numbers() {
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let created = client
+        .batches()
+        .create_inline(MODEL, prompts(&["a", "b", "c", "d"]), BatchOptions::new())
+        .await
+        .unwrap();
+    let name = created.batch_name().unwrap().to_owned();
+    let mut seen = Vec::new();
+    let done = client
+        .batches()
+        .wait(&name, WAIT, |batch| {
+            seen.push((batch.state(), batch.stats()))
+        })
+        .await
+        .unwrap();
+    assert!(!seen.is_empty());
+    let (state, last) = seen.last().unwrap();
+    assert_eq!(*state, JobState::Succeeded);
+    assert_eq!(last.requests, 4);
+    assert_eq!(last.done(), 4);
+    assert_eq!(done.stats(), *last);
+}
+
+#[tokio::test]
+async fn a_failed_line_is_that_keys_error_and_the_others_succeed() {
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let mut requests = prompts(&["good"]);
+    requests.push((
+        "bad".into(),
+        RequestBuilder::image()
+            .text("a cat [mock:internal]")
+            .build(),
+    ));
+    for inline in [true, false] {
+        let created = if inline {
+            client
+                .batches()
+                .create_inline(MODEL, requests.clone(), BatchOptions::new())
+                .await
+        } else {
+            client
+                .batches()
+                .create_from_requests(MODEL, requests.clone(), BatchOptions::new())
+                .await
+        }
+        .unwrap();
+        let done = finished(&client, &created).await;
+        assert_eq!(
+            done.state(),
+            JobState::Succeeded,
+            "per-request failures do not fail the batch"
+        );
+        assert_eq!(done.stats().failed, 1);
+        let results = by_key(client.batches().results(&done).await.unwrap()).await;
+        assert_decodable("good", results["good"].as_ref().unwrap());
+        let error = results["bad"].as_ref().unwrap_err();
+        assert_eq!(error.http_status, 500, "inline {inline}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn an_inline_batch_over_the_limit_is_refused_before_anything_is_sent() {
+    let server = MockServer::start().await.unwrap();
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .inline_limit(2_000)
+        .build()
+        .unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.resize(3_000, 0);
+    let request = RequestBuilder::image()
+        .parts(gemini_image::image_part(png).unwrap())
+        .text("make it blue")
+        .build();
+    let error = client
+        .batches()
+        .create_inline(MODEL, [("k", request)], BatchOptions::new())
+        .await
+        .unwrap_err();
+    let Error::InlineBatchTooLarge { size, limit } = error else {
+        panic!("{error}")
+    };
+    assert_eq!(limit, 2_000);
+    assert!(size > 4_000, "the image counted as base64: {size}");
+    assert!(error_message_says_file(&Error::InlineBatchTooLarge {
+        size,
+        limit
+    }));
+    assert!(support::statuses(&server).is_empty(), "nothing sent");
+}
+
+fn error_message_says_file(error: &Error) -> bool {
+    error.to_string().contains("JSONL file")
+}
+
+#[tokio::test]
+async fn keys_given_twice_are_refused() {
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let error = client
+        .batches()
+        .create_inline(MODEL, prompts(&["same", "same"]), BatchOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error}");
+}
