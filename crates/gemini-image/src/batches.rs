@@ -479,3 +479,90 @@ impl Batches {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offline() -> Batches {
+        // No server: these batches are read without a call.
+        Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .map(|c| c.batches())
+            .unwrap_or_else(|e| panic!("a client: {e}"))
+    }
+
+    fn operation(json: &str) -> BatchOperation {
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("an Operation: {e}"))
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_fails_with_its_own_error() {
+        let failed = operation(
+            r#"{"name": "batches/b1", "done": true,
+                "metadata": {"state": "BATCH_STATE_FAILED", "name": "batches/b1"},
+                "error": {"code": 9, "message": "The input file has no valid line."}}"#,
+        );
+        let Err(error) = offline().results(&failed).await else {
+            panic!("no results")
+        };
+        let Error::BatchFailed {
+            name,
+            state,
+            error: Some(api),
+        } = &error
+        else {
+            panic!("{error}")
+        };
+        assert_eq!((name.as_str(), state), ("batches/b1", &JobState::Failed));
+        assert_eq!(api.http_status, 400);
+        assert!(
+            error
+                .to_string()
+                .contains("The input file has no valid line."),
+            "{error}"
+        );
+
+        let expired =
+            operation(r#"{"name": "batches/b2", "metadata": {"state": "JOB_STATE_EXPIRED"}}"#);
+        let Err(Error::BatchFailed {
+            state, error: None, ..
+        }) = offline().results(&expired).await
+        else {
+            panic!("expired: no results")
+        };
+        assert_eq!(state, JobState::Expired);
+    }
+
+    #[tokio::test]
+    async fn a_running_batch_has_no_results_yet() {
+        let running = operation(
+            r#"{"name": "batches/b3", "metadata": {"state": "BATCH_STATE_RUNNING",
+                "batchStats": {"requestCount": "2", "pendingRequestCount": "2"}}}"#,
+        );
+        let Err(error) = offline().results(&running).await else {
+            panic!("no results")
+        };
+        assert!(
+            matches!(
+                error,
+                Error::BatchNotReady {
+                    state: JobState::Running,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn batch_names_with_or_without_the_prefix() {
+        assert_eq!(batch_id("batches/abc-1").ok(), Some("abc-1"));
+        assert_eq!(batch_id("abc").ok(), Some("abc"));
+        assert!(batch_id("batches/../x").is_err());
+        assert!(batch_id("").is_err());
+    }
+}
