@@ -147,6 +147,33 @@ fn batch_id(name: &str) -> Result<&str, Error> {
     Ok(id)
 }
 
+/// The body of an inline batch, each request with its key (checked unique and not empty).
+fn inline_body<K, I>(
+    requests: I,
+    options: BatchOptions,
+) -> Result<BatchGenerateContentRequest, Error>
+where
+    K: Into<String>,
+    I: IntoIterator<Item = (K, GenerateContentRequest)>,
+{
+    let mut keys = UniqueKeys::default();
+    let mut inlined = Vec::new();
+    for (key, request) in requests {
+        let key = keys.check(key.into())?;
+        inlined.push(InlinedRequest {
+            metadata: [("key".to_owned(), key)].into(),
+            request: Some(request),
+        });
+    }
+    let config = BatchInputConfig {
+        requests: Some(InlinedRequests { requests: inlined }),
+        ..BatchInputConfig::default()
+    };
+    Ok(BatchGenerateContentRequest {
+        batch: Some(options.batch(config)),
+    })
+}
+
 impl Batches {
     /// `batchGenerateContent` with the requests inline, each named by its key (the results
     /// carry it). The whole request must stay under Google's 20 MB (the client's
@@ -168,22 +195,7 @@ impl Batches {
         K: Into<String>,
         I: IntoIterator<Item = (K, GenerateContentRequest)>,
     {
-        let mut keys = UniqueKeys::default();
-        let mut inlined = Vec::new();
-        for (key, request) in requests {
-            let key = keys.check(key.into())?;
-            inlined.push(InlinedRequest {
-                metadata: [("key".to_owned(), key)].into(),
-                request: Some(request),
-            });
-        }
-        let config = BatchInputConfig {
-            requests: Some(InlinedRequests { requests: inlined }),
-            ..BatchInputConfig::default()
-        };
-        let body = BatchGenerateContentRequest {
-            batch: Some(options.batch(config)),
-        };
+        let body = inline_body(requests, options)?;
         self.check_inline_size(&body)?;
         self.create(model, &body).await
     }
@@ -455,28 +467,22 @@ impl Batches {
                 .filter_map(|r| r.request.as_ref())
         };
         let images: u64 = requests().map(images_len).sum();
-        if images <= limit {
-            // Cloning shares the images' bytes; only the small rest is copied.
-            let mut rest = body.clone();
-            for request in rest
-                .batch
-                .iter_mut()
-                .filter_map(|b| b.input_config.as_mut()?.requests.as_mut())
-                .flat_map(|r| &mut r.requests)
-                .filter_map(|r| r.request.as_mut())
-            {
-                request.strip_images();
-            }
-            let size = json_len(&rest).saturating_add(images);
-            if size <= limit {
-                return Ok(());
-            }
+        // Cloning shares the images' bytes; only the small rest is copied.
+        let mut rest = body.clone();
+        for request in rest
+            .batch
+            .iter_mut()
+            .filter_map(|b| b.input_config.as_mut()?.requests.as_mut())
+            .flat_map(|r| &mut r.requests)
+            .filter_map(|r| r.request.as_mut())
+        {
+            request.strip_images();
+        }
+        let size = json_len(&rest).saturating_add(images);
+        if size > limit {
             return Err(Error::InlineBatchTooLarge { size, limit });
         }
-        Err(Error::InlineBatchTooLarge {
-            size: images,
-            limit,
-        })
+        Ok(())
     }
 }
 
@@ -556,6 +562,32 @@ mod tests {
             "{error}"
         );
         assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn the_inline_size_is_the_bodys_to_the_byte() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.resize(30_001, 7);
+        let image = crate::image_part(png).unwrap_or_else(|e| panic!("{e}"));
+        let requests = (0..3).map(|i| {
+            let request = crate::RequestBuilder::image()
+                .parts(image.clone())
+                .text(format!("edit {i}"))
+                .build();
+            (format!("key-{i}"), request)
+        });
+        let body = inline_body(requests, BatchOptions::new().display_name("d").priority(3))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let sent = crate::codec::to_body(&body).map_or(0, |b| b.len() as u64);
+        let limited = |limit| {
+            let client = Client::builder().api_key("k").inline_limit(limit).build();
+            client.map(|c| c.batches().check_inline_size(&body))
+        };
+        assert!(matches!(limited(sent), Ok(Ok(()))));
+        let Ok(Err(Error::InlineBatchTooLarge { size, .. })) = limited(sent - 1) else {
+            panic!("over by one byte")
+        };
+        assert_eq!(size, sent);
     }
 
     #[test]

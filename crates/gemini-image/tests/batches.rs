@@ -176,6 +176,15 @@ async fn list_pages_through_every_batch_and_delete_removes_one() {
         assert!(listed.contains(name), "{name} listed in {listed:?}");
     }
     assert_eq!(listed.len(), names.len(), "each once");
+    let pages: Vec<_> = server
+        .received_requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/batches"))
+        .map(|r| r.query.get("pageToken").cloned())
+        .collect();
+    assert_eq!(pages.len(), 3, "5 batches, 2 a page: {pages:?}");
+    assert_eq!(pages[0], None);
+    assert!(pages[1..].iter().all(Option::is_some), "{pages:?}");
 
     client.batches().delete(&names[0]).await.unwrap();
     let gone = client.batches().get(&names[0]).await.unwrap_err();
@@ -298,4 +307,134 @@ async fn keys_given_twice_are_refused() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error}");
+}
+
+/// A client that asks the mock for `scenario` on every call.
+fn with_scenario(server: &MockServer, scenario: &str) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .header("x-mock-scenario", scenario)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cancel_stops_a_batch_and_its_results_say_so() {
+    let server = MockServer::start_with(gemini_image_mock::Config {
+        batch_pace: gemini_image_mock::BatchPace::Manual,
+        ..gemini_image_mock::Config::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&server);
+    let created = client
+        .batches()
+        .create_inline(MODEL, prompts(&["a", "b"]), BatchOptions::new())
+        .await
+        .unwrap();
+    let name = created.batch_name().unwrap().to_owned();
+    let pending = client.batches().get(&name).await.unwrap();
+    assert!(!pending.is_finished(), "{:?}", pending.state());
+    assert_eq!(pending.stats().requests, 2);
+    let not_yet = client.batches().results(&pending).await.unwrap_err();
+    assert!(matches!(not_yet, Error::BatchNotReady { .. }), "{not_yet}");
+
+    client.batches().cancel(&name).await.unwrap();
+    let cancelled = client.batches().wait(&name, WAIT, |_| {}).await.unwrap();
+    assert_eq!(cancelled.state(), JobState::Cancelled);
+    let error = client.batches().results(&cancelled).await.unwrap_err();
+    let Error::BatchFailed { state, .. } = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(*state, JobState::Cancelled);
+    assert!(
+        error.to_string().contains("BATCH_STATE_CANCELLED"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_whole_batch_failure_surfaces_its_own_error() {
+    let server = MockServer::start().await.unwrap();
+    let client = with_scenario(&server, "batch_failed");
+    let created = client
+        .batches()
+        .create_inline(MODEL, prompts(&["a", "b"]), BatchOptions::new())
+        .await
+        .unwrap();
+    let done = finished(&client, &created).await;
+    assert_eq!(done.state(), JobState::Failed);
+    let failure = done.failure().expect("the Operation's error");
+    assert!(!failure.message.is_empty());
+    let error = client.batches().results(&done).await.unwrap_err();
+    let Error::BatchFailed {
+        state,
+        error: Some(api),
+        ..
+    } = &error
+    else {
+        panic!("{error}")
+    };
+    assert_eq!(*state, JobState::Failed);
+    assert_eq!(api, &failure);
+    assert!(error.to_string().contains(&failure.message), "{error}");
+}
+
+#[tokio::test]
+async fn results_wait_for_a_results_file_named_after_succeeded() {
+    let server = MockServer::start().await.unwrap();
+    let plain = client(&server);
+    let late = with_scenario(&server, "batch_output_late=2s");
+    let input = gemini_image::BatchInput::write(prompts(&["x", "y"]))
+        .await
+        .unwrap();
+    let file = input
+        .upload(&plain.files(), gemini_image::UploadOptions::new())
+        .await
+        .unwrap();
+    let created = late
+        .batches()
+        .create_from_file(MODEL, file.name.as_deref().unwrap(), BatchOptions::new())
+        .await
+        .unwrap();
+    let name = created.batch_name().unwrap().to_owned();
+    // SUCCEEDED comes first, the results file later: as Google does.
+    let mut succeeded = plain.batches().get(&name).await.unwrap();
+    for _ in 0..200 {
+        if succeeded.state() == JobState::Succeeded {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        succeeded = plain.batches().get(&name).await.unwrap();
+    }
+    assert_eq!(succeeded.state(), JobState::Succeeded);
+    assert_eq!(succeeded.responses_file(), None, "not named yet");
+    let results = by_key(plain.batches().results(&succeeded).await.unwrap()).await;
+    assert_eq!(results.len(), 2);
+    for (key, answer) in &results {
+        assert_decodable(key, answer.as_ref().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_share_of_failed_lines_are_their_keys_errors() {
+    let server = MockServer::start().await.unwrap();
+    let client = with_scenario(&server, "batch_line_errors=50");
+    let created = client
+        .batches()
+        .create_inline(MODEL, prompts(&["a", "b", "c", "d"]), BatchOptions::new())
+        .await
+        .unwrap();
+    let done = finished(&client, &created).await;
+    assert_eq!(done.stats().failed, 2);
+    let results = by_key(client.batches().results(&done).await.unwrap()).await;
+    assert_eq!(results.len(), 4);
+    let failed = results.values().filter(|a| a.is_err()).count();
+    assert_eq!(failed, 2);
+    for (key, answer) in &results {
+        if let Ok(response) = answer {
+            assert_decodable(key, response);
+        }
+    }
 }
