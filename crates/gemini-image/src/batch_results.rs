@@ -81,14 +81,15 @@ fn positional_key(index: u64) -> String {
 ///     r#"{"error":{"code":3,"message":"bad request"},"key":"b"}"#, "\n",
 /// );
 /// // Pieces cut anywhere, as a network cuts them.
-/// let pieces = file.as_bytes().chunks(7).map(|p| Ok(Bytes::copy_from_slice(p)));
-/// let results: Vec<_> = results_from_pieces(stream::iter(pieces.collect::<Vec<_>>())).collect().await;
-/// let (key, answer) = results[0].as_ref()?;
+/// let pieces: Vec<_> = file.as_bytes().chunks(7).map(|p| Ok(Bytes::copy_from_slice(p))).collect();
+/// let mut results = results_from_pieces(stream::iter(pieces));
+/// let (key, answer) = results.next().await.ok_or("a first result")??;
 /// assert_eq!(key, "a");
 /// assert!(answer.is_ok());
-/// let (key, answer) = results[1].as_ref()?;
+/// let (key, answer) = results.next().await.ok_or("a second result")??;
 /// assert_eq!(key, "b");
-/// assert_eq!(answer.as_ref().unwrap_err().http_status, 400);
+/// assert_eq!(answer.unwrap_err().http_status, 400);
+/// assert!(results.next().await.is_none());
 /// # Ok(())
 /// # }
 /// ```
