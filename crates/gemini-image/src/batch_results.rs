@@ -24,21 +24,21 @@ pub const MAX_RESULT_LINE: usize = 256 * 1024 * 1024;
 /// One request's result: its key, and Google's answer or the error that request got.
 pub type BatchItem = (String, Result<GenerateContentResponse, ApiError>);
 
-/// A batch's results as they are read ([`Batches::results`](crate::Batches::results),
-/// [`results_from_pieces`]): a `Stream` of [`BatchItem`]s (`Unpin`: `next().await` works on it
-/// as it is).
-pub struct BatchResults(Pin<Box<dyn Stream<Item = Result<BatchItem, Error>> + Send>>);
+/// A batch's results as they are read — [`BatchItem`]s from
+/// [`Batches::results`](crate::Batches::results) and [`results_from_pieces`],
+/// [`SavedItem`](crate::SavedItem)s from [`Batches::save_images`](crate::Batches::save_images):
+/// a `Stream` of `Result<T, Error>` that is `Unpin` (`next().await` works on it as it is) and
+/// `Send`.
+pub struct BatchStream<T>(Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>);
 
-impl BatchResults {
-    pub(crate) fn new(
-        stream: impl Stream<Item = Result<BatchItem, Error>> + Send + 'static,
-    ) -> Self {
+impl<T> BatchStream<T> {
+    pub(crate) fn new(stream: impl Stream<Item = Result<T, Error>> + Send + 'static) -> Self {
         Self(Box::pin(stream))
     }
 }
 
-impl Stream for BatchResults {
-    type Item = Result<BatchItem, Error>;
+impl<T> Stream for BatchStream<T> {
+    type Item = Result<T, Error>;
 
     fn poll_next(
         mut self: Pin<&mut Self>,
@@ -48,11 +48,14 @@ impl Stream for BatchResults {
     }
 }
 
-impl std::fmt::Debug for BatchResults {
+impl<T> std::fmt::Debug for BatchStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BatchResults")
+        f.write_str("BatchStream")
     }
 }
+
+/// The results of a batch, as they are read.
+pub type BatchResults = BatchStream<BatchItem>;
 
 /// The key of the request whose result came without one: Google's docs say every line and
 /// inline response carries it, users report inline responses without it. Results come in

@@ -2,12 +2,10 @@
 //! ([`safe_file_stem`]), as the results arrive: nothing is kept once written.
 
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 
-use futures_core::Stream;
 use futures_util::StreamExt;
 
-use crate::batch_results::BatchResults;
+use crate::batch_results::{BatchResults, BatchStream};
 use crate::error::Error;
 use crate::images::{Outcome, ResponseExt};
 
@@ -79,32 +77,15 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 /// One request's saved images: its key, and the paths written or why there are none.
 pub type SavedItem = (String, Result<Vec<PathBuf>, Error>);
 
-/// What [`Batches::save_images`](crate::Batches::save_images) hands out: a `Stream` of
-/// [`SavedItem`]s, each written before it is handed out (`Unpin`).
-pub struct SavedImages(Pin<Box<dyn Stream<Item = Result<SavedItem, Error>> + Send>>);
-
-impl Stream for SavedImages {
-    type Item = Result<SavedItem, Error>;
-
-    fn poll_next(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.0.as_mut().poll_next(cx)
-    }
-}
-
-impl std::fmt::Debug for SavedImages {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SavedImages")
-    }
-}
+/// What [`Batches::save_images`](crate::Batches::save_images) hands out, each item written
+/// before it is handed out.
+pub type SavedImages = BatchStream<SavedItem>;
 
 /// Saves the images of each result to `dir` as they arrive: `{stem}.{ext}` for a request's
 /// first image, `{stem}-2.{ext}` for its second …; per key the paths written, or why there are
 /// none (the request's error, [`Error::NoImage`], the write's [`Error::Io`]).
 pub(crate) fn save_images(results: BatchResults, dir: PathBuf) -> SavedImages {
-    SavedImages(Box::pin(results.then(move |item| {
+    BatchStream::new(results.then(move |item| {
         let dir = dir.clone();
         async move {
             let (key, answer) = item?;
@@ -114,7 +95,7 @@ pub(crate) fn save_images(results: BatchResults, dir: PathBuf) -> SavedImages {
             };
             Ok((key, saved))
         }
-    })))
+    }))
 }
 
 async fn save_response(

@@ -15,7 +15,7 @@ use futures_core::Stream;
 
 use crate::batch_input::{BatchInput, UniqueKeys};
 use crate::batch_operation::{BatchExt, results_ready};
-use crate::batch_results::{BatchResults, inline_results, results_from_pieces};
+use crate::batch_results::{BatchResults, BatchStream, inline_results, results_from_pieces};
 use crate::batch_save::SavedImages;
 use crate::batch_state::JobState;
 use crate::client::{Client, model_path};
@@ -136,15 +136,7 @@ impl Client {
 /// The id in a batch's name: `batches/abc` and `abc` both name `abc`.
 fn batch_id(name: &str) -> Result<&str, Error> {
     let id = name.trim();
-    let id = id.strip_prefix("batches/").unwrap_or(id);
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(Error::Config(format!("{name:?} does not name a batch")));
-    }
-    Ok(id)
+    crate::files::checked(name, id.strip_prefix("batches/").unwrap_or(id), "a batch")
 }
 
 /// The body of an inline batch, each request with its key (checked unique and not empty).
@@ -394,7 +386,7 @@ impl Batches {
         };
         if let Some(responses) = batch.inlined_responses() {
             let items = inline_results(&batch, responses);
-            return Ok(BatchResults::new(futures_util::stream::iter(items)));
+            return Ok(BatchStream::new(futures_util::stream::iter(items)));
         }
         if let Some(file) = batch.responses_file() {
             let response = self.client.files().open_download(file).await?;

@@ -117,13 +117,18 @@ pub fn file_id(name: &str) -> &str {
 
 /// The id, checked: Google's ids are lowercase letters, digits and dashes.
 fn checked_id(name: &str) -> Result<&str, Error> {
-    let id = file_id(name);
+    checked(name, file_id(name), "a file")
+}
+
+/// `id` (read from `name`) when it can be a path segment of Google's: letters, digits, dashes
+/// and underscores, not empty; else [`Error::Config`] saying `name` is not `what`.
+pub(crate) fn checked<'a>(name: &str, id: &'a str, what: &str) -> Result<&'a str, Error> {
     if id.is_empty()
         || !id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(Error::Config(format!("{name:?} does not name a file")));
+        return Err(Error::Config(format!("{name:?} does not name {what}")));
     }
     Ok(id)
 }

@@ -107,7 +107,9 @@ mod upload;
 
 pub use batch_input::{BATCH_INPUT_MIME_TYPE, BatchInput};
 pub use batch_operation::BatchExt;
-pub use batch_results::{BatchItem, BatchResults, MAX_RESULT_LINE, results_from_pieces};
+pub use batch_results::{
+    BatchItem, BatchResults, BatchStream, MAX_RESULT_LINE, results_from_pieces,
+};
 pub use batch_save::{SavedImages, SavedItem, safe_file_stem};
 pub use batch_state::{BatchCounts, JobState};
 pub use batches::{BatchOptions, Batches, RESULTS_FILE_WAIT};
