@@ -9,10 +9,11 @@ use std::process::Command;
 use serde_json::Value;
 
 /// (package, bench target)
-const BENCHES: [(&str, &str); 3] = [
+const BENCHES: [(&str, &str); 4] = [
     ("gemini-image", "codec"),
     ("gemini-image-mock", "mock_serve"),
     ("gemini-image", "files_transfer"),
+    ("gemini-image", "batch_results"),
 ];
 
 /// Every case, in the table's order: (group, function).
@@ -39,12 +40,18 @@ const CASES: &[(&str, &str)] = &[
     ("files_upload", "gemini_image"),
     ("files_download", "curl"),
     ("files_download", "gemini_image"),
+    ("batch_results", "memcpy"),
+    ("batch_results", "serde_json_typed"),
+    ("batch_results", "gemini_image"),
 ];
 
 /// The peak RSS the Files bench measured, in KiB, by key (`upload_sdk_kib` …).
 const PEAKS: &str = "target/criterion/files_transfer_rss.json";
 /// The bound on each peak: 64 MiB.
 const MAX_PEAK_KIB: f64 = 64.0 * 1024.0;
+/// What the batch results bench allocated at most while reading its file, and its largest
+/// image, in bytes (`peak_bytes`, `largest_image_bytes`).
+const BATCH_PEAK: &str = "target/criterion/batch_results_peak.json";
 
 const README_START: &str = "<!-- bench:start -->";
 const README_END: &str = "<!-- bench:end -->";
@@ -233,6 +240,14 @@ fn table(root: &Path) -> Result<String, String> {
             ),
             0.5,
         ),
+        (
+            "batch_results of 1 GB of 4K images ≥ 0.5 × memcpy",
+            ratio(
+                get("batch_results", "memcpy")?.median_ns,
+                get("batch_results", "gemini_image")?.median_ns,
+            ),
+            0.5,
+        ),
     ];
     out.push_str("\n| target | measured | met |\n|---|---:|:---:|\n");
     for (name, measured, target) in checks {
@@ -266,5 +281,21 @@ fn table(root: &Path) -> Result<String, String> {
             kib / 1024.0
         ));
     }
+    let batch = fs::read_to_string(root.join(BATCH_PEAK))
+        .map_err(|e| format!("{BATCH_PEAK}: {e} (run the benches first)"))?;
+    let batch: Value = serde_json::from_str(&batch).map_err(|e| format!("{BATCH_PEAK}: {e}"))?;
+    let number = |key: &str| {
+        batch[key]
+            .as_f64()
+            .ok_or_else(|| format!("{BATCH_PEAK}: no {key}"))
+    };
+    let (peak, image) = (number("peak_bytes")?, number("largest_image_bytes")?);
+    let bound = 2.0 * image + 1024.0 * 1024.0;
+    let met = if peak <= bound { "yes" } else { "no" };
+    out.push_str(&format!(
+        "| memory allocated reading batch results ≤ 2 × the largest image + 1 MiB ({:.1} MiB) | {:.1} MiB | {met} |\n",
+        bound / 1048576.0,
+        peak / 1048576.0
+    ));
     Ok(out)
 }

@@ -247,6 +247,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "interactions-chat-1.jpg",
         ],
     ),
+    ("batch", &["batch/fox.jpg", "batch/whale.jpg"]),
 ];
 
 fn run_examples() -> Result<(), String> {

@@ -647,43 +647,17 @@ impl Client {
         &self,
         page_size: Option<u32>,
     ) -> impl futures_core::Stream<Item = Result<Model, Error>> + Send + 'static {
-        struct Paging {
-            client: Client,
-            page_size: Option<u32>,
-            next: Option<String>,
-            buffered: std::vec::IntoIter<Model>,
-            done: bool,
-        }
-        let state = Paging {
-            client: self.clone(),
-            page_size,
-            next: None,
-            buffered: Vec::new().into_iter(),
-            done: false,
-        };
-        futures_util::stream::try_unfold(state, |mut state| async move {
-            loop {
-                if let Some(model) = state.buffered.next() {
-                    return Ok(Some((model, state)));
-                }
-                if state.done {
-                    return Ok(None);
-                }
-                let page = state
-                    .client
-                    .raw
-                    .list_models(
-                        state
-                            .page_size
-                            .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
-                        state.next.as_deref(),
-                    )
-                    .await?
-                    .into_inner();
-                state.next = page.next_page_token.filter(|t| !t.is_empty());
-                state.done = state.next.is_none();
-                state.buffered = page.models.into_iter();
-            }
+        let page_size = crate::paging::page_size(page_size);
+        crate::paging::items(self, move |client, token| async move {
+            let page = client
+                .raw
+                .list_models(page_size, token.as_deref())
+                .await?
+                .into_inner();
+            Ok(crate::paging::Page {
+                items: page.models,
+                next: page.next_page_token,
+            })
         })
     }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::Base64Bytes;
+use crate::batch_state::JobState;
 use crate::types::{
     BadRequest, ErrorInfo, ErrorResponse, FieldViolation, InteractionErrorBody,
     InteractionErrorResponse, QuotaFailure, QuotaViolation, RetryInfo, Status,
@@ -92,6 +93,49 @@ pub enum Error {
         /// The client's limit ([`INLINE_LIMIT`](crate::INLINE_LIMIT) unless set otherwise).
         limit: u64,
     },
+    /// An inline batch would be larger than Google takes (20 MB in all, its images in base64),
+    /// and nothing was sent: send it as a JSONL file instead
+    /// ([`BatchInput`](crate::BatchInput), up to 2 GB).
+    #[error(
+        "the inline batch would be {size} bytes, over the limit of {limit} (Google refuses an \
+         inline batch over 20 MB): send it as a JSONL file (BatchInput)"
+    )]
+    InlineBatchTooLarge {
+        /// The request's size in bytes.
+        size: u64,
+        /// The client's limit ([`INLINE_LIMIT`](crate::INLINE_LIMIT) unless set otherwise).
+        limit: u64,
+    },
+    /// A batch ended without results: `FAILED` (with the Operation's own `error`, which
+    /// Google's SDKs drop), `CANCELLED` or `EXPIRED`.
+    #[error(
+        "batch {name} ended {state}{}",
+        .error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+    )]
+    BatchFailed {
+        /// The batch (`batches/…`).
+        name: String,
+        /// The state it ended in.
+        state: JobState,
+        /// Why, when the server said (a failed batch's `error`).
+        error: Option<ApiError>,
+    },
+    /// A batch's results are not there yet: it has not finished, or it reads `SUCCEEDED` but
+    /// does not name its results file yet (Google sets it a moment later) and did not within
+    /// the wait.
+    #[error("batch {name} has no results yet ({state}): wait for it, then ask again")]
+    BatchNotReady {
+        /// The batch (`batches/…`).
+        name: String,
+        /// Its state when last asked.
+        state: JobState,
+    },
+    /// The model answered without an image (a filter, text only, a blocked prompt).
+    #[error("no image: {reason}")]
+    NoImage {
+        /// Why, as the response says (its finish reason and message, or the block reason).
+        reason: String,
+    },
 }
 
 impl Error {
@@ -110,8 +154,14 @@ impl Error {
                     || error.is_body()
                     || error.is_decode()
             }
-            Error::Timeout(_) | Error::IdleTimeout(_) | Error::Incomplete { .. } => true,
+            Error::Timeout(_)
+            | Error::IdleTimeout(_)
+            | Error::Incomplete { .. }
+            | Error::BatchNotReady { .. } => true,
             Error::Decode { .. }
+            | Error::InlineBatchTooLarge { .. }
+            | Error::BatchFailed { .. }
+            | Error::NoImage { .. }
             | Error::Config(_)
             | Error::Io { .. }
             | Error::FileFailed { .. }
@@ -256,6 +306,36 @@ impl ApiError {
                 .and_then(|c| u16::try_from(c).ok())
                 .filter(|_| http_status == 200)
                 .unwrap_or(http_status),
+            message: status.message.clone().unwrap_or_default(),
+            status: Some(Box::new(status)),
+            code: None,
+        }
+    }
+
+    /// A `google.rpc.Status` that arrived inside a 2xx answer — a batch line's `error`, a failed
+    /// batch's `error` — whose `code` is a gRPC code (`3` for `INVALID_ARGUMENT`), not an HTTP
+    /// status: `http_status` is the status that code stands for (Google's mapping), so that
+    /// [`ApiError::is_retryable`] reads it as it reads an answer's. A code of 100 or more is
+    /// taken for an HTTP status already (a server that writes those).
+    ///
+    /// ```
+    /// use gemini_image::ApiError;
+    /// use gemini_image::types::Status;
+    ///
+    /// let status: Status = serde_json::from_str(r#"{"code": 3, "message": "bad prompt"}"#)?;
+    /// let error = ApiError::from_rpc_status(status);
+    /// assert_eq!(error.http_status, 400);
+    /// assert_eq!(error.message, "bad prompt");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn from_rpc_status(status: Status) -> Self {
+        let code = status.code.unwrap_or(2);
+        let http_status = u16::try_from(code)
+            .ok()
+            .filter(|c| *c >= 100)
+            .unwrap_or_else(|| http_status_of_rpc_code(code));
+        Self {
+            http_status,
             message: status.message.clone().unwrap_or_default(),
             status: Some(Box::new(status)),
             code: None,
@@ -493,6 +573,25 @@ fn status_of_slug(slug: &str) -> Option<u16> {
         "gateway_timeout" | "deadline_exceeded" => 504,
         _ => return None,
     })
+}
+
+/// The HTTP status Google maps a gRPC code to (`google.rpc.Code`'s documentation); an unknown
+/// code is 500, as `UNKNOWN` is.
+fn http_status_of_rpc_code(code: i32) -> u16 {
+    match code {
+        0 => 200,
+        1 => 499,
+        3 | 9 | 11 => 400,
+        4 => 504,
+        5 => 404,
+        6 | 10 => 409,
+        7 => 403,
+        8 => 429,
+        12 => 501,
+        14 => 503,
+        16 => 401,
+        _ => 500,
+    }
 }
 
 /// A protobuf Duration in JSON: decimal seconds with an `s`.

@@ -117,13 +117,18 @@ pub fn file_id(name: &str) -> &str {
 
 /// The id, checked: Google's ids are lowercase letters, digits and dashes.
 fn checked_id(name: &str) -> Result<&str, Error> {
-    let id = file_id(name);
+    checked(name, file_id(name), "a file")
+}
+
+/// `id` (read from `name`) when it can be a path segment of Google's: letters, digits, dashes
+/// and underscores, not empty; else [`Error::Config`] saying `name` is not `what`.
+pub(crate) fn checked<'a>(name: &str, id: &'a str, what: &str) -> Result<&'a str, Error> {
     if id.is_empty()
         || !id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(Error::Config(format!("{name:?} does not name a file")));
+        return Err(Error::Config(format!("{name:?} does not name {what}")));
     }
     Ok(id)
 }
@@ -265,38 +270,17 @@ impl Files {
         &self,
         page_size: Option<u32>,
     ) -> impl futures_core::Stream<Item = Result<File, Error>> + Send + 'static {
-        struct Paging {
-            client: Client,
-            page_size: Option<i32>,
-            next: Option<String>,
-            buffered: std::vec::IntoIter<File>,
-            done: bool,
-        }
-        let state = Paging {
-            client: self.client.clone(),
-            page_size: page_size.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
-            next: None,
-            buffered: Vec::new().into_iter(),
-            done: false,
-        };
-        futures_util::stream::try_unfold(state, |mut state| async move {
-            loop {
-                if let Some(file) = state.buffered.next() {
-                    return Ok(Some((file, state)));
-                }
-                if state.done {
-                    return Ok(None);
-                }
-                let page = state
-                    .client
-                    .raw
-                    .list_files(state.page_size, state.next.as_deref())
-                    .await?
-                    .into_inner();
-                state.next = page.next_page_token.filter(|t| !t.is_empty());
-                state.done = state.next.is_none();
-                state.buffered = page.files.into_iter();
-            }
+        let page_size = crate::paging::page_size(page_size);
+        crate::paging::items(&self.client, move |client, token| async move {
+            let page = client
+                .raw
+                .list_files(page_size, token.as_deref())
+                .await?
+                .into_inner();
+            Ok(crate::paging::Page {
+                items: page.files,
+                next: page.next_page_token,
+            })
         })
     }
 
@@ -318,17 +302,7 @@ impl Files {
     ) -> Result<u64, Error> {
         let id = checked_id(name)?;
         let raw = &self.client.raw;
-        let url = format!("{}/files/{id}:download?alt=media", raw.baseurl);
-        let mut request = raw
-            .client
-            .get(&url)
-            .build()
-            .map_err(|_| Error::Config(format!("cannot build a request to {url}")))?;
-        raw.inner.prepare(&mut request);
-        let mut response = match raw.inner.execute(&raw.client, request, true).await? {
-            Answer::Success(response) => response,
-            Answer::Refused(refusal) => return Err(Error::Api(refusal.error)),
-        };
+        let mut response = self.open_download(name).await?;
         let mut written = 0u64;
         let write_error = |source| Error::Io {
             context: format!("writing files/{id}"),
@@ -340,6 +314,25 @@ impl Files {
         }
         writer.flush().await.map_err(write_error)?;
         Ok(written)
+    }
+
+    /// Asks for a file's bytes and hands out the answer's head, its body not read yet (read
+    /// it with `Transport::next_piece` or `body_pieces`): the download, and the batch results
+    /// read while they arrive.
+    pub(crate) async fn open_download(&self, name: &str) -> Result<reqwest::Response, Error> {
+        let id = checked_id(name)?;
+        let raw = &self.client.raw;
+        let url = format!("{}/files/{id}:download?alt=media", raw.baseurl);
+        let mut request = raw
+            .client
+            .get(&url)
+            .build()
+            .map_err(|_| Error::Config(format!("cannot build a request to {url}")))?;
+        raw.inner.prepare(&mut request);
+        match raw.inner.execute(&raw.client, request, true).await? {
+            Answer::Success(response) => Ok(response),
+            Answer::Refused(refusal) => Err(Error::Api(refusal.error)),
+        }
     }
 
     /// Polls a file until it is `ACTIVE` (large audio and video are `PROCESSING` for a while

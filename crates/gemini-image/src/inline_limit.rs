@@ -124,19 +124,28 @@ impl InlineImages for GenerateContentRequest {
 
 /// [`request_size`] for any request with inline images.
 pub(crate) fn size_of<R: InlineImages>(request: &R) -> u64 {
-    let images: u64 = request
-        .inline_images()
-        .iter()
-        .map(|image| base64_len(image.data.len()))
-        .sum();
     // Cloning shares the images' `Bytes`; only the small rest is copied.
     let mut rest = request.clone();
     rest.strip_images();
+    json_len(&rest).saturating_add(images_len(request))
+}
+
+/// The base64 length of a request's inline images.
+pub(crate) fn images_len<R: InlineImages>(request: &R) -> u64 {
+    request
+        .inline_images()
+        .iter()
+        .map(|image| base64_len(image.data.len()))
+        .sum()
+}
+
+/// The length of `value` as JSON, written to a counter (nothing kept).
+pub(crate) fn json_len<T: Serialize>(value: &T) -> u64 {
     let mut counter = ByteCounter(0);
     // The generated types always serialize (no map has a non-string key); if one ever did
     // not, the request could not be sent either, so it counts as too large.
-    match serde_json::to_writer(&mut counter, &rest) {
-        Ok(()) => counter.0 + images,
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
         Err(_) => u64::MAX,
     }
 }

@@ -37,6 +37,10 @@
 //!   interface since June 2026): [`InteractionRequest`], [`InteractionStream`],
 //!   [`InteractionChat`]; [`InteractionExt`] and [`ResponseExt`] read images out of its answers
 //!   as out of `generateContent`'s;
+//! * [`Client::batches`] is batch mode (half the price): [`Batches`] creates a batch from
+//!   inline requests or a JSONL file it writes for you ([`BatchInput`]), waits with progress,
+//!   and reads the results while the results file downloads ([`results_from_pieces`]);
+//!   [`BatchExt`] reads a batch's state ([`JobState`]), counts ([`BatchCounts`]) and failure;
 //! * [`Client::edit_image`] and [`Chat`] upload, through the Files API, the images that would
 //!   push a request past Google's 20 MB ([`INLINE_LIMIT`]), and name them by URI instead
 //!   ([`ClientBuilder::auto_upload`] turns it off);
@@ -67,6 +71,12 @@
     clippy::missing_errors_doc
 )]
 
+mod batch_input;
+mod batch_operation;
+mod batch_results;
+mod batch_save;
+mod batch_state;
+mod batches;
 mod chat;
 mod client;
 mod edit;
@@ -85,6 +95,7 @@ mod interaction_request;
 mod interaction_stream;
 mod interactions;
 mod lifecycle;
+mod paging;
 mod parts;
 mod poll;
 mod request;
@@ -94,6 +105,14 @@ mod stream_end;
 mod transport;
 mod upload;
 
+pub use batch_input::{BATCH_INPUT_MIME_TYPE, BatchInput};
+pub use batch_operation::BatchExt;
+pub use batch_results::{
+    BatchItem, BatchResults, BatchStream, MAX_RESULT_LINE, results_from_pieces,
+};
+pub use batch_save::{SavedImages, SavedItem, safe_file_stem};
+pub use batch_state::{BatchCounts, JobState};
+pub use batches::{BatchOptions, Batches, RESULTS_FILE_WAIT};
 pub use chat::{Chat, ChatStream};
 pub use client::{
     Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,

@@ -1,5 +1,5 @@
 //! Polling with backoff until a resource reaches a state: a file `ACTIVE`, a background
-//! interaction finished. One loop, so both wait alike.
+//! interaction finished, a batch done. One loop, so all wait alike.
 
 use std::future::Future;
 use std::time::Duration;
@@ -16,7 +16,21 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(5);
 
 /// Calls `check` until it gives a value (or fails), pausing between calls (0.5 s doubling to
 /// 5 s), for at most `deadline`: after it, [`Error::Timeout`].
-pub(crate) async fn until<T, F, Fut>(deadline: Duration, mut check: F) -> Result<T, Error>
+pub(crate) async fn until<T, F, Fut>(deadline: Duration, check: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, Error>>,
+{
+    until_with(deadline, LONGEST_PAUSE, check).await
+}
+
+/// [`until`] with another longest pause (a batch runs for minutes or hours: it is asked about
+/// less often).
+pub(crate) async fn until_with<T, F, Fut>(
+    deadline: Duration,
+    longest_pause: Duration,
+    mut check: F,
+) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, Error>>,
@@ -32,6 +46,6 @@ where
             return Err(Error::Timeout(deadline));
         }
         tokio::time::sleep(pause.min(left)).await;
-        pause = (pause * 2).min(LONGEST_PAUSE);
+        pause = (pause * 2).min(longest_pause);
     }
 }

@@ -232,7 +232,7 @@ impl Transport {
     pub(crate) fn body_pieces(
         &self,
         response: reqwest::Response,
-    ) -> impl futures_core::Stream<Item = Result<Bytes, Error>> + Send + 'static {
+    ) -> impl futures_core::Stream<Item = Result<Bytes, Error>> + Send + 'static + use<> {
         let transport = self.clone();
         futures_util::stream::unfold(Some(response), move |response| {
             let transport = transport.clone();
