@@ -1,0 +1,265 @@
+// Batch mode through @google/genai 3.3.0 against gemini-image-mock, with no change to the SDK:
+// `ai.batches.create` from inline requests and from an uploaded JSONL file, `get` until done (the
+// wire's `BATCH_STATE_*` renamed `JOB_STATE_*` by the SDK), the inline results in
+// `dest.inlinedResponses` and the results file `dest.fileName` through `files.download`, every
+// image decoded at the asked size and in input order, a failed line as that response's error,
+// `list` paged, `cancel` and `delete` — on `v1` (the default) and `v1beta`.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GoogleGenAI } from '@google/genai';
+import { advanceClock, journal, jpegSize, useMock } from './mock.js';
+
+const IMAGE_MODEL = 'gemini-3.1-flash-image';
+// Three small images of different shapes (the mock's sizes for `512`): a result in the wrong
+// place has the wrong size.
+const SHAPES = [
+  ['1:1', [512, 512]],
+  ['16:9', [688, 384]],
+  ['9:16', [384, 688]],
+];
+const TERMINAL = new Set([
+  'JOB_STATE_SUCCEEDED',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLED',
+  'JOB_STATE_EXPIRED',
+]);
+const VERSIONS = [undefined, 'v1beta'];
+const dir = mkdtempSync(join(tmpdir(), 'gemini-batches-'));
+
+const mock = useMock();
+// A mock whose batches run no line until a test releases them: every state can be seen.
+const manual = useMock(() => {}, ['--batch-pace', 'manual']);
+
+/** @google/genai against `on` (the mock by default); no `apiVersion` keeps the SDK's default (v1). */
+function client(apiVersion, on = mock) {
+  const httpOptions = { baseUrl: on.url };
+  if (apiVersion) httpOptions.apiVersion = apiVersion;
+  return new GoogleGenAI({ apiKey: 'conformance-key', httpOptions });
+}
+
+/** One keyed inline request for a small image, as the SDK's `InlinedRequest`. */
+function inlineRequest(key, prompt, aspectRatio) {
+  return {
+    contents: [{ parts: [{ text: prompt }], role: 'user' }],
+    config: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio, imageSize: '512' } },
+    metadata: { key },
+  };
+}
+
+/** `batches.get` until the job is in a terminal state, as a user's loop does. */
+async function wait(ai, name, seconds = 30) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const job = await ai.batches.get({ name });
+    if (TERMINAL.has(job.state)) return job;
+    assert.ok(Date.now() < deadline, `${name} still ${job.state} after ${seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Width and height of the one image of a GenerateContentResponse (raw or the SDK's). */
+function imageSize(response) {
+  const parts = response.candidates[0].content.parts.filter((p) => p.inlineData && !p.thought);
+  assert.equal(parts.length, 1);
+  return jpegSize(parts[0].inlineData.data);
+}
+
+async function batchRequests(on = mock) {
+  return (await journal(on)).filter((r) => r.path.includes('batch'));
+}
+
+for (const apiVersion of VERSIONS) {
+  const version = apiVersion ?? 'v1';
+
+  test(`an inline batch of images (${version})`, async () => {
+    const ai = client(apiVersion);
+    const keys = SHAPES.map((_, n) => `picture-${n}`);
+    const job = await ai.batches.create({
+      model: IMAGE_MODEL,
+      src: SHAPES.map(([ratio], n) => inlineRequest(keys[n], `a lighthouse, shape ${ratio}`, ratio)),
+      config: { displayName: 'inline images' },
+    });
+    assert.match(job.name, /^batches\//);
+    assert.equal(job.displayName, 'inline images');
+    assert.equal(job.model, `models/${IMAGE_MODEL}`);
+    assert.ok(
+      ['JOB_STATE_PENDING', 'JOB_STATE_RUNNING', 'JOB_STATE_SUCCEEDED'].includes(job.state),
+      job.state,
+    );
+    const done = await wait(ai, job.name);
+    assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+    assert.ok(done.createTime && done.endTime);
+    const responses = done.dest.inlinedResponses;
+    assert.deepEqual(
+      responses.map((r) => r.metadata.key),
+      keys,
+    );
+    responses.forEach((r, n) => {
+      assert.equal(r.error, undefined);
+      assert.deepEqual(imageSize(r.response), SHAPES[n][1]);
+    });
+    const sent = await batchRequests();
+    const [create] = sent.filter((r) => r.method === 'POST');
+    assert.equal(create.path, `/${version}/models/${IMAGE_MODEL}:batchGenerateContent`);
+    const batch = create.body.batch;
+    assert.equal(batch.displayName, 'inline images');
+    assert.deepEqual(
+      batch.inputConfig.requests.requests.map((r) => r.metadata.key),
+      keys,
+    );
+    const gets = sent.filter((r) => r.method === 'GET');
+    assert.ok(gets.length > 0 && gets.every((r) => r.path === `/${version}/${job.name}`));
+  });
+
+  test(`a file batch of images (${version})`, async () => {
+    const ai = client(apiVersion);
+    const keys = SHAPES.map((_, n) => `line-${n}`);
+    // The docs' own line shape: snake `generation_config` holding camel fields.
+    const lines = SHAPES.map(([ratio], n) => ({
+      key: keys[n],
+      request: {
+        contents: [{ parts: [{ text: `a windmill, shape ${ratio}` }] }],
+        generation_config: {
+          responseModalities: ['IMAGE'],
+          imageConfig: { aspectRatio: ratio, imageSize: '512' },
+        },
+      },
+    }));
+    const input = join(dir, `requests-${version}.jsonl`);
+    writeFileSync(input, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+    const uploaded = await ai.files.upload({ file: input, config: { mimeType: 'jsonl' } });
+    const job = await ai.batches.create({
+      model: IMAGE_MODEL,
+      src: uploaded.name,
+      config: { displayName: 'file images' },
+    });
+    assert.equal(job.src.fileName, uploaded.name);
+    const done = await wait(ai, job.name);
+    assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+    const batchId = job.name.slice('batches/'.length);
+    assert.equal(done.dest.fileName, `files/batch-${batchId}`);
+    const output = join(dir, `results-${version}.jsonl`);
+    await ai.files.download({ file: done.dest.fileName, downloadPath: output });
+    const text = readFileSync(output, 'utf8');
+    assert.ok(text.endsWith('\n'));
+    const raw = text.split('\n').slice(0, -1);
+    const parsed = raw.map((line) => JSON.parse(line));
+    assert.deepEqual(
+      parsed.map((line) => line.key),
+      keys,
+    );
+    parsed.forEach((line, n) => {
+      // Compact, `response` first, as Google writes them.
+      assert.ok(raw[n].startsWith('{"response":{'), raw[n].slice(0, 40));
+      assert.deepEqual(Object.keys(line), ['response', 'key']);
+      assert.deepEqual(imageSize(line.response), SHAPES[n][1]);
+    });
+    const [create] = (await batchRequests()).filter((r) => r.method === 'POST');
+    assert.equal(create.path, `/${version}/models/${IMAGE_MODEL}:batchGenerateContent`);
+    assert.deepEqual(create.body.batch.inputConfig, { fileName: uploaded.name });
+    const [download] = (await journal(mock)).filter((r) => r.path.endsWith(':download'));
+    assert.equal(download.path, `/${version}/files/batch-${batchId}:download`);
+  });
+
+  test(`a failed line is that response's error (${version})`, async () => {
+    const ai = client(apiVersion);
+    const job = await ai.batches.create({
+      model: IMAGE_MODEL,
+      src: [
+        inlineRequest('good-0', 'a kite', '1:1'),
+        // The mock's directive fails this one line, as the same prompt fails generateContent.
+        inlineRequest('bad', 'a kite [mock:internal]', '1:1'),
+        inlineRequest('good-1', 'a kite', '16:9'),
+      ],
+    });
+    const done = await wait(ai, job.name);
+    // A line failing does not fail the batch.
+    assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+    const [good0, bad, good1] = done.dest.inlinedResponses;
+    assert.deepEqual(
+      [good0, bad, good1].map((r) => r.metadata.key),
+      ['good-0', 'bad', 'good-1'],
+    );
+    assert.deepEqual(imageSize(good0.response), [512, 512]);
+    assert.deepEqual(imageSize(good1.response), [688, 384]);
+    assert.equal(bad.response, undefined);
+    assert.equal(bad.error.code, INTERNAL_LINE_CODE);
+    assert.ok(bad.error.message);
+  });
+
+  test(`delete (${version})`, async () => {
+    const ai = client(apiVersion);
+    const job = await ai.batches.create({
+      model: IMAGE_MODEL,
+      src: [inlineRequest('k', 'a fox', '1:1')],
+    });
+    await wait(ai, job.name);
+    await ai.batches.delete({ name: job.name });
+    await assert.rejects(ai.batches.get({ name: job.name }), (error) => {
+      assert.equal(error.status, 404);
+      assert.match(error.message, /NOT_FOUND/);
+      return true;
+    });
+    const [del] = (await batchRequests()).filter((r) => r.method === 'DELETE');
+    assert.equal(del.path, `/${version}/${job.name}`);
+  });
+
+  test(`cancel (${version})`, async () => {
+    const ai = client(apiVersion, manual);
+    const job = await ai.batches.create({
+      model: IMAGE_MODEL,
+      src: [0, 1, 2].map((n) => inlineRequest(`k${n}`, 'a heron', '1:1')),
+      config: { displayName: 'to cancel' },
+    });
+    // The manual pace runs no line until released: the job waits.
+    assert.equal(job.state, 'JOB_STATE_PENDING');
+    assert.equal((await ai.batches.get({ name: job.name })).state, 'JOB_STATE_PENDING');
+    await ai.batches.cancel({ name: job.name });
+    const cancelled = await ai.batches.get({ name: job.name });
+    assert.equal(cancelled.state, 'JOB_STATE_CANCELLED');
+    assert.ok(!cancelled.dest?.inlinedResponses?.length);
+    const [cancel] = (await batchRequests(manual)).filter((r) => r.path.endsWith(':cancel'));
+    assert.equal(cancel.method, 'POST');
+    assert.equal(cancel.path, `/${version}/${job.name}:cancel`);
+    assert.equal(cancel.status, 200);
+  });
+}
+
+test('list, two to a page', async () => {
+  const ai = client();
+  const names = [];
+  for (const n of [0, 1, 2]) {
+    const job = await ai.batches.create({
+      model: IMAGE_MODEL,
+      src: [inlineRequest(`k${n}`, `a boat ${n}`, '1:1')],
+      config: { displayName: `batch ${n}` },
+    });
+    names.push(job.name);
+  }
+  const listed = [];
+  for await (const job of await ai.batches.list({ config: { pageSize: 2 } })) listed.push(job);
+  assert.deepEqual(listed.map((job) => job.name).sort(), [...names].sort());
+  assert.deepEqual(listed.map((job) => job.displayName).sort(), ['batch 0', 'batch 1', 'batch 2']);
+  assert.ok(listed.every((job) => job.model === `models/${IMAGE_MODEL}`));
+  const pages = (await journal(mock)).filter((r) => r.method === 'GET' && r.path === '/v1/batches');
+  assert.equal(pages.length, 2);
+  assert.deepEqual(pages[0].query, { pageSize: '2' });
+  assert.equal(pages[1].query.pageSize, '2');
+  assert.ok(pages[1].query.pageToken);
+});
+
+test('a job left pending 48 hours expires', async () => {
+  const ai = client(undefined, manual);
+  const job = await ai.batches.create({
+    model: IMAGE_MODEL,
+    src: [inlineRequest('k', 'a moth', '1:1')],
+  });
+  await advanceClock(manual, '47h');
+  assert.equal((await ai.batches.get({ name: job.name })).state, 'JOB_STATE_PENDING');
+  await advanceClock(manual, '2h');
+  assert.equal((await ai.batches.get({ name: job.name })).state, 'JOB_STATE_EXPIRED');
+});

@@ -1,0 +1,268 @@
+"""Batch mode through google-genai 3.6.1 against gemini-image-mock, with no change to the SDK:
+`client.batches.create` from inline requests and from an uploaded JSONL file, `get` until done
+(the wire's `BATCH_STATE_*` renamed `JOB_STATE_*` by the SDK), the inline results in
+`dest.inlined_responses` and the results file `dest.file_name` through `files.download`, every
+image decoded at the asked size and in input order, a failed line as that response's error,
+`list` paged, `cancel` and `delete` — on both `v1` (the SDK's default) and `v1beta`."""
+
+import base64
+import io
+import json
+import time
+
+import pytest
+from google import genai
+from google.genai import errors, types
+from PIL import Image
+
+IMAGE_MODEL = "gemini-3.1-flash-image"
+# Three small images of different shapes (the mock's sizes for `512`): a result in the wrong
+# place has the wrong size.
+SHAPES = [("1:1", (512, 512)), ("16:9", (688, 384)), ("9:16", (384, 688))]
+TERMINAL = {
+    types.JobState.JOB_STATE_SUCCEEDED,
+    types.JobState.JOB_STATE_FAILED,
+    types.JobState.JOB_STATE_CANCELLED,
+    types.JobState.JOB_STATE_EXPIRED,
+}
+
+# A client closes its connections when collected: keep each alive for the whole session.
+_clients = []
+
+
+def client(mock, api_version=None):
+    """google-genai against the mock; `api_version=None` keeps the SDK's default (v1)."""
+    options = {"base_url": mock.url, "retry_options": types.HttpRetryOptions(attempts=1)}
+    if api_version:
+        options["api_version"] = api_version
+    made = genai.Client(api_key="conformance-key", http_options=types.HttpOptions(**options))
+    _clients.append(made)
+    return made
+
+
+def inline_request(key, prompt, aspect_ratio):
+    """One keyed inline request for a small image, as the SDK's `InlinedRequest` dict."""
+    return {
+        "contents": [{"parts": [{"text": prompt}], "role": "user"}],
+        "config": {
+            "response_modalities": ["IMAGE"],
+            "image_config": {"aspect_ratio": aspect_ratio, "image_size": "512"},
+        },
+        "metadata": {"key": key},
+    }
+
+
+def wait(c, name, seconds=30):
+    """`batches.get` until the job is in a terminal state, as a user's loop does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        job = c.batches.get(name=name)
+        if job.state in TERMINAL:
+            return job
+        assert time.monotonic() < deadline, f"{name} still {job.state} after {seconds} s"
+        time.sleep(0.05)
+
+
+def image_of(response):
+    """The one image of a GenerateContentResponse, decoded."""
+    [part] = [p for p in response.candidates[0].content.parts if p.inline_data and not p.thought]
+    image = Image.open(io.BytesIO(part.inline_data.data))
+    image.load()  # decodes every byte: a truncated image fails here
+    return image
+
+
+def decoded(raw_response):
+    """The one image of a results-file line's raw `response`, decoded."""
+    parts = raw_response["candidates"][0]["content"]["parts"]
+    [data] = [p["inlineData"]["data"] for p in parts if "inlineData" in p and not p.get("thought")]
+    image = Image.open(io.BytesIO(base64.b64decode(data, validate=True)))
+    image.load()
+    return image
+
+
+def batch_requests(mock):
+    return [r for r in mock.requests() if "batch" in r["path"]]
+
+
+@pytest.mark.parametrize("api_version", [None, "v1beta"])
+def test_an_inline_batch_of_images(mock, api_version):
+    c = client(mock, api_version)
+    keys = [f"picture-{n}" for n in range(len(SHAPES))]
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[
+            inline_request(key, f"a lighthouse, shape {ratio}", ratio)
+            for key, (ratio, _) in zip(keys, SHAPES)
+        ],
+        config={"display_name": "inline images"},
+    )
+    assert job.name.startswith("batches/")
+    assert job.display_name == "inline images"
+    assert job.model == f"models/{IMAGE_MODEL}"
+    assert job.state in {
+        types.JobState.JOB_STATE_PENDING,
+        types.JobState.JOB_STATE_RUNNING,
+        types.JobState.JOB_STATE_SUCCEEDED,
+    }
+    done = wait(c, job.name)
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    assert done.name == job.name
+    assert done.create_time is not None and done.end_time is not None
+    responses = done.dest.inlined_responses
+    assert [r.metadata["key"] for r in responses] == keys
+    for response, (_, size) in zip(responses, SHAPES):
+        assert response.error is None
+        assert image_of(response.response).size == size
+    # What the SDK sent: the keyed requests, on its API version.
+    version = api_version or "v1"
+    [create] = [r for r in batch_requests(mock) if r["method"] == "POST"]
+    assert create["path"] == f"/{version}/models/{IMAGE_MODEL}:batchGenerateContent"
+    batch = create["body"]["batch"]
+    assert batch["displayName"] == "inline images"
+    sent = batch["inputConfig"]["requests"]["requests"]
+    assert [r["metadata"]["key"] for r in sent] == keys
+    assert sent[1]["request"]["generationConfig"]["imageConfig"]["aspectRatio"] == "16:9"
+    gets = [r for r in batch_requests(mock) if r["method"] == "GET"]
+    assert gets and all(r["path"] == f"/{version}/{job.name}" for r in gets)
+
+
+@pytest.mark.parametrize("api_version", [None, "v1beta"])
+def test_a_file_batch_of_images(mock, tmp_path, api_version):
+    c = client(mock, api_version)
+    keys = [f"line-{n}" for n in range(len(SHAPES))]
+    # The docs' own line shape: snake `generation_config` holding camel fields.
+    lines = [
+        {
+            "key": key,
+            "request": {
+                "contents": [{"parts": [{"text": f"a windmill, shape {ratio}"}]}],
+                "generation_config": {
+                    "responseModalities": ["IMAGE"],
+                    "imageConfig": {"aspectRatio": ratio, "imageSize": "512"},
+                },
+            },
+        }
+        for key, (ratio, _) in zip(keys, SHAPES)
+    ]
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    job = c.batches.create(
+        model=IMAGE_MODEL, src=uploaded.name, config={"display_name": "file images"}
+    )
+    assert job.src.file_name == uploaded.name
+    done = wait(c, job.name)
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    batch_id = job.name.removeprefix("batches/")
+    assert done.dest.file_name == f"files/batch-{batch_id}"
+    results = c.files.download(file=done.dest.file_name)
+    text = results.decode()
+    assert text.endswith("\n")
+    parsed = [json.loads(line) for line in text.splitlines()]
+    assert [line["key"] for line in parsed] == keys
+    for raw, line, (_, size) in zip(text.splitlines(), parsed, SHAPES):
+        # Compact, `response` first, as Google writes them.
+        assert raw.startswith('{"response":{') and ", " not in raw[:40]
+        assert list(line) == ["response", "key"]
+        # Decoded as Google's docs do it: base64 of each inlineData part.
+        assert decoded(line["response"]).size == size
+    version = api_version or "v1"
+    [create] = [r for r in batch_requests(mock) if r["method"] == "POST"]
+    assert create["path"] == f"/{version}/models/{IMAGE_MODEL}:batchGenerateContent"
+    assert create["body"]["batch"]["inputConfig"] == {"fileName": uploaded.name}
+    [download] = [r for r in mock.requests() if r["path"].endswith(":download")]
+    assert download["path"] == f"/{version}/files/batch-{batch_id}:download"
+
+
+@pytest.mark.parametrize("api_version", [None, "v1beta"])
+def test_a_failed_line_is_that_response_s_error(mock, api_version):
+    c = client(mock, api_version)
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[
+            inline_request("good-0", "a kite", "1:1"),
+            # The mock's directive fails this one line, as the same prompt fails generateContent.
+            inline_request("bad", "a kite [mock:internal]", "1:1"),
+            inline_request("good-1", "a kite", "16:9"),
+        ],
+    )
+    done = wait(c, job.name)
+    # A line failing does not fail the batch.
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    good0, bad, good1 = done.dest.inlined_responses
+    assert [r.metadata["key"] for r in (good0, bad, good1)] == ["good-0", "bad", "good-1"]
+    assert image_of(good0.response).size == (512, 512)
+    assert image_of(good1.response).size == (688, 384)
+    assert bad.response is None
+    assert bad.error is not None
+    assert bad.error.code == INTERNAL_LINE_CODE
+    assert bad.error.message
+
+
+def test_list_pages(mock):
+    c = client(mock)
+    names = [
+        c.batches.create(
+            model=IMAGE_MODEL,
+            src=[inline_request(f"k{n}", f"a boat {n}", "1:1")],
+            config={"display_name": f"batch {n}"},
+        ).name
+        for n in range(3)
+    ]
+    listed = list(c.batches.list(config={"page_size": 2}))
+    assert sorted(job.name for job in listed) == sorted(names)
+    assert {job.display_name for job in listed} == {"batch 0", "batch 1", "batch 2"}
+    assert all(job.model == f"models/{IMAGE_MODEL}" for job in listed)
+    # Two pages: the SDK followed the mock's page token.
+    pages = [r for r in mock.requests() if r["method"] == "GET" and r["path"] == "/v1/batches"]
+    assert len(pages) == 2
+    assert pages[0]["query"] == {"pageSize": "2"}
+    assert pages[1]["query"]["pageSize"] == "2" and pages[1]["query"]["pageToken"]
+
+
+@pytest.mark.parametrize("api_version", [None, "v1beta"])
+def test_delete(mock, api_version):
+    c = client(mock, api_version)
+    job = c.batches.create(model=IMAGE_MODEL, src=[inline_request("k", "a fox", "1:1")])
+    wait(c, job.name)
+    c.batches.delete(name=job.name)
+    with pytest.raises(errors.ClientError) as raised:
+        c.batches.get(name=job.name)
+    assert raised.value.code == 404
+    assert raised.value.status == "NOT_FOUND"
+    assert job.name not in [j.name for j in c.batches.list()]
+    [delete] = [r for r in batch_requests(mock) if r["method"] == "DELETE"]
+    assert delete["path"] == f"/{api_version or 'v1'}/{job.name}"
+
+
+@pytest.mark.parametrize("api_version", [None, "v1beta"])
+def test_cancel(manual_mock, api_version):
+    c = client(manual_mock, api_version)
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[inline_request(f"k{n}", "a heron", "1:1") for n in range(3)],
+        config={"display_name": "to cancel"},
+    )
+    # The manual pace runs no line until released: the job waits.
+    assert job.state == types.JobState.JOB_STATE_PENDING
+    assert c.batches.get(name=job.name).state == types.JobState.JOB_STATE_PENDING
+    c.batches.cancel(name=job.name)
+    cancelled = c.batches.get(name=job.name)
+    assert cancelled.state == types.JobState.JOB_STATE_CANCELLED
+    assert cancelled.done
+    assert cancelled.dest is None or not cancelled.dest.inlined_responses
+    [cancel] = [r for r in batch_requests(manual_mock) if r["path"].endswith(":cancel")]
+    assert cancel["method"] == "POST"
+    assert cancel["path"] == f"/{api_version or 'v1'}/{job.name}:cancel"
+    assert cancel["status"] == 200
+
+
+def test_a_job_left_pending_48_hours_expires(manual_mock):
+    c = client(manual_mock)
+    job = c.batches.create(model=IMAGE_MODEL, src=[inline_request("k", "a moth", "1:1")])
+    manual_mock.admin("POST", "clock", {"advance": "47h"})
+    assert c.batches.get(name=job.name).state == types.JobState.JOB_STATE_PENDING
+    manual_mock.admin("POST", "clock", {"advance": "2h"})
+    expired = c.batches.get(name=job.name)
+    assert expired.state == types.JobState.JOB_STATE_EXPIRED
+    assert expired.done
