@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI } from '@google/genai';
-import { advanceClock, journal, jpegSize, useMock } from './mock.js';
+import { admin, advanceClock, journal, jpegSize, useMock } from './mock.js';
 
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 // Three small images of different shapes (the mock's sizes for `512`): a result in the wrong
@@ -50,15 +50,25 @@ function inlineRequest(key, prompt, aspectRatio) {
   };
 }
 
-/** `batches.get` until the job is in a terminal state, as a user's loop does. */
-async function wait(ai, name, seconds = 30) {
+/** `batches.get` until `until(job)`, for `seconds` at most. */
+async function poll(ai, name, until, seconds = 30) {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const job = await ai.batches.get({ name });
-    if (TERMINAL.has(job.state)) return job;
+    if (until(job)) return job;
     assert.ok(Date.now() < deadline, `${name} still ${job.state} after ${seconds} s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** `batches.get` until the job is in a terminal state, as a user's loop does. */
+function wait(ai, name) {
+  return poll(ai, name, (job) => TERMINAL.has(job.state));
+}
+
+/** `batches.get` until the job has left `state`. */
+function waitWhile(ai, name, state) {
+  return poll(ai, name, (job) => job.state !== state);
 }
 
 /** Width and height of the one image of a GenerateContentResponse (raw or the SDK's). */
@@ -262,4 +272,110 @@ test('a job left pending 48 hours expires', async () => {
   assert.equal((await ai.batches.get({ name: job.name })).state, 'JOB_STATE_PENDING');
   await advanceClock(manual, '2h');
   assert.equal((await ai.batches.get({ name: job.name })).state, 'JOB_STATE_EXPIRED');
+});
+
+test('the states, one line at a time', async () => {
+  const ai = client(undefined, manual);
+  const job = await ai.batches.create({
+    model: IMAGE_MODEL,
+    src: SHAPES.map(([ratio], n) => inlineRequest(`k${n}`, 'a swan', ratio)),
+  });
+  assert.equal(job.state, 'JOB_STATE_PENDING');
+  await admin(manual, 'POST', `${job.name}/advance`, { lines: 1 });
+  const running = await waitWhile(ai, job.name, 'JOB_STATE_PENDING');
+  assert.equal(running.state, 'JOB_STATE_RUNNING');
+  assert.equal(running.dest, undefined);
+  await admin(manual, 'POST', `${job.name}/advance`);
+  const done = await wait(ai, job.name);
+  assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+  assert.deepEqual(
+    done.dest.inlinedResponses.map((r) => imageSize(r.response)),
+    SHAPES.map(([, size]) => size),
+  );
+});
+
+test('the whole batch failing', async () => {
+  const ai = client();
+  const job = await ai.batches.create({
+    model: IMAGE_MODEL,
+    src: [inlineRequest('k', 'an owl', '1:1')],
+    // A directive in the display name applies to the whole batch.
+    config: { displayName: 'doomed [mock:batch_failed]' },
+  });
+  const done = await wait(ai, job.name);
+  assert.equal(done.state, 'JOB_STATE_FAILED');
+  assert.equal(done.dest, undefined);
+});
+
+test('a share of lines failing in a file batch', async () => {
+  const ai = client();
+  const keys = [0, 1, 2, 3].map((n) => `row-${n}`);
+  const input = join(dir, 'rows.jsonl');
+  writeFileSync(
+    input,
+    keys
+      .map((key) =>
+        JSON.stringify({
+          key,
+          request: {
+            contents: [{ parts: [{ text: 'a pebble' }] }],
+            generation_config: {
+              responseModalities: ['IMAGE'],
+              imageConfig: { imageSize: '512', aspectRatio: '1:1' },
+            },
+          },
+        }) + '\n',
+      )
+      .join(''),
+  );
+  const uploaded = await ai.files.upload({ file: input, config: { mimeType: 'jsonl' } });
+  const job = await ai.batches.create({
+    model: IMAGE_MODEL,
+    src: uploaded.name,
+    config: { displayName: 'half [mock:batch_line_errors=50]' },
+  });
+  const done = await wait(ai, job.name);
+  assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+  const output = join(dir, 'rows-results.jsonl');
+  await ai.files.download({ file: done.dest.fileName, downloadPath: output });
+  const parsed = readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(
+    parsed.map((line) => line.key),
+    keys,
+  );
+  // Half the lines, spread evenly: the second and the fourth.
+  assert.deepEqual(
+    parsed.map((line) => Object.keys(line)),
+    [
+      ['response', 'key'],
+      ['error', 'key'],
+      ['response', 'key'],
+      ['error', 'key'],
+    ],
+  );
+  for (const line of [parsed[1], parsed[3]]) {
+    assert.equal(line.error.code, INTERNAL_LINE_CODE);
+    assert.ok(line.error.message);
+  }
+  for (const line of [parsed[0], parsed[2]]) assert.deepEqual(imageSize(line.response), [512, 512]);
+});
+
+test('SUCCEEDED before the output is set', async () => {
+  // Google shows SUCCEEDED before it sets the output: a client that reads the results at the
+  // first SUCCEEDED finds none, and must poll on.
+  const ai = client();
+  const job = await ai.batches.create({
+    model: IMAGE_MODEL,
+    src: [inlineRequest('k', 'a tern', '1:1')],
+    config: { displayName: 'late [mock:batch_output_late=5s]' },
+  });
+  const early = await wait(ai, job.name);
+  assert.equal(early.state, 'JOB_STATE_SUCCEEDED');
+  assert.equal(early.dest, undefined);
+  await advanceClock(mock, '6s');
+  const later = await ai.batches.get({ name: job.name });
+  assert.equal(later.state, 'JOB_STATE_SUCCEEDED');
+  const [result] = later.dest.inlinedResponses;
+  assert.deepEqual(result.metadata, { key: 'k' });
+  assert.deepEqual(imageSize(result.response), [512, 512]);
 });

@@ -52,15 +52,25 @@ def inline_request(key, prompt, aspect_ratio):
     }
 
 
-def wait(c, name, seconds=30):
-    """`batches.get` until the job is in a terminal state, as a user's loop does."""
+def poll(c, name, until, seconds=30):
+    """`batches.get` until `until(job)`, for `seconds` at most."""
     deadline = time.monotonic() + seconds
     while True:
         job = c.batches.get(name=name)
-        if job.state in TERMINAL:
+        if until(job):
             return job
         assert time.monotonic() < deadline, f"{name} still {job.state} after {seconds} s"
         time.sleep(0.05)
+
+
+def wait(c, name):
+    """`batches.get` until the job is in a terminal state, as a user's loop does."""
+    return poll(c, name, lambda job: job.state in TERMINAL)
+
+
+def wait_while(c, name, state):
+    """`batches.get` until the job has left `state`."""
+    return poll(c, name, lambda job: job.state != state)
 
 
 def image_of(response):
@@ -266,3 +276,91 @@ def test_a_job_left_pending_48_hours_expires(manual_mock):
     expired = c.batches.get(name=job.name)
     assert expired.state == types.JobState.JOB_STATE_EXPIRED
     assert expired.done
+
+
+def test_states_one_line_at_a_time(manual_mock):
+    c = client(manual_mock)
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[inline_request(f"k{n}", "a swan", ratio) for n, (ratio, _) in enumerate(SHAPES)],
+    )
+    assert job.state == types.JobState.JOB_STATE_PENDING
+    assert not job.done
+    manual_mock.admin("POST", f"{job.name}/advance", {"lines": 1})
+    running = wait_while(c, job.name, types.JobState.JOB_STATE_PENDING)
+    assert running.state == types.JobState.JOB_STATE_RUNNING
+    assert not running.done and running.dest is None
+    manual_mock.admin("POST", f"{job.name}/advance")
+    done = wait(c, job.name)
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    sizes = [image_of(r.response).size for r in done.dest.inlined_responses]
+    assert sizes == [size for _, size in SHAPES]
+
+
+def test_the_whole_batch_failing(mock):
+    c = client(mock)
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[inline_request("k", "an owl", "1:1")],
+        # A directive in the display name applies to the whole batch.
+        config={"display_name": "doomed [mock:batch_failed]"},
+    )
+    done = wait(c, job.name)
+    assert done.state == types.JobState.JOB_STATE_FAILED
+    assert done.done
+    assert done.dest is None
+    # The Operation's top-level `error` is on the wire, but google-genai 3.6.1 reads only
+    # `metadata` in Gemini mode (`done.error` stays None, as against Google).
+
+
+def test_a_share_of_lines_failing_in_a_file_batch(mock, tmp_path):
+    c = client(mock)
+    keys = [f"row-{n}" for n in range(4)]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(
+        json.dumps({
+            "key": key,
+            "request": {
+                "contents": [{"parts": [{"text": "a pebble"}]}],
+                "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512", "aspectRatio": "1:1"}},
+            },
+        }) + "\n"
+        for key in keys
+    ))
+    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    job = c.batches.create(
+        model=IMAGE_MODEL, src=uploaded.name,
+        config={"display_name": "half [mock:batch_line_errors=50]"},
+    )
+    done = wait(c, job.name)
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    parsed = [json.loads(line) for line in c.files.download(file=done.dest.file_name).splitlines()]
+    assert [line["key"] for line in parsed] == keys
+    # Half the lines, spread evenly: the second and the fourth.
+    assert [list(line) for line in parsed] == [
+        ["response", "key"], ["error", "key"], ["response", "key"], ["error", "key"],
+    ]
+    for line in parsed[1::2]:
+        assert line["error"]["code"] == INTERNAL_LINE_CODE and line["error"]["message"]
+    for line in parsed[0::2]:
+        assert decoded(line["response"]).size == (512, 512)
+
+
+def test_succeeded_before_the_output_is_set(mock):
+    """Google shows SUCCEEDED before it sets the output: a client that reads the results at the
+    first SUCCEEDED finds none, and must poll on."""
+    c = client(mock)
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[inline_request("k", "a tern", "1:1")],
+        config={"display_name": "late [mock:batch_output_late=5s]"},
+    )
+    early = wait(c, job.name)
+    assert early.state == types.JobState.JOB_STATE_SUCCEEDED
+    assert early.dest is None
+    mock.admin("POST", "clock", {"advance": "6s"})
+    later = c.batches.get(name=job.name)
+    assert later.state == types.JobState.JOB_STATE_SUCCEEDED
+    [result] = later.dest.inlined_responses
+    assert result.metadata == {"key": "k"}
+    assert image_of(result.response).size == (512, 512)
