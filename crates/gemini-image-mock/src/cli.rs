@@ -86,6 +86,17 @@ pub struct ServeArgs {
     /// How long a `background: true` interaction stays in_progress (on the mock's clock).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "1s")]
     pub interaction_background: std::time::Duration,
+    /// How fast batch lines are answered: immediate, N/s (lines per second), a delay per
+    /// line such as 250ms (both on the mock's clock), or manual (only when
+    /// `POST /__mock/batches/{id}/advance` releases them).
+    #[arg(long, value_name = "PACE", default_value = "immediate")]
+    pub batch_pace: crate::batches::pace::BatchPace,
+    /// How many batch lines are rendered at once, all batches together (default: the cores).
+    #[arg(long, value_name = "N")]
+    pub batch_workers: Option<usize>,
+    /// How many megabytes batches hold (inline requests while they run, inline results).
+    #[arg(long, value_name = "MB", default_value_t = 1024)]
+    pub batches_mb: usize,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -152,6 +163,11 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         interactions_bytes: args.interactions_mb.saturating_mul(1024 * 1024),
         interaction_retention: args.interaction_retention,
         interaction_background_latency: args.interaction_background,
+        batch_pace: args.batch_pace,
+        batch_workers: args
+            .batch_workers
+            .unwrap_or_else(crate::state::default_batch_workers),
+        batches_bytes: args.batches_mb.saturating_mul(1024 * 1024),
         ..crate::state::Config::default()
     };
     let limits = crate::connections::ConnectionLimits::new(

@@ -363,6 +363,80 @@ impl ApiError {
         )
     }
 
+    /// An unknown batch id (get, cancel, delete). Our choice, unconfirmed: Google's generic
+    /// 404 wording for a resource that does not exist.
+    pub fn batch_not_found() -> Self {
+        Self::new(404, "NOT_FOUND", "Requested entity was not found.")
+    }
+
+    /// A cancel of a batch that has already finished. Our choice, unconfirmed: 400
+    /// FAILED_PRECONDITION, what Google's long-running operations answer a change to a
+    /// finished job.
+    pub fn batch_finished(name: &str, state: &str) -> Self {
+        Self::new(
+            400,
+            "FAILED_PRECONDITION",
+            format!("The batch {name} has already finished ({state}) and cannot be cancelled."),
+        )
+    }
+
+    /// The top-level error of a batch that was running when the mock stopped (`--data-dir`).
+    /// Our wording: a mock's own event.
+    pub fn batch_interrupted() -> Self {
+        Self::new(
+            500,
+            "INTERNAL",
+            "The batch was interrupted: the server stopped while it ran, and its unfinished \
+             requests were not run. Submit it again.",
+        )
+    }
+
+    /// The top-level error of the `batch_failed` scenario. Our wording: the real text of a
+    /// failed batch is not known.
+    pub fn batch_failed() -> Self {
+        Self::new(
+            500,
+            "INTERNAL",
+            "The batch failed: an internal error occurred while processing it.",
+        )
+    }
+
+    /// No room left for batches: the mock's byte budget, or Google's 100 batches at once.
+    /// Our choice, as for the other stores: 429 RESOURCE_EXHAUSTED.
+    pub fn batch_storage_full(what: &str) -> Self {
+        Self::new(
+            429,
+            "RESOURCE_EXHAUSTED",
+            format!("Batch quota exceeded: {what}. Wait for batches to finish or delete some."),
+        )
+    }
+
+    /// The error as the `google.rpc.Status` of a batch's results (a line's `error`, a failed
+    /// batch's top-level `error`): Operation JSON carries the canonical gRPC code number
+    /// (`{"code": 3, "message": …}` in the real captures), not the HTTP status, and no
+    /// `status` name. Details are left out (whether Google sends any there is unconfirmed).
+    pub fn to_status(&self) -> gemini_image_types::types::Status {
+        let code = match self.status {
+            "CANCELLED" => 1,
+            "INVALID_ARGUMENT" | "CONTENT_BLOCKED" => 3,
+            "DEADLINE_EXCEEDED" => 4,
+            "NOT_FOUND" => 5,
+            "ALREADY_EXISTS" => 6,
+            "PERMISSION_DENIED" => 7,
+            "RESOURCE_EXHAUSTED" => 8,
+            "FAILED_PRECONDITION" => 9,
+            "INTERNAL" => 13,
+            "UNAVAILABLE" => 14,
+            "UNAUTHENTICATED" => 16,
+            _ => 2,
+        };
+        gemini_image_types::types::Status {
+            code: Some(code),
+            message: Some(self.message.clone()),
+            ..Default::default()
+        }
+    }
+
     /// The body as Google sends it: `{"error": {...}}`, pretty-printed with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut error = json!({

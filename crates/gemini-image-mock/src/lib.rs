@@ -33,6 +33,7 @@
     clippy::missing_errors_doc
 )]
 
+mod batches;
 mod body;
 mod cache;
 mod chaos;
@@ -60,6 +61,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use batches::pace::BatchPace;
 pub use body::MAX_BODY_BYTES;
 pub use chaos::{ChaosConfig, Fault, Latency};
 pub use error::ApiError;

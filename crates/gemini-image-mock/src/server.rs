@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 
 use crate::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
-use crate::routes::{admin, files, interactions, model_call, models, upload};
+use crate::routes::{admin, batches, files, interactions, model_call, models, upload};
 use crate::state::{AppState, Config, SharedState};
 use crate::{error, gate, journal, trace};
 
@@ -63,6 +63,15 @@ fn api(state: SharedState) -> Router<SharedState> {
             get(files::download_prefixed),
         )
         .route(gate::UPLOAD_ROUTE, post(upload::serve))
+        .route("/{version}/batches", get(batches::list))
+        // `{name}` as on the models route: the gate reads a POST's `id:cancel` as a custom
+        // method.
+        .route(
+            "/{version}/batches/{name}",
+            get(batches::batch)
+                .delete(batches::batch)
+                .post(batches::batch),
+        )
         // A route layer runs only for a matched route and method: a 404 or 405 stays a 404.
         .route_layer(from_fn_with_state(state.clone(), gate::check))
         .merge(interactions_api(state))

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::batches::pace::BatchPace;
+use crate::batches::store::{self as batch_store, BatchStore};
 use crate::body::DEFAULT_BODY_IDLE_TIMEOUT;
 use crate::cache::{DEFAULT_CACHE_BYTES, ResponseCache};
 use crate::chaos::{Chaos, ChaosConfig};
@@ -81,6 +83,17 @@ pub struct Config {
     /// How long a `background: true` interaction stays `in_progress` (on the mock's clock;
     /// a `slow=` scenario adds to it). Default 1 s.
     pub interaction_background_latency: Duration,
+    /// How fast a batch's lines are answered (`--batch-pace`): at once (the default), a
+    /// simulated delay per line or a rate on the mock's clock, or only when the admin API
+    /// releases them.
+    pub batch_pace: BatchPace,
+    /// How many batch lines are rendered at once, all batches together (`--batch-workers`).
+    /// Default: the machine's cores.
+    pub batch_workers: usize,
+    /// How many bytes batches hold (inline requests while they run, inline results); a batch
+    /// that would pass it is refused with a 429, a result that would is its line's error.
+    /// Default 1 GiB. Results files count against the Files API's bounds instead.
+    pub batches_bytes: usize,
 }
 
 impl Default for Config {
@@ -105,8 +118,16 @@ impl Default for Config {
             interactions_bytes: DEFAULT_STORE_BYTES,
             interaction_retention: DEFAULT_RETENTION,
             interaction_background_latency: Duration::from_secs(1),
+            batch_pace: BatchPace::Immediate,
+            batch_workers: default_batch_workers(),
+            batches_bytes: batch_store::DEFAULT_STORE_BYTES,
         }
     }
+}
+
+/// One batch worker per core.
+pub fn default_batch_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
 }
 
 /// How strictly requests are checked against the spec.
@@ -152,6 +173,8 @@ pub struct AppState {
     pub files: FileStore,
     /// The Interactions API's stored interactions.
     pub interactions: InteractionStore,
+    /// Batch mode's jobs.
+    pub batches: BatchStore,
 }
 
 impl AppState {
@@ -174,14 +197,21 @@ impl AppState {
                 config.interactions_bytes,
                 config.interaction_retention,
             ),
+            batches: BatchStore::new(
+                config.batches_bytes,
+                config.batch_workers,
+                config.data_dir.as_ref(),
+                std::time::SystemTime::now(),
+            ),
             config,
         }
     }
 
     /// Back to the state of a fresh start: queue, journal, cache, chaos sequence, files,
-    /// interactions and the clock.
+    /// interactions, batches and the clock.
     pub fn reset(&self) {
         self.cache.clear();
+        self.batches.clear();
         self.files.clear();
         self.interactions.clear();
         self.clock.reset();

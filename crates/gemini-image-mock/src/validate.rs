@@ -12,9 +12,11 @@
 
 use std::sync::LazyLock;
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+use crate::state::Validation;
 
 /// The spec, parsed once.
 pub static SPEC: LazyLock<Spec> = LazyLock::new(|| {
@@ -712,6 +714,31 @@ impl std::fmt::Display for Path {
         }
         Ok(())
     }
+}
+
+/// `raw` read as Google's JSON parser would, into the generated type of `schema`, with the
+/// refusal a lenient `validation` served anyway (for the journal's warning in warn mode).
+/// A batch reads each of its lines here, as a model call reads its body.
+pub fn read_as<T: DeserializeOwned>(
+    validation: Validation,
+    schema: &str,
+    raw: Value,
+) -> Result<(T, Value, Option<String>), ApiError> {
+    let (normalized, warning) = if validation == Validation::Strict {
+        (SPEC.normalize(schema, raw)?, None)
+    } else {
+        // Keeping a copy of the body costs memory: only the lenient modes need one.
+        match SPEC.normalize(schema, raw.clone()) {
+            Ok(normalized) => (normalized, None),
+            Err(error) => (
+                raw,
+                (validation == Validation::Warn).then_some(error.message),
+            ),
+        }
+    };
+    let typed = T::deserialize(&normalized)
+        .map_err(|e| ApiError::invalid_argument(format!("Invalid JSON payload received. {e}")))?;
+    Ok((typed, normalized, warning))
 }
 
 #[cfg(test)]

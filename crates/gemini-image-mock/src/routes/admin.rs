@@ -1,5 +1,6 @@
 //! The admin API under `/__mock/`, the way WireMock has `/__admin/`: health, the scenario
-//! queue, the request journal, the spec, the Files API's store and the mock's clock, reset.
+//! queue, the request journal, the spec, the Files API's store, batch jobs and the mock's clock,
+//! reset.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,6 +38,8 @@ pub fn router() -> Router<SharedState> {
         .route("/requests", get(list_requests).delete(clear_requests))
         .route("/files", get(list_files).post(add_generated_file))
         .route("/clock", get(clock).post(advance_clock))
+        .route("/batches", get(list_batches))
+        .route("/batches/{id}/advance", post(advance_batch))
         .route("/reset", post(reset))
 }
 
@@ -219,4 +222,66 @@ async fn advance_clock(
     })?;
     state.clock.advance(by);
     Ok(clock(State(state)).await)
+}
+
+/// `GET /__mock/batches`: every batch job as its Operation (without inline results), the
+/// pace, and the bytes the jobs hold against their budget.
+async fn list_batches(State(state): State<SharedState>) -> Response {
+    let now = state.clock.now();
+    let batches: Vec<Value> = state
+        .batches
+        .list(now)
+        .iter()
+        .map(|job| crate::wire::in_wire_order("BatchOperation", &job.operation(now, false)))
+        .collect();
+    let (bytes, budget) = state.batches.usage();
+    Json(json!({
+        "batches": batches,
+        "pace": state.config.batch_pace.to_string(),
+        "bytes": bytes,
+        "budgetBytes": budget,
+    }))
+    .into_response()
+}
+
+/// `POST /__mock/batches/{id}/advance` with `{"lines": 3}` (or no body: every line): lets that
+/// many more lines of the batch run whatever the pace (`--batch-pace manual` runs none
+/// without it).
+async fn advance_batch(
+    State(state): State<SharedState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+    let id = id.strip_prefix("batches/").unwrap_or(&id);
+    let lines = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let Json(body) = Json::<Value>::from_bytes(&body)
+            .map_err(|e| ApiError::invalid_argument(e.body_text()))?;
+        match &body["lines"] {
+            Value::Null => None,
+            Value::Number(n) => Some(n.as_u64().ok_or_else(|| {
+                ApiError::invalid_argument("expected {\"lines\": N}, N a whole number")
+            })?),
+            _ => {
+                return Err(ApiError::invalid_argument(
+                    "expected {\"lines\": N}, N a whole number",
+                ));
+            }
+        }
+    };
+    if !state.batches.advance(id, lines) {
+        return Err(ApiError::batch_not_found());
+    }
+    let now = state.clock.now();
+    let job = state
+        .batches
+        .get(id, now)
+        .ok_or_else(ApiError::batch_not_found)?;
+    Ok(Json(crate::wire::in_wire_order(
+        "BatchOperation",
+        &job.operation(now, false),
+    ))
+    .into_response())
 }

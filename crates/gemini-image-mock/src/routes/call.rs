@@ -11,8 +11,8 @@ use crate::error::ApiError;
 use crate::journal::Note;
 use crate::model::catalogue::{self, Model};
 use crate::scenarios::plan::Plan;
-use crate::state::{SharedState, Validation};
-use crate::validate::SPEC;
+use crate::state::SharedState;
+use crate::validate::read_as;
 
 /// One call to a model's method, as the method's handler sees it.
 pub struct Call<'a> {
@@ -52,24 +52,10 @@ impl Call<'_> {
     /// type can read it; in warn mode the journal records the refusal.
     pub fn read<T: DeserializeOwned>(&mut self, schema: &str) -> Result<(T, Value), ApiError> {
         let raw = self.body.take_json()?;
-        let validation = self.state.config.validation;
-        let normalized = if validation == Validation::Strict {
-            SPEC.normalize(schema, raw)?
-        } else {
-            // Keeping a copy of the body costs memory: only the lenient modes need one.
-            match SPEC.normalize(schema, raw.clone()) {
-                Ok(normalized) => normalized,
-                Err(error) => {
-                    if validation == Validation::Warn {
-                        self.note.warning(error.message);
-                    }
-                    raw
-                }
-            }
-        };
-        let typed = T::deserialize(&normalized).map_err(|e| {
-            ApiError::invalid_argument(format!("Invalid JSON payload received. {e}"))
-        })?;
+        let (typed, normalized, warning) = read_as(self.state.config.validation, schema, raw)?;
+        if let Some(warning) = warning {
+            self.note.warning(warning);
+        }
         Ok((typed, normalized))
     }
 }

@@ -144,15 +144,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery,
 ) -> Result<Response, ApiError> {
     let page_size = paging::page_size(&query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    // The token is the sequence number of the last file of the previous page: a page is never
-    // shifted by files deleted or added meanwhile.
-    let after = match paging::page_token(&query) {
-        None => None,
-        Some(token) => Some(token.parse::<u64>().map_err(|_| {
-            // Our wording: Google's answer to a token it did not issue is not known.
-            ApiError::invalid_argument("Invalid page token.")
-        })?),
-    };
+    let after = paging::sequence_token(&query)?;
     let now = state.clock.now();
     let mut files = state
         .files

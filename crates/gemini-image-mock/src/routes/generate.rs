@@ -11,7 +11,6 @@ use super::call::Call;
 use crate::delivery::Framing;
 use crate::error::ApiError;
 use crate::files;
-use crate::model::generate;
 use crate::scenarios::{pick, shape};
 use crate::wire;
 
@@ -73,9 +72,7 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
             let plan = call.plan.clone();
             // Rendering megapixel images is CPU work: keep it off the async workers.
             let response = tokio::task::spawn_blocking(move || {
-                let mut response = generate::respond(model, &request, canned.as_ref())?;
-                shape::apply(&plan, &mut response);
-                Ok::<_, ApiError>(response)
+                shape::respond(model, &request, canned.as_ref(), &plan)
             })
             .await
             .map_err(|_| ApiError::internal())??;

@@ -26,7 +26,6 @@ use crate::interactions::view::{self, Steps};
 use crate::interactions::{events, steps, turn};
 use crate::journal::Note;
 use crate::model::catalogue;
-use crate::model::generate;
 use crate::scenarios::plan::Plan;
 use crate::scenarios::{pick, shape};
 use crate::state::SharedState;
@@ -161,8 +160,7 @@ async fn answer_create(
     let shaping = plan.clone();
     // Rendering megapixel images is CPU work: keep it off the async workers.
     let outcome = tokio::task::spawn_blocking(move || {
-        let mut response = generate::respond(model, &generate_request, canned.as_ref())?;
-        shape::apply(&shaping, &mut response);
+        let response = shape::respond(model, &generate_request, canned.as_ref(), &shaping)?;
         steps::outcome(response)
     })
     .await

@@ -3,6 +3,7 @@
 //! to `generate`, `tokens` or `predict`, which answer it).
 
 pub mod admin;
+pub mod batches;
 pub mod call;
 pub mod files;
 pub mod generate;

@@ -95,6 +95,7 @@ impl Incoming<'_> {
             "streamGenerateContent" => super::generate::stream(&mut call).await,
             "countTokens" => super::tokens::count(&mut call),
             "predict" => super::predict::predict(&mut call).await,
+            "batchGenerateContent" => super::batches::create(&mut call).await,
             _ => Err(ApiError::not_found(self.uri.path())),
         }?;
         // Directives in the prompt may have asked for an error.

@@ -1,4 +1,5 @@
-//! The paging parameters of a list call (`models.list`, `files.list`), read one way for both.
+//! The paging parameters of a list call (`models.list`, `files.list`, `batches.list`), read one
+//! way for all.
 
 use std::collections::HashMap;
 
@@ -30,6 +31,20 @@ pub fn page_token(query: &HashMap<String, String>) -> Option<&str> {
         .or_else(|| query.get("page_token"))
         .map(String::as_str)
         .filter(|token| !token.is_empty())
+}
+
+/// The page token of a list ordered by sequence number (files, batches): the sequence of the
+/// last item of the previous page, so that a page is never shifted by items deleted or added
+/// meanwhile.
+pub fn sequence_token(query: &HashMap<String, String>) -> Result<Option<u64>, ApiError> {
+    page_token(query)
+        .map(|token| {
+            token.parse::<u64>().map_err(|_| {
+                // Our wording: Google's answer to a token it did not issue is not known.
+                ApiError::invalid_argument("Invalid page token.")
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]

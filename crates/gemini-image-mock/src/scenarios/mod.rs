@@ -74,6 +74,14 @@ pub enum Scenario {
     /// The connection closes in the middle of an upload chunk, and nothing of it is kept: the
     /// client must ask for the offset (`X-Goog-Upload-Command: query`) and resume.
     UploadCut,
+    /// A batch fails as a whole when it starts: `BATCH_STATE_FAILED` with a top-level `error`.
+    BatchFailed,
+    /// This percentage of a batch's lines fail (`batch_line_errors=25`, default 50), spread
+    /// evenly, each with its own `error`; the batch still SUCCEEDS, as Google's do.
+    BatchLineErrors(u8),
+    /// A batch reads SUCCEEDED this long (on the mock's clock) before its output is set
+    /// (`batch_output_late=2s`, default 1s): real, and it breaks naive clients.
+    BatchOutputLate(Duration),
 }
 
 /// Every scenario name, in the catalogue's order.
@@ -100,11 +108,16 @@ pub const NAMES: &[&str] = &[
     "rai_filtered",
     "upload_status_missing",
     "upload_cut",
+    "batch_failed",
+    "batch_line_errors",
+    "batch_output_late",
 ];
 
 /// The delay in Google's own captured 429: `retryDelay: "47s"`, "Please retry in 47.884324799s."
 const DEFAULT_RETRY: Duration = Duration::from_nanos(47_884_324_799);
 const DEFAULT_SLOW: Duration = Duration::from_secs(1);
+const DEFAULT_OUTPUT_LATE: Duration = Duration::from_secs(1);
+const DEFAULT_LINE_ERRORS: u8 = 50;
 const DEFAULT_BLOCK_REASON: &str = "PROHIBITED_CONTENT";
 const BLOCK_REASONS: &[&str] = &[
     "SAFETY",
@@ -140,6 +153,9 @@ impl Scenario {
             Self::RaiFiltered => "rai_filtered",
             Self::UploadStatusMissing => "upload_status_missing",
             Self::UploadCut => "upload_cut",
+            Self::BatchFailed => "batch_failed",
+            Self::BatchLineErrors(_) => "batch_line_errors",
+            Self::BatchOutputLate(_) => "batch_output_late",
         }
     }
 
@@ -198,9 +214,11 @@ impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())?;
         match self {
-            Self::RateLimit(delay) | Self::DailyQuota(delay) | Self::Slow(delay) => {
-                write!(f, "={}", format_duration(*delay))
-            }
+            Self::RateLimit(delay)
+            | Self::DailyQuota(delay)
+            | Self::Slow(delay)
+            | Self::BatchOutputLate(delay) => write!(f, "={}", format_duration(*delay)),
+            Self::BatchLineErrors(percent) => write!(f, "={percent}"),
             Self::PromptBlocked(reason) => write!(f, "={reason}"),
             _ => Ok(()),
         }
@@ -241,6 +259,22 @@ impl FromStr for Scenario {
             "rate_limit" => Self::RateLimit(duration(DEFAULT_RETRY)?),
             "daily_quota" => Self::DailyQuota(duration(DEFAULT_RETRY)?),
             "slow" => Self::Slow(duration(DEFAULT_SLOW)?),
+            "batch_output_late" => Self::BatchOutputLate(duration(DEFAULT_OUTPUT_LATE)?),
+            "batch_line_errors" => {
+                let percent = value.map_or(Some(DEFAULT_LINE_ERRORS), |v| {
+                    v.trim_end_matches('%')
+                        .trim()
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|p| *p <= 100)
+                });
+                Self::BatchLineErrors(percent.ok_or_else(|| {
+                    ScenarioError(format!(
+                        "{name}={}: expected a percentage from 0 to 100",
+                        value.unwrap_or_default()
+                    ))
+                })?)
+            }
             "prompt_blocked" => {
                 let reason = value.unwrap_or(DEFAULT_BLOCK_REASON).to_ascii_uppercase();
                 if !BLOCK_REASONS.contains(&reason.as_str()) {
@@ -271,6 +305,7 @@ impl FromStr for Scenario {
                     "rai_filtered" => Self::RaiFiltered,
                     "upload_status_missing" => Self::UploadStatusMissing,
                     "upload_cut" => Self::UploadCut,
+                    "batch_failed" => Self::BatchFailed,
                     _ => {
                         return Err(ScenarioError(format!(
                             "unknown scenario \"{name}\"; known: {}",

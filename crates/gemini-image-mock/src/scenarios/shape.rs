@@ -3,19 +3,35 @@
 
 use gemini_image_types::OpenEnum;
 use gemini_image_types::types::{
-    Candidate, Content, FinishReason, GenerateContentResponse, HarmCategory, HarmProbability,
-    ImagenPrediction, PromptFeedback, SafetyRating, UsageMetadata,
+    Candidate, Content, FinishReason, GenerateContentRequest, GenerateContentResponse,
+    HarmCategory, HarmProbability, ImagenPrediction, PromptFeedback, SafetyRating, UsageMetadata,
 };
 
 use super::Scenario;
 use super::plan::Plan;
-use crate::model::generate::estimate_tokens;
+use crate::error::ApiError;
+use crate::model::canned::CannedImages;
+use crate::model::catalogue::Model;
+use crate::model::generate::{self, estimate_tokens};
 
 /// Google's finishMessage for a filtered image, word for word.
 const IMAGE_SAFETY_MESSAGE: &str = "Unable to show the generated image. The image was filtered \
     out because it violated Google's [Generative AI Prohibited Use policy](https://policies.google.com/terms/generative-ai/use-policy). \
     You will not be charged for blocked images. Try rephrasing the prompt. If you think this was \
     an error, [send feedback](https://ai.google.dev/gemini-api/docs/troubleshooting).";
+
+/// The model's answer to `request` as `plan` shapes it: what `generateContent`, an
+/// interaction and every line of a batch render (CPU work: call it on a blocking thread).
+pub fn respond(
+    model: &Model,
+    request: &GenerateContentRequest,
+    canned: Option<&CannedImages>,
+    plan: &Plan,
+) -> Result<GenerateContentResponse, ApiError> {
+    let mut response = generate::respond(model, request, canned)?;
+    apply(plan, &mut response);
+    Ok(response)
+}
 
 /// Turns `response` into the answer of the first shaping scenario of `plan`.
 pub fn apply(plan: &Plan, response: &mut GenerateContentResponse) {

@@ -1,0 +1,380 @@
+//! The batch jobs: in memory, every job's bytes (its inline requests while it runs, its inline
+//! results) counted against `Config::batches_bytes`, at most Google's 100 unfinished batches,
+//! and with `--data-dir` each job's record on disk (`batches.rs`), reloaded at start.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use gemini_image_types::types::{BatchState, GenerateContentResponse, InlinedResponse};
+use tokio::sync::Semaphore;
+
+use super::disk::BatchDir;
+use super::job::Job;
+use crate::error::ApiError;
+use crate::files::disk::DataDir;
+
+/// The default budget of [`Config::batches_bytes`](crate::Config::batches_bytes): 1 GiB.
+pub const DEFAULT_STORE_BYTES: usize = 1 << 30;
+/// Google's limit on batches not finished at once (the rate-limits page).
+pub const MAX_UNFINISHED: usize = 100;
+/// What a job costs besides its requests and results (its record, its name, its counts).
+pub const JOB_OVERHEAD: usize = 1024;
+
+/// Where a batch's engine should go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// When the job started running (the origin of its pace), on the mock's clock.
+    pub started: SystemTime,
+    /// Lines released by the admin API.
+    pub released: u64,
+}
+
+struct Inner {
+    jobs: HashMap<String, Job>,
+    bytes: usize,
+    limit: usize,
+    next_sequence: u64,
+}
+
+/// The store.
+pub struct BatchStore {
+    inner: Mutex<Inner>,
+    disk: Option<BatchDir>,
+    workers: Arc<Semaphore>,
+}
+
+impl BatchStore {
+    /// A store of `limit` bytes whose lines run on `workers` workers at once; with `disk`, the
+    /// jobs an earlier run kept. Decision: a job that was pending or running when that run
+    /// stopped is FAILED — its requests are not kept, so it cannot go on, and a FAILED batch
+    /// is what a client already handles.
+    pub fn new(limit: usize, workers: usize, disk: Option<&DataDir>, now: SystemTime) -> Self {
+        let disk = disk.and_then(|data| {
+            BatchDir::open(data)
+                .inspect_err(|error| tracing::error!(%error, "cannot keep batches on disk"))
+                .ok()
+        });
+        let mut inner = Inner {
+            jobs: HashMap::new(),
+            bytes: 0,
+            limit,
+            next_sequence: 0,
+        };
+        for mut job in disk.as_ref().map(|d| d.load(limit)).unwrap_or_default() {
+            if !job.is_done() {
+                job.end(BatchState::BatchStateFailed, now);
+                job.error = Some(ApiError::batch_interrupted().to_status());
+                if let Some(disk) = &disk {
+                    disk.save(&job);
+                }
+            }
+            inner.next_sequence = inner.next_sequence.max(job.sequence + 1);
+            inner.bytes = inner.bytes.saturating_add(job.bytes);
+            inner.jobs.insert(job.id.clone(), job);
+        }
+        Self {
+            inner: Mutex::new(inner),
+            disk,
+            workers: Arc::new(Semaphore::new(workers.max(1))),
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, ApiError> {
+        self.inner.lock().map_err(|_| ApiError::internal())
+    }
+
+    /// The workers every batch's lines share: a line takes one while the model renders it.
+    pub fn workers(&self) -> Arc<Semaphore> {
+        self.workers.clone()
+    }
+
+    /// The bytes the jobs hold, and the budget.
+    pub fn usage(&self) -> (usize, usize) {
+        self.lock().map(|i| (i.bytes, i.limit)).unwrap_or_default()
+    }
+
+    /// Keeps a new job (its `bytes` already counted by the caller); its sequence is set here.
+    ///
+    /// # Errors
+    ///
+    /// 429 when the budget or the 100 unfinished batches would be passed.
+    pub fn insert(&self, mut job: Job, now: SystemTime) -> Result<Job, ApiError> {
+        let mut inner = self.lock()?;
+        settle_all(&mut inner, now, self.disk.as_ref());
+        let unfinished = inner.jobs.values().filter(|j| !j.is_done()).count();
+        if unfinished >= MAX_UNFINISHED {
+            return Err(ApiError::batch_storage_full(&format!(
+                "at most {MAX_UNFINISHED} batches run at once"
+            )));
+        }
+        if inner.bytes.saturating_add(job.bytes) > inner.limit {
+            return Err(ApiError::batch_storage_full(&format!(
+                "the mock keeps {} bytes of batches (--batches-mb)",
+                inner.limit
+            )));
+        }
+        job.sequence = inner.next_sequence;
+        inner.next_sequence += 1;
+        inner.bytes += job.bytes;
+        inner.jobs.insert(job.id.clone(), job.clone());
+        drop(inner);
+        if let Some(disk) = &self.disk {
+            disk.save(&job);
+        }
+        Ok(job)
+    }
+
+    /// A job as it is at `now`.
+    pub fn get(&self, id: &str, now: SystemTime) -> Option<Job> {
+        let mut inner = self.lock().ok()?;
+        let job = inner.jobs.get_mut(id)?;
+        if job.settle(now) {
+            self.save(job);
+        }
+        Some(job.clone())
+    }
+
+    /// Every job, newest first, without their inline results (a list shows none).
+    pub fn list(&self, now: SystemTime) -> Vec<Job> {
+        let Ok(mut inner) = self.lock() else {
+            return Vec::new();
+        };
+        settle_all(&mut inner, now, self.disk.as_ref());
+        let mut jobs: Vec<Job> = inner
+            .jobs
+            .values()
+            .map(|job| Job {
+                inlined: Vec::new(),
+                ..job.clone()
+            })
+            .collect();
+        jobs.sort_by_key(|job| std::cmp::Reverse(job.sequence));
+        jobs
+    }
+
+    /// Cancels a job at once: its pending lines are never run, its results dropped.
+    ///
+    /// # Errors
+    ///
+    /// 404 for an unknown job, 400 for one that has finished (a cancelled one is cancelled
+    /// again without complaint).
+    pub fn cancel(&self, id: &str, now: SystemTime) -> Result<(), ApiError> {
+        let mut inner = self.lock()?;
+        let job = inner
+            .jobs
+            .get_mut(id)
+            .ok_or_else(ApiError::batch_not_found)?;
+        job.settle(now);
+        match job.state {
+            BatchState::BatchStateCancelled => return Ok(()),
+            BatchState::BatchStatePending | BatchState::BatchStateRunning => {}
+            state => {
+                return Err(ApiError::batch_finished(
+                    &format!("batches/{id}"),
+                    &gemini_image_types::OpenEnum::from(state).to_string(),
+                ));
+            }
+        }
+        job.end(BatchState::BatchStateCancelled, now);
+        let freed = std::mem::take(&mut job.inlined);
+        let returned = refund(job, &freed);
+        let job = job.clone();
+        inner.bytes = inner.bytes.saturating_sub(returned);
+        drop(inner);
+        self.save(&job);
+        Ok(())
+    }
+
+    /// Forgets a job (a running one stops); whether it existed.
+    pub fn delete(&self, id: &str) -> bool {
+        let Ok(mut inner) = self.lock() else {
+            return false;
+        };
+        let Some(job) = inner.jobs.remove(id) else {
+            return false;
+        };
+        inner.bytes = inner.bytes.saturating_sub(job.bytes);
+        if let Some(disk) = &self.disk {
+            disk.remove(id);
+        }
+        true
+    }
+
+    /// Releases `lines` more lines of a job whatever its pace (all of them with `None`);
+    /// whether the job exists.
+    pub fn advance(&self, id: &str, lines: Option<u64>) -> bool {
+        let Ok(mut inner) = self.lock() else {
+            return false;
+        };
+        let Some(job) = inner.jobs.get_mut(id) else {
+            return false;
+        };
+        job.released = match lines {
+            Some(lines) => job.released.saturating_add(lines),
+            None => u64::MAX,
+        };
+        true
+    }
+
+    /// Forgets every job (their engines stop at their next line).
+    pub fn clear(&self) {
+        if let Ok(mut inner) = self.lock() {
+            if let Some(disk) = &self.disk {
+                for id in inner.jobs.keys() {
+                    disk.remove(id);
+                }
+            }
+            inner.jobs.clear();
+            inner.bytes = 0;
+        }
+    }
+
+    /// For the engine: where a job not finished is (`None` once it is finished or gone: the
+    /// engine stops). The first call moves it from PENDING to RUNNING.
+    pub fn progress(&self, id: &str, now: SystemTime) -> Option<Progress> {
+        let mut inner = self.lock().ok()?;
+        let job = inner.jobs.get_mut(id)?;
+        if job.settle(now) {
+            self.save(job);
+        }
+        if job.is_done() {
+            return None;
+        }
+        if job.state == BatchState::BatchStatePending {
+            job.state = BatchState::BatchStateRunning;
+            job.updated = now;
+            job.started = Some(now);
+        }
+        Some(Progress {
+            started: job.started.unwrap_or(now),
+            released: job.released,
+        })
+    }
+
+    /// For the engine: a line's outcome, counted; for inline input its result kept, against
+    /// the budget (a result that does not fit is kept as that line's error). Whether the job
+    /// goes on.
+    pub fn record(
+        &self,
+        id: &str,
+        now: SystemTime,
+        ok: bool,
+        inlined: Option<InlinedResponse>,
+    ) -> bool {
+        let Ok(mut inner) = self.lock() else {
+            return false;
+        };
+        let room = inner.limit.saturating_sub(inner.bytes);
+        let Some(job) = inner.jobs.get_mut(id).filter(|job| !job.is_done()) else {
+            return false;
+        };
+        let mut ok = ok;
+        let mut charged = 0;
+        if let Some(mut result) = inlined {
+            let size = result.response.as_ref().map_or(0, response_bytes) + 64;
+            if size > room {
+                ok = false;
+                result.response = None;
+                result.error = Some(
+                    ApiError::batch_storage_full(&format!(
+                        "a result of {size} bytes does not fit in the mock's batch budget \
+                         (--batches-mb)"
+                    ))
+                    .to_status(),
+                );
+            } else {
+                charged = size;
+            }
+            job.inlined.push(result);
+        }
+        if ok {
+            job.succeeded += 1;
+        } else {
+            job.failed += 1;
+        }
+        job.updated = now;
+        job.bytes += charged;
+        inner.bytes += charged;
+        true
+    }
+
+    /// For the engine: ends a job with `change` (state, output, error) and gives back the
+    /// bytes its requests held; the job is saved. Nothing happens to a job finished or gone
+    /// meanwhile (cancelled, expired, deleted).
+    pub fn finish(
+        &self,
+        id: &str,
+        now: SystemTime,
+        request_bytes: usize,
+        change: impl FnOnce(&mut Job),
+    ) {
+        let Ok(mut inner) = self.lock() else {
+            return;
+        };
+        let Some(job) = inner.jobs.get_mut(id) else {
+            return;
+        };
+        job.bytes = job.bytes.saturating_sub(request_bytes);
+        let done_before = job.is_done();
+        if !done_before {
+            change(job);
+            job.updated = now;
+        }
+        let job = job.clone();
+        inner.bytes = inner.bytes.saturating_sub(request_bytes);
+        drop(inner);
+        if !done_before {
+            self.save(&job);
+        }
+    }
+
+    fn save(&self, job: &Job) {
+        if let Some(disk) = &self.disk {
+            disk.save(job);
+        }
+    }
+}
+
+/// Applies expiry to every job.
+fn settle_all(inner: &mut Inner, now: SystemTime, disk: Option<&BatchDir>) {
+    for job in inner.jobs.values_mut() {
+        if job.settle(now)
+            && let Some(disk) = disk
+        {
+            disk.save(job);
+        }
+    }
+}
+
+/// Gives back the bytes of dropped results; what was given back.
+fn refund(job: &mut Job, dropped: &[InlinedResponse]) -> usize {
+    let bytes: usize = dropped
+        .iter()
+        .map(|r| r.response.as_ref().map_or(0, response_bytes) + 64)
+        .sum::<usize>()
+        .min(job.bytes);
+    job.bytes -= bytes;
+    bytes
+}
+
+/// What a response costs in memory, near enough: its media and text bytes and an overhead per
+/// part (not a serialization of megabytes of images).
+pub fn response_bytes(response: &GenerateContentResponse) -> usize {
+    let parts = response
+        .candidates
+        .iter()
+        .filter_map(|c| c.content.as_ref())
+        .flat_map(|content| content.parts.iter());
+    512 + parts
+        .map(|part| {
+            128 + part.text.as_ref().map_or(0, String::len)
+                + part
+                    .inline_data
+                    .as_ref()
+                    .and_then(|blob| blob.data.as_ref())
+                    .map_or(0, |data| data.len())
+                + part.thought_signature.as_ref().map_or(0, |s| s.len())
+        })
+        .sum::<usize>()
+}

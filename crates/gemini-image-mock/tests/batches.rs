@@ -1,0 +1,400 @@
+//! Batch mode over real loopback HTTP: create from inline requests and from a JSONL file of
+//! the Files API, the Operation as Google writes it, the job engine's states and counts,
+//! pacing, cancel, delete, list, expiry, the batch scenarios, bounds, and a restart with
+//! `--data-dir`.
+
+use std::time::Duration;
+
+use gemini_image_mock::{BatchPace, Config, MockServer};
+use reqwest::Method;
+use serde_json::{Value, json};
+use support::{keys, with_key};
+
+mod support;
+
+const IMAGE_MODEL: &str = "gemini-3.1-flash-image";
+
+/// An inline batch body of `prompts`, keyed `k0`, `k1`, …
+fn inline_body(prompts: &[&str]) -> Value {
+    let requests: Vec<Value> = prompts
+        .iter()
+        .enumerate()
+        .map(|(i, prompt)| {
+            json!({
+                "request": {"contents": [{"parts": [{"text": prompt}], "role": "user"}]},
+                "metadata": {"key": format!("k{i}")}
+            })
+        })
+        .collect();
+    json!({"batch": {"inputConfig": {"requests": {"requests": requests}}, "displayName": "inline"}})
+}
+
+/// Sends a JSON request and returns the status and the body as JSON.
+async fn call(
+    server: &MockServer,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = with_key(server, method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the mock answers");
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (status, body)
+}
+
+async fn create(server: &MockServer, version: &str, model: &str, body: Value) -> (u16, Value) {
+    call(
+        server,
+        Method::POST,
+        &format!("/{version}/models/{model}:batchGenerateContent"),
+        Some(body),
+    )
+    .await
+}
+
+async fn get(server: &MockServer, name: &str) -> Value {
+    let (status, body) = call(server, Method::GET, &format!("/v1/{name}"), None).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Polls the batch until it is done (at most 20 s).
+async fn wait_done(server: &MockServer, name: &str) -> Value {
+    for _ in 0..2000 {
+        let operation = get(server, name).await;
+        if operation["done"] == true {
+            return operation;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{name} never finished");
+}
+
+/// Uploads `bytes` through the resumable protocol, one chunk; returns `files/{id}`.
+async fn upload(server: &MockServer, bytes: Vec<u8>) -> String {
+    let start = with_key(server, Method::POST, "/upload/v1beta/files")
+        .header("X-Goog-Upload-Protocol", "resumable")
+        .header("X-Goog-Upload-Command", "start")
+        .header(
+            "X-Goog-Upload-Header-Content-Length",
+            bytes.len().to_string(),
+        )
+        .header("X-Goog-Upload-Header-Content-Type", "application/jsonl")
+        .json(&json!({"file": {"display_name": "input", "mime_type": "application/jsonl"}}))
+        .send()
+        .await
+        .expect("the mock answers");
+    let url = start
+        .headers()
+        .get("x-goog-upload-url")
+        .and_then(|v| v.to_str().ok())
+        .expect("an upload URL")
+        .to_string();
+    let (_, rest) = url.split_once("://").expect("a URL");
+    let path = &rest[rest.find('/').expect("a path")..];
+    let file: Value = reqwest::Client::new()
+        .post(format!("{}{path}", server.uri()))
+        .header("X-Goog-Upload-Command", "upload, finalize")
+        .header("X-Goog-Upload-Offset", "0")
+        .body(bytes)
+        .send()
+        .await
+        .expect("the mock answers")
+        .json()
+        .await
+        .expect("a File");
+    file["file"]["name"]
+        .as_str()
+        .expect("a file name")
+        .to_string()
+}
+
+/// Downloads a generated file.
+async fn download(server: &MockServer, name: &str) -> String {
+    let response = with_key(
+        server,
+        Method::GET,
+        &format!("/v1beta/{name}:download?alt=media"),
+    )
+    .send()
+    .await
+    .expect("the mock answers");
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("text")
+}
+
+fn count(operation: &Value, field: &str) -> Option<String> {
+    operation["metadata"]["batchStats"][field]
+        .as_str()
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn an_inline_batch_runs_every_line_through_the_model() {
+    let server = MockServer::start().await.unwrap();
+    let (status, created) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        inline_body(&[
+            "a red bicycle",
+            "a blue boat [mock:overloaded]",
+            "a green kite",
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let name = created["name"].as_str().unwrap().to_string();
+    let id = name.strip_prefix("batches/").unwrap();
+    assert_eq!(id.len(), 36);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    );
+    assert_eq!(keys(&created), ["name", "metadata"]);
+    assert_eq!(
+        keys(&created["metadata"]),
+        [
+            "@type",
+            "model",
+            "displayName",
+            "createTime",
+            "updateTime",
+            "batchStats",
+            "state",
+            "name"
+        ]
+    );
+    assert_eq!(
+        created["metadata"]["@type"],
+        "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
+    );
+    assert_eq!(created["metadata"]["state"], "BATCH_STATE_PENDING");
+    assert_eq!(
+        created["metadata"]["model"],
+        format!("models/{IMAGE_MODEL}")
+    );
+    assert_eq!(
+        created["metadata"]["batchStats"],
+        json!({"requestCount": "3", "pendingRequestCount": "3"})
+    );
+    assert!(created.get("done").is_none());
+
+    let done = wait_done(&server, &name).await;
+    assert_eq!(keys(&done), ["name", "metadata", "done", "response"]);
+    assert_eq!(done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert_eq!(
+        done["metadata"]["batchStats"],
+        json!({"requestCount": "3", "successfulRequestCount": "2", "failedRequestCount": "1"})
+    );
+    assert!(done["metadata"]["endTime"].as_str().unwrap().ends_with('Z'));
+    let results = &done["metadata"]["output"]["inlinedResponses"]["inlinedResponses"];
+    assert_eq!(results.as_array().unwrap().len(), 3);
+    for (i, result) in results.as_array().unwrap().iter().enumerate() {
+        assert_eq!(result["metadata"]["key"], format!("k{i}"));
+    }
+    let image = &results[0]["response"]["candidates"][0]["content"]["parts"];
+    assert!(
+        image
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["inlineData"]["data"].is_string()),
+        "{image}"
+    );
+    assert_eq!(results[1]["error"]["code"], 14, "{}", results[1]);
+    assert!(results[1].get("response").is_none());
+    assert_eq!(
+        done["response"]["@type"],
+        "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput"
+    );
+    assert_eq!(
+        done["response"]["inlinedResponses"],
+        done["metadata"]["output"]["inlinedResponses"]
+    );
+}
+
+#[tokio::test]
+async fn a_file_batch_writes_a_downloadable_results_file() {
+    let server = MockServer::start().await.unwrap();
+    let input = concat!(
+        r#"{"key": "snake", "request": {"contents": [{"parts": [{"text": "a cat"}]}], "generation_config": {"responseModalities": ["TEXT", "IMAGE"]}}}"#,
+        "\n",
+        r#"{"key": "broken", "request": {"contents": [{"parts": [{"text": "#,
+        "\n\n",
+        r#"{"key": "camel", "request": {"contents": [{"parts": [{"text": "a dog"}]}], "generationConfig": {"temperature": 0.5}}}"#,
+        "\n"
+    );
+    let file = upload(&server, input.as_bytes().to_vec()).await;
+    let (status, created) = create(
+        &server,
+        "v1beta",
+        IMAGE_MODEL,
+        json!({"batch": {"display_name": "file", "input_config": {"file_name": file}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(
+        created["metadata"]["inputConfig"],
+        json!({"fileName": file})
+    );
+    assert_eq!(count(&created, "requestCount").as_deref(), Some("3"));
+    let name = created["name"].as_str().unwrap().to_string();
+    let done = wait_done(&server, &name).await;
+    let id = name.strip_prefix("batches/").unwrap();
+    let results_file = format!("files/batch-{id}");
+    assert_eq!(
+        done["metadata"]["output"],
+        json!({"responsesFile": results_file})
+    );
+    assert_eq!(
+        keys(&done["metadata"]),
+        [
+            "@type",
+            "model",
+            "displayName",
+            "inputConfig",
+            "output",
+            "createTime",
+            "endTime",
+            "updateTime",
+            "batchStats",
+            "state",
+            "name"
+        ]
+    );
+    assert_eq!(done["response"]["responsesFile"], results_file);
+    assert_eq!(count(&done, "failedRequestCount").as_deref(), Some("1"));
+    let text = download(&server, &results_file).await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with(r#"{"response":{"#),
+        "{}",
+        &lines[0][..40]
+    );
+    assert!(lines[0].ends_with(r#","key":"snake"}"#));
+    assert!(
+        lines[1].starts_with(r#"{"error":{"code":3,"#),
+        "{}",
+        lines[1]
+    );
+    // Not JSON: the line's error, without a key (none could be read).
+    assert!(lines[1].ends_with("}}"), "{}", lines[1]);
+    assert!(!lines[1].contains(r#""key""#), "{}", lines[1]);
+    assert!(lines[2].ends_with(r#","key":"camel"}"#));
+    let first: Value = serde_json::from_str(lines[0]).unwrap();
+    assert!(first["response"]["candidates"][0]["content"]["parts"].is_array());
+}
+
+#[tokio::test]
+async fn cancel_stops_pending_lines_and_delete_forgets() {
+    let server = MockServer::start_with(Config {
+        batch_pace: BatchPace::Manual,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let (_, created) = create(&server, "v1", IMAGE_MODEL, inline_body(&["a", "b", "c"])).await;
+    let name = created["name"].as_str().unwrap().to_string();
+    let id = name.strip_prefix("batches/").unwrap().to_string();
+    // One line released: RUNNING with one answered.
+    let advanced = reqwest::Client::new()
+        .post(format!("{}/__mock/batches/{id}/advance", server.uri()))
+        .json(&json!({"lines": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(advanced.status(), 200);
+    let mut running = get(&server, &name).await;
+    for _ in 0..500 {
+        if count(&running, "successfulRequestCount").is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        running = get(&server, &name).await;
+    }
+    assert_eq!(running["metadata"]["state"], "BATCH_STATE_RUNNING");
+    assert_eq!(
+        running["metadata"]["batchStats"],
+        json!({"requestCount": "3", "successfulRequestCount": "1", "pendingRequestCount": "2"})
+    );
+    let (status, body) = call(&server, Method::POST, &format!("/v1/{name}:cancel"), None).await;
+    assert_eq!((status, body), (200, json!({})));
+    let cancelled = get(&server, &name).await;
+    assert_eq!(cancelled["metadata"]["state"], "BATCH_STATE_CANCELLED");
+    assert_eq!(cancelled["done"], true);
+    assert!(cancelled.get("response").is_none());
+    // Released now, the cancelled lines never run.
+    reqwest::Client::new()
+        .post(format!("{}/__mock/batches/{id}/advance", server.uri()))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let still = get(&server, &name).await;
+    assert_eq!(
+        count(&still, "successfulRequestCount").as_deref(),
+        Some("1")
+    );
+
+    let (status, body) = call(&server, Method::DELETE, &format!("/v1beta/{name}"), None).await;
+    assert_eq!((status, body), (200, json!({})));
+    let (status, body) = call(&server, Method::GET, &format!("/v1/{name}"), None).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["status"], "NOT_FOUND");
+    assert_eq!(body["error"]["message"], "Requested entity was not found.");
+    for (method, path) in [
+        (Method::POST, format!("/v1/{name}:cancel")),
+        (Method::DELETE, format!("/v1/{name}")),
+        (Method::GET, "/v1/batches/not-an-id".to_string()),
+    ] {
+        let (status, body) = call(&server, method, &path, None).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn list_pages_newest_first_without_inline_results() {
+    let server = MockServer::start().await.unwrap();
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        let (_, created) = create(&server, "v1", IMAGE_MODEL, inline_body(&["x"])).await;
+        names.push(created["name"].as_str().unwrap().to_string());
+    }
+    for name in &names {
+        wait_done(&server, name).await;
+    }
+    let (status, first) = call(&server, Method::GET, "/v1/batches?pageSize=2", None).await;
+    assert_eq!(status, 200);
+    let page: Vec<&str> = first["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(page, [names[2].as_str(), names[1].as_str()]);
+    assert!(
+        first["operations"][0]["metadata"]["output"]
+            .get("inlinedResponses")
+            .is_none()
+    );
+    let token = first["nextPageToken"].as_str().unwrap();
+    let (_, second) = call(
+        &server,
+        Method::GET,
+        &format!("/v1/batches?pageSize=2&pageToken={token}"),
+        None,
+    )
+    .await;
+    assert_eq!(second["operations"][0]["name"], names[0]);
+    assert!(second.get("nextPageToken").is_none());
+    server.reset();
+    let (_, empty) = call(&server, Method::GET, "/v1alpha/batches", None).await;
+    assert_eq!(empty, json!({}));
+}
