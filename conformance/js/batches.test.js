@@ -160,6 +160,10 @@ for (const apiVersion of VERSIONS) {
     const output = join(dir, `results-${version}.jsonl`);
     await ai.files.download({ file: done.dest.fileName, downloadPath: output });
     const text = readFileSync(output, 'utf8');
+    // The results file is a file of the Files API, one the service generated.
+    const results = await ai.files.get({ name: done.dest.fileName });
+    assert.equal(results.source, 'GENERATED');
+    assert.equal(results.sizeBytes, String(Buffer.byteLength(text)));
     assert.ok(text.endsWith('\n'));
     const raw = text.split('\n').slice(0, -1);
     const parsed = raw.map((line) => JSON.parse(line));
@@ -395,4 +399,76 @@ test('SUCCEEDED before the output is set', async () => {
   const [result] = later.dest.inlinedResponses;
   assert.deepEqual(result.metadata, { key: 'k' });
   assert.deepEqual(imageSize(result.response), [512, 512]);
+});
+
+test('edits in a batch, inline and from an uploaded file', async () => {
+  const ai = client();
+  // A 4:1 red PNG (8x2): the edits come back at 4:1.
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAgAAAACCAIAAADq9gq6AAAAEUlEQVR4nGM4ISeHFTHgkgAAoSEQQf20RzYAAAAASUVORK5CYII=',
+    'base64',
+  );
+  const input = join(dir, 'red.png');
+  writeFileSync(input, png);
+  const uploaded = await ai.files.upload({ file: input, config: { mimeType: 'image/png' } });
+  const config = { responseModalities: ['IMAGE'] };
+  const job = await ai.batches.create({
+    model: IMAGE_MODEL,
+    src: [
+      {
+        contents: [
+          {
+            role: 'user',
+            parts: [
+              { inlineData: { mimeType: 'image/png', data: png.toString('base64') } },
+              { text: 'make it black and white' },
+            ],
+          },
+        ],
+        config,
+        // Metadata is a map: every entry comes back, not only the key.
+        metadata: { key: 'inline-edit', sku: 'A-1' },
+      },
+      {
+        contents: [
+          {
+            role: 'user',
+            parts: [
+              { fileData: { fileUri: uploaded.uri, mimeType: 'image/png' } },
+              { text: 'make it black and white' },
+            ],
+          },
+        ],
+        config,
+        metadata: { key: 'file-edit' },
+      },
+    ],
+  });
+  const done = await wait(ai, job.name);
+  assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+  const [inline, byFile] = done.dest.inlinedResponses;
+  assert.deepEqual(inline.metadata, { key: 'inline-edit', sku: 'A-1' });
+  assert.deepEqual(byFile.metadata, { key: 'file-edit' });
+  for (const result of [inline, byFile]) {
+    const [width, height] = imageSize(result.response);
+    assert.ok(Math.abs(width / height - 4) < 0.6, `${width}x${height}`);
+  }
+});
+
+test('errors for an unknown or a finished batch', async () => {
+  const ai = client();
+  await assert.rejects(ai.batches.get({ name: 'batches/nosuchbatch000000000000000000000000' }), (error) => {
+    assert.equal(error.status, 404);
+    assert.match(error.message, /NOT_FOUND/);
+    return true;
+  });
+  const job = await ai.batches.create({ model: IMAGE_MODEL, src: [inlineRequest('k', 'a reed', '1:1')] });
+  const done = await wait(ai, job.name);
+  // Cancelling a finished batch: the mock's choice (unconfirmed), 400 FAILED_PRECONDITION.
+  await assert.rejects(ai.batches.cancel({ name: done.name }), (error) => {
+    assert.equal(error.status, 400);
+    assert.match(error.message, /FAILED_PRECONDITION/);
+    return true;
+  });
+  assert.equal((await ai.batches.get({ name: done.name })).state, 'JOB_STATE_SUCCEEDED');
 });

@@ -379,3 +379,93 @@ def test_succeeded_before_the_output_is_set(mock):
     [result] = later.dest.inlined_responses
     assert result.metadata == {"key": "k"}
     assert image_of(result.response).size == (512, 512)
+
+
+def red_png(size=(64, 48)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def is_grey(image):
+    r, g, b = image.convert("RGB").getpixel((image.size[0] // 2, image.size[1] // 2))
+    return abs(r - g) <= 12 and abs(g - b) <= 12  # within JPEG's rounding
+
+
+def test_edits_in_a_batch_inline_and_from_an_uploaded_file(mock, tmp_path):
+    c = client(mock)
+    png = red_png()
+    path = tmp_path / "red.png"
+    path.write_bytes(png)
+    uploaded = c.files.upload(file=str(path))
+    config = {"response_modalities": ["IMAGE"]}
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[
+            {
+                "contents": [{"role": "user", "parts": [
+                    {"inline_data": {"mime_type": "image/png", "data": png}},
+                    {"text": "make it black and white"},
+                ]}],
+                "config": config,
+                # Metadata is a map: every entry comes back, not only the key.
+                "metadata": {"key": "inline-edit", "sku": "A-1"},
+            },
+            {
+                "contents": [{"role": "user", "parts": [
+                    {"file_data": {"file_uri": uploaded.uri, "mime_type": "image/png"}},
+                    {"text": "make it black and white"},
+                ]}],
+                "config": config,
+                "metadata": {"key": "file-edit"},
+            },
+        ],
+    )
+    done = wait(c, job.name)
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    inline, by_file = done.dest.inlined_responses
+    assert inline.metadata == {"key": "inline-edit", "sku": "A-1"}
+    assert by_file.metadata == {"key": "file-edit"}
+    for result in (inline, by_file):
+        image = image_of(result.response)
+        assert image.size[0] / image.size[1] == pytest.approx(64 / 48, rel=0.15)
+        assert is_grey(image)
+    # The SDK sent the image as base64 inside the batch, and the file by its URI.
+    [create] = [r for r in batch_requests(mock) if r["method"] == "POST"]
+    sent = create["body"]["batch"]["inputConfig"]["requests"]["requests"]
+    assert "fileData" in sent[1]["request"]["contents"][0]["parts"][0]
+
+
+def test_the_results_file_is_a_generated_file(mock, tmp_path):
+    c = client(mock)
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"key": "only", "request": {
+        "contents": [{"parts": [{"text": "a shell"}]}],
+        "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512"}},
+    }}) + "\n")
+    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    done = wait(c, c.batches.create(model=IMAGE_MODEL, src=uploaded.name).name)
+    results = c.files.get(name=done.dest.file_name)
+    assert results.name == done.dest.file_name
+    assert results.source == types.FileSource.GENERATED
+    assert results.state == types.FileState.ACTIVE
+    # google-genai downloads a File object only when it has a download URI.
+    assert results.download_uri
+    by_object = c.files.download(file=results)
+    assert by_object == c.files.download(file=done.dest.file_name)
+    assert results.size_bytes == len(by_object)
+    [line] = [json.loads(text) for text in by_object.splitlines()]
+    assert line["key"] == "only" and decoded(line["response"]).size == (512, 512)
+
+
+def test_errors_for_an_unknown_or_finished_batch(mock):
+    c = client(mock)
+    with pytest.raises(errors.ClientError) as raised:
+        c.batches.get(name="batches/nosuchbatch000000000000000000000000")
+    assert raised.value.code == 404 and raised.value.status == "NOT_FOUND"
+    done = wait(c, c.batches.create(model=IMAGE_MODEL, src=[inline_request("k", "a reed", "1:1")]).name)
+    # Cancelling a finished batch: the mock's choice (unconfirmed), 400 FAILED_PRECONDITION.
+    with pytest.raises(errors.ClientError) as raised:
+        c.batches.cancel(name=done.name)
+    assert raised.value.code == 400 and raised.value.status == "FAILED_PRECONDITION"
+    assert c.batches.get(name=done.name).state == types.JobState.JOB_STATE_SUCCEEDED
