@@ -472,3 +472,17 @@ test('errors for an unknown or a finished batch', async () => {
   });
   assert.equal((await ai.batches.get({ name: done.name })).state, 'JOB_STATE_SUCCEEDED');
 });
+
+test('a request naming its model', async () => {
+  // @google/genai's `InlinedRequest.model` becomes `request.model` ("models/…") on the wire, a
+  // field of Google's GenerateContentRequest: the batch must take it (finding B1).
+  const ai = client();
+  const job = await ai.batches.create({
+    model: IMAGE_MODEL,
+    src: [{ ...inlineRequest('k', 'a crane', '1:1'), model: IMAGE_MODEL }],
+  });
+  const done = await wait(ai, job.name);
+  assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+  const [result] = done.dest.inlinedResponses;
+  assert.deepEqual(imageSize(result.response), [512, 512]);
+});

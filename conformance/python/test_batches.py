@@ -469,3 +469,20 @@ def test_errors_for_an_unknown_or_finished_batch(mock):
         c.batches.cancel(name=done.name)
     assert raised.value.code == 400 and raised.value.status == "FAILED_PRECONDITION"
     assert c.batches.get(name=done.name).state == types.JobState.JOB_STATE_SUCCEEDED
+
+
+def test_a_request_naming_its_model(mock):
+    """google-genai's `InlinedRequest.model` becomes `request.model` ("models/…") on the wire, a
+    field of Google's GenerateContentRequest: the batch must take it (finding B1)."""
+    c = client(mock)
+    job = c.batches.create(
+        model=IMAGE_MODEL,
+        src=[{**inline_request("k", "a crane", "1:1"), "model": IMAGE_MODEL}],
+    )
+    done = wait(c, job.name)
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    [result] = done.dest.inlined_responses
+    assert image_of(result.response).size == (512, 512)
+    [create] = [r for r in batch_requests(mock) if r["method"] == "POST"]
+    request = create["body"]["batch"]["inputConfig"]["requests"]["requests"][0]["request"]
+    assert request["model"] == f"models/{IMAGE_MODEL}"
