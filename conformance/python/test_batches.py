@@ -68,9 +68,9 @@ def poll(c, name, until, seconds=30):
         time.sleep(0.05)
 
 
-def wait(c, name):
+def wait(c, name, seconds=30):
     """`batches.get` until the job is in a terminal state, as a user's loop does."""
-    return poll(c, name, lambda job: job.state in TERMINAL)
+    return poll(c, name, lambda job: job.state in TERMINAL, seconds)
 
 
 def image_of(response):
@@ -486,3 +486,24 @@ def test_a_request_naming_its_model(mock):
     [create] = [r for r in batch_requests(mock) if r["method"] == "POST"]
     request = create["body"]["batch"]["inputConfig"]["requests"]["requests"][0]["request"]
     assert request["model"] == f"models/{IMAGE_MODEL}"
+
+
+def test_a_hundred_line_file_batch(mock, tmp_path):
+    """The size the issue asks of the CLI (whose `batch` command does not exist yet), through
+    the SDK: every line back, in order, each image whole."""
+    c = client(mock)
+    keys = [f"r{n:03}" for n in range(100)]
+    path = tmp_path / "hundred.jsonl"
+    path.write_text("".join(
+        json.dumps({"key": key, "request": {
+            "contents": [{"parts": [{"text": f"picture {key}"}]}],
+            "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512"}},
+        }}) + "\n"
+        for key in keys
+    ))
+    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    done = wait(c, c.batches.create(model=IMAGE_MODEL, src=uploaded.name).name, seconds=120)
+    assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+    parsed = [json.loads(line) for line in c.files.download(file=done.dest.file_name).splitlines()]
+    assert [line["key"] for line in parsed] == keys
+    assert all(decoded(line["response"]).size == (512, 512) for line in parsed)
