@@ -16,6 +16,8 @@ from google import genai
 from google.genai import errors, types
 from PIL import Image
 
+from conftest import Mock
+
 IMAGE_MODEL = "gemini-3.1-flash-image"
 # Three small images of different shapes (the mock's sizes for `512`): a result in the wrong
 # place has the wrong size.
@@ -507,3 +509,41 @@ def test_a_hundred_line_file_batch(mock, tmp_path):
     parsed = [json.loads(line) for line in c.files.download(file=done.dest.file_name).splitlines()]
     assert [line["key"] for line in parsed] == keys
     assert all(decoded(line["response"]).size == (512, 512) for line in parsed)
+
+
+def test_jobs_survive_a_restart_with_a_data_dir(tmp_path):
+    data = tmp_path / "data"
+    first = Mock("--data-dir", str(data))
+    try:
+        c = client(first)
+        path = tmp_path / "two.jsonl"
+        path.write_text("".join(
+            json.dumps({"key": key, "request": {
+                "contents": [{"parts": [{"text": "a gull"}]}],
+                "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512", "aspectRatio": ratio}},
+            }}) + "\n"
+            for key, ratio in [("a", "16:9"), ("b", "9:16")]
+        ))
+        uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+        by_file = wait(c, c.batches.create(model=IMAGE_MODEL, src=uploaded.name).name)
+        inline = wait(c, c.batches.create(
+            model=IMAGE_MODEL, src=[inline_request("k", "a gull", "16:9")],
+            config={"display_name": "kept"},
+        ).name)
+        results = c.files.download(file=by_file.dest.file_name)
+    finally:
+        first.stop()
+    second = Mock("--data-dir", str(data))
+    try:
+        c = client(second)
+        again = c.batches.get(name=by_file.name)
+        assert again.state == types.JobState.JOB_STATE_SUCCEEDED
+        assert again.dest.file_name == by_file.dest.file_name
+        assert c.files.download(file=again.dest.file_name) == results
+        kept = c.batches.get(name=inline.name)
+        assert kept.state == types.JobState.JOB_STATE_SUCCEEDED and kept.display_name == "kept"
+        [result] = kept.dest.inlined_responses
+        assert result.metadata == {"key": "k"} and image_of(result.response).size == (688, 384)
+        assert {job.name for job in c.batches.list()} == {by_file.name, inline.name}
+    finally:
+        second.stop()
