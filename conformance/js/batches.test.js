@@ -2,8 +2,9 @@
 // `ai.batches.create` from inline requests and from an uploaded JSONL file, `get` until done (the
 // wire's `BATCH_STATE_*` renamed `JOB_STATE_*` by the SDK), the inline results in
 // `dest.inlinedResponses` and the results file `dest.fileName` through `files.download`, every
-// image decoded at the asked size and in input order, a failed line as that response's error,
-// `list` paged, `cancel` and `delete` — on `v1` (the default) and `v1beta`.
+// image decoded at the asked size and in input order, edits per line, a failed line as that
+// response's error, the mock's batch scenarios, `list` paged, `cancel`, expiry, `delete` and the
+// errors — on `v1` (the default) and `v1beta`.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,8 +2,9 @@
 `client.batches.create` from inline requests and from an uploaded JSONL file, `get` until done
 (the wire's `BATCH_STATE_*` renamed `JOB_STATE_*` by the SDK), the inline results in
 `dest.inlined_responses` and the results file `dest.file_name` through `files.download`, every
-image decoded at the asked size and in input order, a failed line as that response's error,
-`list` paged, `cancel` and `delete` — on both `v1` (the SDK's default) and `v1beta`."""
+image decoded at the asked size and in input order, edits per line, a failed line as that
+response's error, the mock's batch scenarios, `list` paged, `cancel`, expiry, `delete`, the
+errors, and jobs surviving a restart — on both `v1` (the SDK's default) and `v1beta`."""
 
 import base64
 import io
