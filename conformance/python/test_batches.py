@@ -60,6 +60,33 @@ def inline_request(key, prompt, aspect_ratio):
     }
 
 
+def file_line(key, prompt, aspect_ratio="1:1"):
+    """One line of a JSONL input for a small image, in the docs' own shape: snake
+    `generation_config` holding camel fields."""
+    return {
+        "key": key,
+        "request": {
+            "contents": [{"parts": [{"text": prompt}]}],
+            "generation_config": {
+                "responseModalities": ["IMAGE"],
+                "imageConfig": {"aspectRatio": aspect_ratio, "imageSize": "512"},
+            },
+        },
+    }
+
+
+def upload_lines(c, tmp_path, lines):
+    """The lines written as a JSONL file and uploaded as the docs do (`mime_type="jsonl"`)."""
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+
+
+def results_of(c, job):
+    """A finished file batch's results file, downloaded and parsed line by line."""
+    return [json.loads(line) for line in c.files.download(file=job.dest.file_name).splitlines()]
+
+
 def poll(c, name, until, seconds=30):
     """`batches.get` until `until(job)`, for `seconds` at most."""
     deadline = time.monotonic() + seconds
@@ -150,23 +177,9 @@ def test_an_inline_batch_of_images(mock, api_version):
 def test_a_file_batch_of_images(mock, tmp_path, api_version):
     c = client(mock, api_version)
     keys = [f"line-{n}" for n in range(len(SHAPES))]
-    # The docs' own line shape: snake `generation_config` holding camel fields.
-    lines = [
-        {
-            "key": key,
-            "request": {
-                "contents": [{"parts": [{"text": f"a windmill, shape {ratio}"}]}],
-                "generation_config": {
-                    "responseModalities": ["IMAGE"],
-                    "imageConfig": {"aspectRatio": ratio, "imageSize": "512"},
-                },
-            },
-        }
-        for key, (ratio, _) in zip(keys, SHAPES)
-    ]
-    path = tmp_path / "requests.jsonl"
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    uploaded = upload_lines(c, tmp_path, [
+        file_line(key, f"a windmill, shape {ratio}", ratio) for key, (ratio, _) in zip(keys, SHAPES)
+    ])
     job = c.batches.create(
         model=IMAGE_MODEL, src=uploaded.name, config={"display_name": "file images"}
     )
@@ -334,25 +347,14 @@ def test_the_whole_batch_failing(mock):
 def test_a_share_of_lines_failing_in_a_file_batch(mock, tmp_path):
     c = client(mock)
     keys = [f"row-{n}" for n in range(4)]
-    path = tmp_path / "rows.jsonl"
-    path.write_text("".join(
-        json.dumps({
-            "key": key,
-            "request": {
-                "contents": [{"parts": [{"text": "a pebble"}]}],
-                "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512", "aspectRatio": "1:1"}},
-            },
-        }) + "\n"
-        for key in keys
-    ))
-    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    uploaded = upload_lines(c, tmp_path, [file_line(key, "a pebble") for key in keys])
     job = c.batches.create(
         model=IMAGE_MODEL, src=uploaded.name,
         config={"display_name": "half [mock:batch_line_errors=50]"},
     )
     done = wait(c, job.name)
     assert done.state == types.JobState.JOB_STATE_SUCCEEDED
-    parsed = [json.loads(line) for line in c.files.download(file=done.dest.file_name).splitlines()]
+    parsed = results_of(c, done)
     assert [line["key"] for line in parsed] == keys
     # Half the lines, spread evenly: the second and the fourth.
     assert [list(line) for line in parsed] == [
@@ -441,12 +443,7 @@ def test_edits_in_a_batch_inline_and_from_an_uploaded_file(mock, tmp_path):
 
 def test_the_results_file_is_a_generated_file(mock, tmp_path):
     c = client(mock)
-    path = tmp_path / "one.jsonl"
-    path.write_text(json.dumps({"key": "only", "request": {
-        "contents": [{"parts": [{"text": "a shell"}]}],
-        "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512"}},
-    }}) + "\n")
-    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    uploaded = upload_lines(c, tmp_path, [file_line("only", "a shell")])
     done = wait(c, c.batches.create(model=IMAGE_MODEL, src=uploaded.name).name)
     results = c.files.get(name=done.dest.file_name)
     assert results.name == done.dest.file_name
@@ -496,18 +493,10 @@ def test_a_hundred_line_file_batch(mock, tmp_path):
     the SDK: every line back, in order, each image whole."""
     c = client(mock)
     keys = [f"r{n:03}" for n in range(100)]
-    path = tmp_path / "hundred.jsonl"
-    path.write_text("".join(
-        json.dumps({"key": key, "request": {
-            "contents": [{"parts": [{"text": f"picture {key}"}]}],
-            "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512"}},
-        }}) + "\n"
-        for key in keys
-    ))
-    uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+    uploaded = upload_lines(c, tmp_path, [file_line(key, f"picture {key}") for key in keys])
     done = wait(c, c.batches.create(model=IMAGE_MODEL, src=uploaded.name).name, seconds=120)
     assert done.state == types.JobState.JOB_STATE_SUCCEEDED
-    parsed = [json.loads(line) for line in c.files.download(file=done.dest.file_name).splitlines()]
+    parsed = results_of(c, done)
     assert [line["key"] for line in parsed] == keys
     assert all(decoded(line["response"]).size == (512, 512) for line in parsed)
 
@@ -517,15 +506,9 @@ def test_jobs_survive_a_restart_with_a_data_dir(tmp_path):
     first = Mock("--data-dir", str(data))
     try:
         c = client(first)
-        path = tmp_path / "two.jsonl"
-        path.write_text("".join(
-            json.dumps({"key": key, "request": {
-                "contents": [{"parts": [{"text": "a gull"}]}],
-                "generation_config": {"responseModalities": ["IMAGE"], "imageConfig": {"imageSize": "512", "aspectRatio": ratio}},
-            }}) + "\n"
-            for key, ratio in [("a", "16:9"), ("b", "9:16")]
-        ))
-        uploaded = c.files.upload(file=str(path), config={"mime_type": "jsonl"})
+        uploaded = upload_lines(
+            c, tmp_path, [file_line("a", "a gull", "16:9"), file_line("b", "a gull", "9:16")]
+        )
         by_file = wait(c, c.batches.create(model=IMAGE_MODEL, src=uploaded.name).name)
         inline = wait(c, c.batches.create(
             model=IMAGE_MODEL, src=[inline_request("k", "a gull", "16:9")],
