@@ -55,6 +55,56 @@ function inlineRequest(key, prompt, aspectRatio) {
   };
 }
 
+/**
+ * A batch of one small square image (key `k`), created; a directive in `displayName` applies
+ * to the whole batch.
+ */
+function oneImage(ai, prompt, displayName) {
+  return ai.batches.create({
+    model: IMAGE_MODEL,
+    src: [inlineRequest('k', prompt, '1:1')],
+    config: displayName ? { displayName } : undefined,
+  });
+}
+
+/**
+ * One line of a JSONL input for a small image, in the docs' own shape: snake `generation_config`
+ * holding camel fields.
+ */
+function fileLine(key, prompt, aspectRatio = '1:1') {
+  return {
+    key,
+    request: {
+      contents: [{ parts: [{ text: prompt }] }],
+      generation_config: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio, imageSize: '512' } },
+    },
+  };
+}
+
+let files = 0;
+
+/** The lines written as a JSONL file and uploaded as the docs do (`mimeType: 'jsonl'`). */
+async function uploadLines(ai, lines) {
+  const input = join(dir, `requests-${files++}.jsonl`);
+  writeFileSync(input, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  return ai.files.upload({ file: input, config: { mimeType: 'jsonl' } });
+}
+
+/** A finished file batch's results file, downloaded by the SDK to disk, as text. */
+async function resultsOf(ai, job) {
+  const output = join(dir, `results-${files++}.jsonl`);
+  await ai.files.download({ file: job.dest.fileName, downloadPath: output });
+  return readFileSync(output, 'utf8');
+}
+
+/** A JSONL text's lines, parsed. */
+function parseLines(text) {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
 /** `batches.get` until `until(job)`, for `seconds` at most. */
 async function poll(ai, name, until, seconds = 30) {
   const deadline = Date.now() + seconds * 1000;
@@ -135,20 +185,10 @@ for (const apiVersion of VERSIONS) {
   test(`a file batch of images (${version})`, async () => {
     const ai = client(apiVersion);
     const keys = SHAPES.map((_, n) => `line-${n}`);
-    // The docs' own line shape: snake `generation_config` holding camel fields.
-    const lines = SHAPES.map(([ratio], n) => ({
-      key: keys[n],
-      request: {
-        contents: [{ parts: [{ text: `a windmill, shape ${ratio}` }] }],
-        generation_config: {
-          responseModalities: ['IMAGE'],
-          imageConfig: { aspectRatio: ratio, imageSize: '512' },
-        },
-      },
-    }));
-    const input = join(dir, `requests-${version}.jsonl`);
-    writeFileSync(input, lines.map((line) => JSON.stringify(line) + '\n').join(''));
-    const uploaded = await ai.files.upload({ file: input, config: { mimeType: 'jsonl' } });
+    const uploaded = await uploadLines(
+      ai,
+      SHAPES.map(([ratio], n) => fileLine(keys[n], `a windmill, shape ${ratio}`, ratio)),
+    );
     const job = await ai.batches.create({
       model: IMAGE_MODEL,
       src: uploaded.name,
@@ -158,9 +198,7 @@ for (const apiVersion of VERSIONS) {
     assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
     const batchId = job.name.slice('batches/'.length);
     assert.equal(done.dest.fileName, `files/batch-${batchId}`);
-    const output = join(dir, `results-${version}.jsonl`);
-    await ai.files.download({ file: done.dest.fileName, downloadPath: output });
-    const text = readFileSync(output, 'utf8');
+    const text = await resultsOf(ai, done);
     // The results file is a file of the Files API, one the service generated.
     const results = await ai.files.get({ name: done.dest.fileName });
     assert.equal(results.source, 'GENERATED');
@@ -213,10 +251,7 @@ for (const apiVersion of VERSIONS) {
 
   test(`delete (${version})`, async () => {
     const ai = client(apiVersion);
-    const job = await ai.batches.create({
-      model: IMAGE_MODEL,
-      src: [inlineRequest('k', 'a fox', '1:1')],
-    });
+    const job = await oneImage(ai, 'a fox');
     await wait(ai, job.name);
     await ai.batches.delete({ name: job.name });
     await assert.rejects(ai.batches.get({ name: job.name }), (error) => {
@@ -275,10 +310,7 @@ test('list, two to a page', async () => {
 
 test('a job left pending 48 hours expires', async () => {
   const ai = client(undefined, manual);
-  const job = await ai.batches.create({
-    model: IMAGE_MODEL,
-    src: [inlineRequest('k', 'a moth', '1:1')],
-  });
+  const job = await oneImage(ai, 'a moth');
   await advanceClock(manual, '47h');
   assert.ok(WAITING.has((await ai.batches.get({ name: job.name })).state));
   await advanceClock(manual, '2h');
@@ -318,12 +350,7 @@ test('the states, one line at a time', async () => {
 
 test('the whole batch failing', async () => {
   const ai = client();
-  const job = await ai.batches.create({
-    model: IMAGE_MODEL,
-    src: [inlineRequest('k', 'an owl', '1:1')],
-    // A directive in the display name applies to the whole batch.
-    config: { displayName: 'doomed [mock:batch_failed]' },
-  });
+  const job = await oneImage(ai, 'an owl', 'doomed [mock:batch_failed]');
   const done = await wait(ai, job.name);
   assert.equal(done.state, 'JOB_STATE_FAILED');
   assert.equal(done.dest, undefined);
@@ -332,25 +359,10 @@ test('the whole batch failing', async () => {
 test('a share of lines failing in a file batch', async () => {
   const ai = client();
   const keys = [0, 1, 2, 3].map((n) => `row-${n}`);
-  const input = join(dir, 'rows.jsonl');
-  writeFileSync(
-    input,
-    keys
-      .map((key) =>
-        JSON.stringify({
-          key,
-          request: {
-            contents: [{ parts: [{ text: 'a pebble' }] }],
-            generation_config: {
-              responseModalities: ['IMAGE'],
-              imageConfig: { imageSize: '512', aspectRatio: '1:1' },
-            },
-          },
-        }) + '\n',
-      )
-      .join(''),
+  const uploaded = await uploadLines(
+    ai,
+    keys.map((key) => fileLine(key, 'a pebble')),
   );
-  const uploaded = await ai.files.upload({ file: input, config: { mimeType: 'jsonl' } });
   const job = await ai.batches.create({
     model: IMAGE_MODEL,
     src: uploaded.name,
@@ -358,9 +370,7 @@ test('a share of lines failing in a file batch', async () => {
   });
   const done = await wait(ai, job.name);
   assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
-  const output = join(dir, 'rows-results.jsonl');
-  await ai.files.download({ file: done.dest.fileName, downloadPath: output });
-  const parsed = readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+  const parsed = parseLines(await resultsOf(ai, done));
   assert.deepEqual(
     parsed.map((line) => line.key),
     keys,
@@ -386,11 +396,7 @@ test('SUCCEEDED before the output is set', async () => {
   // Google shows SUCCEEDED before it sets the output: a client that reads the results at the
   // first SUCCEEDED finds none, and must poll on.
   const ai = client();
-  const job = await ai.batches.create({
-    model: IMAGE_MODEL,
-    src: [inlineRequest('k', 'a tern', '1:1')],
-    config: { displayName: 'late [mock:batch_output_late=5s]' },
-  });
+  const job = await oneImage(ai, 'a tern', 'late [mock:batch_output_late=5s]');
   const early = await wait(ai, job.name);
   assert.equal(early.state, 'JOB_STATE_SUCCEEDED');
   assert.equal(early.dest, undefined);
@@ -463,7 +469,7 @@ test('errors for an unknown or a finished batch', async () => {
     assert.match(error.message, /NOT_FOUND/);
     return true;
   });
-  const job = await ai.batches.create({ model: IMAGE_MODEL, src: [inlineRequest('k', 'a reed', '1:1')] });
+  const job = await oneImage(ai, 'a reed');
   const done = await wait(ai, job.name);
   // Cancelling a finished batch: the mock's choice (unconfirmed), 400 FAILED_PRECONDITION.
   await assert.rejects(ai.batches.cancel({ name: done.name }), (error) => {
@@ -493,29 +499,14 @@ test('a hundred-line file batch', async () => {
   // SDK: every line back, in order, each image whole.
   const ai = client();
   const keys = Array.from({ length: 100 }, (_, n) => `r${String(n).padStart(3, '0')}`);
-  const input = join(dir, 'hundred.jsonl');
-  writeFileSync(
-    input,
-    keys
-      .map(
-        (key) =>
-          JSON.stringify({
-            key,
-            request: {
-              contents: [{ parts: [{ text: `picture ${key}` }] }],
-              generation_config: { responseModalities: ['IMAGE'], imageConfig: { imageSize: '512' } },
-            },
-          }) + '\n',
-      )
-      .join(''),
+  const uploaded = await uploadLines(
+    ai,
+    keys.map((key) => fileLine(key, `picture ${key}`)),
   );
-  const uploaded = await ai.files.upload({ file: input, config: { mimeType: 'jsonl' } });
   const job = await ai.batches.create({ model: IMAGE_MODEL, src: uploaded.name });
   const done = await poll(ai, job.name, (j) => TERMINAL.has(j.state), 120);
   assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
-  const output = join(dir, 'hundred-results.jsonl');
-  await ai.files.download({ file: done.dest.fileName, downloadPath: output });
-  const parsed = readFileSync(output, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+  const parsed = parseLines(await resultsOf(ai, done));
   assert.deepEqual(
     parsed.map((line) => line.key),
     keys,

@@ -60,6 +60,15 @@ def inline_request(key, prompt, aspect_ratio):
     }
 
 
+def one_image(c, prompt, display_name=None):
+    """A batch of one small square image (key `k`), created; a directive in `display_name`
+    applies to the whole batch."""
+    config = {"display_name": display_name} if display_name else None
+    return c.batches.create(
+        model=IMAGE_MODEL, src=[inline_request("k", prompt, "1:1")], config=config
+    )
+
+
 def file_line(key, prompt, aspect_ratio="1:1"):
     """One line of a JSONL input for a small image, in the docs' own shape: snake
     `generation_config` holding camel fields."""
@@ -255,7 +264,7 @@ def test_list_pages(mock):
 @pytest.mark.parametrize("api_version", [None, "v1beta"])
 def test_delete(mock, api_version):
     c = client(mock, api_version)
-    job = c.batches.create(model=IMAGE_MODEL, src=[inline_request("k", "a fox", "1:1")])
+    job = one_image(c, "a fox")
     wait(c, job.name)
     c.batches.delete(name=job.name)
     with pytest.raises(errors.ClientError) as raised:
@@ -292,7 +301,7 @@ def test_cancel(manual_mock, api_version):
 
 def test_a_job_left_pending_48_hours_expires(manual_mock):
     c = client(manual_mock)
-    job = c.batches.create(model=IMAGE_MODEL, src=[inline_request("k", "a moth", "1:1")])
+    job = one_image(c, "a moth")
     manual_mock.admin("POST", "clock", {"advance": "47h"})
     assert c.batches.get(name=job.name).state in WAITING
     manual_mock.admin("POST", "clock", {"advance": "2h"})
@@ -330,12 +339,7 @@ def test_states_one_line_at_a_time(manual_mock):
 
 def test_the_whole_batch_failing(mock):
     c = client(mock)
-    job = c.batches.create(
-        model=IMAGE_MODEL,
-        src=[inline_request("k", "an owl", "1:1")],
-        # A directive in the display name applies to the whole batch.
-        config={"display_name": "doomed [mock:batch_failed]"},
-    )
+    job = one_image(c, "an owl", "doomed [mock:batch_failed]")
     done = wait(c, job.name)
     assert done.state == types.JobState.JOB_STATE_FAILED
     assert done.done
@@ -370,11 +374,7 @@ def test_succeeded_before_the_output_is_set(mock):
     """Google shows SUCCEEDED before it sets the output: a client that reads the results at the
     first SUCCEEDED finds none, and must poll on."""
     c = client(mock)
-    job = c.batches.create(
-        model=IMAGE_MODEL,
-        src=[inline_request("k", "a tern", "1:1")],
-        config={"display_name": "late [mock:batch_output_late=5s]"},
-    )
+    job = one_image(c, "a tern", "late [mock:batch_output_late=5s]")
     early = wait(c, job.name)
     assert early.state == types.JobState.JOB_STATE_SUCCEEDED
     assert early.dest is None
@@ -463,7 +463,7 @@ def test_errors_for_an_unknown_or_finished_batch(mock):
     with pytest.raises(errors.ClientError) as raised:
         c.batches.get(name="batches/nosuchbatch000000000000000000000000")
     assert raised.value.code == 404 and raised.value.status == "NOT_FOUND"
-    done = wait(c, c.batches.create(model=IMAGE_MODEL, src=[inline_request("k", "a reed", "1:1")]).name)
+    done = wait(c, one_image(c, "a reed").name)
     # Cancelling a finished batch: the mock's choice (unconfirmed), 400 FAILED_PRECONDITION.
     with pytest.raises(errors.ClientError) as raised:
         c.batches.cancel(name=done.name)
