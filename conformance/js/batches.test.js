@@ -128,15 +128,23 @@ async function rawOperation(on, name) {
   return answer.json();
 }
 
-/** Width and height of the one image of a GenerateContentResponse (raw or the SDK's). */
+/**
+ * Width and height of the one image of a GenerateContentResponse (raw or the SDK's), a whole
+ * JPEG: its frame header read, and its end-of-image marker where the bytes end.
+ */
 function imageSize(response) {
   const parts = response.candidates[0].content.parts.filter((p) => p.inlineData && !p.thought);
   assert.equal(parts.length, 1);
+  const bytes = Buffer.from(parts[0].inlineData.data, 'base64');
+  assert.deepEqual([...bytes.subarray(-2)], [0xff, 0xd9], 'a truncated JPEG');
   return jpegSize(parts[0].inlineData.data);
 }
 
+/** The journaled requests to batch mode's routes (not the Files API's `files/batch-…`). */
 async function batchRequests(on = mock) {
-  return (await journal(on)).filter((r) => r.path.includes('batch'));
+  return (await journal(on)).filter(
+    (r) => r.path.includes('/batches') || r.path.endsWith(':batchGenerateContent'),
+  );
 }
 
 for (const apiVersion of VERSIONS) {

@@ -137,7 +137,11 @@ def raw_operation(mock, name):
 
 
 def batch_requests(mock):
-    return [r for r in mock.requests() if "batch" in r["path"]]
+    """The journaled requests to batch mode's routes (not the Files API's `files/batch-…`)."""
+    return [
+        r for r in mock.requests()
+        if "/batches" in r["path"] or r["path"].endswith(":batchGenerateContent")
+    ]
 
 
 @pytest.mark.parametrize("api_version", [None, "v1beta"])
