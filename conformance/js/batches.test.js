@@ -6,6 +6,7 @@
 // response's error, the mock's batch scenarios, `list` paged, `cancel`, expiry, `delete` and the
 // errors — on `v1` (the default) and `v1beta`.
 
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -520,4 +521,36 @@ test('a hundred-line file batch', async () => {
     keys,
   );
   for (const line of parsed) assert.deepEqual(imageSize(line.response), [512, 512]);
+});
+
+test('an inline batch over 20 MB is refused', async () => {
+  // Inline requests are for batches under 20 MB (a bigger one goes in a file): the SDK's create
+  // is refused with Google's message, and no job is made.
+  const ai = client();
+  const big = randomBytes(16 * 1024 * 1024).toString('base64'); // 21.3 MB
+  await assert.rejects(
+    ai.batches.create({
+      model: IMAGE_MODEL,
+      src: [
+        {
+          contents: [
+            {
+              role: 'user',
+              parts: [{ inlineData: { mimeType: 'image/png', data: big } }, { text: 'make it blue' }],
+            },
+          ],
+          metadata: { key: 'big' },
+        },
+      ],
+    }),
+    (error) => {
+      assert.equal(error.status, 400);
+      assert.match(error.message, /Request payload size exceeds the limit: 20971520 bytes\./);
+      assert.match(error.message, /INVALID_ARGUMENT/);
+      return true;
+    },
+  );
+  const listed = [];
+  for await (const job of await ai.batches.list()) listed.push(job);
+  assert.deepEqual(listed, []);
 });

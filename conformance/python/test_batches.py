@@ -9,6 +9,7 @@ errors, and jobs surviving a restart — on both `v1` (the SDK's default) and `v
 import base64
 import io
 import json
+import os
 import time
 import urllib.request
 
@@ -535,3 +536,20 @@ def test_jobs_survive_a_restart_with_a_data_dir(tmp_path):
         assert {job.name for job in c.batches.list()} == {by_file.name, inline.name}
     finally:
         second.stop()
+
+
+def test_an_inline_batch_over_20_mb_is_refused(mock):
+    """Inline requests are for batches under 20 MB (a bigger one goes in a file): the SDK's
+    create is refused with Google's message, and no job is made."""
+    c = client(mock)
+    big = os.urandom(16 * 1024 * 1024)  # 21.3 MB as base64
+    with pytest.raises(errors.ClientError) as raised:
+        c.batches.create(model=IMAGE_MODEL, src=[{
+            "contents": [{"role": "user", "parts": [
+                {"inline_data": {"mime_type": "image/png", "data": big}}, {"text": "make it blue"},
+            ]}],
+            "metadata": {"key": "big"},
+        }])
+    assert raised.value.code == 400 and raised.value.status == "INVALID_ARGUMENT"
+    assert raised.value.message == "Request payload size exceeds the limit: 20971520 bytes."
+    assert list(c.batches.list()) == []
