@@ -43,6 +43,9 @@ Everywhere:
   image response."). The spec's examples, all image requests, go to the image model. Those two
   fields stay in the image model's body as null only: null is no field.
 
+Batch mode (`batchGenerateContent`, see `strict_batches`): inline requests only, at least one,
+without the fields only an answer carries.
+
 The Interactions API (`createInteraction`, see `strict_interactions`): its body names the model
 (the image model here), and what the image model refuses is left out of what is valid —
 `system_instruction` (null only, as above), output formats other than text and images, media
@@ -66,6 +69,9 @@ MODELS = {
     "countTokens": ["gemini-3.5-flash", "gemini-3.1-flash-image"],
     "getModel": ["gemini-3.5-flash", "gemini-3.1-flash-image", "gemini-3-pro-image"],
     "predict": ["imagen-4.0-generate-001"],
+    # A batch's lines are answered one by one: what a model refuses in a line is that line's
+    # error, never the create's, so any line is valid for either kind of model.
+    "batchGenerateContent": ["gemini-3.1-flash-image", "gemini-3.5-flash"],
     "streamGenerateContent": ["gemini-3.5-flash"],
 }
 
@@ -242,6 +248,7 @@ def strict(spec):
                 to_request_copies(operation["requestBody"])
     split_generate_content(spec)
     strict_interactions(spec)
+    strict_batches(spec)
     for name, schema in schemas.items():
         if name.endswith(IN_REQUEST) or name.startswith(SPLIT):
             nullable_properties(schema)
@@ -320,6 +327,24 @@ def strict_interactions(spec):
         variants.append(variant)
     fmt.clear()
     fmt["oneOf"] = variants
+
+
+def strict_batches(spec):
+    """Batch mode's create body as a generator can make it valid: inline requests, at least one
+    (a `fileName` made up names no stored file, Google's 403 for valid requests too; an empty
+    batch is refused), and none of the fields only an answer carries (`@type`, `output`, the
+    times, `batchStats`, `state`, `name`: null only, as above). What each line holds is not
+    constrained: a line the model refuses is that line's error in the results."""
+    schemas = spec["components"]["schemas"]
+    batch = schemas["GenerateContentBatch" + IN_REQUEST]["properties"]
+    for field in ("@type", "output", "createTime", "endTime", "updateTime", "batchStats", "state", "name"):
+        batch[field] = copy.deepcopy(ONLY_NULL)
+    config = schemas["BatchInputConfig" + IN_REQUEST]
+    config["properties"]["fileName"] = copy.deepcopy(ONLY_NULL)
+    config["required"] = ["requests"]
+    inlined = schemas["InlinedRequests" + IN_REQUEST]
+    inlined["required"] = ["requests"]
+    inlined["properties"]["requests"]["minItems"] = 1
 
 
 def split_generate_content(spec):

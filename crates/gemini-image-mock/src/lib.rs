@@ -160,6 +160,7 @@ impl MockServer {
         if let Some(served) = self.served.take() {
             let _ = served.await;
         }
+        self.state.batches.stop().await;
     }
 
     /// The base URL to give a client, for example `http://127.0.0.1:40213`.

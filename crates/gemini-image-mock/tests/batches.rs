@@ -398,3 +398,301 @@ async fn list_pages_newest_first_without_inline_results() {
     let (_, empty) = call(&server, Method::GET, "/v1alpha/batches", None).await;
     assert_eq!(empty, json!({}));
 }
+
+#[tokio::test]
+async fn bad_input_is_refused_as_google_refuses_it() {
+    let server = MockServer::start().await.unwrap();
+    let (status, body) = with_key(
+        &server,
+        Method::POST,
+        &format!("/v1/models/{IMAGE_MODEL}:batchGenerateContent"),
+    )
+    .body("{not json")
+    .send()
+    .await
+    .map(|r| r.status().as_u16())
+    .map(|s| (s, ()))
+    .unwrap();
+    assert_eq!((status, body), (400, ()));
+    let (status, body) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        json!({"batch": {"displayName": "x"}}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["status"], "INVALID_ARGUMENT");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("input_config"),
+        "{body}"
+    );
+    let (status, body) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        json!({"batch": {"inputConfig": {"fileName": "files/nosuchfile"}}}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "You do not have permission to access the File nosuchfile or it may not exist."
+    );
+    let (status, body) = create(&server, "v1", IMAGE_MODEL, inline_body(&[])).await;
+    assert_eq!(status, 400, "{body}");
+    // A model without batchGenerateContent in its supportedGenerationMethods: Google's 404.
+    let (status, body) = create(
+        &server,
+        "v1",
+        "imagen-4.0-generate-001",
+        inline_body(&["x"]),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not supported for batchGenerateContent"),
+        "{body}"
+    );
+    // Inline requests of 20 MB and more: the body limit of model calls, Google's 400.
+    let big = "x".repeat(21 * 1024 * 1024);
+    let (status, body) = create(&server, "v1", IMAGE_MODEL, inline_body(&[&big])).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Request payload size exceeds the limit"),
+        "{}",
+        body["error"]["message"]
+    );
+    let (status, _) = call(&server, Method::GET, "/v1/batches?pageToken=zzz", None).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn batch_scenarios_fail_the_batch_a_share_of_lines_or_set_the_output_late() {
+    let server = MockServer::start().await.unwrap();
+    // The whole batch: FAILED with a top-level error, asked for by the scenario header.
+    let failed: Value = with_key(
+        &server,
+        Method::POST,
+        &format!("/v1/models/{IMAGE_MODEL}:batchGenerateContent"),
+    )
+    .header("x-mock-scenario", "batch_failed")
+    .json(&inline_body(&["a", "b"]))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let done = wait_done(&server, failed["name"].as_str().unwrap()).await;
+    assert_eq!(done["metadata"]["state"], "BATCH_STATE_FAILED");
+    assert_eq!(keys(&done), ["name", "metadata", "done", "error"]);
+    assert_eq!(done["error"]["code"], 13);
+    assert!(done["metadata"].get("output").is_none());
+
+    // A share of the lines, asked for by a directive in the display name.
+    let mut body = inline_body(&["a", "b", "c", "d"]);
+    body["batch"]["displayName"] = json!("quarter [mock:batch_line_errors=25]");
+    let (_, created) = create(&server, "v1", IMAGE_MODEL, body).await;
+    assert_eq!(created["metadata"]["displayName"], "quarter");
+    let done = wait_done(&server, created["name"].as_str().unwrap()).await;
+    assert_eq!(done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert_eq!(
+        done["metadata"]["batchStats"],
+        json!({"requestCount": "4", "successfulRequestCount": "3", "failedRequestCount": "1"})
+    );
+    let results = &done["metadata"]["output"]["inlinedResponses"]["inlinedResponses"];
+    assert_eq!(results[3]["error"]["code"], 13);
+    assert_eq!(results[3]["metadata"]["key"], "k3");
+
+    // SUCCEEDED before the output is set, asked for through the admin queue.
+    let queued = reqwest::Client::new()
+        .post(format!("{}/__mock/scenarios", server.uri()))
+        .json(&json!({"scenario": "batch_output_late=1h"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 201);
+    let file = upload(
+        &server,
+        br#"{"key": "a", "request": {"contents": [{"parts": [{"text": "x"}]}]}}"#.to_vec(),
+    )
+    .await;
+    let (_, created) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        json!({"batch": {"inputConfig": {"fileName": file}}}),
+    )
+    .await;
+    let name = created["name"].as_str().unwrap();
+    let done = wait_done(&server, name).await;
+    assert_eq!(done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert!(done["metadata"].get("output").is_none(), "{done}");
+    assert!(done.get("response").is_none());
+    let advanced = reqwest::Client::new()
+        .post(format!("{}/__mock/clock", server.uri()))
+        .json(&json!({"advance": "61m"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(advanced.status(), 200);
+    let later = get(&server, name).await;
+    assert!(
+        later["metadata"]["output"]["responsesFile"].is_string(),
+        "{later}"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_expires_after_48_hours_on_the_mocks_clock_and_the_pace_follows_the_clock() {
+    let server = MockServer::start_with(Config {
+        batch_pace: BatchPace::PerLine(Duration::from_secs(3600)),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let (_, created) = create(&server, "v1", IMAGE_MODEL, inline_body(&["a", "b", "c"])).await;
+    let name = created["name"].as_str().unwrap().to_string();
+    let advance = |by: &'static str| {
+        let url = format!("{}/__mock/clock", server.uri());
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&json!({"advance": by}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiting = get(&server, &name).await;
+    assert_eq!(count(&waiting, "pendingRequestCount").as_deref(), Some("3"));
+    advance("1h").await;
+    let mut one = get(&server, &name).await;
+    for _ in 0..500 {
+        if count(&one, "successfulRequestCount").is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        one = get(&server, &name).await;
+    }
+    assert_eq!(one["metadata"]["state"], "BATCH_STATE_RUNNING");
+    assert_eq!(count(&one, "successfulRequestCount").as_deref(), Some("1"));
+    advance("47h").await;
+    let expired = get(&server, &name).await;
+    assert_eq!(expired["metadata"]["state"], "BATCH_STATE_EXPIRED");
+    assert_eq!(expired["done"], true);
+    assert!(expired.get("response").is_none());
+    let (status, body) = call(&server, Method::POST, &format!("/v1/{name}:cancel"), None).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["status"], "FAILED_PRECONDITION");
+}
+
+#[tokio::test]
+async fn the_budget_bounds_batches() {
+    let server = MockServer::start_with(Config {
+        batches_bytes: 4096,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let (status, body) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        inline_body(&[&"y".repeat(8192)]),
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["status"], "RESOURCE_EXHAUSTED");
+    // A batch that fits, whose image results do not: each line's error, the batch SUCCEEDED.
+    let (status, created) = create(&server, "v1", IMAGE_MODEL, inline_body(&["a cat"])).await;
+    assert_eq!(status, 200, "{created}");
+    let done = wait_done(&server, created["name"].as_str().unwrap()).await;
+    assert_eq!(count(&done, "failedRequestCount").as_deref(), Some("1"));
+    let result = &done["metadata"]["output"]["inlinedResponses"]["inlinedResponses"][0];
+    assert_eq!(result["error"]["code"], 8, "{result}");
+    let admin: Value = reqwest::get(format!("{}/__mock/batches", server.uri()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(admin["bytes"].as_u64().unwrap() <= 4096, "{admin}");
+    assert_eq!(admin["batches"].as_array().unwrap().len(), 1);
+    assert_eq!(admin["pace"], "immediate");
+}
+
+#[tokio::test]
+async fn batches_survive_a_restart_with_a_data_dir() {
+    let dir = std::env::temp_dir().join(format!("gemini-mock-batches-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = |pace| Config {
+        data_dir: Some(gemini_image_mock::DataDir::open(&dir).unwrap()),
+        batch_pace: pace,
+        ..Config::default()
+    };
+    let server = MockServer::start_with(config(BatchPace::Immediate))
+        .await
+        .unwrap();
+    let (_, inline) = create(&server, "v1", IMAGE_MODEL, inline_body(&["a", "b"])).await;
+    let inline_name = inline["name"].as_str().unwrap().to_string();
+    let file = upload(
+        &server,
+        br#"{"key": "a", "request": {"contents": [{"parts": [{"text": "x"}]}]}}"#.to_vec(),
+    )
+    .await;
+    let (_, from_file) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        json!({"batch": {"inputConfig": {"fileName": file}}}),
+    )
+    .await;
+    let file_name = from_file["name"].as_str().unwrap().to_string();
+    let inline_done = wait_done(&server, &inline_name).await;
+    let file_done = wait_done(&server, &file_name).await;
+    server.stop().await;
+
+    // Restarted with a batch left running: it is FAILED, the others as they were.
+    let server = MockServer::start_with(config(BatchPace::Manual))
+        .await
+        .unwrap();
+    assert_eq!(get(&server, &inline_name).await, inline_done);
+    assert_eq!(get(&server, &file_name).await, file_done);
+    let results = file_done["metadata"]["output"]["responsesFile"]
+        .as_str()
+        .unwrap();
+    assert!(
+        download(&server, results)
+            .await
+            .ends_with("\"key\":\"a\"}\n")
+    );
+    let (_, running) = create(&server, "v1", IMAGE_MODEL, inline_body(&["c"])).await;
+    let running_name = running["name"].as_str().unwrap().to_string();
+    server.stop().await;
+    let server = MockServer::start_with(config(BatchPace::Immediate))
+        .await
+        .unwrap();
+    let interrupted = get(&server, &running_name).await;
+    assert_eq!(interrupted["metadata"]["state"], "BATCH_STATE_FAILED");
+    assert_eq!(interrupted["done"], true);
+    assert!(
+        interrupted["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted")
+    );
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

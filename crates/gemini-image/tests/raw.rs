@@ -143,8 +143,67 @@ async fn call_interactions(client: &Client, operation: &str) -> Option<Called> {
 }
 
 /// Calls `operation` through `client.raw()`; what the mock must see, for the journal.
+/// A one-line inline batch made through `client.raw()` (the mock runs it at pace `manual`,
+/// so it stays pending and can be cancelled): its id, without `batches/`.
+async fn pending_batch(client: &Client) -> Result<String, Error> {
+    let request: gemini_image::types::BatchGenerateContentRequest =
+        serde_json::from_value(serde_json::json!({"batch": {
+            "displayName": "raw",
+            "inputConfig": {"requests": {"requests": [
+                {"request": prompt(), "metadata": {"key": "k1"}}
+            ]}}
+        }}))
+        .unwrap();
+    let made = client
+        .raw()
+        .batch_generate_content(IMAGE_MODEL, &request)
+        .await?
+        .into_inner();
+    let name = made.name.expect("a batch has a name");
+    Ok(name.trim_start_matches("batches/").to_string())
+}
+
+/// Batch mode's operations.
+async fn call_batches(client: &Client, operation: &str) -> Result<Option<Called>, Error> {
+    let raw = client.raw();
+    let after_create = |path: String| Called { path, setup: 1 };
+    Ok(Some(match operation {
+        "batchGenerateContent" => {
+            pending_batch(client).await?;
+            Called::from("/v1beta/models/gemini-3.1-flash-image:batchGenerateContent")
+        }
+        "listBatches" => {
+            let id = pending_batch(client).await?;
+            let page = raw.list_batches(Some(10), None).await?.into_inner();
+            assert_eq!(page.operations.len(), 1);
+            assert_eq!(page.operations[0].name, Some(format!("batches/{id}")));
+            after_create("/v1beta/batches".to_string())
+        }
+        "getBatch" => {
+            let id = pending_batch(client).await?;
+            let batch = raw.get_batch(&id).await?.into_inner();
+            assert_eq!(batch.name, Some(format!("batches/{id}")));
+            after_create(format!("/v1beta/batches/{id}"))
+        }
+        "cancelBatch" => {
+            let id = pending_batch(client).await?;
+            raw.cancel_batch(&id).await?;
+            after_create(format!("/v1beta/batches/{id}:cancel"))
+        }
+        "deleteBatch" => {
+            let id = pending_batch(client).await?;
+            raw.delete_batch(&id).await?;
+            after_create(format!("/v1beta/batches/{id}"))
+        }
+        _ => return Ok(None),
+    }))
+}
+
 async fn call(client: &Client, server: &MockServer, operation: &str) -> Result<Called, Error> {
     if let Some(called) = call_interactions(client, operation).await {
+        return Ok(called);
+    }
+    if let Some(called) = call_batches(client, operation).await? {
         return Ok(called);
     }
     let raw = client.raw();
@@ -244,9 +303,11 @@ fn operation_ids() -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_operation_in_the_spec_is_callable_through_client_raw() {
-    // `predict` is Imagen's, which Google has shut down: served with the legacy models.
+    // `predict` is Imagen's, which Google has shut down: served with the legacy models. Batches
+    // stay pending (pace `manual`) so that one can be cancelled.
     let server = MockServer::start_with(Config {
         legacy_models: true,
+        batch_pace: gemini_image_mock::BatchPace::Manual,
         ..Config::default()
     })
     .await

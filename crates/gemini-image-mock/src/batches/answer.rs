@@ -55,7 +55,10 @@ fn read(
 ) {
     let not_specified = || ApiError::invalid_argument("request is not specified.");
     match work {
-        Work::Inline { request, metadata } => (request.ok_or_else(not_specified), metadata),
+        Work::Inline { request, metadata } => (
+            request.map(|request| *request).ok_or_else(not_specified),
+            metadata,
+        ),
         Work::Line(bytes) => {
             let value: Value = match serde_json::from_slice(&bytes) {
                 Ok(value) => value,

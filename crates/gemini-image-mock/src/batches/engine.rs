@@ -9,6 +9,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
@@ -51,8 +53,8 @@ pub struct Run {
 }
 
 /// Starts running `run` in the background.
-pub fn spawn(state: SharedState, run: Run) {
-    tokio::spawn(run.go(state));
+pub fn spawn(state: &SharedState, run: Run) {
+    state.batches.run(run.go(state.clone()));
 }
 
 /// A line's result, encoded by its worker.
@@ -156,17 +158,21 @@ impl Run {
             .scenarios
             .line_fails(u64::try_from(index).unwrap_or(u64::MAX));
         let workers = state.batches.workers();
-        let state = state.clone();
+        // Weak: a render left running when the server stops does not keep its state alive.
+        let state = Arc::downgrade(state);
         let model = self.model;
         let to_file = self.to_file;
         async move {
             let permit = workers.acquire_owned().await;
             let done = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                encode(answer(&state, model, work, fails), to_file)
+                let state = state.upgrade()?;
+                Some(encode(answer(&state, model, work, fails), to_file))
             })
-            .await;
-            done.unwrap_or_else(|_| {
+            .await
+            .ok()
+            .flatten();
+            done.unwrap_or_else(|| {
                 encode(
                     Answered {
                         metadata: Default::default(),
@@ -259,7 +265,7 @@ impl ResultsFile {
         let writer = state
             .files
             .begin_chunk(&upload_id, 0)
-            .map_err(chunk_error)?;
+            .map_err(ChunkError::into_api_error)?;
         Ok(Self {
             upload_id,
             writer,
@@ -271,7 +277,10 @@ impl ResultsFile {
         self.buffer.extend_from_slice(&line);
         if self.buffer.len() >= WRITE_PIECE {
             let piece = self.buffer.split().freeze();
-            self.writer.push(piece).await.map_err(chunk_error)?;
+            self.writer
+                .push(piece)
+                .await
+                .map_err(ChunkError::into_api_error)?;
         }
         Ok(())
     }
@@ -280,23 +289,19 @@ impl ResultsFile {
     async fn finish(mut self, state: &SharedState) -> Result<String, ApiError> {
         if !self.buffer.is_empty() {
             let piece = self.buffer.split().freeze();
-            self.writer.push(piece).await.map_err(chunk_error)?;
+            self.writer
+                .push(piece)
+                .await
+                .map_err(ChunkError::into_api_error)?;
         }
         match self.writer.finish(true, state.clock.now()).await {
             Ok(Appended::Final(file)) => Ok(format!("files/{}", file.id)),
             Ok(Appended::Active) => Err(ApiError::internal()),
             Err(error) => {
                 state.files.cancel(&self.upload_id);
-                Err(chunk_error(error))
+                Err(error.into_api_error())
             }
         }
-    }
-}
-
-fn chunk_error(error: ChunkError) -> ApiError {
-    match error {
-        ChunkError::Api(error) => error,
-        ChunkError::Plain(error) => ApiError::invalid_argument(error.message),
     }
 }
 

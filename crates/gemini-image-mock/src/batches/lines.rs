@@ -24,7 +24,8 @@ pub enum Lines {
 pub enum Work {
     /// An inline request and its metadata (`key`).
     Inline {
-        request: Option<GenerateContentRequest>,
+        /// Boxed: a request is kilobytes of struct, a line a pointer.
+        request: Option<Box<GenerateContentRequest>>,
         metadata: HashMap<String, String>,
     },
     /// A JSONL line, not parsed yet.
@@ -53,12 +54,17 @@ impl Lines {
         }
     }
 
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Request `index`, taken out (an inline request's memory goes with it).
     pub fn take(&mut self, index: usize) -> Work {
         match self {
             Self::Inline(requests) => match requests.get_mut(index) {
                 Some(inlined) => Work::Inline {
-                    request: inlined.request.take(),
+                    request: inlined.request.take().map(Box::new),
                     metadata: std::mem::take(&mut inlined.metadata),
                 },
                 None => Work::Line(Bytes::new()),

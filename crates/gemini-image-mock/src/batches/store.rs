@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use gemini_image_types::types::{BatchState, GenerateContentResponse, InlinedResponse};
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use super::disk::BatchDir;
 use super::job::Job;
@@ -42,6 +43,9 @@ pub struct BatchStore {
     inner: Mutex<Inner>,
     disk: Option<BatchDir>,
     workers: Arc<Semaphore>,
+    workers_count: usize,
+    /// The engines running, stopped with the server (`BatchStore::stop`).
+    engines: Mutex<JoinSet<()>>,
 }
 
 impl BatchStore {
@@ -77,6 +81,8 @@ impl BatchStore {
             inner: Mutex::new(inner),
             disk,
             workers: Arc::new(Semaphore::new(workers.max(1))),
+            workers_count: workers.max(1),
+            engines: Mutex::new(JoinSet::new()),
         }
     }
 
@@ -87,6 +93,27 @@ impl BatchStore {
     /// The workers every batch's lines share: a line takes one while the model renders it.
     pub fn workers(&self) -> Arc<Semaphore> {
         self.workers.clone()
+    }
+
+    /// Runs a job's engine until it ends or the server stops.
+    pub fn run(&self, engine: impl Future<Output = ()> + Send + 'static) {
+        if let Ok(mut engines) = self.engines.lock() {
+            // The engines that have ended are let go of as new ones start.
+            while engines.try_join_next().is_some() {}
+            engines.spawn(engine);
+        }
+    }
+
+    /// Stops every engine and waits until they have let go of the server's state (a line
+    /// being rendered finishes first: its worker holds the state while it renders).
+    pub async fn stop(&self) {
+        let engines = self.engines.lock().map(|mut e| std::mem::take(&mut *e));
+        if let Ok(mut engines) = engines {
+            engines.shutdown().await;
+        }
+        // A permit is held by every line being rendered: all of them back means none is.
+        let workers = u32::try_from(self.workers_count).unwrap_or(u32::MAX);
+        let _ = self.workers.acquire_many(workers).await;
     }
 
     /// The bytes the jobs hold, and the budget.

@@ -181,6 +181,18 @@ impl From<ApiError> for ChunkError {
     }
 }
 
+impl ChunkError {
+    /// The error in Google's JSON shape, for a writer that is not the upload protocol (the
+    /// admin API's generated files, a batch's results file): a plain-text refusal becomes a
+    /// 400 with its message.
+    pub fn into_api_error(self) -> ApiError {
+        match self {
+            Self::Api(error) => error,
+            Self::Plain(error) => ApiError::invalid_argument(error.message),
+        }
+    }
+}
+
 impl From<PlainTextError> for ChunkError {
     fn from(error: PlainTextError) -> Self {
         Self::Plain(error)

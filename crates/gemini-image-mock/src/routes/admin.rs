@@ -172,10 +172,7 @@ async fn store_body(
     upload_id: &str,
     body: axum::body::Body,
 ) -> Result<Arc<StoredFile>, ApiError> {
-    let api_error = |error| match error {
-        ChunkError::Api(error) => error,
-        ChunkError::Plain(error) => ApiError::invalid_argument(error.message),
-    };
+    let api_error = ChunkError::into_api_error;
     let mut writer = state.files.begin_chunk(upload_id, 0).map_err(api_error)?;
     let mut frames = body.into_data_stream();
     while let Some(frame) = frames.next().await {

@@ -66,7 +66,7 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
             ));
         }
     };
-    if lines.len() == 0 {
+    if lines.is_empty() {
         // Our wording: Google's answer to an empty batch is not known.
         return Err(ApiError::invalid_argument("The batch has no requests."));
     }
@@ -101,7 +101,7 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let job = call.state.batches.insert(job, now)?;
     let answer = wire::pretty(SCHEMA, &job.operation(now, true));
     engine::spawn(
-        call.state.clone(),
+        call.state,
         Run {
             id: job.id,
             model,
