@@ -40,7 +40,7 @@ const mock = useMock();
 // A mock whose batches run no line until a test releases them: every state can be seen.
 const manual = useMock(() => {}, ['--batch-pace', 'manual']);
 
-/** @google/genai against `on` (the mock by default); no `apiVersion` keeps the SDK's default (v1). */
+/** @google/genai against `on` (the mock by default); no `apiVersion` keeps the default (v1). */
 function client(apiVersion, on = mock) {
   const httpOptions = { baseUrl: on.url };
   if (apiVersion) httpOptions.apiVersion = apiVersion;
@@ -77,7 +77,10 @@ function fileLine(key, prompt, aspectRatio = '1:1') {
     key,
     request: {
       contents: [{ parts: [{ text: prompt }] }],
-      generation_config: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio, imageSize: '512' } },
+      generation_config: {
+        responseModalities: ['IMAGE'],
+        imageConfig: { aspectRatio, imageSize: '512' },
+      },
     },
   };
 }
@@ -156,7 +159,9 @@ for (const apiVersion of VERSIONS) {
     const keys = SHAPES.map((_, n) => `picture-${n}`);
     const job = await ai.batches.create({
       model: IMAGE_MODEL,
-      src: SHAPES.map(([ratio], n) => inlineRequest(keys[n], `a lighthouse, shape ${ratio}`, ratio)),
+      src: SHAPES.map(([ratio], n) =>
+        inlineRequest(keys[n], `a lighthouse, shape ${ratio}`, ratio),
+      ),
       config: { displayName: 'inline images' },
     });
     assert.match(job.name, /^batches\//);
@@ -336,7 +341,9 @@ test('the states, one line at a time', async () => {
   await admin(manual, 'POST', `${job.name}/advance`, { lines: 1 });
   // The SDK shows no counts (`batchStats` is not in its BatchJob): read them from the wire.
   const deadline = Date.now() + 30_000;
-  while ((await rawOperation(manual, job.name)).metadata.batchStats.successfulRequestCount !== '1') {
+  const succeeded = async () =>
+    (await rawOperation(manual, job.name)).metadata.batchStats.successfulRequestCount;
+  while ((await succeeded()) !== '1') {
     assert.ok(Date.now() < deadline, 'the released line did not finish');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -473,7 +480,8 @@ test('edits in a batch, inline and from an uploaded file', async () => {
 
 test('errors for an unknown or a finished batch', async () => {
   const ai = client();
-  await assert.rejects(ai.batches.get({ name: 'batches/nosuchbatch000000000000000000000000' }), (error) => {
+  const unknown = 'batches/nosuchbatch000000000000000000000000';
+  await assert.rejects(ai.batches.get({ name: unknown }), (error) => {
     assert.equal(error.status, 404);
     assert.match(error.message, /NOT_FOUND/);
     return true;
@@ -536,7 +544,10 @@ test('an inline batch over 20 MB is refused', async () => {
           contents: [
             {
               role: 'user',
-              parts: [{ inlineData: { mimeType: 'image/png', data: big } }, { text: 'make it blue' }],
+              parts: [
+                { inlineData: { mimeType: 'image/png', data: big } },
+                { text: 'make it blue' },
+              ],
             },
           ],
           metadata: { key: 'big' },

@@ -326,7 +326,12 @@ def test_states_one_line_at_a_time(manual_mock):
     manual_mock.admin("POST", f"{job.name}/advance", {"lines": 1})
     # The SDK shows no counts (`batchStats` is not in its BatchJob): read them from the wire.
     deadline = time.monotonic() + 30
-    while raw_operation(manual_mock, job.name)["metadata"]["batchStats"].get("successfulRequestCount") != "1":
+    def succeeded():
+        return raw_operation(manual_mock, job.name)["metadata"]["batchStats"].get(
+            "successfulRequestCount"
+        )
+
+    while succeeded() != "1":
         assert time.monotonic() < deadline, "the released line did not finish"
         time.sleep(0.05)
     running = c.batches.get(name=job.name)
