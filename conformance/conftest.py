@@ -71,6 +71,20 @@ def legacy_mock():
 
 
 @pytest.fixture(scope="session")
+def manual_batch_mock():
+    """A mock whose batches run no line until a test releases them: every state can be seen."""
+    server = Mock("--batch-pace", "manual")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def manual_mock(manual_batch_mock):
+    manual_batch_mock.reset()
+    return manual_batch_mock
+
+
+@pytest.fixture(scope="session")
 def keyed_mock():
     server = Mock("--api-key", "the-only-key")
     yield server

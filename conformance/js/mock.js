@@ -12,13 +12,14 @@ const MOCK = process.env.GEMINI_MOCK_BIN ?? '../../target/debug/gemini-image-moc
 /**
  * Starts a mock before the file's tests, stops it after them, and resets it before each; call it
  * at the top of a test file. `started(url)` runs once the mock is up, to build the file's
- * clients: Node 20 does not wait for one top-level `before` hook before the next.
+ * clients: Node 20 does not wait for one top-level `before` hook before the next. `args` are the
+ * mock's own options (`['--batch-pace', 'manual']`).
  */
-export function useMock(started = () => {}) {
+export function useMock(started = () => {}, args = []) {
   const mock = { url: undefined };
   let server;
   before(async () => {
-    server = spawn(MOCK, ['--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    server = spawn(MOCK, ['--addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
     const lines = createInterface({ input: server.stdout });
     const first = await new Promise((resolve) => lines.once('line', resolve));
     mock.url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
@@ -31,7 +32,7 @@ export function useMock(started = () => {}) {
   return mock;
 }
 
-async function admin(mock, method, path, body) {
+export async function admin(mock, method, path, body) {
   const init = { method };
   if (body !== undefined) {
     init.headers = { 'content-type': 'application/json' };
