@@ -338,10 +338,12 @@ def strict_interactions(spec):
 def strict_batches(spec):
     """Batch mode's create body as a generator can make it valid: inline requests, at least one
     (a `fileName` made up names no stored file, Google's 403 for valid requests too; an empty
-    batch is refused). The fields only an answer carries (`output`, the times, `state`, …) are
-    read and ignored, as a proto parser does. What each line holds is not constrained: a line
+    batch is refused), no `output` (the server's to write, refused). The other fields only an
+    answer carries (the times, `state`, …) are read and ignored, as a proto parser does. What each line holds is not constrained: a line
     the model refuses is that line's error in the results."""
     schemas = spec["components"]["schemas"]
+    # The mock refuses an `output` (the results are the server's): null only.
+    schemas["GenerateContentBatch" + IN_REQUEST]["properties"]["output"] = copy.deepcopy(ONLY_NULL)
     config = schemas["BatchInputConfig" + IN_REQUEST]
     config["properties"]["fileName"] = copy.deepcopy(ONLY_NULL)
     config["required"] = ["requests"]

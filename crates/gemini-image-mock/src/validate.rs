@@ -568,9 +568,7 @@ fn read_string(format: Option<&str>, value: Value, path: &Path) -> Result<Value,
         }
         // int64 travels as a string, but the parser also takes a number.
         // A number past int64 (serde reads it as u64) is refused as a string past it is.
-        (Some("int64"), Value::Number(n)) if n.is_i64() => {
-            Ok(Value::String(n.to_string()))
-        }
+        (Some("int64"), Value::Number(n)) if n.is_i64() => Ok(Value::String(n.to_string())),
         (Some("int64"), Value::String(text)) if text.parse::<i64>().is_ok() => {
             Ok(Value::String(text))
         }

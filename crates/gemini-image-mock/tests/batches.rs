@@ -459,6 +459,10 @@ async fn bad_input_is_refused_as_google_refuses_it() {
     );
     let (status, body) = create(&server, "v1", IMAGE_MODEL, inline_body(&[])).await;
     assert_eq!(status, 400, "{body}");
+    let mut with_output = inline_body(&["x"]);
+    with_output["batch"]["output"] = json!({"responsesFile": "files/batch-x"});
+    let (status, body) = create(&server, "v1", IMAGE_MODEL, with_output).await;
+    assert_eq!(status, 400, "{body}");
     // A model without batchGenerateContent in its supportedGenerationMethods: Google's 404.
     let (status, body) = create(
         &server,

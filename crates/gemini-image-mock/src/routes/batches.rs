@@ -44,6 +44,13 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         call.read("BatchGenerateContentRequest")?;
     let model = call.model("batchGenerateContent", "batchGenerateContent")?;
     let mut batch = request.batch.unwrap_or_default();
+    if batch.output.is_some() {
+        // Decision (unconfirmed): the results are the server's to write. The other fields
+        // only an answer carries (times, state, stats, name) are read and ignored.
+        return Err(ApiError::invalid_argument(
+            "batch.output: the output is set by the server and cannot be given.",
+        ));
+    }
     let mut scenarios = job_scenarios(&call.plan.scenarios);
     if let Some(name) = batch.display_name.as_mut() {
         // A directive in the display name asks for a batch scenario from any SDK.
