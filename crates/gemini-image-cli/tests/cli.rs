@@ -35,6 +35,15 @@ fn dimensions(path: &Path) -> (u32, u32) {
     image::image_dimensions(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The image at `path` is grey (an edit to black and white was followed).
+fn assert_grey(path: &Path) {
+    let edited = image::open(path).unwrap().to_rgb8();
+    let pixel = edited.get_pixel(0, 0);
+    // JPEG rounds: grey is R = G = B within a step or two.
+    let spread = pixel.0.iter().max().unwrap() - pixel.0.iter().min().unwrap();
+    assert!(spread <= 2, "grayscale: {pixel:?}");
+}
+
 fn stdout_json(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
@@ -130,11 +139,7 @@ fn edit_one_or_several_inputs() {
         .args(["edit", "red.png", "make it black and white"])
         .assert()
         .success();
-    let edited = image::open(dir.join("red-edited.jpg")).unwrap().to_rgb8();
-    let pixel = edited.get_pixel(0, 0);
-    // JPEG rounds: grey is R = G = B within a step or two.
-    let spread = pixel.0.iter().max().unwrap() - pixel.0.iter().min().unwrap();
-    assert!(spread <= 2, "grayscale: {pixel:?}");
+    assert_grey(&dir.join("red-edited.jpg"));
 
     let assert = gemini(&dir)
         .args([
@@ -624,10 +629,7 @@ fn the_interactions_api_makes_edits_and_chats_keeping_only_the_id() {
         ])
         .assert()
         .success();
-    let edited = image::open(dir.join("red-edited.jpg")).unwrap().to_rgb8();
-    let pixel = edited.get_pixel(0, 0);
-    let spread = pixel.0.iter().max().unwrap() - pixel.0.iter().min().unwrap();
-    assert!(spread <= 2, "grayscale: {pixel:?}");
+    assert_grey(&dir.join("red-edited.jpg"));
 
     // A chat: three turns, each an image; after the first, only the instruction and the
     // previous interaction's id travel (the mock's journal shows the bodies).
