@@ -68,7 +68,7 @@ pub enum Command {
     #[command(subcommand)]
     Files(FilesCommand),
     /// Run the offline mock server in the foreground.
-    Mock(gemini_image_mock::cli::ServeArgs),
+    Mock(Box<gemini_image_mock::cli::ServeArgs>),
 }
 
 /// The image model when none is named.

@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
             )
             .init();
-        return gemini_image_mock::cli::serve(serve).await;
+        return gemini_image_mock::cli::serve(*serve).await;
     }
     // Logs only when asked for (`RUST_LOG=gemini_image=debug`), on stderr: stdout is the
     // command's answer.

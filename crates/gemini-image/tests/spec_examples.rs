@@ -47,6 +47,9 @@ fn round_trip(schema: &str, value: &Value) -> (Value, String) {
         Interaction,
         InteractionErrorResponse,
         InteractionEvent,
+        BatchGenerateContentRequest,
+        BatchOperation,
+        ListBatchesResponse,
     )
 }
 
