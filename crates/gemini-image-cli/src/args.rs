@@ -67,6 +67,10 @@ pub enum Command {
     /// The Files API: upload inputs once (up to 2 GB each), use them for 48 hours.
     #[command(subcommand)]
     Files(FilesCommand),
+    /// Batch mode: many images at half the price, within 24 hours (`batch run PROMPTS -o DIR`
+    /// does it all and can be run again to resume).
+    #[command(subcommand)]
+    Batch(BatchCommand),
     /// Run the offline mock server in the foreground.
     Mock(Box<gemini_image_mock::cli::ServeArgs>),
 }
@@ -122,6 +126,13 @@ pub struct ImageOptions {
     pub model: String,
     #[command(flatten)]
     pub api: ApiChoice,
+    #[command(flatten)]
+    pub picture: PictureOptions,
+}
+
+/// The picture asked for: its shape and size.
+#[derive(clap::Args, Debug)]
+pub struct PictureOptions {
     /// The aspect ratio: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9, and the extreme
     /// 1:4, 4:1, 1:8, 8:1 (each model takes those of its row in `gemini-image models`' table).
     #[arg(long, value_name = "RATIO", value_parser = parse_aspect_ratio)]
@@ -211,6 +222,107 @@ pub enum FilesCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// `gemini-image batch …`.
+#[derive(Subcommand, Debug)]
+pub enum BatchCommand {
+    /// Submit a batch of prompts, wait for it, save every image into DIR named by key. DIR
+    /// remembers the batch: run the same command again to resume after an interruption.
+    Run(BatchRunArgs),
+    /// Submit a batch of prompts and print its name.
+    Submit(BatchSubmitArgs),
+    /// Show a batch: state, counts, where its results are.
+    Status {
+        /// The batch: batches/ID or ID.
+        name: String,
+    },
+    /// Wait until a batch has finished, showing its progress.
+    Wait {
+        /// The batch: batches/ID or ID.
+        name: String,
+        #[command(flatten)]
+        deadline: Deadline,
+    },
+    /// Save the images of a finished batch into DIR, named by key.
+    Results {
+        /// The batch: batches/ID or ID.
+        name: String,
+        /// The directory (created if needed).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Cancel a batch that has not finished.
+    Cancel {
+        /// The batch: batches/ID or ID.
+        name: String,
+    },
+    /// Delete a batch.
+    Delete {
+        /// The batch: batches/ID or ID.
+        name: String,
+    },
+    /// List the batches, newest first.
+    List {
+        /// Batches per request.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+        page_size: Option<u32>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BatchRunArgs {
+    #[command(flatten)]
+    pub submit: BatchSubmitArgs,
+    /// The directory for the images (created if needed) and the file that lets a run resume.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub deadline: Deadline,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BatchSubmitArgs {
+    /// A text file of prompts, one per line (`-` reads stdin). A line `KEY<TAB>PROMPT` names
+    /// its images KEY; other lines are keyed by their line number. Blank lines and lines
+    /// starting with `#` are skipped.
+    pub prompts: PathBuf,
+    /// The model (batch mode is generateContent's: the Interactions API has none).
+    #[arg(long, short, env = "GEMINI_IMAGE_MODEL", default_value = DEFAULT_MODEL)]
+    pub model: String,
+    #[command(flatten)]
+    pub picture: PictureOptions,
+    /// How the requests travel: inline in the create call (up to 20 MB), as a JSONL file
+    /// uploaded first, or auto (inline when it fits).
+    #[arg(long, value_enum, default_value_t = BatchInputKind::Auto)]
+    pub input: BatchInputKind,
+    /// A name for people (default: the prompts file's name).
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
+}
+
+/// How a batch's requests travel.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchInputKind {
+    /// Inline when the whole create call stays under 20 MB, else a file.
+    Auto,
+    /// In the create call.
+    Inline,
+    /// A JSONL file, uploaded through the Files API.
+    File,
+}
+
+/// `--deadline`.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct Deadline {
+    /// How long to wait before giving up (the batch goes on): 90s, 30m, 24h. Google expires
+    /// a batch that has not finished after 48 hours.
+    #[arg(long, value_name = "DURATION", default_value = "48h", value_parser = parse_deadline)]
+    pub deadline: std::time::Duration,
+}
+
+fn parse_deadline(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (write 90s, 30m or 24h)"))
 }
 
 #[derive(clap::Args, Debug)]

@@ -23,6 +23,8 @@ pub enum Failure {
     Api(Error),
     /// No image: what the model said instead (already printed).
     Blocked(String),
+    /// Some requests of a batch failed, each said already; the others' images are saved.
+    Partial(String),
 }
 
 impl From<Error> for Failure {
@@ -50,6 +52,7 @@ impl Failure {
             Failure::Local(_) => code::LOCAL,
             Failure::Api(_) => code::API,
             Failure::Blocked(_) => code::BLOCKED,
+            Failure::Partial(_) => code::API,
         }
     }
 
@@ -74,7 +77,9 @@ impl Failure {
                     eprintln!("  {hint}");
                 }
             }
-            Failure::Blocked(message) => eprintln!("gemini-image: {message}"),
+            Failure::Blocked(message) | Failure::Partial(message) => {
+                eprintln!("gemini-image: {message}")
+            }
         }
         ExitCode::from(self.code())
     }

@@ -58,6 +58,7 @@ async fn main() -> ExitCode {
         Command::Models => commands::models::run(&context).await,
         Command::Tokens(args) => commands::tokens::run(&context, args).await,
         Command::Files(command) => commands::files::run(&context, command).await,
+        Command::Batch(command) => commands::batch::run(&context, command).await,
         Command::Mock(_) => Ok(()),
     };
     match result {

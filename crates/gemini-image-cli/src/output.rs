@@ -210,3 +210,29 @@ pub fn describe(saved: &Saved) -> String {
         saved.bytes.div_ceil(1024)
     )
 }
+
+/// A table on stdout: a header, then rows, each column as wide as its widest cell.
+pub fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let header = header.map(String::from);
+    let mut widths = [0usize; N];
+    for row in std::iter::once(&header).chain(rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+/// `value` as one line of JSON on stdout (`--json`).
+pub fn json_line(value: &impl Serialize) -> Result<(), Failure> {
+    let line = serde_json::to_string(value).map_err(|e| Failure::Local(e.to_string()))?;
+    println!("{line}");
+    Ok(())
+}

@@ -43,6 +43,22 @@ impl Progress {
         bar
     }
 
+    /// A bar of things done out of a total (a batch's requests), hidden as the spinner is; its
+    /// length is set as the total becomes known.
+    pub fn items(&self, message: impl Into<String>) -> ProgressBar {
+        if self.bar.is_hidden() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(0);
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.into());
+        bar.enable_steady_tick(Duration::from_millis(250));
+        bar
+    }
+
     /// Shows `message` and spins until [`Progress::done`].
     pub fn start(&self, message: impl Into<String>) {
         self.bar.reset_elapsed();

@@ -372,13 +372,13 @@ fn served_mock_with(env: &[(&str, &str)]) -> (Running, String) {
     (server, url)
 }
 
-/// `POST /__mock/files?name=NAME` with `body`: a generated (downloadable) file in the mock.
-fn put_generated_file(url: &str, name: &str, body: &[u8]) {
+/// `POST {path}` with `body` to the server at `url`, over a plain socket; the answer whole.
+fn post_raw(url: &str, path: &str, content_type: &str, body: &[u8]) -> String {
     use std::io::{Read, Write};
     let address = url.trim_start_matches("http://");
     let mut socket = std::net::TcpStream::connect(address).unwrap();
     let head = format!(
-        "POST /__mock/files?name={name}&mimeType=text/plain HTTP/1.1\r\nhost: {address}\r\n\
+        "POST {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: {content_type}\r\n\
          content-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
@@ -386,6 +386,13 @@ fn put_generated_file(url: &str, name: &str, body: &[u8]) {
     socket.write_all(body).unwrap();
     let mut answer = String::new();
     socket.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// `POST /__mock/files?name=NAME` with `body`: a generated (downloadable) file in the mock.
+fn put_generated_file(url: &str, name: &str, body: &[u8]) {
+    let path = format!("/__mock/files?name={name}&mimeType=text/plain");
+    let answer = post_raw(url, &path, "text/plain", body);
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
 }
 
@@ -669,4 +676,189 @@ fn the_interactions_api_makes_edits_and_chats_keeping_only_the_id() {
         assert!(!body.to_string().contains("\"data\""), "{body}");
     }
     drop(server);
+}
+
+/// The batch a `batch run` remembers in `dir`, and whether its images are saved.
+fn remembered_batch(dir: &Path) -> (String, bool) {
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(".gemini-batch.json")).unwrap()).unwrap();
+    (
+        state["batch"].as_str().unwrap().to_string(),
+        state["saved"].as_bool().unwrap(),
+    )
+}
+
+#[test]
+fn batch_run_saves_a_hundred_images_by_key_and_resumes_after_an_interruption() {
+    let dir = scratch("batch-run");
+    // Manual pace: the mock answers no line until the test releases them.
+    let (server, url) = served_mock_with(&[("GEMINI_MOCK_BATCH_PACE", "manual")]);
+    let prompts: String = (1..=100)
+        .map(|i| match i {
+            7 => "owl\tan owl on a branch\n".to_string(),
+            _ => format!("a fox, number {i}\n"),
+        })
+        .collect();
+    std::fs::write(dir.join("prompts.txt"), format!("# catalogue\n{prompts}")).unwrap();
+    let run = || {
+        let mut command = gemini(&dir);
+        command.args([
+            "--base-url",
+            &url,
+            "batch",
+            "run",
+            "prompts.txt",
+            "-o",
+            "out",
+        ]);
+        command.args(["--size", "512", "--deadline", "2s"]);
+        command
+    };
+
+    // Interrupted: the deadline passes with nothing done; the directory remembers the batch.
+    run()
+        .assert()
+        .code(1)
+        .stderr(contains("submitted batches/").and(contains("has not finished after 2s")));
+    let (batch, saved) = remembered_batch(&dir.join("out"));
+    assert!(!saved);
+    let id = batch.trim_start_matches("batches/");
+
+    // The batch goes on without the command; the same command resumes it and pays once.
+    let answer = post_raw(
+        &url,
+        &format!("/__mock/batches/{id}/advance"),
+        "application/json",
+        b"",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let output = run().output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("resuming {batch}")), "{stderr}");
+    assert!(!stderr.contains("submitted"), "{stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 100, "{stdout}");
+    assert!(lines.contains(&"002\tout/002.jpg"), "{stdout}");
+    assert!(lines.contains(&"owl\tout/owl.jpg"), "{stdout}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("008\t")),
+        "line 8 is the owl's"
+    );
+    let out = dir.join("out");
+    let images = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "jpg")
+        })
+        .count();
+    assert_eq!(images, 100);
+    assert_eq!(dimensions(&out.join("owl.jpg")), (512, 512));
+    assert_eq!(dimensions(&out.join("101.jpg")), (512, 512));
+    assert_eq!(remembered_batch(&out), (batch.clone(), true));
+
+    // Once saved, the command says so and submits nothing.
+    run()
+        .assert()
+        .success()
+        .stderr(contains("already holds the images of"));
+    let listed = gemini(&dir)
+        .args(["--base-url", &url, "batch", "list"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(listed.stdout).unwrap();
+    assert_eq!(table.lines().count(), 2, "a header and one batch: {table}");
+    assert!(table.contains(&batch) && table.contains("succeeded") && table.contains("100/100"));
+
+    let status = gemini(&dir)
+        .args(["--base-url", &url, "--json", "batch", "status", id])
+        .output()
+        .unwrap();
+    let status = stdout_json(&status);
+    assert_eq!(status["state"], "BATCH_STATE_SUCCEEDED");
+    assert_eq!(
+        (status["requests"].as_u64(), status["succeeded"].as_u64()),
+        (Some(100), Some(100))
+    );
+    assert_eq!(status["displayName"], "prompts");
+
+    gemini(&dir)
+        .args(["--base-url", &url, "batch", "delete", &batch])
+        .assert()
+        .success()
+        .stdout(contains(format!("deleted {batch}")));
+    gemini(&dir)
+        .args(["--base-url", &url, "batch", "status", &batch])
+        .assert()
+        .code(3);
+    // A remembered batch the server no longer has says what to do.
+    std::fs::write(
+        out.join(".gemini-batch.json"),
+        serde_json::to_vec(&serde_json::json!({"batch": batch, "fingerprint": "x"})).unwrap(),
+    )
+    .unwrap();
+    run()
+        .assert()
+        .code(1)
+        .stderr(contains("for other prompts or options"));
+    drop(server);
+}
+
+#[test]
+fn a_batch_through_a_file_saves_what_succeeded_and_fails_naming_what_did_not() {
+    let dir = scratch("batch-lines");
+    std::fs::write(
+        dir.join("prompts.txt"),
+        "fox\ta red fox\nkite\ta kite [mock:internal]\nfrog\ta green frog\n",
+    )
+    .unwrap();
+    let output = gemini(&dir)
+        .args([
+            "--json",
+            "batch",
+            "run",
+            "prompts.txt",
+            "-o",
+            "out",
+            "--input",
+            "file",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("saved 2 images of 3 requests"), "{stderr}");
+    assert!(stderr.contains("1 requests failed"), "{stderr}");
+    let results: Vec<Value> = output
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let keys: Vec<&str> = results.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["fox", "kite", "frog"]);
+    assert_eq!(results[0]["images"][0], "out/fox.jpg");
+    assert!(
+        results[1]["error"].as_str().unwrap().contains("500"),
+        "{results:?}"
+    );
+    assert!(dir.join("out/frog.jpg").is_file() && !dir.join("out/kite.jpg").exists());
+
+    // Bad prompts files are refused before anything is sent, by line.
+    std::fs::write(dir.join("twice.txt"), "a\tfox\na\twhale\n").unwrap();
+    gemini(&dir)
+        .args(["batch", "submit", "twice.txt"])
+        .assert()
+        .code(1)
+        .stderr(contains("twice.txt: line 2: the key \"a\" was used before"));
+    gemini(&dir)
+        .args(["batch", "submit", "missing.txt"])
+        .assert()
+        .code(1)
+        .stderr(contains("missing.txt"));
 }

@@ -89,7 +89,12 @@ pub struct ServeArgs {
     /// How fast batch lines are answered: immediate, N/s (lines per second), a delay per
     /// line such as 250ms (both on the mock's clock), or manual (only when
     /// `POST /__mock/batches/{id}/advance` releases them).
-    #[arg(long, value_name = "PACE", default_value = "immediate")]
+    #[arg(
+        long,
+        value_name = "PACE",
+        env = "GEMINI_MOCK_BATCH_PACE",
+        default_value = "immediate"
+    )]
     pub batch_pace: crate::batches::pace::BatchPace,
     /// How many batch lines are rendered at once, all batches together (default: the cores).
     #[arg(long, value_name = "N")]

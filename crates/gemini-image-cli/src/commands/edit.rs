@@ -28,7 +28,7 @@ pub async fn run(context: &Context, mut args: EditArgs) -> Result<(), Failure> {
     match args.options.api.api {
         Api::GenerateContent => {
             let request = RequestBuilder::image().parts(parts).text(instruction);
-            let mut request = with_options(request, &args.options).build();
+            let mut request = with_options(request, &args.options.picture).build();
             upload_what_does_not_fit(context, &inputs, &mut request).await?;
             let response = context.generate(model, &request, "editing").await?;
             context.save_images(model, &response, output, &default_stem)

@@ -13,6 +13,7 @@ use tokio::io::AsyncWrite;
 use crate::args::{FilesCommand, UploadArgs};
 use crate::commands::Context;
 use crate::failure::Failure;
+use crate::output::json_line;
 
 pub async fn run(context: &Context, command: FilesCommand) -> Result<(), Failure> {
     match command {
@@ -39,12 +40,6 @@ pub async fn run(context: &Context, command: FilesCommand) -> Result<(), Failure
         }
         FilesCommand::Download { name, output } => download(context, &name, output).await,
     }
-}
-
-fn json_line(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let line = serde_json::to_string(value).map_err(|e| Failure::Local(e.to_string()))?;
-    println!("{line}");
-    Ok(())
 }
 
 fn print_file(context: &Context, file: &File) -> Result<(), Failure> {
@@ -149,21 +144,8 @@ async fn list(context: &Context, page_size: Option<u32>) -> Result<(), Failure> 
             ]
         })
         .collect();
-    let header = ["NAME", "DISPLAY NAME", "MIME TYPE", "BYTES", "STATE"].map(String::from);
-    let mut widths = [0usize; 5];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    let header = ["NAME", "DISPLAY NAME", "MIME TYPE", "BYTES", "STATE"];
+    crate::output::print_table(header, &rows);
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use gemini_image::types::InteractionGenerationConfig;
 use gemini_image::{InteractionRequest, RequestBuilder, ResponseFormat};
 
-use crate::args::{Api, ImageArgs, ImageOptions};
+use crate::args::{Api, ImageArgs, ImageOptions, PictureOptions};
 use crate::commands::Context;
 use crate::failure::Failure;
 
@@ -12,8 +12,10 @@ pub async fn run(context: &Context, args: ImageArgs) -> Result<(), Failure> {
     let count = args.count.filter(|n| *n > 1);
     match args.options.api.api {
         Api::GenerateContent => {
-            let mut request =
-                with_options(RequestBuilder::image().text(args.prompt), &args.options);
+            let mut request = with_options(
+                RequestBuilder::image().text(args.prompt),
+                &args.options.picture,
+            );
             if let Some(count) = count {
                 request = request.candidate_count(count);
             }
@@ -45,7 +47,7 @@ pub async fn run(context: &Context, args: ImageArgs) -> Result<(), Failure> {
 }
 
 /// Aspect ratio and size, when asked for.
-pub fn with_options(mut request: RequestBuilder, options: &ImageOptions) -> RequestBuilder {
+pub fn with_options(mut request: RequestBuilder, options: &PictureOptions) -> RequestBuilder {
     if let Some(ratio) = options.aspect_ratio {
         request = request.aspect_ratio(ratio);
     }
@@ -59,10 +61,10 @@ pub fn with_options(mut request: RequestBuilder, options: &ImageOptions) -> Requ
 /// (`response_format`, as Google's image docs write it).
 pub fn interaction_with_options(model: &str, options: &ImageOptions) -> InteractionRequest {
     let mut format = ResponseFormat::image();
-    if let Some(ratio) = options.aspect_ratio {
+    if let Some(ratio) = options.picture.aspect_ratio {
         format = format.aspect_ratio(ratio);
     }
-    if let Some(size) = options.size {
+    if let Some(size) = options.picture.size {
         format = format.size(size);
     }
     InteractionRequest::new(model).response_format(format)

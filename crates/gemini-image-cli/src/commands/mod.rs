@@ -1,5 +1,6 @@
 //! One module per subcommand, and what the image-making ones share.
 
+pub mod batch;
 pub mod chat;
 pub mod edit;
 pub mod files;
