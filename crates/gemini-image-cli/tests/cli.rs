@@ -700,7 +700,7 @@ fn batch_run_saves_a_hundred_images_by_key_and_resumes_after_an_interruption() {
         })
         .collect();
     std::fs::write(dir.join("prompts.txt"), format!("# catalogue\n{prompts}")).unwrap();
-    let run = || {
+    let run = |deadline: &str| {
         let mut command = gemini(&dir);
         command.args([
             "--base-url",
@@ -711,12 +711,12 @@ fn batch_run_saves_a_hundred_images_by_key_and_resumes_after_an_interruption() {
             "-o",
             "out",
         ]);
-        command.args(["--size", "512", "--deadline", "2s"]);
+        command.args(["--size", "512", "--deadline", deadline]);
         command
     };
 
     // Interrupted: the deadline passes with nothing done; the directory remembers the batch.
-    run()
+    run("2s")
         .assert()
         .code(1)
         .stderr(contains("submitted batches/").and(contains("has not finished after 2s")));
@@ -732,7 +732,8 @@ fn batch_run_saves_a_hundred_images_by_key_and_resumes_after_an_interruption() {
         b"",
     );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let output = run().output().unwrap();
+    // Time enough for a loaded machine to draw a hundred images.
+    let output = run("5m").output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains(&format!("resuming {batch}")), "{stderr}");
@@ -763,7 +764,7 @@ fn batch_run_saves_a_hundred_images_by_key_and_resumes_after_an_interruption() {
     assert_eq!(remembered_batch(&out), (batch.clone(), true));
 
     // Once saved, the command says so and submits nothing.
-    run()
+    run("2s")
         .assert()
         .success()
         .stderr(contains("already holds the images of"));
@@ -802,7 +803,7 @@ fn batch_run_saves_a_hundred_images_by_key_and_resumes_after_an_interruption() {
         serde_json::to_vec(&serde_json::json!({"batch": batch, "fingerprint": "x"})).unwrap(),
     )
     .unwrap();
-    run()
+    run("2s")
         .assert()
         .code(1)
         .stderr(contains("for other prompts or options"));
@@ -834,6 +835,7 @@ fn a_batch_through_a_file_saves_what_succeeded_and_fails_naming_what_did_not() {
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("saved 2 images of 3 requests"), "{stderr}");
     assert!(stderr.contains("1 requests failed"), "{stderr}");
+    assert!(stderr.contains("tokens billed at half price"), "{stderr}");
     let results: Vec<Value> = output
         .stdout
         .split(|b| *b == b'\n')
@@ -848,6 +850,38 @@ fn a_batch_through_a_file_saves_what_succeeded_and_fails_naming_what_did_not() {
         "{results:?}"
     );
     assert!(dir.join("out/frog.jpg").is_file() && !dir.join("out/kite.jpg").exists());
+
+    // JSONL of whole requests, in Google's batch input shape, each with its own settings.
+    let jsonl = [("wide", "16:9"), ("tall", "9:16")]
+        .map(|(key, ratio)| {
+            serde_json::json!({
+                "key": key,
+                "request": {
+                    "contents": [{"parts": [{"text": format!("a lighthouse, {key}")}]}],
+                    "generationConfig": {"imageConfig": {"aspectRatio": ratio, "imageSize": "1K"}},
+                },
+            })
+            .to_string()
+        })
+        .join("\n");
+    std::fs::write(dir.join("requests.jsonl"), jsonl).unwrap();
+    gemini(&dir)
+        .args(["batch", "run", "requests.jsonl", "-o", "lighthouses"])
+        .assert()
+        .success()
+        .stdout(contains("wide\tlighthouses/wide.jpg"));
+    let (wide, tall) = (
+        dimensions(&dir.join("lighthouses/wide.jpg")),
+        dimensions(&dir.join("lighthouses/tall.jpg")),
+    );
+    assert!(wide.0 > wide.1 && tall.0 < tall.1, "{wide:?} {tall:?}");
+    gemini(&dir)
+        .args(["batch", "submit", "requests.jsonl", "--size", "2K"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "--aspect-ratio and --size are for a file of prompts",
+        ));
 
     // Bad prompts files are refused before anything is sent, by line.
     std::fs::write(dir.join("twice.txt"), "a\tfox\na\twhale\n").unwrap();

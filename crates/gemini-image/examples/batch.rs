@@ -78,13 +78,14 @@ async fn main() -> support::Result {
     let dir = support::output("batch")?;
     let mut saved = batches.save_images(&done, &dir).await?;
     while let Some(item) = saved.next().await {
-        match item? {
-            (key, Ok(paths)) => {
+        let item = item?;
+        match item.images {
+            Ok(paths) => {
                 for path in paths {
-                    println!("{key}: {}", path.display());
+                    println!("{}: {}", item.key, path.display());
                 }
             }
-            (key, Err(error)) => eprintln!("{key}: {error}"),
+            Err(error) => eprintln!("{}: {error}", item.key),
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use crate::batch_results::{BatchResults, BatchStream};
 use crate::error::Error;
 use crate::images::{Outcome, ResponseExt};
+use crate::types::UsageMetadata;
 
 /// The longest stem written, in bytes: file systems allow 255 bytes a name, and room is left
 /// for a hash, an index and an extension.
@@ -74,8 +75,19 @@ fn fnv1a(bytes: &[u8]) -> u32 {
     })
 }
 
-/// One request's saved images: its key, and the paths written or why there are none.
-pub type SavedItem = (String, Result<Vec<PathBuf>, Error>);
+/// One request's saved images.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SavedItem {
+    /// The request's key.
+    pub key: String,
+    /// The paths written, or why there are none: the request's error, [`Error::NoImage`] with
+    /// the model's reason, the write's [`Error::Io`].
+    pub images: Result<Vec<PathBuf>, Error>,
+    /// The answer's token counts — what the request is billed for, at batch mode's half price
+    /// — when it had an answer.
+    pub usage: Option<UsageMetadata>,
+}
 
 /// What [`Batches::save_images`](crate::Batches::save_images) hands out, each item written
 /// before it is handed out.
@@ -89,11 +101,18 @@ pub(crate) fn save_images(results: BatchResults, dir: PathBuf) -> SavedImages {
         let dir = dir.clone();
         async move {
             let (key, answer) = item?;
-            let saved = match answer {
-                Ok(response) => save_response(&dir, &key, &response).await,
-                Err(error) => Err(Error::Api(error)),
-            };
-            Ok((key, saved))
+            Ok(match answer {
+                Ok(mut response) => SavedItem {
+                    images: save_response(&dir, &key, &response).await,
+                    key,
+                    usage: response.usage_metadata.take(),
+                },
+                Err(error) => SavedItem {
+                    key,
+                    images: Err(Error::Api(error)),
+                    usage: None,
+                },
+            })
         }
     }))
 }

@@ -140,8 +140,11 @@ async fn a_file_batch_written_by_batch_input_streams_its_results_from_the_result
         .await
         .unwrap();
     assert_eq!(saved.len(), 3);
-    for (key, paths) in saved {
-        let paths = paths.unwrap_or_else(|e| panic!("{key}: {e}"));
+    for item in saved {
+        let key = item.key;
+        let paths = item.images.unwrap_or_else(|e| panic!("{key}: {e}"));
+        let usage = item.usage.unwrap_or_else(|| panic!("{key}: no usage"));
+        assert!(usage.total_token_count.unwrap_or(0) > 0, "{key}: {usage:?}");
         assert_eq!(paths.len(), 1);
         assert!(paths[0].starts_with(&dir));
         let stem = gemini_image::safe_file_stem(&key);

@@ -21,7 +21,7 @@ use crate::commands::Context;
 use crate::commands::image::with_options;
 use crate::failure::Failure;
 use crate::output::{json_line, print_table};
-use prompts::Prompt;
+use prompts::{Ask, Prompt};
 use resume::RunState;
 
 pub async fn run(context: &Context, command: BatchCommand) -> Result<(), Failure> {
@@ -172,11 +172,20 @@ fn fingerprint(args: &BatchSubmitArgs, prompts: &[Prompt]) -> String {
         ratio.as_deref().unwrap_or(""),
         size.as_deref().unwrap_or(""),
     ];
+    let asks: Vec<String> = prompts
+        .iter()
+        .map(|p| match &p.ask {
+            Ask::Text(text) => text.clone(),
+            // The request as it will be sent.
+            Ask::Request(request) => serde_json::to_string(request).unwrap_or_default(),
+        })
+        .collect();
     resume::fingerprint(
         settings.into_iter().chain(
             prompts
                 .iter()
-                .flat_map(|p| [p.key.as_str(), p.text.as_str()]),
+                .zip(&asks)
+                .flat_map(|(p, ask)| [p.key.as_str(), ask.as_str()]),
         ),
     )
 }
@@ -192,10 +201,22 @@ async fn submit(
             args.prompts.display()
         )));
     }
+    let whole_requests = prompts.iter().any(|p| matches!(p.ask, Ask::Request(_)));
+    if whole_requests && (args.picture.aspect_ratio.is_some() || args.picture.size.is_some()) {
+        return Err(Failure::Local(format!(
+            "{}: its lines are whole requests, each with its own generationConfig: \
+             --aspect-ratio and --size are for a file of prompts",
+            args.prompts.display()
+        )));
+    }
     let requests = || {
         prompts.iter().map(|prompt| {
-            let request: GenerateContentRequest =
-                with_options(RequestBuilder::image().text(&prompt.text), &args.picture).build();
+            let request: GenerateContentRequest = match &prompt.ask {
+                Ask::Text(text) => {
+                    with_options(RequestBuilder::image().text(text), &args.picture).build()
+                }
+                Ask::Request(request) => (**request).clone(),
+            };
             (prompt.key.clone(), request)
         })
     };
@@ -313,9 +334,9 @@ async fn save(context: &Context, batch: &BatchOperation, dir: &Path) -> Result<(
             return Err(error.into());
         }
     };
-    let (mut images, mut requests, mut failed) = (0usize, 0usize, 0usize);
+    let (mut images, mut requests, mut failed, mut tokens) = (0usize, 0usize, 0usize, 0u64);
     while let Some(item) = saved.next().await {
-        let (key, paths) = match item {
+        let item = match item {
             Ok(item) => item,
             Err(error) => {
                 bar.finish_and_clear();
@@ -324,7 +345,13 @@ async fn save(context: &Context, batch: &BatchOperation, dir: &Path) -> Result<(
         };
         requests += 1;
         bar.inc(1);
-        match paths {
+        tokens += item
+            .usage
+            .and_then(|u| u.total_token_count)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        let key = item.key;
+        match item.images {
             Ok(paths) => {
                 images += paths.len();
                 if context.json {
@@ -345,9 +372,13 @@ async fn save(context: &Context, batch: &BatchOperation, dir: &Path) -> Result<(
         }
     }
     bar.finish_and_clear();
+    // Prices change and differ by model; tokens are what the bill counts, and batch mode
+    // bills each at half the interactive price.
     let summary = format!(
-        "{name}: saved {images} images of {requests} requests into {}",
-        dir.display()
+        "{name}: saved {images} images of {requests} requests into {}; {tokens} tokens billed \
+         at half price, saving the price of {} tokens against one call at a time",
+        dir.display(),
+        tokens / 2
     );
     if failed > 0 {
         return Err(Failure::Partial(format!(

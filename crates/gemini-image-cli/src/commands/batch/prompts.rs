@@ -1,8 +1,12 @@
-//! The prompts file of `batch run|submit`: one prompt per line, `KEY<TAB>PROMPT` to name one.
+//! The prompts file of `batch run|submit`: one prompt per line (`KEY<TAB>PROMPT` to name one),
+//! or JSONL of whole requests in the shape of Google's batch input file
+//! (`{"key": "…", "request": {…}}` a line).
 
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
+
+use gemini_image::types::{BatchInputLine, GenerateContentRequest};
 
 use crate::failure::Failure;
 
@@ -10,11 +14,20 @@ use crate::failure::Failure;
 /// larger file is more likely a wrong path (an image, a video) than a batch.
 const MAX_PROMPTS_FILE: u64 = 256 * 1024 * 1024;
 
-/// One line of the file: the key its images are named by, and the prompt.
-#[derive(Debug, PartialEq, Eq)]
+/// One line of the file: the key its images are named by, and what it asks.
+#[derive(Debug, PartialEq)]
 pub struct Prompt {
     pub key: String,
-    pub text: String,
+    pub ask: Ask,
+}
+
+/// What a line asks.
+#[derive(Debug, PartialEq)]
+pub enum Ask {
+    /// A prompt, made into a request with the command's options.
+    Text(String),
+    /// A whole request, sent as written.
+    Request(Box<GenerateContentRequest>),
 }
 
 /// Reads `path` (`-` is stdin).
@@ -40,7 +53,8 @@ pub fn read(path: &Path) -> Result<Vec<Prompt>, Failure> {
     parse(&text).map_err(|message| Failure::Local(format!("{shown}: {message}")))
 }
 
-/// The prompts of `text`, keyed; an error names the line.
+/// The prompts of `text`, keyed; an error names the line. JSONL when the first line that is
+/// not blank or a comment is a JSON object.
 pub fn parse(text: &str) -> Result<Vec<Prompt>, String> {
     let lines: Vec<(usize, &str)> = text
         .lines()
@@ -50,26 +64,38 @@ pub fn parse(text: &str) -> Result<Vec<Prompt>, String> {
         .collect();
     // Keys from line numbers sort as the lines do: 0007 before 0012.
     let width = lines.last().map_or(1, |(n, _)| n.to_string().len());
+    let jsonl = lines
+        .first()
+        .is_some_and(|(_, line)| line.trim_start().starts_with('{'));
     let mut seen = HashSet::with_capacity(lines.len());
     let mut prompts = Vec::with_capacity(lines.len());
     for (number, line) in lines {
-        let (key, text) = match line.split_once('\t') {
-            Some((key, text)) => (key.trim().to_string(), text.trim()),
-            None => (format!("{number:0width$}"), line.trim()),
+        let numbered = || format!("{number:0width$}");
+        let (key, ask) = if jsonl {
+            let parsed: BatchInputLine = serde_json::from_str(line)
+                .map_err(|e| format!("line {number}: not a batch input line ({e})"))?;
+            let request = parsed
+                .request
+                .ok_or_else(|| format!("line {number}: no \"request\""))?;
+            let key = parsed.key.unwrap_or_else(numbered);
+            (key, Ask::Request(Box::new(request)))
+        } else {
+            let (key, text) = match line.split_once('\t') {
+                Some((key, text)) => (key.trim().to_string(), text.trim()),
+                None => (numbered(), line.trim()),
+            };
+            if text.is_empty() {
+                return Err(format!("line {number}: key {key:?} has no prompt"));
+            }
+            (key, Ask::Text(text.to_string()))
         };
         if key.is_empty() {
-            return Err(format!("line {number}: an empty key before the tab"));
-        }
-        if text.is_empty() {
-            return Err(format!("line {number}: key {key:?} has no prompt"));
+            return Err(format!("line {number}: an empty key"));
         }
         if !seen.insert(key.clone()) {
             return Err(format!("line {number}: the key {key:?} was used before"));
         }
-        prompts.push(Prompt {
-            key,
-            text: text.to_string(),
-        });
+        prompts.push(Prompt { key, ask });
     }
     Ok(prompts)
 }
@@ -86,24 +112,19 @@ mod tests {
     fn lines_are_keyed_by_number_or_by_their_own_key() {
         let text = "# a catalogue\nred fox\n\nfox-2\ta fox, running\n\ta heron\nblue whale\r\n";
         let err = parse(text).unwrap_err();
-        assert_eq!(err, "line 5: an empty key before the tab");
+        assert_eq!(err, "line 5: an empty key");
         let text = "# a catalogue\nred fox\n\nfox-2\ta fox, running\nblue whale\r\n";
         let prompts = parse(text).unwrap();
+        let prompt = |key: &str, text: &str| Prompt {
+            key: key.into(),
+            ask: Ask::Text(text.into()),
+        };
         assert_eq!(
             prompts,
             [
-                Prompt {
-                    key: "2".into(),
-                    text: "red fox".into()
-                },
-                Prompt {
-                    key: "fox-2".into(),
-                    text: "a fox, running".into()
-                },
-                Prompt {
-                    key: "5".into(),
-                    text: "blue whale".into()
-                },
+                prompt("2", "red fox"),
+                prompt("fox-2", "a fox, running"),
+                prompt("5", "blue whale"),
             ]
         );
     }
@@ -127,5 +148,28 @@ mod tests {
             "line 1: key \"a\" has no prompt"
         );
         assert!(parse("# only a comment\n\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn jsonl_lines_are_whole_requests_in_the_batch_input_shape() {
+        let text = concat!(
+            "# requests\n",
+            r#"{"key": "fox", "request": {"contents": [{"parts": [{"text": "a fox"}]}], "generationConfig": {"imageConfig": {"aspectRatio": "16:9"}}}}"#,
+            "\n",
+            r#"{"request": {"contents": [{"parts": [{"text": "a whale"}]}]}}"#,
+            "\n",
+        );
+        let prompts = parse(text).unwrap();
+        assert_eq!(keys(text), ["fox", "3"]);
+        let Ask::Request(request) = &prompts[0].ask else {
+            panic!("a request: {prompts:?}");
+        };
+        let config = request.generation_config.as_ref().unwrap();
+        let ratio = config.image_config.as_ref().unwrap().aspect_ratio.as_ref();
+        assert_eq!(ratio.map(|r| r.to_string()).as_deref(), Some("16:9"));
+        let err = parse("{\"key\": \"a\"}\n").unwrap_err();
+        assert_eq!(err, "line 1: no \"request\"");
+        let err = parse("{\"request\": {\"contents\": []}}\nnot json\n").unwrap_err();
+        assert!(err.starts_with("line 2: not a batch input line"), "{err}");
     }
 }
