@@ -339,8 +339,9 @@ def strict_batches(spec):
     """Batch mode's create body as a generator can make it valid: inline requests, at least one
     (a `fileName` made up names no stored file, Google's 403 for valid requests too; an empty
     batch is refused), no `output` (the server's to write, refused). The other fields only an
-    answer carries (the times, `state`, …) are read and ignored, as a proto parser does. What each line holds is not constrained: a line
-    the model refuses is that line's error in the results."""
+    answer carries (the times, `state`, …) are read and ignored, as a proto parser does. What the
+    model checks in a line is not constrained: a line the model refuses is that line's error in
+    the results."""
     schemas = spec["components"]["schemas"]
     # The mock refuses an `output` (the results are the server's): null only.
     schemas["GenerateContentBatch" + IN_REQUEST]["properties"]["output"] = copy.deepcopy(ONLY_NULL)
@@ -350,6 +351,57 @@ def strict_batches(spec):
     inlined = schemas["InlinedRequests" + IN_REQUEST]
     inlined["required"] = ["requests"]
     inlined["properties"]["requests"]["minItems"] = 1
+    # What the model checks is refused in a line as that line's error, never the create's: in
+    # a line, an image is any bytes (`generateContent`'s view pins a real PNG, which the model
+    # can read), and the values marked `x-checked-by-model` (the aspect ratio, the image size)
+    # any string. The request's schemas are copied for lines, names ending `InRequest` so that
+    # `nullable_properties` reaches them too.
+    line = "BatchLine"
+    copy_reachable(schemas, "GenerateContentRequest" + IN_REQUEST, line)
+    blob = schemas[line + "Blob" + IN_REQUEST]["properties"]
+    for field in ("data", "mimeType"):
+        blob[field] = copy.deepcopy(schemas["Blob"]["properties"][field])
+    for prop in schemas[line + "ImageConfig" + IN_REQUEST]["properties"].values():
+        target = prop.get("$ref", "").rsplit("/", 1)[-1].removeprefix(line)
+        base = target.removesuffix(IN_REQUEST).removesuffix("Value")
+        if schemas.get(base, {}).get("x-checked-by-model"):
+            prop.clear()
+            prop["type"] = "string"
+    schemas["InlinedRequest" + IN_REQUEST]["properties"]["request"] = {
+        "$ref": SCHEMAS + line + "GenerateContentRequest" + IN_REQUEST
+    }
+
+
+def copy_reachable(schemas, root, prefix):
+    """Copies the schema `root` and every schema it reaches, each as `prefix + name`, with its
+    references turned to the copies."""
+    copies = {}
+    done = set()
+
+    def retarget(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            # A node met twice (a copy keeps its original's shared objects) is retargeted once.
+            if isinstance(ref, str) and ref.startswith(SCHEMAS) and id(node) not in done:
+                done.add(id(node))
+                target = ref[len(SCHEMAS) :]
+                visit(target)
+                node["$ref"] = SCHEMAS + prefix + target
+            for value in node.values():
+                retarget(value)
+        elif isinstance(node, list):
+            for value in node:
+                retarget(value)
+
+    def visit(name):
+        if name in copies:
+            return
+        copies[name] = copy.deepcopy(schemas[name])
+        retarget(copies[name])
+
+    visit(root)
+    for name, schema in copies.items():
+        schemas[prefix + name] = schema
 
 
 def split_generate_content(spec):
