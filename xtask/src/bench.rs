@@ -157,7 +157,7 @@ fn table(root: &Path) -> Result<String, String> {
         cpu()
     ));
     out.push_str(
-        "| group | case | median | throughput | vs memcpy (or minimal server, or curl) |\n",
+        "| group | case | median | throughput | vs memcpy (or minimal server, curl, sequential calls) |\n",
     );
     out.push_str("|---|---|---:|---:|---:|\n");
     for (group, function) in CASES {
