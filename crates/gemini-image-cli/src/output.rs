@@ -236,3 +236,17 @@ pub fn json_line(value: &impl Serialize) -> Result<(), Failure> {
     println!("{line}");
     Ok(())
 }
+
+/// `label: value` lines on stdout, labels right-aligned, the fields without a value left out.
+pub fn print_fields(fields: &[(&str, Option<&str>)]) {
+    let width = fields
+        .iter()
+        .map(|(label, _)| label.len())
+        .max()
+        .unwrap_or(0);
+    for (label, value) in fields {
+        if let Some(value) = value {
+            println!("{label:>width$}: {value}");
+        }
+    }
+}

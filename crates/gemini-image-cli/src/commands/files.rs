@@ -13,7 +13,7 @@ use tokio::io::AsyncWrite;
 use crate::args::{FilesCommand, UploadArgs};
 use crate::commands::Context;
 use crate::failure::Failure;
-use crate::output::json_line;
+use crate::output::{json_line, print_fields};
 
 pub async fn run(context: &Context, command: FilesCommand) -> Result<(), Failure> {
     match command {
@@ -46,26 +46,21 @@ fn print_file(context: &Context, file: &File) -> Result<(), Failure> {
     if context.json {
         return json_line(file);
     }
-    let fields = [
-        ("name", &file.name),
-        ("display name", &file.display_name),
-        ("mime type", &file.mime_type),
-        ("size", &file.size_bytes),
-        ("state", &file.state.as_ref().map(|s| s.to_string())),
-        ("uri", &file.uri),
-        ("download uri", &file.download_uri),
-        ("created", &file.create_time),
-        ("expires", &file.expiration_time),
-        ("sha256", &file.sha256_hash),
-    ];
-    for (label, value) in fields {
-        if let Some(value) = value {
-            println!("{label:>13}: {value}");
-        }
-    }
-    if let Some(message) = file.error.as_ref().and_then(|e| e.message.as_deref()) {
-        println!("{:>13}: {message}", "error");
-    }
+    let state = file.state.as_ref().map(|s| s.to_string());
+    let error = file.error.as_ref().and_then(|e| e.message.as_deref());
+    print_fields(&[
+        ("name", file.name.as_deref()),
+        ("display name", file.display_name.as_deref()),
+        ("mime type", file.mime_type.as_deref()),
+        ("size", file.size_bytes.as_deref()),
+        ("state", state.as_deref()),
+        ("uri", file.uri.as_deref()),
+        ("download uri", file.download_uri.as_deref()),
+        ("created", file.create_time.as_deref()),
+        ("expires", file.expiration_time.as_deref()),
+        ("sha256", file.sha256_hash.as_deref()),
+        ("error", error),
+    ]);
     Ok(())
 }
 

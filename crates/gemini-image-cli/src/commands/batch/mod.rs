@@ -20,7 +20,7 @@ use crate::args::{BatchCommand, BatchInputKind, BatchRunArgs, BatchSubmitArgs};
 use crate::commands::Context;
 use crate::commands::image::with_options;
 use crate::failure::Failure;
-use crate::output::{json_line, print_table};
+use crate::output::{json_line, print_fields, print_table};
 use prompts::{Ask, Prompt};
 use resume::RunState;
 
@@ -416,26 +416,20 @@ fn print_batch(context: &Context, batch: &BatchOperation) -> Result<(), Failure>
         "{} requests: {} succeeded, {} failed, {} pending",
         counts.requests, counts.succeeded, counts.failed, counts.pending
     );
-    let fields = [
-        ("name", batch.batch_name().map(str::to_owned)),
-        (
-            "display name",
-            metadata.and_then(|m| m.display_name.clone()),
-        ),
-        ("model", metadata.and_then(|m| m.model.clone())),
-        ("state", Some(state.as_str().to_owned())),
-        ("requests", Some(counts_line)),
-        ("created", metadata.and_then(|m| m.create_time.clone())),
-        ("ended", metadata.and_then(|m| m.end_time.clone())),
-        ("results file", batch.responses_file().map(str::to_owned)),
-        ("inline results", inline.map(|n| n.to_string())),
-        ("error", failure),
-    ];
-    for (label, value) in fields {
-        if let Some(value) = value {
-            println!("{label:>14}: {value}");
-        }
-    }
+    let display_name = metadata.and_then(|m| m.display_name.as_deref());
+    let inline = inline.map(|n| n.to_string());
+    print_fields(&[
+        ("name", batch.batch_name()),
+        ("display name", display_name),
+        ("model", metadata.and_then(|m| m.model.as_deref())),
+        ("state", Some(state.as_str())),
+        ("requests", Some(counts_line.as_str())),
+        ("created", metadata.and_then(|m| m.create_time.as_deref())),
+        ("ended", metadata.and_then(|m| m.end_time.as_deref())),
+        ("results file", batch.responses_file()),
+        ("inline results", inline.as_deref()),
+        ("error", failure.as_deref()),
+    ]);
     Ok(())
 }
 
