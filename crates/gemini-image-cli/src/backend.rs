@@ -12,7 +12,7 @@ pub struct Backend {
     pub client: Client,
     /// `mock`, `google` or the base URL: for `--json` output.
     pub name: String,
-    _mock: Option<MockServer>,
+    mock: Option<MockServer>,
 }
 
 fn key_from_env() -> Option<String> {
@@ -22,6 +22,11 @@ fn key_from_env() -> Option<String> {
 }
 
 impl Backend {
+    /// Whether requests go to the mock built into this command (which ends with it).
+    pub fn is_built_in_mock(&self) -> bool {
+        self.mock.is_some()
+    }
+
     /// Picks the backend and says which one when it is the mock.
     pub async fn connect(args: &BackendArgs, progress: &Progress) -> Result<Backend, String> {
         let key = key_from_env();
@@ -40,7 +45,7 @@ impl Backend {
                     return Ok(Backend {
                         client,
                         name: url,
-                        _mock: None,
+                        mock: None,
                     });
                 }
                 (None, Some(key)) => {
@@ -48,7 +53,7 @@ impl Backend {
                     return Ok(Backend {
                         client,
                         name: "google".to_string(),
-                        _mock: None,
+                        mock: None,
                     });
                 }
                 (None, None) => progress.say(
@@ -74,7 +79,7 @@ impl Backend {
         Ok(Backend {
             client,
             name: "mock".to_string(),
-            _mock: Some(mock),
+            mock: Some(mock),
         })
     }
 }

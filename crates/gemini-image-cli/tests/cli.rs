@@ -875,6 +875,22 @@ fn a_batch_through_a_file_saves_what_succeeded_and_fails_naming_what_did_not() {
         dimensions(&dir.join("lighthouses/tall.jpg")),
     );
     assert!(wide.0 > wide.1 && tall.0 < tall.1, "{wide:?} {tall:?}");
+    // Interrupted before saving, with the built-in mock (which ended with its command): the
+    // batch is made again, offline and free.
+    let state_path = dir.join("lighthouses/.gemini-batch.json");
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&state_path).unwrap()).unwrap();
+    let first = state["batch"].as_str().unwrap().to_owned();
+    state["saved"] = Value::Bool(false);
+    std::fs::write(&state_path, state.to_string()).unwrap();
+    std::fs::remove_file(dir.join("lighthouses/wide.jpg")).unwrap();
+    gemini(&dir)
+        .args(["batch", "run", "requests.jsonl", "-o", "lighthouses"])
+        .assert()
+        .success()
+        .stderr(contains(format!("the built-in mock forgot {first}")));
+    assert!(dir.join("lighthouses/wide.jpg").is_file());
+    let (again, saved) = remembered_batch(&dir.join("lighthouses"));
+    assert!(saved && again != first, "{again}");
     gemini(&dir)
         .args(["batch", "submit", "requests.jsonl", "--size", "2K"])
         .assert()

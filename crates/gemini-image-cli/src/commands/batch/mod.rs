@@ -112,32 +112,24 @@ async fn run_all(context: &Context, args: BatchRunArgs) -> Result<(), Failure> {
             ));
             state.batch
         }
-        None => {
-            let batch = submit(context, &args.submit, &prompts).await?;
-            let name = batch
-                .batch_name()
-                .map(str::to_owned)
-                .ok_or_else(|| Failure::Local("the server named no batch".into()))?;
-            resume::store(
-                dir,
-                &RunState {
-                    batch: name.clone(),
-                    fingerprint: fingerprint.clone(),
-                    saved: false,
-                },
-            )?;
-            context.progress.say(&format!(
-                "submitted {name}: {} requests; if this stops, run the same command again to \
-                 resume",
-                prompts.len()
-            ));
-            name
-        }
+        None => submit_and_remember(context, &args, &prompts, &fingerprint).await?,
     };
-    let batch = wait(context, &name, args.deadline.deadline)
-        .await
-        .map_err(|failure| gone(failure, &name, dir))?;
+    let batch = match wait(context, &name, args.deadline.deadline).await {
+        // Offline and free: a batch the built-in mock forgot is simply made again.
+        Err(Failure::Api(Error::Api(error)))
+            if error.http_status == 404 && context.backend.is_built_in_mock() =>
+        {
+            context.progress.say(&format!(
+                "the built-in mock forgot {name} when its command ended: submitting again \
+                 (offline, free)"
+            ));
+            let name = submit_and_remember(context, &args, &prompts, &fingerprint).await?;
+            wait(context, &name, args.deadline.deadline).await?
+        }
+        waited => waited.map_err(|failure| gone(failure, &name, dir))?,
+    };
     save(context, &batch, dir).await?;
+    let name = batch.batch_name().unwrap_or(&name).to_owned();
     resume::store(
         dir,
         &RunState {
@@ -148,14 +140,41 @@ async fn run_all(context: &Context, args: BatchRunArgs) -> Result<(), Failure> {
     )
 }
 
-/// A remembered batch the server does not know (deleted, expired from its list, or made by
-/// a built-in mock that ended with its command) says what to do.
+/// Submits the batch and remembers it in the output directory before anything else can stop
+/// the command.
+async fn submit_and_remember(
+    context: &Context,
+    args: &BatchRunArgs,
+    prompts: &[Prompt],
+    fingerprint: &str,
+) -> Result<String, Failure> {
+    let batch = submit(context, &args.submit, prompts).await?;
+    let name = batch
+        .batch_name()
+        .map(str::to_owned)
+        .ok_or_else(|| Failure::Local("the server named no batch".into()))?;
+    resume::store(
+        &args.output,
+        &RunState {
+            batch: name.clone(),
+            fingerprint: fingerprint.to_owned(),
+            saved: false,
+        },
+    )?;
+    context.progress.say(&format!(
+        "submitted {name}: {} requests; if this stops, run the same command again to resume",
+        prompts.len()
+    ));
+    Ok(name)
+}
+
+/// A remembered batch the server does not know (deleted, or made by a mock since restarted)
+/// says what to do.
 fn gone(failure: Failure, name: &str, dir: &Path) -> Failure {
     match failure {
         Failure::Api(Error::Api(error)) if error.http_status == 404 => Failure::Local(format!(
-            "{name}, remembered in {}, is not on this server (deleted, or made by a built-in \
-             mock, which forgets its batches when its command ends): delete {} to submit the \
-             batch again",
+            "{name}, remembered in {}, is not on this server (deleted, or made by a mock since \
+             restarted): delete {} to submit the batch again",
             dir.display(),
             dir.join(resume::FILE).display()
         )),
