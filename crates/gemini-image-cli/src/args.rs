@@ -285,7 +285,8 @@ pub struct BatchRunArgs {
 pub struct BatchSubmitArgs {
     /// A text file of prompts, one per line (`-` reads stdin). A line `KEY<TAB>PROMPT` names
     /// its images KEY; other lines are keyed by their line number. Blank lines and lines
-    /// starting with `#` are skipped.
+    /// starting with `#` are skipped. Or JSONL of whole requests, in Google's batch input shape:
+    /// `{"key": "fox", "request": {"contents": […], "generationConfig": {…}}}` a line.
     pub prompts: PathBuf,
     /// The model (batch mode is generateContent's: the Interactions API has none).
     #[arg(long, short, env = "GEMINI_IMAGE_MODEL", default_value = DEFAULT_MODEL)]
