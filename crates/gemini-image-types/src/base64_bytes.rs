@@ -337,8 +337,15 @@ impl Base64Stream {
     /// A stream whose output will be about `capacity` bytes (allocated once).
     pub fn with_capacity(capacity: usize) -> Self {
         Base64Stream {
-            out: Vec::with_capacity(capacity),
+            out: Vec::with_capacity(capacity + LAST_BLOCK),
             ..Self::default()
+        }
+    }
+
+    /// Makes room for `total` decoded bytes in all, a guess (the stream still grows past it).
+    pub fn expect(&mut self, total: usize) {
+        if total + LAST_BLOCK > self.out.capacity() {
+            self.out.reserve_exact(total + LAST_BLOCK - self.out.len());
         }
     }
 
@@ -362,6 +369,14 @@ impl Base64Stream {
     fn feed_blocks(&mut self, mut text: &[u8]) -> bool {
         if text.is_empty() {
             return true;
+        }
+        // Room for this text and for the last block, which `finish` adds (a buffer that grew
+        // for those few bytes at the end would copy itself). A stream that did not know its
+        // length grows by half, not double: at most 1.5 × the image, never twice.
+        let needed = self.out.len() + (self.carry_len + text.len()) / 4 * 3 + LAST_BLOCK;
+        if needed > self.out.capacity() {
+            let grown = needed.max(self.out.capacity() + self.out.capacity() / 2);
+            self.out.reserve_exact(grown - self.out.len());
         }
         if self.carry_len > 0 {
             if self.carry_len < 4 {
@@ -403,8 +418,8 @@ impl Base64Stream {
             return Err(self);
         };
         self.out.extend_from_slice(&last);
-        // A stream that did not know its length grew by doubling: give back what is unused
-        // (the image may be held long).
+        // A stream that did not know its length grew by half: give back what is unused (the
+        // image may be held long).
         if self.out.capacity() - self.out.len() > self.out.len() / 16 {
             self.out.shrink_to_fit();
         }
@@ -420,6 +435,9 @@ impl Base64Stream {
         text
     }
 }
+
+/// The most bytes the last block of base64 decodes to.
+const LAST_BLOCK: usize = 3;
 
 /// Decodes strict base64 in either alphabet (for the codec's spliced path).
 pub(crate) fn decode_base64(text: &[u8]) -> Option<Bytes> {

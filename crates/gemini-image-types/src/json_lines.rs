@@ -109,6 +109,10 @@ pub struct JsonLinesDecoder {
     plain: bool,
     /// Inside a line that was too long: drop until its newline.
     skipping: bool,
+    /// The largest value decoded so far: the room a new value gets. The images of one file are
+    /// mostly of one size, and a buffer that grows as it fills copies itself; one that was too
+    /// large is shrunk at its end.
+    largest_value: usize,
 }
 
 impl JsonLinesDecoder {
@@ -123,6 +127,7 @@ impl JsonLinesDecoder {
             arriving: None,
             plain: false,
             skipping: false,
+            largest_value: 0,
         }
     }
 
@@ -233,6 +238,10 @@ impl JsonLinesDecoder {
         let Some(stream) = &mut self.arriving else {
             return;
         };
+        // Room for the value, as large as the largest before, once it goes on past the piece
+        // that opened it — not in that piece, which may also hold the line before, not handed
+        // out yet: its image and this one's room would be held together.
+        stream.expect(self.largest_value);
         if !stream.feed(&value) {
             // Not strict standard base64: the URL-safe alphabet, or not base64 at all.
             self.give_up_arriving(&value);
@@ -259,6 +268,7 @@ impl JsonLinesDecoder {
                 }
                 let placeholder = splice::placeholder(self.values.len(), self.nonce);
                 self.text.extend_from_slice(placeholder.as_bytes());
+                self.largest_value = self.largest_value.max(decoded.len());
                 self.values.push(decoded);
             }
             Err(stream) => {
