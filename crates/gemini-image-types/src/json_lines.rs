@@ -34,8 +34,9 @@ pub enum Line {
     TooLong,
 }
 
-/// One line of JSON, its large base64 values already decoded.
-#[derive(Clone, Debug, PartialEq)]
+/// One line of JSON, its large base64 values already decoded. `Debug` shows sizes, never
+/// megabytes of data.
+#[derive(Clone, PartialEq)]
 pub struct JsonLine {
     /// The line, with a placeholder (see `base64_bytes::splice`) where each decoded value was.
     text: Bytes,
@@ -69,6 +70,19 @@ impl JsonLine {
     }
 }
 
+impl std::fmt::Debug for JsonLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let values = self.values.as_ref().map_or(&[][..], |(_, v)| v);
+        f.debug_struct("JsonLine")
+            .field("text_bytes", &self.text.len())
+            .field(
+                "value_bytes",
+                &values.iter().map(Bytes::len).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
 /// Cuts a JSON-lines file given in pieces into [`Line`]s, decoding large base64 values as they
 /// arrive; a line longer than the bound is [`Line::TooLong`] (its bytes skipped), not a buffer
 /// without end.
@@ -93,7 +107,6 @@ impl JsonLine {
 /// assert!(lines.is_empty());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct JsonLinesDecoder {
     max: usize,
     /// The current line so far, with a placeholder where each value decoded on arrival was
@@ -113,6 +126,16 @@ pub struct JsonLinesDecoder {
     /// mostly of one size, and a buffer that grows as it fills copies itself; one that was too
     /// large is shrunk at its end.
     largest_value: usize,
+}
+
+impl std::fmt::Debug for JsonLinesDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonLinesDecoder")
+            .field("max", &self.max)
+            .field("line_bytes", &self.length)
+            .field("arriving", &self.arriving.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl JsonLinesDecoder {
