@@ -314,9 +314,15 @@ pub(crate) mod splice {
     }
 }
 
-/// Standard base64 decoded as it arrives in pieces of any size (an image in an SSE event, read
-/// from the network in 16 KiB pieces), with exactly the answers of decoding the whole text at
-/// once: the last block, which may hold padding, is decoded only at [`Base64Stream::finish`].
+/// Standard base64 decoded as it arrives in pieces of any size (an image in an SSE event or a
+/// results line, read from the network in pieces), with exactly the answers of decoding the
+/// whole text at once: the last block, which may hold padding, is decoded only at
+/// [`Base64Stream::finish`].
+///
+/// A stream that fails keeps what it had decoded before the piece that failed, and
+/// [`Base64Stream::text`] gives back the text it was fed until then — exactly: a whole block of
+/// strict base64 has only one text — so that a reader that dropped the pieces can still read
+/// the value the ordinary way.
 #[derive(Debug, Default)]
 pub(crate) struct Base64Stream {
     out: Vec<u8>,
@@ -331,16 +337,46 @@ impl Base64Stream {
     /// A stream whose output will be about `capacity` bytes (allocated once).
     pub fn with_capacity(capacity: usize) -> Self {
         Base64Stream {
-            out: Vec::with_capacity(capacity),
+            out: Vec::with_capacity(capacity + LAST_BLOCK),
             ..Self::default()
         }
     }
 
+    /// Makes room for `total` decoded bytes in all, a guess (the stream still grows past it).
+    pub fn expect(&mut self, total: usize) {
+        if total + LAST_BLOCK > self.out.capacity() {
+            self.out.reserve_exact(total + LAST_BLOCK - self.out.len());
+        }
+    }
+
     /// Decodes the next piece of text; false once the text is not strict standard base64 (or
-    /// holds anything this stream does not handle), after which the stream only fails.
-    pub fn feed(&mut self, mut text: &[u8]) -> bool {
-        if self.failed || text.is_empty() {
-            return !self.failed;
+    /// holds anything this stream does not handle), after which the stream only fails. A piece
+    /// that fails changes nothing: [`Base64Stream::text`] is the text before it.
+    pub fn feed(&mut self, text: &[u8]) -> bool {
+        if self.failed {
+            return false;
+        }
+        let (decoded, carry, carry_len) = (self.out.len(), self.carry, self.carry_len);
+        if self.feed_blocks(text) {
+            return true;
+        }
+        self.out.truncate(decoded);
+        (self.carry, self.carry_len) = (carry, carry_len);
+        self.failed = true;
+        false
+    }
+
+    fn feed_blocks(&mut self, mut text: &[u8]) -> bool {
+        if text.is_empty() {
+            return true;
+        }
+        // Room for this text and for the last block, which `finish` adds (a buffer that grew
+        // for those few bytes at the end would copy itself). A stream that did not know its
+        // length grows by half, not double: at most 1.5 × the image, never twice.
+        let needed = self.out.len() + (self.carry_len + text.len()) / 4 * 3 + LAST_BLOCK;
+        if needed > self.out.capacity() {
+            let grown = needed.max(self.out.capacity() + self.out.capacity() / 2);
+            self.out.reserve_exact(grown - self.out.len());
         }
         if self.carry_len > 0 {
             if self.carry_len < 4 {
@@ -353,12 +389,10 @@ impl Base64Stream {
                 return true;
             }
             // More text follows, so the carried block is not the last.
-            let block = self.carry;
-            self.carry_len = 0;
-            if !engine::decode_blocks_append(&block, &mut self.out) {
-                self.failed = true;
+            if !engine::decode_blocks_append(&self.carry, &mut self.out) {
                 return false;
             }
+            self.carry_len = 0;
         }
         let mut whole = text.len() / 4 * 4;
         if whole == text.len() {
@@ -366,7 +400,6 @@ impl Base64Stream {
             whole -= 4;
         }
         if whole > 0 && !engine::decode_blocks_append(&text[..whole], &mut self.out) {
-            self.failed = true;
             return false;
         }
         let rest = &text[whole..];
@@ -375,16 +408,36 @@ impl Base64Stream {
         true
     }
 
-    /// The decoded bytes, once the text has ended; `None` when it was not valid.
-    pub fn finish(mut self) -> Option<Bytes> {
+    /// The decoded bytes, once the text has ended; the stream itself back when it was not
+    /// valid (to read its [`Base64Stream::text`]).
+    pub fn finish(mut self) -> Result<Bytes, Self> {
         if self.failed {
-            return None;
+            return Err(self);
         }
-        let last = engine::decode(&self.carry[..self.carry_len], Alphabet::Standard)?;
+        let Some(last) = engine::decode(&self.carry[..self.carry_len], Alphabet::Standard) else {
+            return Err(self);
+        };
         self.out.extend_from_slice(&last);
-        Some(Bytes::from(self.out))
+        // A stream that did not know its length grew by half: give back what is unused (the
+        // image may be held long).
+        if self.out.capacity() - self.out.len() > self.out.len() / 16 {
+            self.out.shrink_to_fit();
+        }
+        Ok(Bytes::from(self.out))
+    }
+
+    /// The text fed before the piece that failed (all of it, if none did): the decoded blocks
+    /// encoded again, then the characters not decoded yet.
+    pub fn text(&self) -> Vec<u8> {
+        let mut text = Vec::with_capacity(self.out.len() / 3 * 4 + self.carry_len);
+        engine::encode_append(&self.out, &mut text);
+        text.extend_from_slice(&self.carry[..self.carry_len]);
+        text
     }
 }
+
+/// The most bytes the last block of base64 decodes to.
+const LAST_BLOCK: usize = 3;
 
 /// Decodes strict base64 in either alphabet (for the codec's spliced path).
 pub(crate) fn decode_base64(text: &[u8]) -> Option<Bytes> {
@@ -654,7 +707,7 @@ mod tests {
             rest = after;
         }
         stream.feed(rest);
-        stream.finish()
+        stream.finish().ok()
     }
 
     proptest! {
@@ -674,6 +727,34 @@ mod tests {
             }
             let whole = engine::decode(&text, Alphabet::Standard).map(Bytes::from);
             prop_assert_eq!(in_pieces(&text, &cuts), whole);
+        }
+
+        /// A stream gives back exactly the text it was fed before the piece that failed.
+        #[test]
+        fn the_text_fed_comes_back(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+            edit in (any::<prop::sample::Index>(), prop::sample::select(vec![b'=', b' ', b'-', b'!'])),
+            cuts in proptest::collection::vec(1usize..70, 1..8),
+        ) {
+            let mut text = Base64Bytes::from(bytes).encode().into_bytes();
+            if !text.is_empty() {
+                let at = edit.0.index(text.len());
+                text[at] = edit.1;
+            }
+            let mut stream = Base64Stream::default();
+            let mut fed = 0;
+            for &cut in cuts.iter().cycle() {
+                let piece = &text[fed..(fed + cut).min(text.len())];
+                if piece.is_empty() || !stream.feed(piece) {
+                    break;
+                }
+                fed += piece.len();
+            }
+            prop_assert_eq!(&stream.text()[..], &text[..fed]);
+            match stream.finish() {
+                Ok(decoded) => prop_assert_eq!(Some(decoded), engine::decode(&text, Alphabet::Standard).map(Bytes::from)),
+                Err(stream) => prop_assert_eq!(&stream.text()[..], &text[..fed]),
+            }
         }
     }
 }

@@ -152,22 +152,29 @@ pub fn to_body<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Bytes> {
     if values.is_empty() {
         return Ok(Bytes::from(small));
     }
+    // Cannot fail: serde wrote every placeholder it was given. Stay correct anyway.
+    match with_values_encoded(&small, nonce, &values) {
+        Some(body) => Ok(Bytes::from(body)),
+        None => serde_json::to_vec(value).map(Bytes::from),
+    }
+}
+
+/// `text` with the standard, padded base64 of each of `values` where its placeholder (made with
+/// `nonce`, in order) stands; `None` when a placeholder is missing.
+pub(crate) fn with_values_encoded(text: &[u8], nonce: u64, values: &[Bytes]) -> Option<Vec<u8>> {
     let encoded: usize = values.iter().map(|v| v.len().div_ceil(3) * 4).sum();
-    let mut body = Vec::with_capacity(small.len() + encoded);
-    let mut rest = &small[..];
+    let mut body = Vec::with_capacity(text.len() + encoded);
+    let mut rest = text;
     for (index, bytes) in values.iter().enumerate() {
-        // Serialized in order, each placeholder comes after the one before.
+        // Placeholders are written in order, each after the one before.
         let placeholder = splice::placeholder(index, nonce);
-        let Some(at) = memmem::find(rest, placeholder.as_bytes()) else {
-            // Cannot happen: serde wrote every placeholder it was given. Stay correct anyway.
-            return serde_json::to_vec(value).map(Bytes::from);
-        };
+        let at = memmem::find(rest, placeholder.as_bytes())?;
         body.extend_from_slice(&rest[..at]);
         encode_base64_append(bytes, &mut body);
         rest = &rest[at + placeholder.len()..];
     }
     body.extend_from_slice(rest);
-    Ok(Bytes::from(body))
+    Some(body)
 }
 
 /// A body with its large base64 values cut out and decoded.

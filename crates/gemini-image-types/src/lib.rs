@@ -13,7 +13,9 @@
 //!   whole response;
 //! * [`codec`] — JSON bodies whose megabytes of base64 are decoded or encoded straight from or
 //!   into the body, past serde;
-//! * [`sse`] — the byte level of a `streamGenerateContent?alt=sse` body.
+//! * [`sse`] — the byte level of a `streamGenerateContent?alt=sse` body;
+//! * [`json_lines`] — the byte level of a JSON-lines file (a batch's results), its images
+//!   decoded as the pieces arrive.
 //!
 //! ```
 //! use gemini_image_types::types::{FinishReason, GenerateContentResponse};
@@ -39,6 +41,7 @@
 
 pub mod base64_bytes;
 pub mod codec;
+pub mod json_lines;
 pub mod media;
 pub mod models;
 pub mod open_enum;

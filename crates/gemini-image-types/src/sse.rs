@@ -285,7 +285,7 @@ impl SseDecoder {
                 .text
                 .iter()
                 .all(|piece| stream.feed(piece))
-                .then(|| stream.finish())
+                .then(|| stream.finish().ok())
                 .flatten();
             match decoded {
                 Some(decoded) => self.line.push(Piece::Value {

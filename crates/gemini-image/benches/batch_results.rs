@@ -4,8 +4,9 @@
 //! * `batch_results/serde_json_typed` — the file cut into lines, each parsed by `serde_json`
 //!   into our `BatchResultLine` (base64 decoded by `Base64Bytes` as serde hands it over);
 //! * `batch_results/gemini_image` — `gemini_image::results_from_pieces` over the file as a
-//!   stream of 64 KiB pieces (as a download delivers it): lines cut as they complete, images
-//!   decoded by the codec straight from each line.
+//!   stream of 64 KiB pieces (as a download delivers it): each image's base64 decoded straight
+//!   from the pieces as they arrive, never gathered into a line; the small rest of each line
+//!   parsed at its end.
 //!
 //! The peak of memory the SDK allocates while reading the whole file (a counting allocator;
 //! the file itself, allocated before, not counted) is written beside the times to

@@ -1,13 +1,15 @@
 //! A batch's results as `(key, Result<response, error>)`: from the Operation (inline input), or
-//! from its results file read while it downloads ([`results_from_pieces`]) — the file is never
-//! held whole: each line is parsed as soon as its newline arrives, its images decoded by the
-//! codec straight from the line's bytes, and a line longer than [`MAX_RESULT_LINE`] is an error
-//! item (its bytes skipped), not an allocation without end.
+//! from its results file read while it downloads ([`results_from_pieces`]) — neither the file
+//! nor a line is ever held whole: the lines are cut by the types crate's `JsonLinesDecoder`,
+//! which decodes each image's base64 straight from the network pieces into the image's own
+//! buffer as they arrive, each line is parsed as soon as its newline arrives, and a line longer
+//! than [`MAX_RESULT_LINE`] is an error item (its bytes skipped), not an allocation without
+//! end.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::StreamExt;
 
@@ -15,6 +17,7 @@ use crate::error::{ApiError, Error};
 use crate::types::{
     BatchOperation, BatchResultLine, GenerateContentResponse, InlinedResponse, Status,
 };
+use gemini_image_types::json_lines::{JsonLine, JsonLinesDecoder, Line};
 
 /// The longest results line read (256 MiB): a line is one request's answer, a few images of
 /// some tens of megabytes of base64 at most (a 4K PNG is about 30 MB as base64); a longer one
@@ -113,14 +116,14 @@ where
 {
     struct Reading<S> {
         pieces: Pin<Box<S>>,
-        lines: LineSplitter,
+        lines: JsonLinesDecoder,
         ready: VecDeque<Line>,
         index: u64,
         ended: bool,
     }
     let state = Reading {
         pieces: Box::pin(pieces),
-        lines: LineSplitter::new(max_line),
+        lines: JsonLinesDecoder::new(max_line),
         ready: VecDeque::new(),
         index: 0,
         ended: false,
@@ -129,7 +132,7 @@ where
         loop {
             if let Some(line) = state.ready.pop_front() {
                 let item = match line {
-                    Line::Whole(line) => match parse_line(&line, state.index) {
+                    Line::Json(line) => match parse_line(&line, state.index) {
                         Some(item) => item,
                         None => continue, // a blank line
                     },
@@ -138,7 +141,7 @@ where
                         message: format!(
                             "line {} is longer than {} bytes; skipped",
                             state.index + 1,
-                            state.lines.max
+                            state.lines.max()
                         ),
                     }),
                 };
@@ -163,100 +166,12 @@ where
     })
 }
 
-/// A line as the splitter hands it out.
-#[derive(Debug, PartialEq)]
-pub(crate) enum Line {
-    /// The line's bytes, without its newline.
-    Whole(Bytes),
-    /// A line over the bound: its bytes were dropped as they came.
-    TooLong,
-}
-
-/// Cuts pieces into lines. A line inside one piece is a slice of it (no copy); a line over
-/// several is copied once, into a buffer of its exact length, when its newline arrives — the
-/// pieces before are kept as they came, not appended one by one into a growing buffer.
-pub(crate) struct LineSplitter {
-    pieces: Vec<Bytes>,
-    held: usize,
-    /// Inside a line that was too long: drop until its newline.
-    skipping: bool,
-    max: usize,
-}
-
-impl LineSplitter {
-    pub(crate) fn new(max: usize) -> Self {
-        Self {
-            pieces: Vec::new(),
-            held: 0,
-            skipping: false,
-            max,
-        }
-    }
-
-    /// Takes the next piece; the lines it completes go to `out`.
-    pub(crate) fn push(&mut self, mut piece: Bytes, out: &mut VecDeque<Line>) {
-        while let Some(at) = memchr::memchr(b'\n', &piece) {
-            let end = piece.split_to(at + 1).slice(..at);
-            if self.skipping {
-                self.skipping = false;
-                continue;
-            }
-            if self.held + end.len() > self.max {
-                self.drop_held();
-                out.push_back(Line::TooLong);
-                continue;
-            }
-            out.push_back(Line::Whole(self.take_line(end)));
-        }
-        if piece.is_empty() || self.skipping {
-            return;
-        }
-        if self.held + piece.len() > self.max {
-            self.drop_held();
-            self.skipping = true;
-            out.push_back(Line::TooLong);
-            return;
-        }
-        self.held += piece.len();
-        self.pieces.push(piece);
-    }
-
-    /// The end of the input: a last line without its newline goes to `out`.
-    pub(crate) fn finish(&mut self, out: &mut VecDeque<Line>) {
-        if !self.skipping && !self.pieces.is_empty() {
-            let line = self.take_line(Bytes::new());
-            out.push_back(Line::Whole(line));
-        }
-        self.skipping = false;
-    }
-
-    /// The held pieces and `end`, as one line.
-    fn take_line(&mut self, end: Bytes) -> Bytes {
-        if self.pieces.is_empty() {
-            return end;
-        }
-        let mut line = BytesMut::with_capacity(self.held + end.len());
-        for piece in self.pieces.drain(..) {
-            line.extend_from_slice(&piece);
-        }
-        line.extend_from_slice(&end);
-        self.held = 0;
-        line.freeze()
-    }
-
-    fn drop_held(&mut self) {
-        self.pieces.clear();
-        self.held = 0;
-    }
-}
-
 /// One results line (`index` counts from 0); `None` for a blank line.
-fn parse_line(line: &[u8], index: u64) -> Option<Result<BatchItem, Error>> {
-    let line = line.trim_ascii();
-    if line.is_empty() {
+fn parse_line(line: &JsonLine, index: u64) -> Option<Result<BatchItem, Error>> {
+    if line.is_blank() {
         return None;
     }
-    let parsed: BatchResultLine = match crate::codec::from_body(line) {
+    let parsed: BatchResultLine = match line.parse() {
         Ok(parsed) => parsed,
         Err(error) => {
             return Some(Err(Error::Decode {
@@ -329,47 +244,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn split_all(pieces: &[&[u8]], max: usize) -> Vec<Line> {
-        let mut splitter = LineSplitter::new(max);
-        let mut out = VecDeque::new();
-        for piece in pieces {
-            splitter.push(Bytes::copy_from_slice(piece), &mut out);
-        }
-        splitter.finish(&mut out);
-        out.into_iter().collect()
-    }
-
-    #[test]
-    fn a_line_over_the_bound_is_an_error_and_the_next_lines_are_read() {
-        let lines = split_all(&[b"short\nway too long", b" still going", b"\nok\n"], 10);
-        assert_eq!(
-            lines,
-            [
-                Line::Whole(Bytes::from_static(b"short")),
-                Line::TooLong,
-                Line::Whole(Bytes::from_static(b"ok")),
-            ]
-        );
-        // Over the bound inside one piece, newline included.
-        let lines = split_all(&[b"0123456789ABC\nok"], 10);
-        assert_eq!(
-            lines,
-            [Line::TooLong, Line::Whole(Bytes::from_static(b"ok"))]
-        );
-    }
-
-    #[test]
-    fn a_line_inside_one_piece_is_not_copied() {
-        let piece = Bytes::from_static(b"first\nsecond\n");
-        let mut splitter = LineSplitter::new(100);
-        let mut out = VecDeque::new();
-        splitter.push(piece.clone(), &mut out);
-        let Some(Line::Whole(first)) = out.pop_front() else {
-            panic!("a line")
-        };
-        assert_eq!(first.as_ptr(), piece.as_ptr());
-    }
-
     fn results_file() -> (Vec<u8>, Vec<(String, bool)>) {
         let image = crate::Base64Bytes::from(vec![0x5au8; 3000]).encode();
         let mut file = String::new();
@@ -393,8 +267,40 @@ mod tests {
     }
 
     fn read(pieces: Vec<Bytes>) -> Vec<Result<BatchItem, Error>> {
+        read_with_limit(pieces, MAX_RESULT_LINE)
+    }
+
+    fn read_with_limit(pieces: Vec<Bytes>, max_line: usize) -> Vec<Result<BatchItem, Error>> {
         let stream = futures_util::stream::iter(pieces.into_iter().map(Ok));
-        futures_executor_block_on(results_from_pieces(stream).collect())
+        futures_executor_block_on(results_with_limit(stream, max_line).collect())
+    }
+
+    /// `file` in pieces of `size` bytes, as a download delivers it.
+    fn in_pieces(file: &[u8], size: usize) -> Vec<Bytes> {
+        file.chunks(size).map(Bytes::copy_from_slice).collect()
+    }
+
+    /// A results line with one image whose base64 text is `data`.
+    fn image_line(key: &str, data: &str) -> String {
+        format!(
+            r#"{{"response":{{"candidates":[{{"content":{{"parts":[{{"text":"a fox"}},{{"inlineData":{{"mimeType":"image/png","data":"{data}"}}}}]}}}}]}},"key":"{key}"}}"#
+        )
+    }
+
+    /// The image of the only part of a result that has one.
+    fn image_of(result: &Result<BatchItem, Error>) -> Vec<u8> {
+        let (_, answer) = result.as_ref().unwrap_or_else(|e| panic!("{e}"));
+        let response = answer.as_ref().unwrap_or_else(|e| panic!("{e:?}"));
+        let parts = &response.candidates[0].content.as_ref().unwrap().parts;
+        parts
+            .iter()
+            .find_map(|p| p.inline_data.as_ref()?.data.as_ref())
+            .map(|d| d.to_vec())
+            .unwrap_or_default()
+    }
+
+    fn varied(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 251) as u8).collect()
     }
 
     /// A tiny executor: the stream is in memory, nothing waits.
@@ -476,5 +382,109 @@ mod tests {
         assert!(neither.contains("neither"), "{neither}");
         // No key: its position.
         assert_eq!(results[3].as_ref().unwrap().0, "3");
+    }
+
+    #[test]
+    fn an_image_over_many_pieces_is_decoded_as_the_pieces_arrive() {
+        let image = varied(300_000);
+        let line = image_line("big", &crate::Base64Bytes::from(image.clone()).encode());
+        for size in [1000, 4096, 65536, 1 << 20] {
+            let results = read(in_pieces(format!("{line}\n{line}").as_bytes(), size));
+            assert_eq!(results.len(), 2, "pieces of {size}");
+            for result in &results {
+                assert!(image_of(result) == image, "pieces of {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_image_with_escaped_slashes_is_read_as_json_says() {
+        // `\/` is legal JSON inside a string, and base64 is full of slashes.
+        let image = vec![0xffu8; 100_000];
+        let data = crate::Base64Bytes::from(image.clone()).encode();
+        assert!(data.contains('/'));
+        let line = image_line("escaped", &data.replace('/', "\\/"));
+        for size in [7, 1000, 65536] {
+            let results = read(in_pieces(line.as_bytes(), size));
+            assert_eq!(results.len(), 1);
+            assert!(image_of(&results[0]) == image, "pieces of {size}");
+        }
+        // Escaped only far into the value, after megabytes were decoded on arrival.
+        let (head, tail) = data.split_at(data.len() - 8);
+        let late = format!("{head}{}", tail.replace('/', "\\/"));
+        let results = read(in_pieces(image_line("late", &late).as_bytes(), 4096));
+        assert!(image_of(&results[0]) == image);
+    }
+
+    #[test]
+    fn an_url_safe_image_is_read() {
+        let image = vec![0xfbu8; 100_000];
+        let data = crate::Base64Bytes::from(image.clone())
+            .encode()
+            .replace('+', "-")
+            .replace('/', "_");
+        let results = read(in_pieces(image_line("url", &data).as_bytes(), 4096));
+        assert!(image_of(&results[0]) == image);
+    }
+
+    #[test]
+    fn invalid_base64_is_an_error_item_naming_its_line_and_reading_goes_on() {
+        let good = image_line("good", &crate::Base64Bytes::from(varied(90_000)).encode());
+        let mut data = crate::Base64Bytes::from(varied(90_000)).encode();
+        data.replace_range(50_000..50_001, "!");
+        let bad = image_line("bad", &data);
+        let file = format!("{good}\n{bad}\n{good}\n");
+        let results = read(in_pieces(file.as_bytes(), 4096));
+        assert_eq!(results.len(), 3);
+        assert!(image_of(&results[0]) == varied(90_000));
+        let error = results[1].as_ref().unwrap_err().to_string();
+        assert!(error.contains("line 2"), "{error}");
+        assert!(error.contains("'!' at offset 50000"), "{error}");
+        assert!(image_of(&results[2]) == varied(90_000));
+    }
+
+    #[test]
+    fn a_file_cut_inside_an_image_ends_with_an_error() {
+        let line = image_line("cut", &crate::Base64Bytes::from(varied(90_000)).encode());
+        let file = format!("{line}\n{}", &line[..60_000]);
+        let results = read(in_pieces(file.as_bytes(), 4096));
+        assert_eq!(results.len(), 2);
+        assert!(image_of(&results[0]) == varied(90_000));
+        let error = results[1].as_ref().unwrap_err().to_string();
+        assert!(error.contains("line 2") && error.contains("EOF"), "{error}");
+    }
+
+    #[test]
+    fn a_line_over_the_bound_is_an_error_item_even_inside_an_image() {
+        let image = crate::Base64Bytes::from(varied(90_000)).encode();
+        let long = image_line("long", &image);
+        let short = image_line("short", &crate::Base64Bytes::from(varied(900)).encode());
+        let file = format!("{short}\n{long}\n{short}\n");
+        let results = read_with_limit(in_pieces(file.as_bytes(), 4096), 100_000);
+        assert_eq!(results.len(), 3);
+        assert!(image_of(&results[0]) == varied(900));
+        let error = results[1].as_ref().unwrap_err().to_string();
+        assert!(
+            error.contains("line 2 is longer than 100000 bytes"),
+            "{error}"
+        );
+        assert!(image_of(&results[2]) == varied(900));
+    }
+
+    #[test]
+    fn a_data_string_that_is_no_image_stays_text() {
+        // A function call's argument named `data`, long and valid base64: the decoder decodes
+        // it on arrival, and the line is read again as it came.
+        let text = crate::Base64Bytes::from(varied(60_000)).encode();
+        let line = format!(
+            r#"{{"response":{{"candidates":[{{"content":{{"parts":[{{"functionCall":{{"name":"store","args":{{"data":"{text}"}}}}}}]}}}}]}},"key":"call"}}"#
+        );
+        let results = read(in_pieces(line.as_bytes(), 4096));
+        let (key, answer) = results[0].as_ref().unwrap();
+        assert_eq!(key, "call");
+        let response = answer.as_ref().unwrap();
+        let parts = &response.candidates[0].content.as_ref().unwrap().parts;
+        let call = parts[0].function_call.as_ref().unwrap();
+        assert_eq!(call.args["data"], serde_json::Value::String(text));
     }
 }
