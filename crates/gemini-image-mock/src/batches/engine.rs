@@ -18,14 +18,14 @@ use gemini_image_types::types::{BatchResultLine, BatchState, InlinedResponse};
 
 use super::answer::{Answered, answer};
 use super::ids::results_file_id;
-use super::job::JobScenarios;
+use super::job::{Job, JobScenarios};
 use super::lines::Lines;
 use super::pace::BatchPace;
 use super::store::Progress;
 use crate::error::ApiError;
 use crate::files::chunk::ChunkWriter;
 use crate::files::store::{Appended, ChunkError, NewUpload, Source};
-use crate::model::catalogue::Model;
+use crate::model::catalogue::{self, Model};
 use crate::state::SharedState;
 use crate::wire;
 
@@ -44,8 +44,6 @@ pub struct Run {
     pub model: &'static Model,
     /// The requests.
     pub lines: Lines,
-    /// The bytes the requests hold in the store's budget, given back when the job ends.
-    pub request_bytes: usize,
     /// The batch-level scenarios.
     pub scenarios: JobScenarios,
     /// Whether the results go to a results file (file input) rather than inline.
@@ -55,6 +53,26 @@ pub struct Run {
 /// Starts running `run` in the background.
 pub fn spawn(state: &SharedState, run: Run) {
     state.batches.run(run.go(state.clone()));
+}
+
+/// Starts again, from their first line, the jobs an earlier run left unfinished
+/// (`--data-dir`; see `BatchStore::new`). One whose requests cannot be had again — its kept
+/// requests missing or not valid, its input file deleted — is FAILED with the reason: the
+/// only batches a restart fails are those it cannot run.
+pub fn resume(state: &SharedState) {
+    for job in state.batches.take_unfinished() {
+        match Run::again(state, &job) {
+            Ok(run) => spawn(state, run),
+            Err(why) => {
+                tracing::warn!(batch = job.id, why, "an unfinished batch cannot go on");
+                let now = state.clock.now();
+                state.batches.finish(&job.id, now, |job| {
+                    job.end(BatchState::BatchStateFailed, now);
+                    job.error = Some(ApiError::batch_not_resumed(&why).to_status());
+                });
+            }
+        }
+    }
 }
 
 /// A line's result, encoded by its worker.
@@ -67,13 +85,41 @@ struct Done {
 }
 
 impl Run {
+    /// `job` to run again after a restart; why not when its requests cannot be had.
+    fn again(state: &SharedState, job: &Job) -> Result<Self, String> {
+        let model = job
+            .model
+            .strip_prefix("models/")
+            .and_then(catalogue::find)
+            .ok_or_else(|| format!("its model {} is not served", job.model))?;
+        let lines = match &job.input_file {
+            Some(file) => Lines::of_input_file(state, file).map_err(|error| {
+                format!("its input file {file} cannot be read ({})", error.message)
+            })?,
+            None => Lines::Inline(state.batches.kept_requests(&job.id)?),
+        };
+        if u64::try_from(lines.len()).ok() != Some(job.total) {
+            return Err(format!(
+                "{} requests were found instead of its {}",
+                lines.len(),
+                job.total
+            ));
+        }
+        Ok(Self {
+            id: job.id.clone(),
+            model,
+            lines,
+            scenarios: job.scenarios,
+            to_file: job.input_file.is_some(),
+        })
+    }
+
     async fn go(mut self, state: SharedState) {
         let id = self.id.clone();
-        let bytes = self.request_bytes;
         let ended = self.run(&state).await;
         let now = state.clock.now();
         let late = self.scenarios.output_late.unwrap_or_default();
-        state.batches.finish(&id, now, bytes, |job| match ended {
+        state.batches.finish(&id, now, |job| match ended {
             Ok(Some(responses_file)) => {
                 job.end(BatchState::BatchStateSucceeded, now);
                 job.responses_file = responses_file;
