@@ -9,11 +9,11 @@ use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use axum::routing::{get, post};
 
+use crate::batches::engine;
 use crate::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::routes::{admin, batches, files, interactions, model_call, models, upload};
 use crate::state::{AppState, Config, SharedState};
-use crate::batches::engine;
 use crate::{error, gate, journal, trace};
 
 /// The whole API, with the admin API under `/__mock/`.

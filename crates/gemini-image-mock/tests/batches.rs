@@ -876,7 +876,10 @@ async fn a_batch_whose_requests_are_gone_fails_after_a_restart_with_the_reason()
         (&file_batch_name, "its input file files/"),
     ] {
         let failed = get(&server, name).await;
-        assert_eq!(failed["metadata"]["state"], "BATCH_STATE_FAILED", "{failed}");
+        assert_eq!(
+            failed["metadata"]["state"], "BATCH_STATE_FAILED",
+            "{failed}"
+        );
         assert_eq!(failed["done"], true);
         let message = failed["error"]["message"].as_str().unwrap();
         assert!(

@@ -63,9 +63,7 @@ impl Lines {
             .files
             .get(id, now)
             .ok_or_else(|| ApiError::file_not_found(id))?;
-        if resource::state(&file, now, state.config.file_processing)
-            != FileState::Active
-        {
+        if resource::state(&file, now, state.config.file_processing) != FileState::Active {
             return Err(ApiError::file_not_active(id));
         }
         if file.size > MAX_INPUT_FILE_BYTES {

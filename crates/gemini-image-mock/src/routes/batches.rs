@@ -56,7 +56,10 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let input = batch.input_config.unwrap_or_default();
     let (lines, input_file) = match (input.requests, input.file_name) {
         (Some(requests), None) => (Lines::Inline(requests.requests), None),
-        (None, Some(file_name)) => (Lines::of_input_file(call.state, &file_name)?, Some(file_name)),
+        (None, Some(file_name)) => (
+            Lines::of_input_file(call.state, &file_name)?,
+            Some(file_name),
+        ),
         // Our wording: Google's answer to neither or both is not known.
         (None, None) => {
             return Err(ApiError::invalid_argument(
@@ -142,7 +145,6 @@ fn merge(a: JobScenarios, b: JobScenarios) -> JobScenarios {
         output_late: b.output_late.or(a.output_late),
     }
 }
-
 
 /// `GET /{version}/batches`: newest first, without inline results. The page token is the
 /// sequence number of the last batch of the previous page.
