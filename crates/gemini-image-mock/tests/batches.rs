@@ -895,3 +895,60 @@ async fn a_batch_whose_requests_are_gone_fails_after_a_restart_with_the_reason()
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_resumed_batch_can_be_cancelled_expires_and_keeps_its_scenarios() {
+    let dir = scratch_dir("batches-resumed-life");
+    let server = start_on(&dir, BatchPace::Manual).await;
+    let mut names = Vec::new();
+    for display_name in [
+        "to cancel",
+        "to expire",
+        "quarter [mock:batch_line_errors=25]",
+    ] {
+        let mut body = inline_body(&["a", "b", "c", "d"]);
+        body["batch"]["displayName"] = json!(display_name);
+        let (status, created) = create(&server, "v1", IMAGE_MODEL, body).await;
+        assert_eq!(status, 200, "{created}");
+        names.push(created["name"].as_str().unwrap().to_string());
+    }
+    server.stop().await;
+
+    let server = start_on(&dir, BatchPace::Manual).await;
+    // Cancelled after the restart: it stays so, its requests let go of.
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        &format!("/v1/{}:cancel", names[0]),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        get(&server, &names[0]).await["metadata"]["state"],
+        "BATCH_STATE_CANCELLED"
+    );
+    assert!(!kept_requests(&dir, &names[0]).exists());
+    // Its scenario still applies: a quarter of its lines fail.
+    advance(&server, &names[2], None).await;
+    let done = wait_done(&server, &names[2]).await;
+    assert_eq!(done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert_eq!(
+        done["metadata"]["batchStats"],
+        json!({"requestCount": "4", "successfulRequestCount": "3", "failedRequestCount": "1"})
+    );
+    // 48 hours after its create on the mock's clock, the one left waiting expires.
+    let moved = reqwest::Client::new()
+        .post(format!("{}/__mock/clock", server.uri()))
+        .json(&json!({"advance": "49h"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let expired = get(&server, &names[1]).await;
+    assert_eq!(expired["metadata"]["state"], "BATCH_STATE_EXPIRED");
+    assert_eq!(expired["done"], true);
+    assert!(!kept_requests(&dir, &names[1]).exists());
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
