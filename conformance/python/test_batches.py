@@ -513,8 +513,8 @@ def test_a_hundred_line_file_batch(mock, tmp_path):
 
 def test_jobs_survive_a_restart_with_a_data_dir(tmp_path):
     """Finished jobs are kept as they were; a job still running when the mock stops goes on
-    after the restart, from its first line, and succeeds, as Google's batches do whatever
-    restarts on its side."""
+    after the restart (an inline one after the lines it had answered) and succeeds, as
+    Google's batches do whatever restarts on its side."""
     data = tmp_path / "data"
     first = Mock("--data-dir", str(data), "--batch-pace", "manual")
     try:

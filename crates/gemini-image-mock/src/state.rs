@@ -52,7 +52,7 @@ pub struct Config {
     pub files_bytes: u64,
     /// Where the Files API keeps its bytes and batch mode its jobs: in memory without it; in
     /// this directory with it, where files and batches survive a restart — a batch not
-    /// finished goes on from its first line (`--data-dir DIR`).
+    /// finished goes on (`--data-dir DIR`).
     pub data_dir: Option<DataDir>,
     /// The project's file storage quota, Google's 20 GB by default; the smaller of it and
     /// [`Config::files_bytes`] bounds the store.

@@ -765,7 +765,7 @@ async fn batches_survive_a_restart_with_a_data_dir() {
 }
 
 #[tokio::test]
-async fn unfinished_batches_go_on_from_the_start_after_a_restart() {
+async fn unfinished_batches_go_on_after_a_restart() {
     let dir = scratch_dir("batches-resume");
     let server = start_on(&dir, BatchPace::Manual).await;
     let (_, inline) = create(
@@ -784,8 +784,11 @@ async fn unfinished_batches_go_on_from_the_start_after_a_restart() {
     }
     server.stop().await;
 
-    // Restarted at the manual pace: each starts again from its first line, its released line
-    // still released, its counts consistent from the start.
+    // Restarted at the manual pace: the inline batch keeps its result and goes on after it;
+    // the file batch starts its results file over, its released line still released, its
+    // counts consistent from the start.
+    let one_done =
+        json!({"requestCount": "3", "successfulRequestCount": "1", "pendingRequestCount": "2"});
     let server = start_on(&dir, BatchPace::Manual).await;
     for name in [&inline_name, &file_name] {
         let again = get(&server, name).await;
@@ -800,12 +803,25 @@ async fn unfinished_batches_go_on_from_the_start_after_a_restart() {
             .sum();
         assert_eq!(counted, 3, "{stats}");
         let one = wait_answered(&server, name).await;
-        assert_eq!(
-            one["metadata"]["batchStats"],
-            json!({"requestCount": "3", "successfulRequestCount": "1", "pendingRequestCount": "2"})
-        );
+        assert_eq!(one["metadata"]["batchStats"], one_done);
     }
+    assert_eq!(
+        get(&server, &inline_name).await["metadata"]["batchStats"],
+        one_done
+    );
+    // Its answered line is not run again.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        get(&server, &inline_name).await["metadata"]["batchStats"],
+        one_done
+    );
     server.stop().await;
+    // A line of the results log cut by a crash is dropped, not read.
+    let id = inline_name.strip_prefix("batches/").unwrap();
+    let log = dir.join("batches").join(format!("{id}.results.jsonl"));
+    let mut cut = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut cut, br#"{"response": {"candid"#).unwrap();
+    drop(cut);
 
     // Restarted again at a slow pace: they finish, every result there, in order.
     let server = start_on(&dir, BatchPace::PerLine(Duration::from_millis(30))).await;
@@ -824,6 +840,7 @@ async fn unfinished_batches_go_on_from_the_start_after_a_restart() {
         assert_decodable_image(&result["response"]);
     }
     assert!(!kept_requests(&dir, &inline_name).exists());
+    assert!(!log.exists());
 
     let file_done = wait_done(&server, &file_name).await;
     assert_eq!(file_done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");

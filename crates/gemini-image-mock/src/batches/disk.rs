@@ -1,14 +1,15 @@
 //! `--data-dir`: a JSON record per batch in `batches/{id}.json`, and while an inline batch
 //! has not finished its requests in `batches/{id}.requests.json` (so that it goes on after a
-//! restart), both written through a temporary name and a rename, so a file is whole or absent;
-//! reloaded at start. A file batch's input and results files are ordinary files of the Files
+//! restart), both written through a temporary name and a rename, so a file is whole or absent,
+//! and its results so far in `batches/{id}.results.jsonl`, a line appended as each is answered
+//! (a line cut by a crash is dropped at load); reloaded at start. A file batch's input and results files are ordinary files of the Files
 //! API's directory.
 
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use gemini_image_types::types::InlinedRequest;
+use gemini_image_types::types::{InlinedRequest, InlinedResponse};
 
 use super::ids::is_batch_id;
 use super::job::Job;
@@ -45,8 +46,9 @@ impl BatchDir {
             tracing::error!(%error, batch = job.id, "cannot save a batch in the data directory");
         }
         if job.is_done() {
-            // A finished job never runs again: its requests are let go of.
-            self.remove_requests(&job.id);
+            // A finished job never runs again: its requests and results log are let go of
+            // (its results, if any, are in its record).
+            self.remove_kept(&job.id);
         }
     }
 
@@ -88,13 +90,62 @@ impl BatchDir {
     pub fn remove(&self, id: &str) {
         if is_batch_id(id) {
             let _ = fs::remove_file(self.root.join(format!("{id}.json")));
-            self.remove_requests(id);
+            self.remove_kept(id);
         }
     }
 
-    fn remove_requests(&self, id: &str) {
+    /// Appends one inline result of job `id`, a JSON line, to its results log (an error is
+    /// logged: after a restart the job goes on from the last whole line).
+    pub fn append_result(&self, id: &str, line: &[u8]) {
+        if !is_batch_id(id) || line.is_empty() {
+            return;
+        }
+        let appended = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.results_path(id))
+            .and_then(|mut file| file.write_all(line));
+        if let Err(error) = appended {
+            tracing::error!(%error, batch = id, "cannot log a batch's result in the data directory");
+        }
+    }
+
+    /// The whole results at the start of job `id`'s log, at most `limit` bytes of it; the
+    /// log is cut after them, so that the next line appended follows a whole one.
+    pub fn load_results(&self, id: &str, limit: usize) -> Vec<InlinedResponse> {
+        let path = self.results_path(id);
+        let Ok(text) = read_bounded(&path, limit) else {
+            let _ = fs::remove_file(&path);
+            return Vec::new();
+        };
+        let mut results = Vec::new();
+        let mut whole = 0;
+        for line in text.split_inclusive(|b| *b == b'\n') {
+            let parsed = line
+                .strip_suffix(b"\n")
+                .and_then(|line| serde_json::from_slice::<InlinedResponse>(line).ok());
+            let Some(result) = parsed else { break };
+            results.push(result);
+            whole += line.len();
+        }
+        if whole < text.len() {
+            let cut = fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|file| file.set_len(u64::try_from(whole).unwrap_or(u64::MAX)));
+            if let Err(error) = cut {
+                tracing::error!(%error, batch = id, "cannot cut a batch's results log");
+                let _ = fs::remove_file(&path);
+                return Vec::new();
+            }
+        }
+        results
+    }
+
+    fn remove_kept(&self, id: &str) {
         if is_batch_id(id) {
             let _ = fs::remove_file(self.requests_path(id));
+            let _ = fs::remove_file(self.results_path(id));
         }
     }
 
@@ -102,8 +153,13 @@ impl BatchDir {
         self.root.join(format!("{id}.requests.json"))
     }
 
+    fn results_path(&self, id: &str) -> PathBuf {
+        self.root.join(format!("{id}.results.jsonl"))
+    }
+
     /// Every record whole and no larger than `limit` bytes; the others are skipped (and
-    /// logged). Kept requests no unfinished job names, and temporary files, are deleted.
+    /// logged). Kept requests and results logs no unfinished job names, and temporary files,
+    /// are deleted.
     pub fn load(&self, limit: usize) -> Vec<Job> {
         let jobs = self.read_records(limit);
         let Ok(entries) = fs::read_dir(&self.root) else {
@@ -112,7 +168,9 @@ impl BatchDir {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let kept_for = name.strip_suffix(".requests.json");
+            let kept_for = name
+                .strip_suffix(".requests.json")
+                .or_else(|| name.strip_suffix(".results.jsonl"));
             let stray = name.ends_with(".tmp")
                 || kept_for.is_some_and(|id| !jobs.iter().any(|j| j.id == id && !j.is_done()));
             if stray {

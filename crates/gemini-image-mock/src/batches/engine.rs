@@ -21,7 +21,7 @@ use super::ids::results_file_id;
 use super::job::{Job, JobScenarios};
 use super::lines::Lines;
 use super::pace::BatchPace;
-use super::store::Progress;
+use super::store::{self, Progress};
 use crate::error::ApiError;
 use crate::files::chunk::ChunkWriter;
 use crate::files::store::{Appended, ChunkError, NewUpload, Source};
@@ -44,6 +44,8 @@ pub struct Run {
     pub model: &'static Model,
     /// The requests.
     pub lines: Lines,
+    /// The first line without a result (0 but for a job that goes on after a restart).
+    pub first: usize,
     /// The batch-level scenarios.
     pub scenarios: JobScenarios,
     /// Whether the results go to a results file (file input) rather than inline.
@@ -55,10 +57,10 @@ pub fn spawn(state: &SharedState, run: Run) {
     state.batches.run(run.go(state.clone()));
 }
 
-/// Starts again, from their first line, the jobs an earlier run left unfinished
-/// (`--data-dir`; see `BatchStore::new`). One whose requests cannot be had again — its kept
-/// requests missing or not valid, its input file deleted — is FAILED with the reason: the
-/// only batches a restart fails are those it cannot run.
+/// Starts again, from their first line without a result, the jobs an earlier run left
+/// unfinished (`--data-dir`; see `BatchStore::new`). One whose requests cannot be had again —
+/// its kept requests missing or not valid, its input file deleted — is FAILED with the reason:
+/// the only batches a restart fails are those it cannot run.
 pub fn resume(state: &SharedState) {
     for job in state.batches.take_unfinished() {
         match Run::again(state, &job) {
@@ -80,7 +82,8 @@ struct Done {
     ok: bool,
     /// Inline input: the result.
     inlined: Option<InlinedResponse>,
-    /// File input: the results line, `\n` included.
+    /// File input: the results line; inline input with `--data-dir`: its results-log line
+    /// (`store::log_line`). `\n` included.
     line: Bytes,
 }
 
@@ -98,6 +101,7 @@ impl Run {
             })?,
             None => Lines::Inline(state.batches.kept_requests(&job.id)?),
         };
+        let first = job.inlined.len();
         if u64::try_from(lines.len()).ok() != Some(job.total) {
             return Err(format!(
                 "{} requests were found instead of its {}",
@@ -109,6 +113,7 @@ impl Run {
             id: job.id.clone(),
             model,
             lines,
+            first,
             scenarios: job.scenarios,
             to_file: job.input_file.is_some(),
         })
@@ -150,7 +155,7 @@ impl Run {
         };
         let total = self.lines.len();
         let window = state.config.batch_workers.max(1) * 2;
-        let mut next = 0;
+        let mut next = self.first;
         let mut in_flight = FuturesOrdered::new();
         loop {
             let now = state.clock.now();
@@ -175,14 +180,18 @@ impl Run {
                 (false, false) => in_flight.next().await,
             };
             if let Some(done) = done {
+                let (logged, to_file) = match file {
+                    Some(_) => (Bytes::new(), done.line),
+                    None => (done.line, Bytes::new()),
+                };
                 if !state
                     .batches
-                    .record(&self.id, state.clock.now(), done.ok, done.inlined)
+                    .record(&self.id, state.clock.now(), done.ok, done.inlined, logged)
                 {
                     return Ok(abandon(state, file));
                 }
                 if let Some(file) = file.as_mut() {
-                    file.push(done.line).await?;
+                    file.push(to_file).await?;
                 }
             }
             match state.batches.progress(&self.id, state.clock.now()) {
@@ -204,6 +213,7 @@ impl Run {
             .scenarios
             .line_fails(u64::try_from(index).unwrap_or(u64::MAX));
         let workers = state.batches.workers();
+        let logged = state.batches.logs_results();
         // Weak: a render left running when the server stops does not keep its state alive.
         let state = Arc::downgrade(state);
         let model = self.model;
@@ -213,7 +223,7 @@ impl Run {
             let done = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
                 let state = state.upgrade()?;
-                Some(encode(answer(&state, model, work, fails), to_file))
+                Some(encode(answer(&state, model, work, fails), to_file, logged))
             })
             .await
             .ok()
@@ -225,6 +235,7 @@ impl Run {
                         outcome: Err(ApiError::internal()),
                     },
                     to_file,
+                    logged,
                 )
             })
         }
@@ -247,9 +258,9 @@ fn due(pace: BatchPace, progress: &Progress, index: usize, now: SystemTime) -> b
     }
 }
 
-/// A line's result as it is kept: inline, or a compact results line with `response` (or
-/// `error`) before `key`, as Google writes them.
-fn encode(answered: Answered, to_file: bool) -> Done {
+/// A line's result as it is kept: inline (and its results-log line when `logged`), or a
+/// compact results line with `response` (or `error`) before `key`, as Google writes them.
+fn encode(answered: Answered, to_file: bool, logged: bool) -> Done {
     let ok = answered.outcome.is_ok();
     let key = answered.key().map(str::to_string);
     let (response, error) = match answered.outcome {
@@ -262,10 +273,14 @@ fn encode(answered: Answered, to_file: bool) -> Done {
             error,
             metadata: answered.metadata,
         };
+        let line = match logged {
+            true => store::log_line(&inlined),
+            false => Bytes::new(),
+        };
         return Done {
             ok,
             inlined: Some(inlined),
-            line: Bytes::new(),
+            line,
         };
     }
     let line = BatchResultLine {

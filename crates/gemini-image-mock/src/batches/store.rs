@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
+use bytes::Bytes;
 use gemini_image_types::types::{
     BatchState, GenerateContentResponse, InlinedRequest, InlinedResponse,
 };
@@ -59,14 +60,15 @@ impl BatchStore {
     /// ([`BatchStore::take_unfinished`]): Google's batches do not fail because a server
     /// restarted.
     ///
-    /// Decision: it starts again from its first line, its counts back to zero and its results
-    /// so far dropped. Results are not saved line by line (a record rewritten per line costs
-    /// the square of a batch's results), and a results file being written is lost with the
-    /// process, so what was done is done again; its counts read consistently from the start,
-    /// as a client polling a batch whose lines are re-run would see them. Lines released by
-    /// the admin API stay released, and its pace keeps its origin (clamped to `now`: a clock
-    /// moved forward before the restart is not moved again), so the lines it had done run
-    /// again at once.
+    /// Decision: it goes on from its first line without a result. An inline job's results are
+    /// logged a line at a time (`disk.rs`; a record rewritten per line would cost the square
+    /// of a batch's results), so it keeps its whole results and counts and goes on after
+    /// them. A file job's results file being written is an upload under way, lost with the
+    /// process: it starts its file over from line 0, its counts back to zero (read
+    /// consistently from there, as a client polling a batch whose lines are re-run would see
+    /// them). Lines released by the admin API stay released, and its pace keeps its origin
+    /// (clamped to `now`: a clock moved forward before the restart is not moved again), so
+    /// lines already due run at once.
     pub fn new(limit: usize, workers: usize, disk: Option<&DataDir>, now: SystemTime) -> Self {
         let disk = disk.and_then(|data| {
             BatchDir::open(data)
@@ -82,10 +84,11 @@ impl BatchStore {
         let mut unfinished = Vec::new();
         for mut job in disk.as_ref().map(|d| d.load(limit)).unwrap_or_default() {
             if !job.is_done() {
-                job.succeeded = 0;
-                job.failed = 0;
-                job.inlined = Vec::new();
-                job.bytes = JOB_OVERHEAD + job.request_bytes;
+                let kept = match (&disk, &job.input_file) {
+                    (Some(disk), None) => disk.load_results(&job.id, limit),
+                    _ => Vec::new(),
+                };
+                resume_after(&mut job, kept);
                 job.started = job.started.map(|started| started.min(now));
                 unfinished.push(job.id.clone());
             }
@@ -346,6 +349,7 @@ impl BatchStore {
         now: SystemTime,
         ok: bool,
         inlined: Option<InlinedResponse>,
+        logged: Bytes,
     ) -> bool {
         let Ok(mut inner) = self.lock() else {
             return false;
@@ -356,8 +360,9 @@ impl BatchStore {
         };
         let mut ok = ok;
         let mut charged = 0;
+        let mut logged = logged;
         if let Some(mut result) = inlined {
-            let size = result.response.as_ref().map_or(0, response_bytes) + 64;
+            let size = result_bytes(&result);
             if size > room {
                 ok = false;
                 result.response = None;
@@ -368,6 +373,9 @@ impl BatchStore {
                     ))
                     .to_status(),
                 );
+                if !logged.is_empty() {
+                    logged = log_line(&result);
+                }
             } else {
                 charged = size;
             }
@@ -381,7 +389,17 @@ impl BatchStore {
         job.updated = now;
         job.bytes += charged;
         inner.bytes += charged;
+        drop(inner);
+        if let Some(disk) = &self.disk {
+            disk.append_result(id, &logged);
+        }
         true
+    }
+
+    /// Whether inline results are logged on disk as they come (`--data-dir`): the engine
+    /// then encodes each as its log line ([`log_line`]).
+    pub fn logs_results(&self) -> bool {
+        self.disk.is_some()
     }
 
     /// For the engine: ends a job with `change` (state, output, error) and gives back the
@@ -431,11 +449,37 @@ fn settle_all(inner: &mut Inner, now: SystemTime, disk: Option<&BatchDir>) {
 fn refund(job: &mut Job, dropped: &[InlinedResponse]) -> usize {
     let bytes: usize = dropped
         .iter()
-        .map(|r| r.response.as_ref().map_or(0, response_bytes) + 64)
+        .map(result_bytes)
         .sum::<usize>()
         .min(job.bytes);
     job.bytes -= bytes;
     bytes
+}
+
+/// An unfinished job as it goes on after a restart: with the inline results `kept` (whole,
+/// in order; none for file input, whose results file starts over), its counts and bytes
+/// read from them.
+fn resume_after(job: &mut Job, kept: Vec<InlinedResponse>) {
+    let total = usize::try_from(job.total).unwrap_or(usize::MAX);
+    let mut kept = kept;
+    kept.truncate(total);
+    let failed = kept.iter().filter(|r| r.response.is_none()).count();
+    job.failed = u64::try_from(failed).unwrap_or(u64::MAX);
+    job.succeeded = u64::try_from(kept.len() - failed).unwrap_or(u64::MAX);
+    job.bytes = JOB_OVERHEAD + job.request_bytes + kept.iter().map(result_bytes).sum::<usize>();
+    job.inlined = kept;
+}
+
+/// What an inline result costs in the budget.
+fn result_bytes(result: &InlinedResponse) -> usize {
+    result.response.as_ref().map_or(0, response_bytes) + 64
+}
+
+/// An inline result as a line of its job's results log, `\n` included.
+pub fn log_line(result: &InlinedResponse) -> Bytes {
+    let mut line = serde_json::to_vec(result).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
 }
 
 /// What a response costs in memory, near enough: its media and text bytes and an overhead per

@@ -117,6 +117,7 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
             id: job.id,
             model,
             lines,
+            first: 0,
             scenarios,
             to_file: input_file.is_some(),
         },
