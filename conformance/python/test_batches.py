@@ -4,7 +4,7 @@
 `dest.inlined_responses` and the results file `dest.file_name` through `files.download`, every
 image decoded at the asked size and in input order, edits per line, a failed line as that
 response's error, the mock's batch scenarios, `list` paged, `cancel`, expiry, `delete`, the
-errors, and jobs surviving a restart — on both `v1` (the SDK's default) and `v1beta`."""
+errors, and jobs surviving a restart (a running one going on) — on both `v1` (the SDK's default) and `v1beta`."""
 
 import base64
 import io
@@ -512,19 +512,34 @@ def test_a_hundred_line_file_batch(mock, tmp_path):
 
 
 def test_jobs_survive_a_restart_with_a_data_dir(tmp_path):
+    """Finished jobs are kept as they were; a job still running when the mock stops goes on
+    after the restart (an inline one after the lines it had answered) and succeeds, as
+    Google's batches do whatever restarts on its side."""
     data = tmp_path / "data"
-    first = Mock("--data-dir", str(data))
+    first = Mock("--data-dir", str(data), "--batch-pace", "manual")
     try:
         c = client(first)
         uploaded = upload_lines(
             c, tmp_path, [file_line("a", "a gull", "16:9"), file_line("b", "a gull", "9:16")]
         )
-        by_file = wait(c, c.batches.create(model=IMAGE_MODEL, src=uploaded.name).name)
-        inline = wait(c, c.batches.create(
+        by_file = c.batches.create(model=IMAGE_MODEL, src=uploaded.name)
+        first.admin("POST", f"{by_file.name}/advance")
+        by_file = wait(c, by_file.name)
+        inline = c.batches.create(
             model=IMAGE_MODEL, src=[inline_request("k", "a gull", "16:9")],
             config={"display_name": "kept"},
-        ).name)
+        )
+        first.admin("POST", f"{inline.name}/advance")
+        inline = wait(c, inline.name)
         results = c.files.download(file=by_file.dest.file_name)
+        # Left running: one line of three done when the mock stops.
+        running = c.batches.create(
+            model=IMAGE_MODEL,
+            src=[inline_request(f"r{n}", "a tern", ratio) for n, (ratio, _) in enumerate(SHAPES)],
+        )
+        first.admin("POST", f"{running.name}/advance", {"lines": 1})
+        poll(c, running.name, lambda _: raw_operation(first, running.name)["metadata"][
+            "batchStats"].get("successfulRequestCount") == "1")
     finally:
         first.stop()
     second = Mock("--data-dir", str(data))
@@ -538,7 +553,14 @@ def test_jobs_survive_a_restart_with_a_data_dir(tmp_path):
         assert kept.state == types.JobState.JOB_STATE_SUCCEEDED and kept.display_name == "kept"
         [result] = kept.dest.inlined_responses
         assert result.metadata == {"key": "k"} and image_of(result.response).size == (688, 384)
-        assert {job.name for job in c.batches.list()} == {by_file.name, inline.name}
+        resumed = wait(c, running.name)
+        assert resumed.state == types.JobState.JOB_STATE_SUCCEEDED and resumed.error is None
+        assert [r.metadata for r in resumed.dest.inlined_responses] == [
+            {"key": f"r{n}"} for n in range(len(SHAPES))
+        ]
+        sizes = [image_of(r.response).size for r in resumed.dest.inlined_responses]
+        assert sizes == [size for _, size in SHAPES]
+        assert {job.name for job in c.batches.list()} == {by_file.name, inline.name, running.name}
     finally:
         second.stop()
 

@@ -56,8 +56,9 @@ pub struct ServeArgs {
     /// Megabytes of files (and uploads under way) the Files API keeps in memory.
     #[arg(long, value_name = "MB", default_value_t = 2048)]
     pub files_mb: u64,
-    /// Keep the Files API's files in this directory instead of in memory: they survive a
-    /// restart, and a large upload costs no memory. One mock at a time uses a directory.
+    /// Keep the Files API's files and the batch jobs in this directory instead of in memory:
+    /// they survive a restart (a batch not finished goes on), and a large upload costs no
+    /// memory. One mock at a time uses a directory.
     #[arg(long, value_name = "DIR", env = "GEMINI_MOCK_DATA_DIR")]
     pub data_dir: Option<std::path::PathBuf>,
     /// How long an uploaded file stays PROCESSING before it is ACTIVE (on the mock's clock),

@@ -380,14 +380,16 @@ impl ApiError {
         )
     }
 
-    /// The top-level error of a batch that was running when the mock stopped (`--data-dir`).
-    /// Our wording: a mock's own event.
-    pub fn batch_interrupted() -> Self {
+    /// The top-level error of a batch that was running when the mock stopped (`--data-dir`)
+    /// and cannot go on after the restart: `why` (its kept requests or its input file are
+    /// missing or not valid). Our wording: a mock's own event.
+    pub fn batch_not_resumed(why: &str) -> Self {
         Self::new(
             500,
             "INTERNAL",
-            "The batch was interrupted: the server stopped while it ran, and its unfinished \
-             requests were not run. Submit it again.",
+            format!(
+                "The batch could not go on after the server restarted: {why}. Submit it again."
+            ),
         )
     }
 

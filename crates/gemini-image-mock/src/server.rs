@@ -9,6 +9,7 @@ use axum::http::Uri;
 use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use axum::routing::{get, post};
 
+use crate::batches::engine;
 use crate::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::routes::{admin, batches, files, interactions, model_call, models, upload};
@@ -25,7 +26,14 @@ pub fn router(config: Config) -> Router {
 }
 
 /// The whole API over existing state (the `MockServer` handle keeps a reference to it).
+/// Batches an earlier run left unfinished (`--data-dir`) go on from here, in the runtime the
+/// router is made in (made outside one, as a plain `Router` value, they wait).
 pub(crate) fn router_with_state(state: SharedState) -> Router {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        engine::resume(&state);
+    } else {
+        tracing::warn!("no async runtime: unfinished batches wait");
+    }
     let body_idle = Some(state.config.body_idle_timeout).filter(|t| !t.is_zero());
     Router::new()
         .nest("/__mock", admin::router())

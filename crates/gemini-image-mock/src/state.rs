@@ -50,8 +50,9 @@ pub struct Config {
     /// upload that would pass it is refused with a 429. Default 2 GiB. With
     /// [`Config::data_dir`] only the chunks being received are in memory.
     pub files_bytes: u64,
-    /// Where the Files API keeps its bytes: in memory without it; in this directory with it,
-    /// where files survive a restart (`--data-dir DIR`).
+    /// Where the Files API keeps its bytes and batch mode its jobs: in memory without it; in
+    /// this directory with it, where files and batches survive a restart — a batch not
+    /// finished goes on (`--data-dir DIR`).
     pub data_dir: Option<DataDir>,
     /// The project's file storage quota, Google's 20 GB by default; the smaller of it and
     /// [`Config::files_bytes`] bounds the store.

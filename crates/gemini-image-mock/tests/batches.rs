@@ -634,30 +634,93 @@ async fn the_budget_bounds_batches() {
     assert_eq!(admin["pace"], "immediate");
 }
 
-#[tokio::test]
-async fn batches_survive_a_restart_with_a_data_dir() {
-    let dir = std::env::temp_dir().join(format!("gemini-mock-batches-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = |pace| Config {
-        data_dir: Some(gemini_image_mock::DataDir::open(&dir).unwrap()),
+/// A mock on the data directory `dir` at `pace`.
+async fn start_on(dir: &std::path::Path, pace: BatchPace) -> MockServer {
+    MockServer::start_with(Config {
+        data_dir: Some(gemini_image_mock::DataDir::open(dir).unwrap()),
         batch_pace: pace,
         ..Config::default()
-    };
-    let server = MockServer::start_with(config(BatchPace::Immediate))
+    })
+    .await
+    .unwrap()
+}
+
+/// A fresh scratch data directory named for `test`.
+fn scratch_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gemini-mock-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Releases `lines` more lines of a batch (all with `None`).
+async fn advance(server: &MockServer, name: &str, lines: Option<u64>) {
+    let id = name.strip_prefix("batches/").unwrap();
+    let body = lines.map_or_else(|| json!({}), |lines| json!({"lines": lines}));
+    let answer = reqwest::Client::new()
+        .post(format!("{}/__mock/batches/{id}/advance", server.uri()))
+        .json(&body)
+        .send()
         .await
         .unwrap();
+    assert_eq!(answer.status(), 200);
+}
+
+/// Asserts that `response` holds an image that decodes.
+fn assert_decodable_image(response: &Value) {
+    let data = response["candidates"][0]["content"]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|p| p["inlineData"]["data"].as_str())
+        .unwrap_or_else(|| panic!("no image in {response}"));
+    let bytes = gemini_image_types::Base64Bytes::decode(data.as_bytes()).unwrap();
+    image::load_from_memory(&bytes).expect("an image that decodes");
+}
+
+/// The kept requests of batch `name` in `dir`.
+fn kept_requests(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let id = name.strip_prefix("batches/").unwrap();
+    dir.join("batches").join(format!("{id}.requests.json"))
+}
+
+/// A JSONL input file of `prompts`, keyed `f0`, `f1`, …, uploaded; the batch created.
+async fn file_batch(server: &MockServer, prompts: &[&str]) -> String {
+    let input: String = prompts
+        .iter()
+        .enumerate()
+        .map(|(i, prompt)| {
+            let line = json!({"key": format!("f{i}"), "request": {"contents": [{"parts": [{"text": prompt}]}]}});
+            format!("{line}\n")
+        })
+        .collect();
+    let file = upload(server, input.into_bytes()).await;
+    let (status, created) = create(
+        server,
+        "v1",
+        IMAGE_MODEL,
+        json!({"batch": {"inputConfig": {"fileName": file}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    created["name"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn batches_survive_a_restart_with_a_data_dir() {
+    let dir = scratch_dir("batches");
+    let server = start_on(&dir, BatchPace::Immediate).await;
     let (_, inline) = create(&server, "v1", IMAGE_MODEL, inline_body(&["a", "b"])).await;
     let inline_name = inline["name"].as_str().unwrap().to_string();
     let from_file = one_line_file_batch(&server).await;
     let file_name = from_file["name"].as_str().unwrap().to_string();
     let inline_done = wait_done(&server, &inline_name).await;
     let file_done = wait_done(&server, &file_name).await;
+    // A finished batch's requests are not kept.
+    assert!(!kept_requests(&dir, &inline_name).exists());
     server.stop().await;
 
-    // Restarted with a batch left running: it is FAILED, the others as they were.
-    let server = MockServer::start_with(config(BatchPace::Manual))
-        .await
-        .unwrap();
+    // Restarted: the finished batches as they were.
+    let server = start_on(&dir, BatchPace::Manual).await;
     assert_eq!(get(&server, &inline_name).await, inline_done);
     assert_eq!(get(&server, &file_name).await, file_done);
     let results = file_done["metadata"]["output"]["responsesFile"]
@@ -668,21 +731,241 @@ async fn batches_survive_a_restart_with_a_data_dir() {
             .await
             .ends_with("\"key\":\"a\"}\n")
     );
-    let (_, running) = create(&server, "v1", IMAGE_MODEL, inline_body(&["c"])).await;
+    // A cancelled batch stays cancelled; one left running goes on after the restart.
+    let (_, cancelled) = create(&server, "v1", IMAGE_MODEL, inline_body(&["c", "d"])).await;
+    let cancelled_name = cancelled["name"].as_str().unwrap().to_string();
+    advance(&server, &cancelled_name, Some(1)).await;
+    wait_answered(&server, &cancelled_name).await;
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        &format!("/v1/{cancelled_name}:cancel"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!kept_requests(&dir, &cancelled_name).exists());
+    let cancelled = get(&server, &cancelled_name).await;
+    let (_, running) = create(&server, "v1", IMAGE_MODEL, inline_body(&["e"])).await;
     let running_name = running["name"].as_str().unwrap().to_string();
+    assert!(kept_requests(&dir, &running_name).exists());
     server.stop().await;
-    let server = MockServer::start_with(config(BatchPace::Immediate))
+    let server = start_on(&dir, BatchPace::Immediate).await;
+    assert_eq!(get(&server, &cancelled_name).await, cancelled);
+    assert_eq!(cancelled["metadata"]["state"], "BATCH_STATE_CANCELLED");
+    let resumed = wait_done(&server, &running_name).await;
+    assert_eq!(resumed["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert!(resumed.get("error").is_none(), "{resumed}");
+    let results = &resumed["metadata"]["output"]["inlinedResponses"]["inlinedResponses"];
+    assert_eq!(results[0]["metadata"]["key"], "k0");
+    assert_decodable_image(&results[0]["response"]);
+    assert!(!kept_requests(&dir, &running_name).exists());
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn unfinished_batches_go_on_after_a_restart() {
+    let dir = scratch_dir("batches-resume");
+    let server = start_on(&dir, BatchPace::Manual).await;
+    let (_, inline) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        inline_body(&["a red bicycle", "a blue boat", "a green kite"]),
+    )
+    .await;
+    let inline_name = inline["name"].as_str().unwrap().to_string();
+    let file_name = file_batch(&server, &["a cat", "a dog", "a fox"]).await;
+    for name in [&inline_name, &file_name] {
+        advance(&server, name, Some(1)).await;
+        let one = wait_answered(&server, name).await;
+        assert_eq!(one["metadata"]["state"], "BATCH_STATE_RUNNING");
+    }
+    server.stop().await;
+
+    // Restarted at the manual pace: the inline batch keeps its result and goes on after it;
+    // the file batch starts its results file over, its released line still released, its
+    // counts consistent from the start.
+    let one_done =
+        json!({"requestCount": "3", "successfulRequestCount": "1", "pendingRequestCount": "2"});
+    let server = start_on(&dir, BatchPace::Manual).await;
+    for name in [&inline_name, &file_name] {
+        let again = get(&server, name).await;
+        assert!(again.get("done").is_none(), "{again}");
+        assert!(again.get("error").is_none(), "{again}");
+        assert_eq!(again["metadata"]["state"], "BATCH_STATE_RUNNING");
+        let stats = &again["metadata"]["batchStats"];
+        assert_eq!(stats["requestCount"], "3", "{stats}");
+        let counted: u64 = ["successfulRequestCount", "pendingRequestCount"]
+            .iter()
+            .map(|field| stats[field].as_str().map_or(0, |n| n.parse().unwrap()))
+            .sum();
+        assert_eq!(counted, 3, "{stats}");
+        let one = wait_answered(&server, name).await;
+        assert_eq!(one["metadata"]["batchStats"], one_done);
+    }
+    assert_eq!(
+        get(&server, &inline_name).await["metadata"]["batchStats"],
+        one_done
+    );
+    // Its answered line is not run again.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        get(&server, &inline_name).await["metadata"]["batchStats"],
+        one_done
+    );
+    server.stop().await;
+    // A line of the results log cut by a crash is dropped, not read.
+    let id = inline_name.strip_prefix("batches/").unwrap();
+    let log = dir.join("batches").join(format!("{id}.results.jsonl"));
+    let mut cut = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut cut, br#"{"response": {"candid"#).unwrap();
+    drop(cut);
+
+    // Restarted again at a slow pace: they finish, every result there, in order.
+    let server = start_on(&dir, BatchPace::PerLine(Duration::from_millis(30))).await;
+    let inline_done = wait_done(&server, &inline_name).await;
+    assert_eq!(inline_done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert_eq!(
+        inline_done["metadata"]["batchStats"],
+        json!({"requestCount": "3", "successfulRequestCount": "3"})
+    );
+    let results = inline_done["metadata"]["output"]["inlinedResponses"]["inlinedResponses"]
+        .as_array()
+        .unwrap();
+    assert_eq!(results.len(), 3);
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result["metadata"]["key"], format!("k{i}"));
+        assert_decodable_image(&result["response"]);
+    }
+    assert!(!kept_requests(&dir, &inline_name).exists());
+    assert!(!log.exists());
+
+    let file_done = wait_done(&server, &file_name).await;
+    assert_eq!(file_done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    let responses_file = file_done["metadata"]["output"]["responsesFile"]
+        .as_str()
+        .unwrap();
+    let text = download(&server, responses_file).await;
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["key"], format!("f{i}"));
+        assert_decodable_image(&line["response"]);
+    }
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_batch_whose_requests_are_gone_fails_after_a_restart_with_the_reason() {
+    let dir = scratch_dir("batches-gone");
+    let server = start_on(&dir, BatchPace::Manual).await;
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let (_, created) = create(&server, "v1", IMAGE_MODEL, inline_body(&["a", "b"])).await;
+        names.push(created["name"].as_str().unwrap().to_string());
+    }
+    let line = br#"{"key": "a", "request": {"contents": [{"parts": [{"text": "x"}]}]}}"#;
+    let input = upload(&server, line.to_vec()).await;
+    let (_, created) = create(
+        &server,
+        "v1",
+        IMAGE_MODEL,
+        json!({"batch": {"inputConfig": {"fileName": input}}}),
+    )
+    .await;
+    let file_batch_name = created["name"].as_str().unwrap().to_string();
+    let (status, _) = call(&server, Method::DELETE, &format!("/v1beta/{input}"), None).await;
+    assert_eq!(status, 200);
+    server.stop().await;
+    std::fs::write(kept_requests(&dir, &names[0]), b"[{\"request\": ").unwrap();
+    std::fs::remove_file(kept_requests(&dir, &names[1])).unwrap();
+
+    let server = start_on(&dir, BatchPace::Immediate).await;
+    for (name, why) in [
+        (&names[0], "its kept requests are not valid"),
+        (&names[1], "its kept requests cannot be read"),
+        (&file_batch_name, "its input file files/"),
+    ] {
+        let failed = get(&server, name).await;
+        assert_eq!(
+            failed["metadata"]["state"], "BATCH_STATE_FAILED",
+            "{failed}"
+        );
+        assert_eq!(failed["done"], true);
+        let message = failed["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("The batch could not go on after the server restarted: ")
+                && message.contains(why),
+            "{message}"
+        );
+        assert!(!kept_requests(&dir, name).exists());
+    }
+    // The mock goes on serving.
+    let (status, _) = create(&server, "v1", IMAGE_MODEL, inline_body(&["c"])).await;
+    assert_eq!(status, 200);
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_resumed_batch_can_be_cancelled_expires_and_keeps_its_scenarios() {
+    let dir = scratch_dir("batches-resumed-life");
+    let server = start_on(&dir, BatchPace::Manual).await;
+    let mut names = Vec::new();
+    for display_name in [
+        "to cancel",
+        "to expire",
+        "quarter [mock:batch_line_errors=25]",
+    ] {
+        let mut body = inline_body(&["a", "b", "c", "d"]);
+        body["batch"]["displayName"] = json!(display_name);
+        let (status, created) = create(&server, "v1", IMAGE_MODEL, body).await;
+        assert_eq!(status, 200, "{created}");
+        names.push(created["name"].as_str().unwrap().to_string());
+    }
+    server.stop().await;
+
+    let server = start_on(&dir, BatchPace::Manual).await;
+    // Cancelled after the restart: it stays so, its requests let go of.
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        &format!("/v1/{}:cancel", names[0]),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        get(&server, &names[0]).await["metadata"]["state"],
+        "BATCH_STATE_CANCELLED"
+    );
+    assert!(!kept_requests(&dir, &names[0]).exists());
+    // Its scenario still applies: a quarter of its lines fail.
+    advance(&server, &names[2], None).await;
+    let done = wait_done(&server, &names[2]).await;
+    assert_eq!(done["metadata"]["state"], "BATCH_STATE_SUCCEEDED");
+    assert_eq!(
+        done["metadata"]["batchStats"],
+        json!({"requestCount": "4", "successfulRequestCount": "3", "failedRequestCount": "1"})
+    );
+    // 48 hours after its create on the mock's clock, the one left waiting expires.
+    let moved = reqwest::Client::new()
+        .post(format!("{}/__mock/clock", server.uri()))
+        .json(&json!({"advance": "49h"}))
+        .send()
         .await
         .unwrap();
-    let interrupted = get(&server, &running_name).await;
-    assert_eq!(interrupted["metadata"]["state"], "BATCH_STATE_FAILED");
-    assert_eq!(interrupted["done"], true);
-    assert!(
-        interrupted["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("interrupted")
-    );
+    assert_eq!(moved.status(), 200);
+    let expired = get(&server, &names[1]).await;
+    assert_eq!(expired["metadata"]["state"], "BATCH_STATE_EXPIRED");
+    assert_eq!(expired["done"], true);
+    assert!(!kept_requests(&dir, &names[1]).exists());
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,14 +18,14 @@ use gemini_image_types::types::{BatchResultLine, BatchState, InlinedResponse};
 
 use super::answer::{Answered, answer};
 use super::ids::results_file_id;
-use super::job::JobScenarios;
+use super::job::{Job, JobScenarios};
 use super::lines::Lines;
 use super::pace::BatchPace;
-use super::store::Progress;
+use super::store::{self, Progress};
 use crate::error::ApiError;
 use crate::files::chunk::ChunkWriter;
 use crate::files::store::{Appended, ChunkError, NewUpload, Source};
-use crate::model::catalogue::Model;
+use crate::model::catalogue::{self, Model};
 use crate::state::SharedState;
 use crate::wire;
 
@@ -44,8 +44,8 @@ pub struct Run {
     pub model: &'static Model,
     /// The requests.
     pub lines: Lines,
-    /// The bytes the requests hold in the store's budget, given back when the job ends.
-    pub request_bytes: usize,
+    /// The first line without a result (0 but for a job that goes on after a restart).
+    pub first: usize,
     /// The batch-level scenarios.
     pub scenarios: JobScenarios,
     /// Whether the results go to a results file (file input) rather than inline.
@@ -57,23 +57,74 @@ pub fn spawn(state: &SharedState, run: Run) {
     state.batches.run(run.go(state.clone()));
 }
 
+/// Starts again, from their first line without a result, the jobs an earlier run left
+/// unfinished (`--data-dir`; see `BatchStore::new`). One whose requests cannot be had again —
+/// its kept requests missing or not valid, its input file deleted — is FAILED with the reason:
+/// the only batches a restart fails are those it cannot run.
+pub fn resume(state: &SharedState) {
+    for job in state.batches.take_unfinished() {
+        match Run::again(state, &job) {
+            Ok(run) => spawn(state, run),
+            Err(why) => {
+                tracing::warn!(batch = job.id, why, "an unfinished batch cannot go on");
+                let now = state.clock.now();
+                state.batches.finish(&job.id, now, |job| {
+                    job.end(BatchState::BatchStateFailed, now);
+                    job.error = Some(ApiError::batch_not_resumed(&why).to_status());
+                });
+            }
+        }
+    }
+}
+
 /// A line's result, encoded by its worker.
 struct Done {
     ok: bool,
     /// Inline input: the result.
     inlined: Option<InlinedResponse>,
-    /// File input: the results line, `\n` included.
+    /// File input: the results line; inline input with `--data-dir`: its results-log line
+    /// (`store::log_line`). `\n` included.
     line: Bytes,
 }
 
 impl Run {
+    /// `job` to run again after a restart; why not when its requests cannot be had.
+    fn again(state: &SharedState, job: &Job) -> Result<Self, String> {
+        let model = job
+            .model
+            .strip_prefix("models/")
+            .and_then(catalogue::find)
+            .ok_or_else(|| format!("its model {} is not served", job.model))?;
+        let lines = match &job.input_file {
+            Some(file) => Lines::of_input_file(state, file).map_err(|error| {
+                format!("its input file {file} cannot be read ({})", error.message)
+            })?,
+            None => Lines::Inline(state.batches.kept_requests(&job.id)?),
+        };
+        let first = job.inlined.len();
+        if u64::try_from(lines.len()).ok() != Some(job.total) {
+            return Err(format!(
+                "{} requests were found instead of its {}",
+                lines.len(),
+                job.total
+            ));
+        }
+        Ok(Self {
+            id: job.id.clone(),
+            model,
+            lines,
+            first,
+            scenarios: job.scenarios,
+            to_file: job.input_file.is_some(),
+        })
+    }
+
     async fn go(mut self, state: SharedState) {
         let id = self.id.clone();
-        let bytes = self.request_bytes;
         let ended = self.run(&state).await;
         let now = state.clock.now();
         let late = self.scenarios.output_late.unwrap_or_default();
-        state.batches.finish(&id, now, bytes, |job| match ended {
+        state.batches.finish(&id, now, |job| match ended {
             Ok(Some(responses_file)) => {
                 job.end(BatchState::BatchStateSucceeded, now);
                 job.responses_file = responses_file;
@@ -104,7 +155,7 @@ impl Run {
         };
         let total = self.lines.len();
         let window = state.config.batch_workers.max(1) * 2;
-        let mut next = 0;
+        let mut next = self.first;
         let mut in_flight = FuturesOrdered::new();
         loop {
             let now = state.clock.now();
@@ -129,14 +180,18 @@ impl Run {
                 (false, false) => in_flight.next().await,
             };
             if let Some(done) = done {
+                let (logged, to_file) = match file {
+                    Some(_) => (Bytes::new(), done.line),
+                    None => (done.line, Bytes::new()),
+                };
                 if !state
                     .batches
-                    .record(&self.id, state.clock.now(), done.ok, done.inlined)
+                    .record(&self.id, state.clock.now(), done.ok, done.inlined, logged)
                 {
                     return Ok(abandon(state, file));
                 }
                 if let Some(file) = file.as_mut() {
-                    file.push(done.line).await?;
+                    file.push(to_file).await?;
                 }
             }
             match state.batches.progress(&self.id, state.clock.now()) {
@@ -158,6 +213,7 @@ impl Run {
             .scenarios
             .line_fails(u64::try_from(index).unwrap_or(u64::MAX));
         let workers = state.batches.workers();
+        let logged = state.batches.logs_results();
         // Weak: a render left running when the server stops does not keep its state alive.
         let state = Arc::downgrade(state);
         let model = self.model;
@@ -167,7 +223,7 @@ impl Run {
             let done = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
                 let state = state.upgrade()?;
-                Some(encode(answer(&state, model, work, fails), to_file))
+                Some(encode(answer(&state, model, work, fails), to_file, logged))
             })
             .await
             .ok()
@@ -179,6 +235,7 @@ impl Run {
                         outcome: Err(ApiError::internal()),
                     },
                     to_file,
+                    logged,
                 )
             })
         }
@@ -201,9 +258,9 @@ fn due(pace: BatchPace, progress: &Progress, index: usize, now: SystemTime) -> b
     }
 }
 
-/// A line's result as it is kept: inline, or a compact results line with `response` (or
-/// `error`) before `key`, as Google writes them.
-fn encode(answered: Answered, to_file: bool) -> Done {
+/// A line's result as it is kept: inline (and its results-log line when `logged`), or a
+/// compact results line with `response` (or `error`) before `key`, as Google writes them.
+fn encode(answered: Answered, to_file: bool, logged: bool) -> Done {
     let ok = answered.outcome.is_ok();
     let key = answered.key().map(str::to_string);
     let (response, error) = match answered.outcome {
@@ -216,10 +273,14 @@ fn encode(answered: Answered, to_file: bool) -> Done {
             error,
             metadata: answered.metadata,
         };
+        let line = match logged {
+            true => store::log_line(&inlined),
+            false => Bytes::new(),
+        };
         return Done {
             ok,
             inlined: Some(inlined),
-            line: Bytes::new(),
+            line,
         };
     }
     let line = BatchResultLine {

@@ -88,6 +88,9 @@ pub struct Job {
     pub released: u64,
     /// The bytes counted against the store's budget.
     pub bytes: usize,
+    /// Of those, the bytes its inline requests hold until it ends (0 for file input).
+    #[serde(default)]
+    pub request_bytes: usize,
 }
 
 impl Job {

@@ -6,7 +6,15 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use bytes::Bytes;
-use gemini_image_types::types::{GenerateContentRequest, InlinedRequest};
+use gemini_image_types::types::{FileState, GenerateContentRequest, InlinedRequest};
+
+use crate::error::ApiError;
+use crate::files::resource;
+use crate::state::AppState;
+
+/// The largest JSONL input file the mock reads (one buffer shared with the file store). Ours:
+/// Google takes 2 GB; a test needs far less.
+const MAX_INPUT_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The requests of a batch not run yet.
 pub enum Lines {
@@ -44,6 +52,29 @@ impl Lines {
             start = (end + 1).min(bytes.len());
         }
         Self::File { bytes, lines }
+    }
+
+    /// The lines of the JSONL file `files/{id}`: a missing one is Google's 403, one still
+    /// processing its 400, as for `fileData`.
+    pub fn of_input_file(state: &AppState, file_name: &str) -> Result<Self, ApiError> {
+        let id = file_name.strip_prefix("files/").unwrap_or(file_name);
+        let now = state.clock.now();
+        let file = state
+            .files
+            .get(id, now)
+            .ok_or_else(|| ApiError::file_not_found(id))?;
+        if resource::state(&file, now, state.config.file_processing) != FileState::Active {
+            return Err(ApiError::file_not_active(id));
+        }
+        if file.size > MAX_INPUT_FILE_BYTES {
+            return Err(ApiError::invalid_argument(format!(
+                "The mock reads batch input files up to {MAX_INPUT_FILE_BYTES} bytes; files/{id} \
+                 has {} (Google takes 2 GB).",
+                file.size
+            )));
+        }
+        let bytes = file.contiguous().ok_or_else(ApiError::internal)?;
+        Ok(Self::of_file(bytes))
     }
 
     /// How many requests.

@@ -1,12 +1,16 @@
 //! The batch jobs: in memory, every job's bytes (its inline requests while it runs, its inline
 //! results) counted against `Config::batches_bytes`, at most Google's 100 unfinished batches,
-//! and with `--data-dir` each job's record on disk (`batches.rs`), reloaded at start.
+//! and with `--data-dir` each job's record (and an unfinished inline job's requests) on disk
+//! (`disk.rs`), reloaded at start, the unfinished jobs handed to the engine to go on.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use gemini_image_types::types::{BatchState, GenerateContentResponse, InlinedResponse};
+use bytes::Bytes;
+use gemini_image_types::types::{
+    BatchState, GenerateContentResponse, InlinedRequest, InlinedResponse,
+};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -42,6 +46,8 @@ struct Inner {
 pub struct BatchStore {
     inner: Mutex<Inner>,
     disk: Option<BatchDir>,
+    /// The jobs an earlier run left unfinished, until the engine takes them.
+    unfinished: Mutex<Vec<String>>,
     workers: Arc<Semaphore>,
     workers_count: usize,
     /// The engines running, stopped with the server (`BatchStore::stop`).
@@ -50,9 +56,19 @@ pub struct BatchStore {
 
 impl BatchStore {
     /// A store of `limit` bytes whose lines run on `workers` workers at once; with `disk`, the
-    /// jobs an earlier run kept. Decision: a job that was pending or running when that run
-    /// stopped is FAILED — its requests are not kept, so it cannot go on, and a FAILED batch
-    /// is what a client already handles.
+    /// jobs an earlier run kept. A job that had not finished is ready to go on
+    /// ([`BatchStore::take_unfinished`]): Google's batches do not fail because a server
+    /// restarted.
+    ///
+    /// Decision: it goes on from its first line without a result. An inline job's results are
+    /// logged a line at a time (`disk.rs`; a record rewritten per line would cost the square
+    /// of a batch's results), so it keeps its whole results and counts and goes on after
+    /// them. A file job's results file being written is an upload under way, lost with the
+    /// process: it starts its file over from line 0, its counts back to zero (read
+    /// consistently from there, as a client polling a batch whose lines are re-run would see
+    /// them). Lines released by the admin API stay released, and its pace keeps its origin
+    /// (clamped to `now`: a clock moved forward before the restart is not moved again), so
+    /// lines already due run at once.
     pub fn new(limit: usize, workers: usize, disk: Option<&DataDir>, now: SystemTime) -> Self {
         let disk = disk.and_then(|data| {
             BatchDir::open(data)
@@ -65,13 +81,16 @@ impl BatchStore {
             limit,
             next_sequence: 0,
         };
+        let mut unfinished = Vec::new();
         for mut job in disk.as_ref().map(|d| d.load(limit)).unwrap_or_default() {
             if !job.is_done() {
-                job.end(BatchState::BatchStateFailed, now);
-                job.error = Some(ApiError::batch_interrupted().to_status());
-                if let Some(disk) = &disk {
-                    disk.save(&job);
-                }
+                let kept = match (&disk, &job.input_file) {
+                    (Some(disk), None) => disk.load_results(&job.id, limit),
+                    _ => Vec::new(),
+                };
+                resume_after(&mut job, kept);
+                job.started = job.started.map(|started| started.min(now));
+                unfinished.push(job.id.clone());
             }
             inner.next_sequence = inner.next_sequence.max(job.sequence + 1);
             inner.bytes = inner.bytes.saturating_add(job.bytes);
@@ -80,9 +99,37 @@ impl BatchStore {
         Self {
             inner: Mutex::new(inner),
             disk,
+            unfinished: Mutex::new(unfinished),
             workers: Arc::new(Semaphore::new(workers.max(1))),
             workers_count: workers.max(1),
             engines: Mutex::new(JoinSet::new()),
+        }
+    }
+
+    /// The jobs an earlier run left unfinished, once (the engine starts them again).
+    pub fn take_unfinished(&self) -> Vec<Job> {
+        let ids = self
+            .unfinished
+            .lock()
+            .map(|mut ids| std::mem::take(&mut *ids))
+            .unwrap_or_default();
+        let Ok(inner) = self.lock() else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| inner.jobs.get(id).cloned())
+            .collect()
+    }
+
+    /// The inline requests kept for job `id` in the data directory.
+    ///
+    /// # Errors
+    ///
+    /// Why they cannot be had: no data directory, or they are missing or not valid.
+    pub fn kept_requests(&self, id: &str) -> Result<Vec<InlinedRequest>, String> {
+        match &self.disk {
+            Some(disk) => disk.load_requests(id),
+            None => Err("no data directory".to_string()),
         }
     }
 
@@ -121,12 +168,18 @@ impl BatchStore {
         self.lock().map(|i| (i.bytes, i.limit)).unwrap_or_default()
     }
 
-    /// Keeps a new job (its `bytes` already counted by the caller); its sequence is set here.
+    /// Keeps a new job (its `bytes` already counted by the caller), with its inline `requests`
+    /// on disk so that it goes on after a restart; its sequence is set here.
     ///
     /// # Errors
     ///
     /// 429 when the budget or the 100 unfinished batches would be passed.
-    pub fn insert(&self, mut job: Job, now: SystemTime) -> Result<Job, ApiError> {
+    pub fn insert(
+        &self,
+        mut job: Job,
+        requests: Option<&[InlinedRequest]>,
+        now: SystemTime,
+    ) -> Result<Job, ApiError> {
         let mut inner = self.lock()?;
         settle_all(&mut inner, now, self.disk.as_ref());
         let unfinished = inner.jobs.values().filter(|j| !j.is_done()).count();
@@ -147,6 +200,10 @@ impl BatchStore {
         inner.jobs.insert(job.id.clone(), job.clone());
         drop(inner);
         if let Some(disk) = &self.disk {
+            // The requests before the record: a record names requests that are whole.
+            if let Some(requests) = requests {
+                disk.keep_requests(&job.id, requests);
+            }
             disk.save(&job);
         }
         Ok(job)
@@ -241,6 +298,10 @@ impl BatchStore {
             Some(lines) => job.released.saturating_add(lines),
             None => u64::MAX,
         };
+        // Saved: released lines stay released after a restart.
+        let job = job.clone();
+        drop(inner);
+        self.save(&job);
         true
     }
 
@@ -288,6 +349,7 @@ impl BatchStore {
         now: SystemTime,
         ok: bool,
         inlined: Option<InlinedResponse>,
+        logged: Bytes,
     ) -> bool {
         let Ok(mut inner) = self.lock() else {
             return false;
@@ -298,8 +360,9 @@ impl BatchStore {
         };
         let mut ok = ok;
         let mut charged = 0;
+        let mut logged = logged;
         if let Some(mut result) = inlined {
-            let size = result.response.as_ref().map_or(0, response_bytes) + 64;
+            let size = result_bytes(&result);
             if size > room {
                 ok = false;
                 result.response = None;
@@ -310,6 +373,9 @@ impl BatchStore {
                     ))
                     .to_status(),
                 );
+                if !logged.is_empty() {
+                    logged = log_line(&result);
+                }
             } else {
                 charged = size;
             }
@@ -323,25 +389,30 @@ impl BatchStore {
         job.updated = now;
         job.bytes += charged;
         inner.bytes += charged;
+        drop(inner);
+        if let Some(disk) = &self.disk {
+            disk.append_result(id, &logged);
+        }
         true
+    }
+
+    /// Whether inline results are logged on disk as they come (`--data-dir`): the engine
+    /// then encodes each as its log line ([`log_line`]).
+    pub fn logs_results(&self) -> bool {
+        self.disk.is_some()
     }
 
     /// For the engine: ends a job with `change` (state, output, error) and gives back the
     /// bytes its requests held; the job is saved. Nothing happens to a job finished or gone
     /// meanwhile (cancelled, expired, deleted).
-    pub fn finish(
-        &self,
-        id: &str,
-        now: SystemTime,
-        request_bytes: usize,
-        change: impl FnOnce(&mut Job),
-    ) {
+    pub fn finish(&self, id: &str, now: SystemTime, change: impl FnOnce(&mut Job)) {
         let Ok(mut inner) = self.lock() else {
             return;
         };
         let Some(job) = inner.jobs.get_mut(id) else {
             return;
         };
+        let request_bytes = std::mem::take(&mut job.request_bytes);
         job.bytes = job.bytes.saturating_sub(request_bytes);
         let done_before = job.is_done();
         if !done_before {
@@ -378,11 +449,37 @@ fn settle_all(inner: &mut Inner, now: SystemTime, disk: Option<&BatchDir>) {
 fn refund(job: &mut Job, dropped: &[InlinedResponse]) -> usize {
     let bytes: usize = dropped
         .iter()
-        .map(|r| r.response.as_ref().map_or(0, response_bytes) + 64)
+        .map(result_bytes)
         .sum::<usize>()
         .min(job.bytes);
     job.bytes -= bytes;
     bytes
+}
+
+/// An unfinished job as it goes on after a restart: with the inline results `kept` (whole,
+/// in order; none for file input, whose results file starts over), its counts and bytes
+/// read from them.
+fn resume_after(job: &mut Job, kept: Vec<InlinedResponse>) {
+    let total = usize::try_from(job.total).unwrap_or(usize::MAX);
+    let mut kept = kept;
+    kept.truncate(total);
+    let failed = kept.iter().filter(|r| r.response.is_none()).count();
+    job.failed = u64::try_from(failed).unwrap_or(u64::MAX);
+    job.succeeded = u64::try_from(kept.len() - failed).unwrap_or(u64::MAX);
+    job.bytes = JOB_OVERHEAD + job.request_bytes + kept.iter().map(result_bytes).sum::<usize>();
+    job.inlined = kept;
+}
+
+/// What an inline result costs in the budget.
+fn result_bytes(result: &InlinedResponse) -> usize {
+    result.response.as_ref().map_or(0, response_bytes) + 64
+}
+
+/// An inline result as a line of its job's results log, `\n` included.
+pub fn log_line(result: &InlinedResponse) -> Bytes {
+    let mut line = serde_json::to_vec(result).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
 }
 
 /// What a response costs in memory, near enough: its media and text bytes and an overhead per

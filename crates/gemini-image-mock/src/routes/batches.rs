@@ -20,7 +20,6 @@ use crate::batches::job::{Job, JobScenarios};
 use crate::batches::lines::Lines;
 use crate::batches::store::JOB_OVERHEAD;
 use crate::error::ApiError;
-use crate::files::resource;
 use crate::gate::ApiQuery;
 use crate::scenarios::{Scenario, pick};
 use crate::state::SharedState;
@@ -32,9 +31,6 @@ const SCHEMA: &str = "BatchOperation";
 const DEFAULT_PAGE_SIZE: usize = 10;
 /// The largest page; a larger `pageSize` is read as this (Google's is not known).
 const MAX_PAGE_SIZE: usize = 100;
-/// The largest JSONL input file the mock reads (one buffer shared with the file store). Ours:
-/// Google takes 2 GB; a test needs far less.
-const MAX_INPUT_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// `:batchGenerateContent`: the batch as a pending Operation; its lines run in the
 /// background.
@@ -60,7 +56,10 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     let input = batch.input_config.unwrap_or_default();
     let (lines, input_file) = match (input.requests, input.file_name) {
         (Some(requests), None) => (Lines::Inline(requests.requests), None),
-        (None, Some(file_name)) => (read_input_file(call.state, &file_name)?, Some(file_name)),
+        (None, Some(file_name)) => (
+            Lines::of_input_file(call.state, &file_name)?,
+            Some(file_name),
+        ),
         // Our wording: Google's answer to neither or both is not known.
         (None, None) => {
             return Err(ApiError::invalid_argument(
@@ -104,8 +103,13 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
         scenarios,
         released: 0,
         bytes: JOB_OVERHEAD + held,
+        request_bytes: held,
     };
-    let job = call.state.batches.insert(job, now)?;
+    let kept = match &lines {
+        Lines::Inline(requests) => Some(requests.as_slice()),
+        Lines::File { .. } => None,
+    };
+    let job = call.state.batches.insert(job, kept, now)?;
     let answer = wire::pretty(SCHEMA, &job.operation(now, true));
     engine::spawn(
         call.state,
@@ -113,7 +117,7 @@ pub async fn create(call: &mut Call<'_>) -> Result<Answer, ApiError> {
             id: job.id,
             model,
             lines,
-            request_bytes: held,
+            first: 0,
             scenarios,
             to_file: input_file.is_some(),
         },
@@ -141,31 +145,6 @@ fn merge(a: JobScenarios, b: JobScenarios) -> JobScenarios {
         line_error_percent: a.line_error_percent.max(b.line_error_percent),
         output_late: b.output_late.or(a.output_late),
     }
-}
-
-/// The lines of the JSONL file `files/{id}`: a missing one is Google's 403, one still
-/// processing its 400, as for `fileData`.
-fn read_input_file(state: &SharedState, file_name: &str) -> Result<Lines, ApiError> {
-    let id = file_name.strip_prefix("files/").unwrap_or(file_name);
-    let now = state.clock.now();
-    let file = state
-        .files
-        .get(id, now)
-        .ok_or_else(|| ApiError::file_not_found(id))?;
-    if resource::state(&file, now, state.config.file_processing)
-        != gemini_image_types::types::FileState::Active
-    {
-        return Err(ApiError::file_not_active(id));
-    }
-    if file.size > MAX_INPUT_FILE_BYTES {
-        return Err(ApiError::invalid_argument(format!(
-            "The mock reads batch input files up to {MAX_INPUT_FILE_BYTES} bytes; files/{id} \
-             has {} (Google takes 2 GB).",
-            file.size
-        )));
-    }
-    let bytes = file.contiguous().ok_or_else(ApiError::internal)?;
-    Ok(Lines::of_file(bytes))
 }
 
 /// `GET /{version}/batches`: newest first, without inline results. The page token is the
