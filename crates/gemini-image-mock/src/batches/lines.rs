@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use bytes::Bytes;
-use gemini_image_types::types::{FileState, GenerateContentRequest, InlinedRequest};
+use gemini_image_types::types::{GenerateContentRequest, InlinedRequest};
 
 use crate::error::ApiError;
-use crate::files::resource;
+use crate::files::resolve::usable_file;
 use crate::state::AppState;
 
 /// The largest JSONL input file the mock reads (one buffer shared with the file store). Ours:
@@ -59,13 +59,7 @@ impl Lines {
     pub fn of_input_file(state: &AppState, file_name: &str) -> Result<Self, ApiError> {
         let id = file_name.strip_prefix("files/").unwrap_or(file_name);
         let now = state.clock.now();
-        let file = state
-            .files
-            .get(id, now)
-            .ok_or_else(|| ApiError::file_not_found(id))?;
-        if resource::state(&file, now, state.config.file_processing) != FileState::Active {
-            return Err(ApiError::file_not_active(id));
-        }
+        let file = usable_file(state, id, now)?;
         if file.size > MAX_INPUT_FILE_BYTES {
             return Err(ApiError::invalid_argument(format!(
                 "The mock reads batch input files up to {MAX_INPUT_FILE_BYTES} bytes; files/{id} \

@@ -33,13 +33,7 @@ pub fn inline_files<'a>(
         let Some(id) = file_data.file_uri.as_deref().and_then(file_id_of_uri) else {
             continue;
         };
-        let file = state
-            .files
-            .get(id, now)
-            .ok_or_else(|| ApiError::file_not_found(id))?;
-        if resource::state(&file, now, state.config.file_processing) != FileState::Active {
-            return Err(ApiError::file_not_active(id));
-        }
+        let file = usable_file(state, id, now)?;
         // A file too large to join stands for itself by its hash: the mock opens only images.
         let data = file
             .contiguous()
@@ -60,4 +54,21 @@ pub fn inline_files<'a>(
         });
     }
     Ok(fingerprint)
+}
+
+/// The file `files/{id}` as a request may use it: Google's 403 when there is none (or it is
+/// not the caller's), its 400 while it is still processing.
+pub fn usable_file(
+    state: &AppState,
+    id: &str,
+    now: std::time::SystemTime,
+) -> Result<std::sync::Arc<super::store::StoredFile>, ApiError> {
+    let file = state
+        .files
+        .get(id, now)
+        .ok_or_else(|| ApiError::file_not_found(id))?;
+    if resource::state(&file, now, state.config.file_processing) != FileState::Active {
+        return Err(ApiError::file_not_active(id));
+    }
+    Ok(file)
 }
