@@ -30,32 +30,38 @@ impl Progress {
 
     /// A bar of `total` bytes on stderr (hidden as the spinner is), for an upload or a download.
     pub fn bytes(&self, total: u64, message: impl Into<String>) -> ProgressBar {
-        if self.bar.is_hidden() {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::new(total);
-        if let Ok(style) = ProgressStyle::with_template(
+        self.bar_of(
+            total,
             "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(message.into());
-        bar
+            message.into(),
+        )
     }
 
     /// A bar of things done out of a total (a batch's requests), hidden as the spinner is; its
     /// length is set as the total becomes known.
     pub fn items(&self, message: impl Into<String>) -> ProgressBar {
+        let bar = self.bar_of(
+            0,
+            "{msg} [{bar:30}] {pos}/{len} ({elapsed})",
+            message.into(),
+        );
+        // Between two polls nothing moves but the time.
+        if !bar.is_hidden() {
+            bar.enable_steady_tick(Duration::from_millis(250));
+        }
+        bar
+    }
+
+    /// A bar of `len` drawn by `template`, or a hidden one when the spinner is hidden.
+    fn bar_of(&self, len: u64, template: &str, message: String) -> ProgressBar {
         if self.bar.is_hidden() {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::new(0);
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
-        {
+        let bar = ProgressBar::new(len);
+        if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
-        bar.set_message(message.into());
-        bar.enable_steady_tick(Duration::from_millis(250));
+        bar.set_message(message);
         bar
     }
 
