@@ -33,24 +33,35 @@ pub enum Ask {
 /// Reads `path` (`-` is stdin).
 pub fn read(path: &Path) -> Result<Vec<Prompt>, Failure> {
     let shown = path.display();
-    let mut bytes = Vec::new();
     let read = if path == Path::new("-") {
-        std::io::stdin()
-            .take(MAX_PROMPTS_FILE + 1)
-            .read_to_end(&mut bytes)
+        read_text(std::io::stdin(), MAX_PROMPTS_FILE)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_PROMPTS_FILE + 1).read_to_end(&mut bytes))
+        std::fs::File::open(path)
+            .map_err(|e| e.to_string())
+            .and_then(|file| read_text(file, MAX_PROMPTS_FILE))
     };
-    read.map_err(|e| Failure::Local(format!("{shown}: {e}")))?;
-    if bytes.len() as u64 > MAX_PROMPTS_FILE {
-        return Err(Failure::Local(format!(
-            "{shown}: more than {} MiB of prompts; split it into several batches",
-            MAX_PROMPTS_FILE >> 20
-        )));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Failure::Local(format!("{shown}: not UTF-8 text ({e})")))?;
+    let text = read.map_err(|message| Failure::Local(format!("{shown}: {message}")))?;
     parse(&text).map_err(|message| Failure::Local(format!("{shown}: {message}")))
+}
+
+/// At most `max` bytes of UTF-8 text from `source`; more is refused, not cut.
+fn read_text(source: impl Read, max: u64) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    source
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "more than {} of prompts; split it into several batches",
+            if max >= 1 << 20 {
+                format!("{} MiB", max >> 20)
+            } else {
+                format!("{max} bytes")
+            }
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
 }
 
 /// The prompts of `text`, keyed; an error names the line. JSONL when the first line that is
@@ -148,6 +159,18 @@ mod tests {
             "line 1: key \"a\" has no prompt"
         );
         assert!(parse("# only a comment\n\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_past_the_bound_is_refused_whole_and_so_is_one_not_utf8() {
+        let full = "a fox\n".repeat(10);
+        assert_eq!(read_text(full.as_bytes(), 60).unwrap(), full);
+        assert_eq!(
+            read_text(full.as_bytes(), 59).unwrap_err(),
+            "more than 59 bytes of prompts; split it into several batches"
+        );
+        let err = read_text(&b"a \xff fox"[..], 60).unwrap_err();
+        assert!(err.starts_with("not UTF-8 text"), "{err}");
     }
 
     #[test]

@@ -102,6 +102,14 @@ mod tests {
         };
         store(dir.path(), &state).unwrap();
         assert_eq!(load(dir.path()).unwrap(), Some(state));
+        std::fs::write(dir.path().join(FILE), vec![b' '; MAX_FILE as usize + 1]).unwrap();
+        let Err(Failure::Local(message)) = load(dir.path()) else {
+            panic!("a file past the bound must be refused");
+        };
+        assert!(
+            message.contains("too large to be this command's"),
+            "{message}"
+        );
         std::fs::write(dir.path().join(FILE), b"{\"not\": \"ours\"}").unwrap();
         let Err(Failure::Local(message)) = load(dir.path()) else {
             panic!("a foreign file must be refused");
