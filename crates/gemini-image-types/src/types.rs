@@ -270,6 +270,22 @@ pub struct BatchStats {
     )]
     pub successful_request_count: ::std::option::Option<::std::string::String>,
 }
+#[doc = "What of the prompt is billed (Vertex AI only; the first chunk of a stream)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct BillablePromptUsage {
+    #[doc = "Billable images."]
+    #[serde(
+        rename = "imageCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image_count: ::std::option::Option<i32>,
+    #[doc = "Billable characters of text."]
+    #[serde(
+        rename = "textCount",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub text_count: ::std::option::Option<i32>,
+}
 #[doc = "Inline bytes — an input image to edit, or a generated image."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Blob {
@@ -1837,6 +1853,12 @@ pub struct GenerateContentResponse {
     #[doc = "The candidate answers (`candidateCount` of them)."]
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub candidates: ::std::vec::Vec<Candidate>,
+    #[doc = "When the request reached the model (RFC 3339; Vertex AI only, the same in every chunk of a stream)."]
+    #[serde(
+        rename = "createTime",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub create_time: ::std::option::Option<::std::string::String>,
     #[serde(
         rename = "modelStatus",
         skip_serializing_if = "::std::option::Option::is_none"
@@ -2397,7 +2419,7 @@ pub struct HelpLinksItem {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }
-#[doc = "Image output options. The real API rejects Vertex-only fields here (`outputMimeType` → 400 \"Unknown name\")."]
+#[doc = "Image output options. `personGeneration`, `prominentPeople` and `imageOutputOptions` exist\non Vertex AI only (listed in `x-vertex-only`): the Gemini API refuses them as unknown fields\n(400 \"Unknown name\"), and Google's SDKs refuse them before sending in Gemini API mode\n(google-genai `_ImageConfig_to_mldev`, @google/genai `imageConfigToMldev`). There is no\n`outputMimeType` on the wire: the SDKs map it to `imageOutputOptions.mimeType`.\n"]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ImageConfig {
     #[serde(
@@ -2406,10 +2428,102 @@ pub struct ImageConfig {
     )]
     pub aspect_ratio: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::AspectRatio>>,
     #[serde(
+        rename = "imageOutputOptions",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub image_output_options: ::std::option::Option<ImageOutputOptions>,
+    #[serde(
         rename = "imageSize",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_size: ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ImageSize>>,
+    #[serde(
+        rename = "personGeneration",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub person_generation:
+        ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ImagePersonGeneration>>,
+    #[serde(
+        rename = "prominentPeople",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub prominent_people:
+        ::std::option::Option<crate::open_enum::OpenEnum<crate::types::ProminentPeople>>,
+}
+#[doc = "How the image is encoded (Vertex AI only)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ImageOutputOptions {
+    #[doc = "JPEG quality, 0 to 100."]
+    #[serde(
+        rename = "compressionQuality",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub compression_quality: ::std::option::Option<i32>,
+    #[doc = "`image/png` or `image/jpeg`."]
+    #[serde(
+        rename = "mimeType",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub mime_type: ::std::option::Option<::std::string::String>,
+}
+#[doc = "Whether a Gemini image model may draw people (Vertex AI only). The values of Vertex's\n`ImageConfig.PersonGeneration` as google-genai documents the field (\"ALLOW_ALL, ALLOW_ADULT,\nALLOW_NONE\"); Imagen's `PersonGeneration` says `DONT_ALLOW` instead of `ALLOW_NONE`. The\nsources disagree on the \"none\" value, so the enum is open: either is sent as written.\n"]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum ImagePersonGeneration {
+    #[serde(rename = "PERSON_GENERATION_UNSPECIFIED")]
+    PersonGenerationUnspecified,
+    #[serde(rename = "ALLOW_ALL")]
+    AllowAll,
+    #[serde(rename = "ALLOW_ADULT")]
+    AllowAdult,
+    #[serde(rename = "ALLOW_NONE")]
+    AllowNone,
+}
+impl ::std::fmt::Display for ImagePersonGeneration {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::PersonGenerationUnspecified => f.write_str("PERSON_GENERATION_UNSPECIFIED"),
+            Self::AllowAll => f.write_str("ALLOW_ALL"),
+            Self::AllowAdult => f.write_str("ALLOW_ADULT"),
+            Self::AllowNone => f.write_str("ALLOW_NONE"),
+        }
+    }
+}
+impl ::std::str::FromStr for ImagePersonGeneration {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "PERSON_GENERATION_UNSPECIFIED" => Ok(Self::PersonGenerationUnspecified),
+            "ALLOW_ALL" => Ok(Self::AllowAll),
+            "ALLOW_ADULT" => Ok(Self::AllowAdult),
+            "ALLOW_NONE" => Ok(Self::AllowNone),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ImagePersonGeneration {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ImagePersonGeneration {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
 }
 #[doc = "The language of an Imagen prompt."]
 #[derive(
@@ -4122,6 +4236,61 @@ pub struct PredictResponse {
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub predictions: ::std::vec::Vec<ImagenPrediction>,
 }
+#[doc = "Whether a Gemini image model may draw well-known people (Vertex AI only)."]
+#[derive(
+    :: serde :: Deserialize,
+    :: serde :: Serialize,
+    Clone,
+    Copy,
+    Debug,
+    Eq,
+    Hash,
+    Ord,
+    PartialEq,
+    PartialOrd,
+)]
+pub enum ProminentPeople {
+    #[serde(rename = "PROMINENT_PEOPLE_UNSPECIFIED")]
+    ProminentPeopleUnspecified,
+    #[serde(rename = "ALLOW_PROMINENT_PEOPLE")]
+    AllowProminentPeople,
+    #[serde(rename = "BLOCK_PROMINENT_PEOPLE")]
+    BlockProminentPeople,
+}
+impl ::std::fmt::Display for ProminentPeople {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match *self {
+            Self::ProminentPeopleUnspecified => f.write_str("PROMINENT_PEOPLE_UNSPECIFIED"),
+            Self::AllowProminentPeople => f.write_str("ALLOW_PROMINENT_PEOPLE"),
+            Self::BlockProminentPeople => f.write_str("BLOCK_PROMINENT_PEOPLE"),
+        }
+    }
+}
+impl ::std::str::FromStr for ProminentPeople {
+    type Err = self::error::ConversionError;
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        match value {
+            "PROMINENT_PEOPLE_UNSPECIFIED" => Ok(Self::ProminentPeopleUnspecified),
+            "ALLOW_PROMINENT_PEOPLE" => Ok(Self::AllowProminentPeople),
+            "BLOCK_PROMINENT_PEOPLE" => Ok(Self::BlockProminentPeople),
+            _ => Err("invalid value".into()),
+        }
+    }
+}
+impl ::std::convert::TryFrom<&str> for ProminentPeople {
+    type Error = self::error::ConversionError;
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
+impl ::std::convert::TryFrom<::std::string::String> for ProminentPeople {
+    type Error = self::error::ConversionError;
+    fn try_from(
+        value: ::std::string::String,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        value.parse()
+    }
+}
 #[doc = "Feedback about the prompt. With `blockReason` set, the prompt was blocked and there are no candidates."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct PromptFeedback {
@@ -4143,6 +4312,31 @@ pub struct PromptFeedback {
         skip_serializing_if = "::std::vec::Vec::is_empty"
     )]
     pub safety_ratings: ::std::vec::Vec<SafetyRating>,
+}
+#[doc = "A model as Vertex AI's `GET {version}/publishers/google/models/{model}` describes it (Vertex\nAI's models.get; it has no token limits or generation methods, unlike the Gemini API's\n`Model`). Field names from third-party clients of the real service [3P].\n"]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct PublisherModel {
+    #[doc = "`GA`, `PUBLIC_PREVIEW`, `EXPERIMENTAL`, … ."]
+    #[serde(
+        rename = "launchStage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub launch_stage: ::std::option::Option<::std::string::String>,
+    #[doc = "`publishers/{publisher}/models/{model}`."]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    #[doc = "`PROPRIETARY` for Google's own models."]
+    #[serde(
+        rename = "openSourceCategory",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub open_source_category: ::std::option::Option<::std::string::String>,
+    #[doc = "The version, `default` or `001`."]
+    #[serde(
+        rename = "versionId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub version_id: ::std::option::Option<::std::string::String>,
 }
 #[doc = "`type.googleapis.com/google.rpc.QuotaFailure`: which quota was exceeded. A per-day quota is not worth retrying today."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
@@ -5088,6 +5282,11 @@ impl ::std::convert::TryFrom<::std::string::String> for UrlRetrievalStatus {
 #[doc = "Token accounting. Zero counts are omitted. Image models bill each output image as a fixed number of tokens (1290 on Gemini 2.5 Flash Image)."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct UsageMetadata {
+    #[serde(
+        rename = "billablePromptUsage",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub billable_prompt_usage: ::std::option::Option<BillablePromptUsage>,
     #[doc = "Cached tokens per modality."]
     #[serde(
         rename = "cacheTokensDetails",
@@ -5158,7 +5357,7 @@ pub struct UsageMetadata {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub total_token_count: ::std::option::Option<i32>,
-    #[doc = "Vertex only."]
+    #[doc = "How the request was billed (Vertex AI only): `ON_DEMAND`, `PROVISIONED_THROUGHPUT`, … ."]
     #[serde(
         rename = "trafficType",
         skip_serializing_if = "::std::option::Option::is_none"

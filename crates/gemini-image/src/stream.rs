@@ -281,6 +281,7 @@ impl Accumulator {
         };
         let GenerateContentResponse {
             candidates,
+            create_time,
             model_status,
             model_version,
             prompt_feedback,
@@ -297,6 +298,7 @@ impl Accumulator {
                 None => response.candidates.push(candidate),
             }
         }
+        replace_if_some(&mut response.create_time, create_time);
         replace_if_some(&mut response.model_status, model_status);
         replace_if_some(&mut response.model_version, model_version);
         replace_if_some(&mut response.prompt_feedback, prompt_feedback);

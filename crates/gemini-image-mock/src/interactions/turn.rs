@@ -358,6 +358,7 @@ fn generation_config(
         image_config: (aspect_ratio.is_some() || image_size.is_some()).then_some(ImageConfig {
             aspect_ratio,
             image_size,
+            ..Default::default()
         }),
         // The seed is an int64 on the wire and an int32 for the model: its low bits.
         seed: config.and_then(|c| c.seed).map(|seed| seed as i32),

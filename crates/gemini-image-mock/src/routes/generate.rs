@@ -165,6 +165,7 @@ pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse>
                 model_version: response.model_version.clone(),
                 response_id: response.response_id.clone(),
                 model_status: response.model_status.clone(),
+                create_time: response.create_time.clone(),
             }
         })
         .collect()
