@@ -128,7 +128,7 @@ impl Client {
     /// Batch mode: create, get, list, cancel, delete, wait, and read results.
     pub fn batches(&self) -> Batches {
         Batches {
-            client: self.clone(),
+            client: self.for_gemini_api_only("batch mode"),
         }
     }
 }

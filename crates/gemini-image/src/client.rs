@@ -23,6 +23,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::auth::TokenSource;
+use crate::backend::{Backend, Environment};
 use crate::error::Error;
 use crate::generated::Client as RawClient;
 use crate::lifecycle;
@@ -32,12 +34,13 @@ use crate::stream::ResponseStream;
 use crate::transport::{Answer, RetryHook, Transport};
 use crate::types::{
     CountTokensRequest, CountTokensResponse, GenerateContentRequest, GenerateContentResponse,
-    ImagenInstance, ImagenParameters, Model, PredictRequest, PredictResponse,
+    ImagenInstance, ImagenParameters, Model, PredictRequest, PredictResponse, PublisherModel,
 };
 
-/// Google's endpoint.
-pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
-/// The API version the image models live in.
+/// Google's endpoint of the Gemini API.
+pub const DEFAULT_BASE_URL: &str = crate::backend::GEMINI_API_BASE_URL;
+/// The Gemini API's version the image models live in (Vertex AI's is
+/// [`VERTEX_AI_API_VERSION`](crate::VERTEX_AI_API_VERSION)).
 pub const DEFAULT_API_VERSION: &str = "v1beta";
 const USER_AGENT: &str = concat!("gemini-image-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -75,8 +78,11 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    /// The generated client, configured: base URL with the version, HTTP client, transport.
+    /// The generated client, configured: base URL with the version (and Vertex AI's prefix),
+    /// HTTP client, transport.
     pub(crate) raw: RawClient,
+    /// The service called: the Gemini API or Vertex AI.
+    pub(crate) backend: Arc<Backend>,
     /// The base URL without the version (`https://generativelanguage.googleapis.com`): uploads
     /// go to `{base}/upload/{version}/files`, outside the versioned URL.
     pub(crate) base_url: Arc<str>,
@@ -92,8 +98,9 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
+            .field("backend", &self.backend)
             .field("base_url", &self.raw.baseurl)
-            .field("api_key", &"<redacted>")
+            .field("credentials", &"<redacted>")
             .field("retry", &self.raw.inner.retry)
             .field("deadline", &self.raw.inner.deadline)
             .field("idle_timeout", &self.raw.inner.idle_timeout)
@@ -106,6 +113,8 @@ impl fmt::Debug for Client {
 /// Builds a [`Client`].
 pub struct ClientBuilder {
     api_key: Option<String>,
+    backend: Backend,
+    credentials: Option<Arc<dyn TokenSource>>,
     base_url: Option<String>,
     api_version: Option<String>,
     http: Option<reqwest::Client>,
@@ -115,7 +124,8 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
     on_retry: Option<RetryHook>,
-    auto_upload: bool,
+    /// `None`: on in the Gemini API, off in Vertex AI (which has no Files API).
+    auto_upload: Option<bool>,
     inline_limit: Option<u64>,
 }
 
@@ -123,6 +133,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             api_key: None,
+            backend: Backend::GeminiApi,
+            credentials: None,
             base_url: None,
             api_version: None,
             http: None,
@@ -132,8 +144,9 @@ impl Default for ClientBuilder {
             headers: Vec::new(),
             retry: RetryPolicy::default(),
             on_retry: None,
-            // On: an edit or a chat with large images works instead of failing at Google.
-            auto_upload: true,
+            // On in the Gemini API: an edit or a chat with large images works instead of failing
+            // at Google.
+            auto_upload: None,
             inline_limit: None,
         }
     }
@@ -142,7 +155,12 @@ impl Default for ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
+            .field("backend", &self.backend)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "<redacted>"),
+            )
             .field("base_url", &self.base_url)
             .field("api_version", &self.api_version)
             .finish_non_exhaustive()
@@ -157,6 +175,56 @@ impl ClientBuilder {
         self
     }
 
+    /// Vertex AI in a Google Cloud project and location (a region such as `us-central1`, a
+    /// multi-region `us` or `eu`, or `global`), instead of the Gemini API: the same calls with
+    /// Google Cloud credentials — Application Default Credentials unless
+    /// [`credentials`](Self::credentials) names others. The endpoint is the location's and
+    /// the API version `v1beta1`, as in Google's SDKs. The Files API, batch mode and the
+    /// Interactions API are the Gemini API's: their calls fail with [`Error::Config`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = gemini_image_mock::MockServer::start().await?;
+    /// use gemini_image::{Client, Error, auth::AccessToken, models};
+    ///
+    /// let client = Client::builder()
+    ///     .vertex_ai("my-project", "us-central1")
+    ///     .credentials(AccessToken::new("ya29.token"))
+    ///     .base_url(mock.uri())
+    ///     .build()?;
+    /// client.generate_image(models::GEMINI_3_1_FLASH_IMAGE, "a red bicycle").await?;
+    /// let files = client.files().list(None).await;
+    /// assert!(matches!(files, Err(Error::Config(_))));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn vertex_ai(mut self, project: impl Into<String>, location: impl Into<String>) -> Self {
+        self.backend = Backend::VertexAi {
+            project: project.into(),
+            location: location.into(),
+        };
+        self
+    }
+
+    /// Vertex AI's express mode: an [API key](Self::api_key) of Vertex AI, no project.
+    #[must_use]
+    pub fn vertex_ai_express(mut self) -> Self {
+        self.backend = Backend::VertexAiExpress;
+        self
+    }
+
+    /// Where a Vertex AI client's credentials come from: an
+    /// [`AccessToken`](crate::auth::AccessToken), credentials built with `google-cloud-auth`,
+    /// or your own [`TokenSource`]. Without it, Application Default Credentials (feature
+    /// `adc`).
+    #[must_use]
+    pub fn credentials(mut self, source: impl TokenSource) -> Self {
+        self.credentials = Some(Arc::new(source));
+        self
+    }
+
     /// Another endpoint, such as a `gemini-image-mock` (`http://127.0.0.1:8080`).
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -164,7 +232,7 @@ impl ClientBuilder {
         self
     }
 
-    /// `v1beta` (the default) or `v1`.
+    /// `v1beta` (the default) or `v1`; on Vertex AI `v1beta1` (the default) or `v1`.
     #[must_use]
     pub fn api_version(mut self, version: impl Into<String>) -> Self {
         self.api_version = Some(version.into());
@@ -269,7 +337,7 @@ impl ClientBuilder {
     /// Whether [`Client::edit_image`] and a [`Chat`](crate::Chat) turn whose request would pass
     /// the inline limit (Google refuses a request over 20 MB, base64 images included) first
     /// upload its largest inline images through the Files API and name them by URI — on by
-    /// default. Off, such a request is refused before anything is sent, with
+    /// default in the Gemini API (Vertex AI has no Files API). Off, such a request is refused before anything is sent, with
     /// [`Error::RequestTooLarge`]. [`Client::with_auto_upload`] changes it for a call or a few.
     ///
     /// ```
@@ -300,7 +368,7 @@ impl ClientBuilder {
     /// ```
     #[must_use]
     pub fn auto_upload(mut self, upload: bool) -> Self {
-        self.auto_upload = upload;
+        self.auto_upload = Some(upload);
         self
     }
 
@@ -314,22 +382,44 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client; fails without a key or with a header that cannot be sent.
+    /// Builds the client; fails without a key (in the Gemini API and Vertex AI's express
+    /// mode) or a project (in Vertex AI), or with a header that cannot be sent.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] without a key, or with a key or header that a header cannot carry;
-    /// [`Error::Transport`] when the HTTP client cannot be built (its TLS roots).
+    /// [`Error::Config`] without a key or project, with a key in a Vertex AI project (which
+    /// takes credentials), with a key or header that a header cannot carry, or with a base URL
+    /// that is not http(s); [`Error::Transport`] when the HTTP client cannot be built (its TLS
+    /// roots).
     pub fn build(self) -> Result<Client, Error> {
-        let key = self.api_key.filter(|k| !k.is_empty()).ok_or_else(|| {
-            Error::Config("no API key: set GEMINI_API_KEY or call api_key()".into())
-        })?;
+        let backend = self.backend;
         let mut headers = HeaderMap::new();
-        let mut key = HeaderValue::from_str(&key).map_err(|_| {
-            Error::Config("the API key contains characters a header cannot carry".into())
-        })?;
-        key.set_sensitive(true);
-        headers.insert("x-goog-api-key", key);
+        let tokens = match &backend {
+            Backend::VertexAi { project, .. } => {
+                if project.is_empty() {
+                    return Err(Error::Config("Vertex AI needs a project".into()));
+                }
+                if self.api_key.is_some() {
+                    return Err(Error::Config(
+                        "a Vertex AI project takes credentials, not an API key: for an API key, \
+                         use Vertex AI's express mode (vertex_ai_express)"
+                            .into(),
+                    ));
+                }
+                Some(self.credentials.map_or_else(default_credentials, Ok)?)
+            }
+            Backend::GeminiApi | Backend::VertexAiExpress => {
+                let key = self.api_key.filter(|k| !k.is_empty()).ok_or_else(|| {
+                    Error::Config("no API key: set GEMINI_API_KEY or call api_key()".into())
+                })?;
+                let mut key = HeaderValue::from_str(&key).map_err(|_| {
+                    Error::Config("the API key contains characters a header cannot carry".into())
+                })?;
+                key.set_sensitive(true);
+                headers.insert("x-goog-api-key", key);
+                None
+            }
+        };
         headers.insert("x-goog-api-client", HeaderValue::from_static(USER_AGENT));
         for (name, value) in self.headers {
             let name = HeaderName::try_from(name.as_str())
@@ -346,23 +436,24 @@ impl ClientBuilder {
                 .build()
                 .map_err(Error::Transport)?,
         };
-        let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let base_url = self.base_url.unwrap_or_else(|| backend.default_base_url());
         // Said here, plainly, rather than as reqwest's "builder error" at the first call.
-        let is_http = reqwest::Url::parse(base_url)
+        let is_http = reqwest::Url::parse(&base_url)
             .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
         if !is_http {
             return Err(Error::Config(format!(
                 "the base URL {base_url:?} is not an http:// or https:// URL"
             )));
         }
-        let version = self.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION);
-        let versioned = format!(
-            "{}/{}",
-            base_url.trim_end_matches('/'),
-            version.trim_matches('/')
-        );
+        let base_url = base_url.trim_end_matches('/');
+        let version = self
+            .api_version
+            .as_deref()
+            .unwrap_or(backend.default_api_version())
+            .trim_matches('/');
         let transport = Transport::new(
             headers,
+            tokens,
             self.on_retry,
             self.retry,
             self.deadline,
@@ -370,16 +461,32 @@ impl ClientBuilder {
         );
         Ok(Client {
             raw: RawClient {
-                baseurl: versioned,
+                baseurl: format!("{base_url}/{version}{}", backend.path_prefix()),
                 client: http,
                 inner: transport,
             },
-            base_url: base_url.trim_end_matches('/').into(),
-            api_version: version.trim_matches('/').into(),
-            auto_upload: self.auto_upload,
+            auto_upload: self.auto_upload.unwrap_or(!backend.is_vertex_ai()),
+            backend: Arc::new(backend),
+            base_url: base_url.into(),
+            api_version: version.into(),
             inline_limit: self.inline_limit,
         })
     }
+}
+
+/// A Vertex AI project's credentials when none were named: Application Default Credentials.
+#[cfg(feature = "adc")]
+fn default_credentials() -> Result<Arc<dyn TokenSource>, Error> {
+    Ok(Arc::new(crate::auth::ApplicationDefault::new()))
+}
+
+#[cfg(not(feature = "adc"))]
+fn default_credentials() -> Result<Arc<dyn TokenSource>, Error> {
+    Err(Error::Config(
+        "Vertex AI needs credentials: name them with credentials(), or build with the `adc` \
+         feature for Application Default Credentials"
+            .into(),
+    ))
 }
 
 /// `gemini-x` and `models/gemini-x` name the same model; the path takes it without the prefix
@@ -395,28 +502,67 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The key from `GEMINI_API_KEY` (else `GOOGLE_API_KEY`) and the base URL from
-    /// `GOOGLE_GEMINI_BASE_URL` when set, as Google's SDKs read them.
+    /// A client as the environment describes it, read as Google's SDKs read it:
+    ///
+    /// * the Gemini API with the key from `GOOGLE_API_KEY`, else `GEMINI_API_KEY`, and the
+    ///   base URL from `GOOGLE_GEMINI_BASE_URL` when set;
+    /// * Vertex AI when `GOOGLE_GENAI_USE_VERTEXAI` (or `GOOGLE_GENAI_USE_ENTERPRISE`) is
+    ///   `true`: in the project `GOOGLE_CLOUD_PROJECT` at `GOOGLE_CLOUD_LOCATION` (else
+    ///   `global`) with Application Default Credentials, or, without a project, in express
+    ///   mode with the key; the base URL from `GOOGLE_VERTEX_BASE_URL` when set;
+    /// * `GOOGLE_GENAI_API_VERSION` overrides the API version.
     ///
     /// # Errors
     ///
-    /// What [`ClientBuilder::build`] fails with: [`Error::Config`] when neither variable holds a
-    /// key.
+    /// What [`ClientBuilder::build`] fails with: [`Error::Config`] when no variable holds a
+    /// key (or, for Vertex AI, a project).
     pub fn from_env() -> Result<Client, Error> {
+        Self::builder_from(&Environment::read(|name| std::env::var(name).ok()))?.build()
+    }
+
+    /// The builder [`Client::from_env`] builds, to change before building.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when Vertex AI is asked for with neither a project nor a key.
+    pub fn builder_from_env() -> Result<ClientBuilder, Error> {
+        Self::builder_from(&Environment::read(|name| std::env::var(name).ok()))
+    }
+
+    fn builder_from(env: &Environment) -> Result<ClientBuilder, Error> {
+        let (backend, key) = env.backend()?;
         let mut builder = Self::builder();
-        if let Some(key) = ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
-            .iter()
-            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        {
+        builder.backend = backend;
+        if let Some(key) = key {
             builder = builder.api_key(key);
         }
-        if let Some(url) = std::env::var("GOOGLE_GEMINI_BASE_URL")
-            .ok()
-            .filter(|v| !v.is_empty())
-        {
+        if let Some(url) = &env.base_url {
             builder = builder.base_url(url);
         }
-        builder.build()
+        if let Some(version) = &env.api_version {
+            builder = builder.api_version(version);
+        }
+        Ok(builder)
+    }
+
+    /// The service this client calls.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// The endpoint, without the API version (`https://generativelanguage.googleapis.com`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// This client for a call of the Gemini API's alone (the Files API, batch mode, the
+    /// Interactions API): on Vertex AI, its every request is refused before it is sent.
+    pub(crate) fn for_gemini_api_only(&self, what: &str) -> Client {
+        let mut client = self.clone();
+        if let Err(Error::Config(why)) = self.backend.gemini_api_only(what) {
+            client.raw.inner.refusal = Some(why.into());
+        }
+        client
     }
 
     /// The same client with another retry policy, for one call or a few:
@@ -499,7 +645,7 @@ impl Client {
         F: FnMut(reqwest::Response) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let mut request = self
+        let request = self
             .raw
             .client
             .post(url)
@@ -507,6 +653,21 @@ impl Client {
             .body(body)
             .build()
             .map_err(Error::Transport)?;
+        self.execute(request, streaming, read).await
+    }
+
+    /// Sends `request` with the client's headers and reads its 2xx answer with `read`, retrying
+    /// as the policy says.
+    async fn execute<T, F, Fut>(
+        &self,
+        mut request: reqwest::Request,
+        streaming: bool,
+        read: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let transport = &self.raw.inner;
         transport.prepare(&mut request);
         match transport
@@ -556,6 +717,7 @@ impl Client {
         model: &str,
         request: &GenerateContentRequest,
     ) -> Result<GenerateContentResponse, Error> {
+        self.backend.check_request(request)?;
         self.post(model, "generateContent", request, "GenerateContentResponse")
             .await
     }
@@ -578,6 +740,7 @@ impl Client {
         request: &GenerateContentRequest,
     ) -> Result<ResponseStream, Error> {
         lifecycle::warn_once(model);
+        self.backend.check_request(request)?;
         let url = format!("{}?alt=sse", self.url(model, "streamGenerateContent"));
         let transport = &self.raw.inner;
         self.send(&url, encode(request)?, true, |response| async move {
@@ -625,7 +788,38 @@ impl Client {
     /// [`Error::Api`] 404 for a model that does not exist, else what [`Client::generate_content`]
     /// fails with.
     pub async fn get_model(&self, model: &str) -> Result<Model, Error> {
+        if self.backend.is_vertex_ai() {
+            return self.get_publisher_model(model).await;
+        }
         Ok(self.raw.get_model(model_path(model)).await?.into_inner())
+    }
+
+    /// Vertex AI's models.get: `GET {base}/{version}/publishers/google/models/{model}` — outside
+    /// the project, as Google's SDKs send it — answering a [`PublisherModel`], told as a
+    /// [`Model`] (its name and version; Vertex AI gives no limits or methods).
+    async fn get_publisher_model(&self, model: &str) -> Result<Model, Error> {
+        let url = format!(
+            "{}/{}/publishers/google/models/{}",
+            self.base_url,
+            self.api_version,
+            model_path(model)
+        );
+        let request = self.raw.client.get(url).build().map_err(Error::Transport)?;
+        let transport = &self.raw.inner;
+        let publisher: PublisherModel = self
+            .execute(request, false, |response| async move {
+                let bytes = transport.read_body(response).await?;
+                serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+                    what: "PublisherModel",
+                    message: e.to_string(),
+                })
+            })
+            .await?;
+        Ok(Model {
+            name: publisher.name,
+            version: publisher.version_id,
+            ..Model::default()
+        })
     }
 
     /// Every model of the catalogue, page after page as the stream is read (`page_size` per

@@ -61,6 +61,10 @@ pub enum Error {
     /// The client is not set up right (no key, a bad base URL, an unreadable file).
     #[error("{0}")]
     Config(String),
+    /// Vertex AI's credentials could not authorize a request: none were found, a refresh was
+    /// refused, the metadata server did not answer. The message never holds a token.
+    #[error("credentials: {0}")]
+    Auth(String),
     /// Reading what a call sends (an upload's file or reader) or writing what it receives (a
     /// download's writer) failed.
     #[error("{context}: {source}")]
@@ -163,6 +167,9 @@ impl Error {
             | Error::BatchFailed { .. }
             | Error::NoImage { .. }
             | Error::Config(_)
+            // A transient failure (a metadata server's hiccup) is retried by the credentials
+            // themselves; what reaches here is their last word.
+            | Error::Auth(_)
             | Error::Io { .. }
             | Error::FileFailed { .. }
             | Error::RequestTooLarge { .. } => false,
@@ -458,6 +465,24 @@ pub(crate) const TIMEOUT_HEADER: &str = "x-gemini-image-timeout-ms";
 /// milliseconds.
 pub(crate) const IDLE_TIMEOUT_HEADER: &str = "x-gemini-image-idle-timeout-ms";
 
+/// Marks the answer that stands for a request refused before it was sent, with its kind.
+pub(crate) const LOCAL_ERROR_HEADER: &str = "x-gemini-image-local-error";
+
+/// Which error a request refused before it was sent stands for.
+pub(crate) enum LocalKind {
+    Config,
+    Auth,
+}
+
+impl LocalKind {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            LocalKind::Config => "config",
+            LocalKind::Auth => "auth",
+        }
+    }
+}
+
 /// Marks an answer rendered in the Interactions shape for a classic error, with its
 /// `google.rpc.Status` (base64 of its JSON), which that shape has no room for.
 pub(crate) const STATUS_HEADER: &str = "x-gemini-image-status";
@@ -531,6 +556,14 @@ fn from_raw<E>(
                 return Error::IdleTimeout(idle);
             }
             let google = !headers.contains_key(NOT_GOOGLE_HEADER);
+            if let Some(kind) = headers.get(LOCAL_ERROR_HEADER) {
+                let message = api_error(http_status, &headers, answer.into_inner(), false).message;
+                return if kind == LocalKind::Auth.as_str() {
+                    Error::Auth(message)
+                } else {
+                    Error::Config(message)
+                };
+            }
             Error::Api(api_error(
                 http_status,
                 &headers,

@@ -51,7 +51,7 @@ impl Client {
     /// The Files API: upload, get, list, delete, download, wait until a file is active.
     pub fn files(&self) -> Files {
         Files {
-            client: self.clone(),
+            client: self.for_gemini_api_only("the Files API"),
         }
     }
 

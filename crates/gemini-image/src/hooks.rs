@@ -16,7 +16,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 
 use crate::error::{
-    Error, ErrorShape, IDLE_TIMEOUT_HEADER, NOT_GOOGLE_HEADER, STATUS_HEADER, TIMEOUT_HEADER,
+    Error, ErrorShape, IDLE_TIMEOUT_HEADER, LOCAL_ERROR_HEADER, LocalKind, NOT_GOOGLE_HEADER,
+    STATUS_HEADER, TIMEOUT_HEADER,
 };
 use crate::generated::Client as RawClient;
 use crate::transport::{Answer, Refusal, Transport};
@@ -66,6 +67,8 @@ impl ClientHooks<Transport> for RawClient {
             Err(Error::Transport(error)) => Err(error),
             Err(Error::Timeout(deadline)) => Ok(timeout_answer(deadline, TimeoutKind::Deadline)),
             Err(Error::IdleTimeout(idle)) => Ok(timeout_answer(idle, TimeoutKind::Idle)),
+            Err(Error::Config(message)) => Ok(local_answer(LocalKind::Config, &message)),
+            Err(Error::Auth(message)) => Ok(local_answer(LocalKind::Auth, &message)),
             // `execute` fails with nothing else; should that change, the failure still reaches
             // the caller, as an error answer that is not Google's.
             Err(other) => Ok(refusal_answer(Refusal::local(other), shape)),
@@ -137,5 +140,21 @@ fn timeout_answer(after: Duration, kind: TimeoutKind) -> reqwest::Response {
         TimeoutKind::Idle => IDLE_TIMEOUT_HEADER,
     };
     answer.headers_mut().insert(header, millis);
+    reqwest::Response::from(answer)
+}
+
+/// The answer that stands for a request refused before it was sent (a call the backend does not
+/// have, credentials that gave no token): the message in the `message` both error shapes
+/// have, the kind in a header.
+fn local_answer(kind: LocalKind, message: &str) -> reqwest::Response {
+    let body = serde_json::json!({ "error": { "message": message } }).to_string();
+    let mut answer = http::Response::new(Bytes::from(body));
+    *answer.status_mut() = StatusCode::BAD_REQUEST;
+    let headers = answer.headers_mut();
+    headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(LOCAL_ERROR_HEADER, HeaderValue::from_static(kind.as_str()));
     reqwest::Response::from(answer)
 }

@@ -62,7 +62,7 @@ impl Client {
     /// and a multi-turn [`InteractionChat`].
     pub fn interactions(&self) -> Interactions {
         Interactions {
-            client: self.clone(),
+            client: self.for_gemini_api_only("the Interactions API"),
         }
     }
 }

@@ -71,6 +71,8 @@
     clippy::missing_errors_doc
 )]
 
+pub mod auth;
+mod backend;
 mod batch_input;
 mod batch_operation;
 mod batch_results;
@@ -105,6 +107,10 @@ mod stream_end;
 mod transport;
 mod upload;
 
+pub use backend::{
+    Backend, DEFAULT_VERTEX_LOCATION, GEMINI_API_BASE_URL, VERTEX_AI_API_VERSION,
+    VERTEX_AI_BASE_URL,
+};
 pub use batch_input::{BATCH_INPUT_MIME_TYPE, BatchInput};
 pub use batch_operation::BatchExt;
 pub use batch_results::{

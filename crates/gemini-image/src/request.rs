@@ -5,8 +5,8 @@
 use crate::parts::IntoParts;
 use crate::types::{
     AspectRatio, Content, GenerateContentRequest, GenerationConfig, HarmBlockThreshold,
-    HarmCategory, ImageConfig, ImageSize, Modality, SafetySetting, ThinkingConfig, ThinkingLevel,
-    Tool, ToolGoogleSearch,
+    HarmCategory, ImageConfig, ImageOutputOptions, ImagePersonGeneration, ImageSize, Modality,
+    SafetySetting, ThinkingConfig, ThinkingLevel, Tool, ToolGoogleSearch,
 };
 
 /// Builds a [`GenerateContentRequest`].
@@ -123,6 +123,37 @@ impl RequestBuilder {
     #[must_use]
     pub fn image_size(mut self, size: ImageSize) -> Self {
         self.image_config().image_size = Some(size.into());
+        self
+    }
+
+    /// Whether people may be drawn (Vertex AI only: the Gemini API refuses it, and so does the
+    /// client, before sending).
+    #[must_use]
+    pub fn person_generation(mut self, setting: ImagePersonGeneration) -> Self {
+        self.image_config().person_generation = Some(setting.into());
+        self
+    }
+
+    /// How the image is encoded — `image/png` or `image/jpeg`, and a JPEG's quality 0–100
+    /// (Vertex AI only: the Gemini API refuses it, and so does the client, before sending).
+    ///
+    /// ```
+    /// let request = gemini_image::RequestBuilder::image()
+    ///     .text("a lighthouse")
+    ///     .output_format("image/jpeg", Some(80))
+    ///     .build();
+    /// let json = serde_json::to_value(&request).unwrap();
+    /// assert_eq!(
+    ///     json["generationConfig"]["imageConfig"]["imageOutputOptions"],
+    ///     serde_json::json!({"mimeType": "image/jpeg", "compressionQuality": 80})
+    /// );
+    /// ```
+    #[must_use]
+    pub fn output_format(mut self, mime_type: impl Into<String>, quality: Option<i32>) -> Self {
+        self.image_config().image_output_options = Some(ImageOutputOptions {
+            mime_type: Some(mime_type.into()),
+            compression_quality: quality,
+        });
         self
     }
 

@@ -23,6 +23,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use crate::auth::TokenSource;
 use crate::error::{ApiError, Error};
 use crate::retry::{RetryEvent, RetryPolicy};
 
@@ -47,10 +48,15 @@ pub struct Transport {
     /// How long an answer's body may go without a byte: between a unary body's pieces, and
     /// between a stream's events (and before its first).
     pub(crate) idle_timeout: Duration,
+    /// Why every request of this transport is refused before it is sent: the Files API of a
+    /// Vertex AI client (`Backend::gemini_api_only`).
+    pub(crate) refusal: Option<Arc<str>>,
 }
 
 struct Shared {
     headers: HeaderMap,
+    /// Vertex AI's credentials, asked before each attempt.
+    tokens: Option<Arc<dyn TokenSource>>,
     on_retry: Option<RetryHook>,
 }
 
@@ -85,16 +91,22 @@ pub(crate) struct Refusal {
 impl Transport {
     pub(crate) fn new(
         headers: HeaderMap,
+        tokens: Option<Arc<dyn TokenSource>>,
         on_retry: Option<RetryHook>,
         retry: RetryPolicy,
         deadline: Duration,
         idle_timeout: Duration,
     ) -> Self {
         Self {
-            shared: Arc::new(Shared { headers, on_retry }),
+            shared: Arc::new(Shared {
+                headers,
+                tokens,
+                on_retry,
+            }),
             retry,
             deadline,
             idle_timeout,
+            refusal: None,
         }
     }
 
@@ -107,6 +119,25 @@ impl Transport {
         for (name, value) in &self.shared.headers {
             headers.insert(name.clone(), value.clone());
         }
+    }
+
+    /// Puts the credentials' headers on `request`, asked for again at each attempt so that a
+    /// retry carries a refreshed token; or refuses it, when this transport serves a call its
+    /// backend does not have.
+    async fn authorize(&self, request: &mut reqwest::Request) -> Result<(), Error> {
+        if let Some(why) = &self.refusal {
+            return Err(Error::Config(why.to_string()));
+        }
+        if let Some(tokens) = &self.shared.tokens {
+            let authorization = tokens.headers().await?;
+            let headers = request.headers_mut();
+            for (name, value) in &authorization {
+                let mut value = value.clone();
+                value.set_sensitive(true);
+                headers.insert(name.clone(), value);
+            }
+        }
+        Ok(())
     }
 
     /// Sends `request`, retrying as the policy says, and hands out a 2xx answer's head (its
@@ -202,6 +233,7 @@ impl Transport {
         mut request: reqwest::Request,
         streaming: bool,
     ) -> Result<reqwest::Response, Error> {
+        self.authorize(&mut request).await?;
         let deadline = self.deadline;
         if streaming {
             match tokio::time::timeout(deadline, http.execute(request)).await {
