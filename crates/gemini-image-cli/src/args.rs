@@ -32,14 +32,43 @@ pub struct BackendArgs {
     /// Use the built-in offline mock even when a key is set.
     #[arg(long, global = true)]
     pub mock: bool,
-    /// Another server speaking the Gemini API (a gemini-image-mock, a proxy).
+    /// Another server speaking the Gemini API or Vertex AI (a gemini-image-mock, a proxy).
+    /// Default: GOOGLE_GEMINI_BASE_URL, or GOOGLE_VERTEX_BASE_URL with Vertex AI.
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Call Vertex AI (Google Cloud) instead of the Gemini API: in --project at --location
+    /// with Application Default Credentials (gcloud auth application-default login, a service
+    /// account in GOOGLE_APPLICATION_CREDENTIALS, the metadata server), or without a project
+    /// in express mode with an API key. Also GOOGLE_GENAI_USE_VERTEXAI=true.
+    #[arg(long, global = true)]
+    pub vertex: bool,
+    /// The Google Cloud project for Vertex AI.
     #[arg(
         long,
         global = true,
-        env = "GOOGLE_GEMINI_BASE_URL",
-        value_name = "URL"
+        env = "GOOGLE_CLOUD_PROJECT",
+        value_name = "PROJECT"
     )]
-    pub base_url: Option<String>,
+    pub project: Option<String>,
+    /// The Vertex AI location: a region (us-central1), us, eu or global (the default).
+    #[arg(
+        long,
+        global = true,
+        env = "GOOGLE_CLOUD_LOCATION",
+        value_name = "LOCATION"
+    )]
+    pub location: Option<String>,
+    /// An OAuth access token for Vertex AI instead of Application Default Credentials
+    /// (gcloud auth print-access-token). Prefer the environment: a command line is seen by
+    /// every user of the machine.
+    #[arg(
+        long,
+        global = true,
+        env = "GOOGLE_OAUTH_ACCESS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub access_token: Option<Secret>,
     /// The built-in mock also serves the models Google has shut down (Imagen,
     /// gemini-2.5-flash-image, the previews …), as they behaved; Google itself answers 404 for
     /// them. Written before the subcommand: gemini-image --legacy-models imagen "a fox".
@@ -369,4 +398,22 @@ fn parse_size(text: &str) -> Result<ImageSize, String> {
     text.to_ascii_uppercase()
         .parse()
         .map_err(|_| format!("use one of {}", known_values(|m| m.image_sizes).join(", ")))
+}
+
+/// A value never shown: not in `Debug`, not in an error.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(value.to_string()))
+    }
 }

@@ -30,7 +30,7 @@ pub enum Failure {
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         match error {
-            Error::Config(message) => Failure::Local(message),
+            Error::Config(message) | Error::Auth(message) => Failure::Local(message),
             error @ (Error::Io { .. } | Error::RequestTooLarge { .. }) => {
                 Failure::Local(error.to_string())
             }

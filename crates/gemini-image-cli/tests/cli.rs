@@ -28,6 +28,18 @@ fn gemini(dir: &Path) -> Command {
         .env_remove("GOOGLE_API_KEY")
         .env_remove("GOOGLE_GEMINI_BASE_URL")
         .env_remove("GEMINI_IMAGE_MODEL");
+    for vertex in [
+        "GOOGLE_GENAI_USE_VERTEXAI",
+        "GOOGLE_GENAI_USE_ENTERPRISE",
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_CLOUD_LOCATION",
+        "GOOGLE_VERTEX_BASE_URL",
+        "GOOGLE_OAUTH_ACCESS_TOKEN",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_GENAI_API_VERSION",
+    ] {
+        command.env_remove(vertex);
+    }
     command
 }
 
@@ -911,4 +923,89 @@ fn a_batch_through_a_file_saves_what_succeeded_and_fails_naming_what_did_not() {
         .assert()
         .code(1)
         .stderr(contains("missing.txt"));
+}
+
+/// A Google Cloud user's environment for Vertex AI, pointed at a mock.
+fn vertex_env(command: &mut Command, url: &str) {
+    command
+        .env("GOOGLE_GENAI_USE_VERTEXAI", "true")
+        .env("GOOGLE_CLOUD_PROJECT", "my-proj")
+        .env("GOOGLE_CLOUD_LOCATION", "us-central1")
+        .env("GOOGLE_VERTEX_BASE_URL", url);
+}
+
+#[test]
+fn vertex_ai_from_the_environment_makes_an_image_with_the_token() {
+    let dir = scratch("vertex");
+    let (server, url) = served_mock_with(&[("GEMINI_MOCK_BEARER_TOKENS", "FAKE-TOKEN")]);
+    let mut command = gemini(&dir);
+    vertex_env(&mut command, &url);
+    command
+        .env("GOOGLE_OAUTH_ACCESS_TOKEN", "FAKE-TOKEN")
+        .args(["image", "a red bicycle"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "Vertex AI (project my-proj, location us-central1)",
+        ));
+    assert!(dir.join("gemini-image.jpg").exists());
+    let journal = get_json(&url, "/__mock/requests");
+    let path = journal[0]["path"].as_str().unwrap_or_default();
+    assert!(
+        path.starts_with(
+            "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models/"
+        ),
+        "{journal}"
+    );
+
+    // A token the mock does not know: Vertex AI's 401, said plainly, the token never shown.
+    let mut command = gemini(&dir);
+    vertex_env(&mut command, &url);
+    let refused = command
+        .env("GOOGLE_OAUTH_ACCESS_TOKEN", "WRONG-TOKEN-9")
+        .args(["image", "a blue bicycle"])
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(!stderr.contains("WRONG-TOKEN-9"), "{stderr}");
+    drop(server);
+}
+
+#[test]
+fn vertex_ai_without_credentials_says_where_they_are_looked_for() {
+    let dir = scratch("vertex-adc");
+    let (server, url) = served_mock();
+    let mut command = gemini(&dir);
+    vertex_env(&mut command, &url);
+    command
+        .env("GOOGLE_APPLICATION_CREDENTIALS", dir.join("missing.json"))
+        .args(["image", "a kite"])
+        .assert()
+        .failure()
+        .stderr(contains("Application Default Credentials"));
+    assert!(
+        get_json(&url, "/__mock/requests")
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    // Vertex AI with neither a project nor a key is refused before anything is sent.
+    gemini(&dir)
+        .args(["--vertex", "--base-url", &url, "image", "a kite"])
+        .assert()
+        .code(1)
+        .stderr(contains("GOOGLE_CLOUD_PROJECT"));
+    drop(server);
+}
+
+#[test]
+fn vertex_with_the_built_in_mock() {
+    let dir = scratch("vertex-mock");
+    gemini(&dir)
+        .args(["--vertex", "--mock", "image", "a lighthouse"])
+        .assert()
+        .success()
+        .stderr(contains("--mock"));
+    assert!(dir.join("gemini-image.jpg").exists());
 }

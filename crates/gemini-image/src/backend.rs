@@ -148,18 +148,64 @@ impl Backend {
 const VERTEX_ONLY_IMAGE_FIELDS: [&str; 3] =
     ["personGeneration", "prominentPeople", "imageOutputOptions"];
 
-/// What the environment says, read as Google's SDKs read it.
-#[derive(Debug, Default)]
-pub(crate) struct Environment {
-    pub(crate) vertex_ai: bool,
-    pub(crate) api_key: Option<String>,
-    pub(crate) project: Option<String>,
-    pub(crate) location: Option<String>,
-    pub(crate) base_url: Option<String>,
-    pub(crate) api_version: Option<String>,
+/// What the environment says about the backend, read as Google's SDKs read it — what
+/// [`Client::from_env`](crate::Client::from_env) builds from, for a program that adds its own
+/// options on top (a command line's `--project`).
+///
+/// ```
+/// let env = gemini_image::Environment::read();
+/// if env.vertex_ai {
+///     println!("Vertex AI in {:?}", env.project);
+/// }
+/// ```
+#[derive(Default)]
+#[non_exhaustive]
+pub struct Environment {
+    /// `GOOGLE_GENAI_USE_ENTERPRISE` (which wins) or `GOOGLE_GENAI_USE_VERTEXAI` is `true`/`1`.
+    pub vertex_ai: bool,
+    /// `GOOGLE_API_KEY`, else `GEMINI_API_KEY`.
+    pub api_key: Option<String>,
+    /// `GOOGLE_CLOUD_PROJECT`.
+    pub project: Option<String>,
+    /// `GOOGLE_CLOUD_LOCATION`.
+    pub location: Option<String>,
+    /// `GOOGLE_GEMINI_BASE_URL`.
+    pub gemini_base_url: Option<String>,
+    /// `GOOGLE_VERTEX_BASE_URL`.
+    pub vertex_base_url: Option<String>,
+    /// `GOOGLE_GENAI_API_VERSION`, with `beta` read as the backend's beta version.
+    pub api_version: Option<String>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Environment")
+            .field("vertex_ai", &self.vertex_ai)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("project", &self.project)
+            .field("location", &self.location)
+            .field("gemini_base_url", &self.gemini_base_url)
+            .field("vertex_base_url", &self.vertex_base_url)
+            .field("api_version", &self.api_version)
+            .finish()
+    }
 }
 
 impl Environment {
+    /// The process's environment.
+    pub fn read() -> Self {
+        Self::read_from(|name| std::env::var(name).ok())
+    }
+
+    /// The base URL the environment names for the Gemini API or Vertex AI.
+    pub fn base_url(&self, vertex_ai: bool) -> Option<&str> {
+        if vertex_ai {
+            self.vertex_base_url.as_deref()
+        } else {
+            self.gemini_base_url.as_deref()
+        }
+    }
+
     /// From `var` (the process's environment, or a test's).
     ///
     /// * Vertex AI when `GOOGLE_GENAI_USE_ENTERPRISE` (which wins) or `GOOGLE_GENAI_USE_VERTEXAI`
@@ -172,7 +218,7 @@ impl Environment {
     ///   only the environment chose Vertex AI, which is surely not meant).
     /// * `GOOGLE_GENAI_API_VERSION` overrides the version (`beta` is `v1beta`, `v1beta1` on
     ///   Vertex AI).
-    pub(crate) fn read(var: impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn read_from(var: impl Fn(&str) -> Option<String>) -> Self {
         let var = |name: &str| {
             var(name)
                 .map(|v| v.trim().to_string())
@@ -182,11 +228,6 @@ impl Environment {
         let vertex_ai = flag("GOOGLE_GENAI_USE_ENTERPRISE")
             .or_else(|| flag("GOOGLE_GENAI_USE_VERTEXAI"))
             .unwrap_or(false);
-        let base_url = if vertex_ai {
-            var("GOOGLE_VERTEX_BASE_URL")
-        } else {
-            var("GOOGLE_GEMINI_BASE_URL")
-        };
         let api_version =
             var("GOOGLE_GENAI_API_VERSION").map(|version| match (version.as_str(), vertex_ai) {
                 ("beta", true) => VERTEX_AI_API_VERSION.into(),
@@ -198,13 +239,18 @@ impl Environment {
             api_key: var("GOOGLE_API_KEY").or_else(|| var("GEMINI_API_KEY")),
             project: var("GOOGLE_CLOUD_PROJECT"),
             location: var("GOOGLE_CLOUD_LOCATION"),
-            base_url,
+            gemini_base_url: var("GOOGLE_GEMINI_BASE_URL"),
+            vertex_base_url: var("GOOGLE_VERTEX_BASE_URL"),
             api_version,
         }
     }
 
     /// The backend the environment names, and the key it uses (none in a project).
-    pub(crate) fn backend(&self) -> Result<(Backend, Option<&str>), Error> {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when it names Vertex AI with neither a project nor a key.
+    pub fn backend(&self) -> Result<(Backend, Option<&str>), Error> {
         if !self.vertex_ai {
             return Ok((Backend::GeminiApi, self.api_key.as_deref()));
         }
@@ -238,7 +284,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Environment::read(move |name| {
+        Environment::read_from(move |name| {
             pairs
                 .iter()
                 .find(|(k, _)| k == name)
@@ -273,7 +319,7 @@ mod tests {
             env.backend().unwrap(),
             (Backend::VertexAiExpress, Some("k"))
         );
-        let nothing = super::Environment::read(|name| {
+        let nothing = super::Environment::read_from(|name| {
             (name == "GOOGLE_GENAI_USE_VERTEXAI").then(|| "true".to_string())
         });
         let Err(Error::Config(message)) = nothing.backend() else {
@@ -292,16 +338,16 @@ mod tests {
             ("GOOGLE_GENAI_API_VERSION", "beta"),
         ]);
         assert!(!env.vertex_ai);
-        assert_eq!(env.base_url.as_deref(), Some("http://gemini"));
+        assert_eq!(env.base_url(env.vertex_ai), Some("http://gemini"));
         assert_eq!(env.api_version.as_deref(), Some("v1beta"));
-        let vertex = super::Environment::read(|name| match name {
+        let vertex = super::Environment::read_from(|name| match name {
             "GOOGLE_GENAI_USE_VERTEXAI" => Some("TRUE".into()),
             "GOOGLE_VERTEX_BASE_URL" => Some("http://vertex".into()),
             "GOOGLE_GEMINI_BASE_URL" => Some("http://gemini".into()),
             "GOOGLE_GENAI_API_VERSION" => Some("beta".into()),
             _ => None,
         });
-        assert_eq!(vertex.base_url.as_deref(), Some("http://vertex"));
+        assert_eq!(vertex.base_url(vertex.vertex_ai), Some("http://vertex"));
         assert_eq!(vertex.api_version.as_deref(), Some("v1beta1"));
     }
 

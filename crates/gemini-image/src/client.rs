@@ -517,7 +517,7 @@ impl Client {
     /// What [`ClientBuilder::build`] fails with: [`Error::Config`] when no variable holds a
     /// key (or, for Vertex AI, a project).
     pub fn from_env() -> Result<Client, Error> {
-        Self::builder_from(&Environment::read(|name| std::env::var(name).ok()))?.build()
+        Self::builder_from(&Environment::read())?.build()
     }
 
     /// The builder [`Client::from_env`] builds, to change before building.
@@ -526,22 +526,22 @@ impl Client {
     ///
     /// [`Error::Config`] when Vertex AI is asked for with neither a project nor a key.
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        Self::builder_from(&Environment::read(|name| std::env::var(name).ok()))
+        Self::builder_from(&Environment::read())
     }
 
     fn builder_from(env: &Environment) -> Result<ClientBuilder, Error> {
         let (backend, key) = env.backend()?;
         let mut builder = Self::builder();
-        builder.backend = backend;
         if let Some(key) = key {
             builder = builder.api_key(key);
         }
-        if let Some(url) = &env.base_url {
+        if let Some(url) = env.base_url(backend.is_vertex_ai()) {
             builder = builder.base_url(url);
         }
         if let Some(version) = &env.api_version {
             builder = builder.api_version(version);
         }
+        builder.backend = backend;
         Ok(builder)
     }
 

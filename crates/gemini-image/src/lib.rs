@@ -108,7 +108,7 @@ mod transport;
 mod upload;
 
 pub use backend::{
-    Backend, DEFAULT_VERTEX_LOCATION, GEMINI_API_BASE_URL, VERTEX_AI_API_VERSION,
+    Backend, DEFAULT_VERTEX_LOCATION, Environment, GEMINI_API_BASE_URL, VERTEX_AI_API_VERSION,
     VERTEX_AI_BASE_URL,
 };
 pub use batch_input::{BATCH_INPUT_MIME_TYPE, BatchInput};
