@@ -102,6 +102,72 @@ def test_count_tokens(mock, tmp_path):
     assert last_body(mock) == (path, body)
 
 
+# --- Vertex AI ------------------------------------------------------------------------------
+
+VERTEX = ("--vertex", "--project", "my-proj", "--location", "us-central1")
+
+
+def google_vertex(mock):
+    from google.oauth2.credentials import Credentials
+
+    # Project and location given here, not by the environment: with a base URL that is not
+    # Google's, google-genai drops those it read from the environment.
+    return genai.Client(
+        vertexai=True, project="my-proj", location="us-central1",
+        credentials=Credentials(token="FAKE-TOKEN"),
+        http_options=types.HttpOptions(base_url=mock.url),
+    )
+
+
+def run_ours_vertex(mock, *args, cwd=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "GOOGLE_"))}
+    env["GOOGLE_OAUTH_ACCESS_TOKEN"] = "FAKE-TOKEN"
+    subprocess.run(
+        [os.path.abspath(GEMINI), "--base-url", mock.url, *VERTEX, *args],
+        check=True, capture_output=True, env=env, cwd=cwd, text=True,
+    )
+    return last_body(mock)
+
+
+def test_vertex_generate_with_image_options(mock, tmp_path):
+    path, body = run_ours_vertex(
+        mock, "image", "a red bicycle", "-m", "gemini-3-pro-image",
+        "--aspect-ratio", "16:9", "--size", "2K", "--seed", "7", cwd=tmp_path,
+    )
+    assert path == (
+        "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models/"
+        "gemini-3-pro-image:generateContent"
+    )
+    google_vertex(mock).models.generate_content(
+        model="gemini-3-pro-image",
+        contents="a red bicycle",
+        config=types.GenerateContentConfig(
+            response_modalities=["TEXT", "IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio="16:9", image_size="2K"),
+            seed=7,
+        ),
+    )
+    assert last_body(mock) == (path, body)
+
+
+def test_vertex_edit_and_count_tokens(mock, tmp_path):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="PNG")
+    (tmp_path / "in.png").write_bytes(buffer.getvalue())
+    path, body = run_ours_vertex(mock, "edit", "in.png", "make it red", cwd=tmp_path)
+    client = google_vertex(mock)
+    client.models.generate_content(
+        model="gemini-3.1-flash-image",
+        contents=[types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"), "make it red"],
+        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
+    )
+    assert last_body(mock) == (path, body)
+
+    path, body = run_ours_vertex(mock, "tokens", "hello there", cwd=tmp_path)
+    client.models.count_tokens(model="gemini-3.1-flash-image", contents="hello there")
+    assert last_body(mock) == (path, body)
+
+
 # --- the Files API ---------------------------------------------------------------------------
 
 MIB = 1024 * 1024

@@ -950,7 +950,7 @@ fn vertex_ai_from_the_environment_makes_an_image_with_the_token() {
         ));
     assert!(dir.join("gemini-image.jpg").exists());
     let journal = get_json(&url, "/__mock/requests");
-    let path = journal[0]["path"].as_str().unwrap_or_default();
+    let path = journal["requests"][0]["path"].as_str().unwrap_or_default();
     assert!(
         path.starts_with(
             "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models/"
