@@ -3670,6 +3670,23 @@ pub struct ListModelsResponse {
     )]
     pub next_page_token: ::std::option::Option<::std::string::String>,
 }
+#[doc = "A page of Vertex AI's model catalogue (`GET {version}/publishers/google/models`)."]
+#[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
+pub struct ListPublisherModelsResponse {
+    #[doc = "The token of the next page; absent on the last."]
+    #[serde(
+        rename = "nextPageToken",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub next_page_token: ::std::option::Option<::std::string::String>,
+    #[doc = "The models of this page."]
+    #[serde(
+        rename = "publisherModels",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub publisher_models: ::std::vec::Vec<PublisherModel>,
+}
 #[doc = "`type.googleapis.com/google.rpc.LocalizedMessage`: the message for end users."]
 #[derive(:: serde :: Deserialize, :: serde :: Serialize, Clone, Debug, Default, PartialEq)]
 pub struct LocalizedMessage {

@@ -34,7 +34,8 @@ use crate::stream::ResponseStream;
 use crate::transport::{Answer, RetryHook, Transport};
 use crate::types::{
     CountTokensRequest, CountTokensResponse, GenerateContentRequest, GenerateContentResponse,
-    ImagenInstance, ImagenParameters, Model, PredictRequest, PredictResponse, PublisherModel,
+    ImagenInstance, ImagenParameters, ListPublisherModelsResponse, Model, PredictRequest,
+    PredictResponse, PublisherModel,
 };
 
 /// Google's endpoint of the Gemini API.
@@ -798,28 +799,39 @@ impl Client {
     /// the project, as Google's SDKs send it — answering a [`PublisherModel`], told as a
     /// [`Model`] (its name and version; Vertex AI gives no limits or methods).
     async fn get_publisher_model(&self, model: &str) -> Result<Model, Error> {
+        let path = format!("models/{}", model_path(model));
+        let publisher: PublisherModel = self.get_publisher(&path, &[], "PublisherModel").await?;
+        Ok(publisher_model(publisher))
+    }
+
+    /// `GET {base}/{version}/publishers/google/{path}` (Vertex AI's catalogue, outside any
+    /// project), read as `what`.
+    async fn get_publisher<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        what: &'static str,
+    ) -> Result<T, Error> {
         let url = format!(
-            "{}/{}/publishers/google/models/{}",
-            self.base_url,
-            self.api_version,
-            model_path(model)
+            "{}/{}/publishers/google/{path}",
+            self.base_url, self.api_version
         );
-        let request = self.raw.client.get(url).build().map_err(Error::Transport)?;
+        let request = self
+            .raw
+            .client
+            .get(url)
+            .query(query)
+            .build()
+            .map_err(Error::Transport)?;
         let transport = &self.raw.inner;
-        let publisher: PublisherModel = self
-            .execute(request, false, |response| async move {
-                let bytes = transport.read_body(response).await?;
-                serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
-                    what: "PublisherModel",
-                    message: e.to_string(),
-                })
+        self.execute(request, false, |response| async move {
+            let bytes = transport.read_body(response).await?;
+            serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+                what,
+                message: e.to_string(),
             })
-            .await?;
-        Ok(Model {
-            name: publisher.name,
-            version: publisher.version_id,
-            ..Model::default()
         })
+        .await
     }
 
     /// Every model of the catalogue, page after page as the stream is read (`page_size` per
@@ -841,7 +853,32 @@ impl Client {
         &self,
         page_size: Option<u32>,
     ) -> impl futures_core::Stream<Item = Result<Model, Error>> + Send + 'static {
+        use futures_util::StreamExt;
+
         let page_size = crate::paging::page_size(page_size);
+        if self.backend.is_vertex_ai() {
+            return crate::paging::items(self, move |client, token| async move {
+                let mut query = Vec::new();
+                if let Some(size) = page_size {
+                    query.push(("pageSize", size.to_string()));
+                }
+                if let Some(token) = token {
+                    query.push(("pageToken", token));
+                }
+                let page: ListPublisherModelsResponse = client
+                    .get_publisher("models", &query, "ListPublisherModelsResponse")
+                    .await?;
+                Ok(crate::paging::Page {
+                    items: page
+                        .publisher_models
+                        .into_iter()
+                        .map(publisher_model)
+                        .collect(),
+                    next: page.next_page_token,
+                })
+            })
+            .left_stream();
+        }
         crate::paging::items(self, move |client, token| async move {
             let page = client
                 .raw
@@ -853,6 +890,7 @@ impl Client {
                 next: page.next_page_token,
             })
         })
+        .right_stream()
     }
 
     /// Imagen `:predict`: `parameters` as Imagen takes them (sample count, aspect ratio, …).
@@ -875,6 +913,16 @@ impl Client {
         };
         self.post(model, "predict", &request, "PredictResponse")
             .await
+    }
+}
+
+/// Vertex AI's model as a [`Model`]: its name (`publishers/google/models/…`) and version; Vertex
+/// AI gives no limits or methods.
+fn publisher_model(publisher: PublisherModel) -> Model {
+    Model {
+        name: publisher.name,
+        version: publisher.version_id,
+        ..Model::default()
     }
 }
 

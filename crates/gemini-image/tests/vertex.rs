@@ -119,6 +119,23 @@ async fn models_get_asks_outside_the_project_and_reads_a_publisher_model() {
         server.received_requests()[0].path,
         format!("/v1beta1/publishers/google/models/{MODEL}")
     );
+    let listed: Vec<_> = client.list_models(Some(2)).try_collect().await.unwrap();
+    let name = format!("publishers/google/models/{MODEL}");
+    assert!(
+        listed
+            .iter()
+            .any(|m| m.name.as_deref() == Some(name.as_str())),
+        "{listed:?}"
+    );
+    assert!(
+        server
+            .received_requests()
+            .iter()
+            .skip(1)
+            .all(|call| call.path == "/v1beta1/publishers/google/models"),
+        "every page from the catalogue outside the project"
+    );
+    assert!(server.received_requests().len() > 2, "pages of 2");
     let retired = client
         .get_model("gemini-2.5-flash-image")
         .await
