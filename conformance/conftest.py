@@ -63,6 +63,20 @@ def fresh(mock):
 
 
 @pytest.fixture(scope="session")
+def vertex_session_mock():
+    """A mock whose Vertex AI routes accept only the bearer token FAKE-TOKEN."""
+    server = Mock("--bearer", "FAKE-TOKEN")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def vertex_mock(vertex_session_mock):
+    vertex_session_mock.reset()
+    return vertex_session_mock
+
+
+@pytest.fixture(scope="session")
 def legacy_mock():
     """A mock that also serves the models Google has shut down, as they behaved."""
     server = Mock("--legacy-models")
