@@ -52,7 +52,8 @@ class Mock:
 
 @pytest.fixture(scope="session")
 def mock():
-    server = Mock()
+    # Vertex AI's routes take only this token (test_vertex.py); the Gemini API's are unaffected.
+    server = Mock("--bearer", "FAKE-TOKEN")
     yield server
     server.stop()
 
@@ -60,20 +61,6 @@ def mock():
 @pytest.fixture(autouse=True)
 def fresh(mock):
     mock.reset()
-
-
-@pytest.fixture(scope="session")
-def vertex_session_mock():
-    """A mock whose Vertex AI routes accept only the bearer token FAKE-TOKEN."""
-    server = Mock("--bearer", "FAKE-TOKEN")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def vertex_mock(vertex_session_mock):
-    vertex_session_mock.reset()
-    return vertex_session_mock
 
 
 @pytest.fixture(scope="session")

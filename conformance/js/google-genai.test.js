@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
-import { enqueue, journal, jpegSize, useMock } from './mock.js';
+import { editAnInputImage, enqueue, journal, jpegSize, useMock } from './mock.js';
 
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 const TEXT_MODEL = 'gemini-3.5-flash';
@@ -32,22 +32,7 @@ test('generate text and an image at the asked size', async () => {
   assert.equal(response.candidates[0].finishReason, FinishReason.STOP);
 });
 
-test('edit an input image', async () => {
-  const first = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: 'a lighthouse',
-    config: { responseModalities: ['TEXT', 'IMAGE'] },
-  });
-  const [input] = imageParts(first);
-  const edited = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: [{ inlineData: input.inlineData }, { text: 'make it black and white' }],
-    config: { responseModalities: ['TEXT', 'IMAGE'] },
-  });
-  const [output] = imageParts(edited);
-  assert.deepEqual(jpegSize(output.inlineData.data), [1024, 1024]);
-  assert.notEqual(output.inlineData.data, input.inlineData.data);
-});
+test('edit an input image', () => editAnInputImage(ai, IMAGE_MODEL));
 
 test('stream', async () => {
   const chunks = [];

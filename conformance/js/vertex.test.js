@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
-import { journal, jpegSize, useMock } from './mock.js';
+import { editAnInputImage, journal, jpegSize, useMock } from './mock.js';
 
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 const PROJECT_PATH = '/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models';
@@ -78,22 +78,7 @@ test('another token is refused as Vertex refuses it', async () => {
   );
 });
 
-test('edit an input image', async () => {
-  const first = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: 'a lighthouse',
-    config: { responseModalities: ['IMAGE'] },
-  });
-  const [input] = imageParts(first);
-  const edited = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: [{ inlineData: input.inlineData }, { text: 'make it black and white' }],
-    config: { responseModalities: ['TEXT', 'IMAGE'] },
-  });
-  const [output] = imageParts(edited);
-  assert.deepEqual(jpegSize(output.inlineData.data), [1024, 1024]);
-  assert.notEqual(output.inlineData.data, input.inlineData.data);
-});
+test('edit an input image', () => editAnInputImage(ai, IMAGE_MODEL));
 
 test('stream ends with Vertex\'s empty text chunk', async () => {
   const chunks = [];

@@ -55,10 +55,11 @@ def test_generate_text_and_image_at_the_asked_size(mock, api_version):
     assert sent["path"] == f"/{api_version or 'v1'}/models/{IMAGE_MODEL}:generateContent"
 
 
-def test_edit_an_input_image(mock):
+def edit_an_input_image(made):
+    """Asks `made` to make a red picture black and white; checks that it came back grey."""
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="PNG")
-    response = client(mock).models.generate_content(
+    response = made.models.generate_content(
         model=IMAGE_MODEL,
         contents=[
             types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"),
@@ -69,6 +70,10 @@ def test_edit_an_input_image(mock):
     [picture] = images(response)
     r, g, b = picture.convert("RGB").getpixel((0, 0))
     assert abs(r - g) <= 12 and abs(g - b) <= 12  # grey, within JPEG's rounding
+
+
+def test_edit_an_input_image(mock):
+    edit_an_input_image(client(mock))
     # The SDK sends snake_case inline_data keys and URL-safe base64: the mock read them.
     [sent] = mock.requests()
     part = sent["body"]["contents"][0]["parts"][0]

@@ -1,8 +1,7 @@
-"""Google's own Python SDK (google-genai 3.x) in Vertex AI mode against gemini-image-mock, started
-with `--bearer FAKE-TOKEN`: the project routes, the bearer token and quota project its
+"""Google's own Python SDK (google-genai 3.x) in Vertex AI mode against gemini-image-mock (the
+session's mock accepts only the bearer token FAKE-TOKEN, see conftest.py): the project routes, the bearer token and quota project its
 credentials send, the express mode's key, and Vertex's own fields and answers."""
 
-import base64
 import io
 import os
 
@@ -11,6 +10,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 from PIL import Image
+from test_google_genai import edit_an_input_image
 
 IMAGE_MODEL = "gemini-3.1-flash-image"
 PROJECT_PATH = "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models"
@@ -64,8 +64,8 @@ def images(response):
     ]
 
 
-def test_generate_an_image_with_the_bearer_token_and_quota_project(vertex_mock):
-    response = vertex(vertex_mock).models.generate_content(
+def test_generate_an_image_with_the_bearer_token_and_quota_project(mock):
+    response = vertex(mock).models.generate_content(
         model=IMAGE_MODEL,
         contents="a red bicycle leaning on a wall",
         config=types.GenerateContentConfig(
@@ -79,44 +79,32 @@ def test_generate_an_image_with_the_bearer_token_and_quota_project(vertex_mock):
     # Vertex's envelope, read by the SDK's Vertex converter.
     assert response.create_time is not None
     assert response.usage_metadata.traffic_type == types.TrafficType.ON_DEMAND
-    [sent] = vertex_mock.requests()
+    [sent] = mock.requests()
     assert sent["path"] == f"{PROJECT_PATH}/{IMAGE_MODEL}:generateContent"
     assert sent["backend"] == {"api": "vertex", "project": "my-proj", "location": "us-central1"}
     assert sent["userProject"] == "quota-proj"
     assert sent["headers"]["authorization"] == "<redacted>"
-    assert "FAKE-TOKEN" not in str(vertex_mock.requests())
+    assert "FAKE-TOKEN" not in str(mock.requests())
 
 
-def test_another_token_is_refused_as_vertex_refuses_it(vertex_mock):
+def test_another_token_is_refused_as_vertex_refuses_it(mock):
     with pytest.raises(errors.ClientError) as refused:
-        vertex(vertex_mock, token="someone-elses").models.generate_content(
+        vertex(mock, token="someone-elses").models.generate_content(
             model=IMAGE_MODEL, contents="x"
         )
     assert refused.value.code == 401
     assert refused.value.status == "UNAUTHENTICATED"
 
 
-def test_edit_an_input_image(vertex_mock):
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="PNG")
-    response = vertex(vertex_mock).models.generate_content(
-        model=IMAGE_MODEL,
-        contents=[
-            types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"),
-            "make it black and white",
-        ],
-        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
-    )
-    [picture] = images(response)
-    r, g, b = picture.convert("RGB").getpixel((0, 0))
-    assert abs(r - g) <= 12 and abs(g - b) <= 12  # grey, within JPEG's rounding
-    [sent] = vertex_mock.requests()
+def test_edit_an_input_image(mock):
+    edit_an_input_image(vertex(mock))
+    [sent] = mock.requests()
     assert sent["path"].startswith(PROJECT_PATH)
 
 
-def test_stream_ends_with_vertexs_empty_text_chunk(vertex_mock):
+def test_stream_ends_with_vertexs_empty_text_chunk(mock):
     chunks = list(
-        vertex(vertex_mock).models.generate_content_stream(
+        vertex(mock).models.generate_content_stream(
             model=IMAGE_MODEL,
             contents="a kite over the sea",
             config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
@@ -127,34 +115,34 @@ def test_stream_ends_with_vertexs_empty_text_chunk(vertex_mock):
     assert len({chunk.create_time for chunk in chunks}) == 1
     assert chunks[-1].candidates[0].finish_reason == types.FinishReason.STOP
     assert chunks[-1].candidates[0].content.parts[0].text == ""
-    [sent] = vertex_mock.requests()
+    [sent] = mock.requests()
     assert sent["path"] == f"{PROJECT_PATH}/{IMAGE_MODEL}:streamGenerateContent"
     assert sent["query"] == {"alt": "sse"}
 
 
-def test_count_tokens(vertex_mock):
-    response = vertex(vertex_mock).models.count_tokens(
+def test_count_tokens(mock):
+    response = vertex(mock).models.count_tokens(
         model=IMAGE_MODEL, contents="how many tokens is this"
     )
     assert response.total_tokens > 0
-    [sent] = vertex_mock.requests()
+    [sent] = mock.requests()
     assert sent["path"] == f"{PROJECT_PATH}/{IMAGE_MODEL}:countTokens"
 
 
-def test_models_get_reads_the_publisher_model(vertex_mock):
-    model = vertex(vertex_mock).models.get(model=IMAGE_MODEL)
+def test_models_get_reads_the_publisher_model(mock):
+    model = vertex(mock).models.get(model=IMAGE_MODEL)
     assert model.name == f"publishers/google/models/{IMAGE_MODEL}"
     assert model.version == "default"
-    [sent] = vertex_mock.requests()
+    [sent] = mock.requests()
     # models.get has no project prefix, and still the bearer token.
     assert sent["method"] == "GET"
     assert sent["path"] == f"{EXPRESS_PATH}/{IMAGE_MODEL}"
     assert sent["userProject"] == "quota-proj"
 
 
-def test_a_retired_model_gets_vertexs_404(vertex_mock):
+def test_a_retired_model_gets_vertexs_404(mock):
     with pytest.raises(errors.ClientError) as missing:
-        vertex(vertex_mock).models.generate_content(model="gemini-2.5-flash-image", contents="x")
+        vertex(mock).models.generate_content(model="gemini-2.5-flash-image", contents="x")
     assert missing.value.code == 404
     assert missing.value.message.startswith(
         "Publisher Model `projects/my-proj/locations/us-central1/publishers/google/models/"
@@ -162,8 +150,8 @@ def test_a_retired_model_gets_vertexs_404(vertex_mock):
     )
 
 
-def test_vertex_only_image_settings_arrive_on_the_wire(vertex_mock):
-    response = vertex(vertex_mock).models.generate_content(
+def test_vertex_only_image_settings_arrive_on_the_wire(mock):
+    response = vertex(mock).models.generate_content(
         model=IMAGE_MODEL,
         contents="a portrait of a lighthouse keeper",
         config=types.GenerateContentConfig(
@@ -175,20 +163,20 @@ def test_vertex_only_image_settings_arrive_on_the_wire(vertex_mock):
     )
     [picture] = images(response)
     assert picture.format == "PNG"  # the model draws JPEG unless asked
-    [sent] = vertex_mock.requests()
+    [sent] = mock.requests()
     config = sent["body"]["generationConfig"]["imageConfig"]
     assert config["personGeneration"] == "ALLOW_ADULT"
     assert config["imageOutputOptions"] == {"mimeType": "image/png"}
 
 
-def test_express_mode_sends_the_key_to_the_unprefixed_path(vertex_mock):
-    response = express(vertex_mock).models.generate_content(
+def test_express_mode_sends_the_key_to_the_unprefixed_path(mock):
+    response = express(mock).models.generate_content(
         model=IMAGE_MODEL,
         contents="a paper boat",
         config=types.GenerateContentConfig(response_modalities=["IMAGE"]),
     )
     assert len(images(response)) == 1
-    [sent] = vertex_mock.requests()
+    [sent] = mock.requests()
     assert sent["path"] == f"{EXPRESS_PATH}/{IMAGE_MODEL}:generateContent"
     assert sent["backend"] == {"api": "vertex-express"}
     assert sent["headers"]["x-goog-api-key"] == "<redacted>"

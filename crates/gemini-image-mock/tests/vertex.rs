@@ -530,12 +530,7 @@ async fn models_get_answers_a_publisher_model_and_vertexs_404() {
         );
     }
     // Today's preview models are retired: the legacy models show the stage.
-    let legacy = MockServer::start_with(Config {
-        legacy_models: true,
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let legacy = support::legacy_server().await;
     let (_, preview) = status_and_json(support::with_key(
         &legacy,
         Method::GET,
