@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
-import { editAnInputImage, enqueue, journal, jpegSize, useMock } from './mock.js';
+import { editAnInputImage, generateAtTheAskedSize, enqueue, journal, jpegSize, useMock } from './mock.js';
 
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 const TEXT_MODEL = 'gemini-3.5-flash';
@@ -19,18 +19,7 @@ function imageParts(response) {
   return response.candidates[0].content.parts.filter((part) => part.inlineData && !part.thought);
 }
 
-test('generate text and an image at the asked size', async () => {
-  const response = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: 'a red bicycle',
-    config: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '3:4' } },
-  });
-  const [image] = imageParts(response);
-  assert.equal(image.inlineData.mimeType, 'image/jpeg');
-  assert.deepEqual(jpegSize(image.inlineData.data), [896, 1200]);
-  assert.match(response.text, /red bicycle/);
-  assert.equal(response.candidates[0].finishReason, FinishReason.STOP);
-});
+test('generate text and an image at the asked size', () => generateAtTheAskedSize(ai, IMAGE_MODEL));
 
 test('edit an input image', () => editAnInputImage(ai, IMAGE_MODEL));
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
-import { editAnInputImage, journal, jpegSize, useMock } from './mock.js';
+import { editAnInputImage, generateAtTheAskedSize, journal, useMock } from './mock.js';
 
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 const PROJECT_PATH = '/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models';
@@ -52,15 +52,7 @@ function imageParts(response) {
 }
 
 test('generate an image with the bearer token and quota project', async () => {
-  const response = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: 'a red bicycle',
-    config: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '3:4' } },
-  });
-  const [image] = imageParts(response);
-  assert.equal(image.inlineData.mimeType, 'image/jpeg');
-  assert.deepEqual(jpegSize(image.inlineData.data), [896, 1200]);
-  assert.match(response.text, /red bicycle/);
+  const response = await generateAtTheAskedSize(ai, IMAGE_MODEL);
   assert.ok(response.createTime);
   assert.equal(response.usageMetadata.trafficType, 'ON_DEMAND');
   const [sent] = await journal(mock);

@@ -34,9 +34,9 @@ def images(response):
     ]
 
 
-@pytest.mark.parametrize("api_version", ["v1beta", None])
-def test_generate_text_and_image_at_the_asked_size(mock, api_version):
-    response = client(mock, api_version).models.generate_content(
+def generate_at_the_asked_size(made):
+    """Asks `made` for text and a 16:9 image; checks both came, the image at its size."""
+    response = made.models.generate_content(
         model=IMAGE_MODEL,
         contents="a red bicycle leaning on a wall",
         config=types.GenerateContentConfig(
@@ -50,6 +50,12 @@ def test_generate_text_and_image_at_the_asked_size(mock, api_version):
     assert "red bicycle" in response.text
     assert response.candidates[0].finish_reason == types.FinishReason.STOP
     assert response.usage_metadata.total_token_count > 1000
+    return response
+
+
+@pytest.mark.parametrize("api_version", ["v1beta", None])
+def test_generate_text_and_image_at_the_asked_size(mock, api_version):
+    generate_at_the_asked_size(client(mock, api_version))
     [sent] = mock.requests()
     # Without an api_version the SDK calls v1, which the mock serves too.
     assert sent["path"] == f"/{api_version or 'v1'}/models/{IMAGE_MODEL}:generateContent"

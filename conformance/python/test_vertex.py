@@ -10,7 +10,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 from PIL import Image
-from test_google_genai import edit_an_input_image
+from test_google_genai import edit_an_input_image, generate_at_the_asked_size
 
 IMAGE_MODEL = "gemini-3.1-flash-image"
 PROJECT_PATH = "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models"
@@ -65,17 +65,7 @@ def images(response):
 
 
 def test_generate_an_image_with_the_bearer_token_and_quota_project(mock):
-    response = vertex(mock).models.generate_content(
-        model=IMAGE_MODEL,
-        contents="a red bicycle leaning on a wall",
-        config=types.GenerateContentConfig(
-            response_modalities=["TEXT", "IMAGE"],
-            image_config=types.ImageConfig(aspect_ratio="16:9"),
-        ),
-    )
-    [picture] = images(response)
-    assert picture.format == "JPEG" and picture.size == (1376, 768)
-    assert "red bicycle" in response.text
+    response = generate_at_the_asked_size(vertex(mock))
     # Vertex's envelope, read by the SDK's Vertex converter.
     assert response.create_time is not None
     assert response.usage_metadata.traffic_type == types.TrafficType.ON_DEMAND
