@@ -9,7 +9,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::validate::Dialect;
 
-/// The service a request was addressed to, read from its route.
+/// The service a request was addressed to, read from its route; each journal entry names it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use gemini_image_mock::{Backend, MockServer};
+///
+/// let server = MockServer::start().await?;
+/// let url = format!(
+///     "{}/v1beta1/projects/my-proj/locations/global/publishers/google/models/gemini-3.1-flash-image:countTokens",
+///     server.uri()
+/// );
+/// let response = reqwest::Client::new()
+///     .post(url)
+///     .bearer_auth("any-token")
+///     .body(r#"{"contents": [{"parts": [{"text": "hello"}]}]}"#)
+///     .send()
+///     .await?;
+/// assert_eq!(response.status(), 200);
+/// let entry = &server.received_requests()[0];
+/// let vertex = Backend::Vertex { project: "my-proj".into(), location: "global".into() };
+/// assert_eq!(entry.backend, Some(vertex));
+/// assert_eq!(entry.headers["authorization"], "<redacted>");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "api", rename_all = "kebab-case")]
 pub enum Backend {
