@@ -111,6 +111,19 @@ async fn each_route_form_answers_on_vertex_versions_only() {
         let (status, body) = status_and_json(request.json(&prompt("x"))).await;
         assert_eq!(status, 404, "{what}: {body}");
     }
+    // Imagen's :predict is served on Vertex's routes too (a retired model: the legacy server).
+    let legacy = support::legacy_server().await;
+    let (status, body) = status_and_json(
+        with_token(
+            &legacy,
+            Method::POST,
+            "/v1/projects/p/locations/l/publishers/google/models/imagen-4.0-generate-001:predict",
+        )
+        .json(&json!({"instances": [{"prompt": "a fox"}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["predictions"][0]["bytesBase64Encoded"].is_string());
     // Batch mode is the Gemini API's.
     let (status, _) = status_and_json(
         with_token(
