@@ -94,23 +94,13 @@ fn admit(
         // attempts that were refused for their key too.
         note.model(&call.name);
     }
-    let headers = request.headers();
-    match &backend {
-        // An upload chunk carries no key (the Python SDK sends none): its `upload_id` is the
-        // credential, checked by the upload handler.
-        Backend::Gemini if is_upload_chunk(request.extensions().get::<MatchedPath>(), &query) => {}
-        Backend::Gemini => authorize(config, headers, &query)?,
-        Backend::Vertex { .. } => {
-            let method = rpc_method(version, call.as_ref());
-            authorize_bearer(config, headers, &query, &method)?
-        }
-        // Express mode takes the key; both SDKs also send Vertex's models.get here in project
-        // mode, with the bearer token.
-        Backend::VertexExpress if bearer(headers).is_some() => {
-            authorize_bearer(config, headers, &query, &rpc_method(version, call.as_ref()))?
-        }
-        Backend::VertexExpress => authorize(config, headers, &query)?,
-    }
+    authenticate(
+        config,
+        &backend,
+        request,
+        &query,
+        &rpc_method(version, call.as_ref()),
+    )?;
     // Vertex AI serves other publishers' models too; the mock only Google's, and answers the
     // others as Vertex answers a model it does not have.
     if let (Some(publisher), Some(model)) = (params.get("publisher"), params.get("name"))
@@ -129,6 +119,33 @@ fn admit(
     }
     request.extensions_mut().insert(backend);
     Ok(())
+}
+
+/// The credentials the service of the route takes; `rpc_method` names the call in Vertex AI's
+/// refusals.
+fn authenticate(
+    config: &Config,
+    backend: &Backend,
+    request: &Request,
+    query: &HashMap<String, String>,
+    rpc_method: &str,
+) -> Result<(), ApiError> {
+    let headers = request.headers();
+    match backend {
+        // An upload chunk carries no key (the Python SDK sends none): its `upload_id` is the
+        // credential, checked by the upload handler.
+        Backend::Gemini if is_upload_chunk(request.extensions().get::<MatchedPath>(), query) => {
+            Ok(())
+        }
+        Backend::Gemini => authorize(config, headers, query),
+        Backend::Vertex { .. } => authorize_bearer(config, headers, query, rpc_method),
+        // Express mode takes the key; both SDKs also send Vertex's models.get here in project
+        // mode, with the bearer token.
+        Backend::VertexExpress if bearer(headers).is_some() => {
+            authorize_bearer(config, headers, query, rpc_method)
+        }
+        Backend::VertexExpress => authorize(config, headers, query),
+    }
 }
 
 /// Whether the route is a model's custom method (`/{version}/models/{name}`), the calls the
