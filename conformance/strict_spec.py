@@ -21,6 +21,9 @@ properties refused (the mock must not invent fields). In the request copies:
   Google refuses bytes that do not ("Unable to process input image");
 * an open union (`x-open-union`: a step or content type added later must parse) is closed to
   its known members, as an open enum is;
+* the properties a schema lists in `x-vertex-only` (Vertex AI's, such as `imageConfig`'s
+  `personGeneration`) are left out: schemathesis speaks to the Gemini API's routes, which
+  refuse them as unknown fields, as Google's does;
 * every property that may be left out may also be `null` (`nullable: true`): Google's parser
   follows the proto3 JSON mapping, where "null is an accepted value for all field types and
   treated as the default value of the corresponding field type"
@@ -161,6 +164,13 @@ def enum_numbers(enum, names=None):
     return [n for name, n in zip(enum["enum"], numbers) if name in wanted and n is not None]
 
 
+def drop_vertex_only(schema):
+    """Leaves out the properties `schema` lists in `x-vertex-only`: the Gemini API has none of
+    them."""
+    for name in schema.pop("x-vertex-only", []):
+        schema.get("properties", {}).pop(name, None)
+
+
 def strict_request_schema(schema, schemas):
     """Makes one request copy strict, in place."""
     digits_for_int64(schema)
@@ -243,6 +253,7 @@ def strict(spec):
     requests = {name + IN_REQUEST: copy.deepcopy(schema) for name, schema in schemas.items()}
     to_request_copies(requests)
     for schema in requests.values():
+        drop_vertex_only(schema)
         strict_request_schema(schema, schemas)
     blob = requests["Blob" + IN_REQUEST]["properties"]
     blob["data"] = {"type": "string", "enum": [PNG]}

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, FinishReason } from '@google/genai';
-import { enqueue, journal, jpegSize, useMock } from './mock.js';
+import { editAnInputImage, generateAtTheAskedSize, enqueue, journal, jpegSize, useMock } from './mock.js';
 
 const IMAGE_MODEL = 'gemini-3.1-flash-image';
 const TEXT_MODEL = 'gemini-3.5-flash';
@@ -19,35 +19,9 @@ function imageParts(response) {
   return response.candidates[0].content.parts.filter((part) => part.inlineData && !part.thought);
 }
 
-test('generate text and an image at the asked size', async () => {
-  const response = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: 'a red bicycle',
-    config: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '3:4' } },
-  });
-  const [image] = imageParts(response);
-  assert.equal(image.inlineData.mimeType, 'image/jpeg');
-  assert.deepEqual(jpegSize(image.inlineData.data), [896, 1200]);
-  assert.match(response.text, /red bicycle/);
-  assert.equal(response.candidates[0].finishReason, FinishReason.STOP);
-});
+test('generate text and an image at the asked size', () => generateAtTheAskedSize(ai, IMAGE_MODEL));
 
-test('edit an input image', async () => {
-  const first = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: 'a lighthouse',
-    config: { responseModalities: ['TEXT', 'IMAGE'] },
-  });
-  const [input] = imageParts(first);
-  const edited = await ai.models.generateContent({
-    model: IMAGE_MODEL,
-    contents: [{ inlineData: input.inlineData }, { text: 'make it black and white' }],
-    config: { responseModalities: ['TEXT', 'IMAGE'] },
-  });
-  const [output] = imageParts(edited);
-  assert.deepEqual(jpegSize(output.inlineData.data), [1024, 1024]);
-  assert.notEqual(output.inlineData.data, input.inlineData.data);
-});
+test('edit an input image', () => editAnInputImage(ai, IMAGE_MODEL));
 
 test('stream', async () => {
   const chunks = [];

@@ -59,6 +59,46 @@ export async function advanceClock(mock, by) {
   await admin(mock, 'POST', 'clock', { advance: by });
 }
 
+/**
+ * Asks `ai` for text and a 3:4 image; checks both came, the image at its size. The answer.
+ */
+export async function generateAtTheAskedSize(ai, model) {
+  const response = await ai.models.generateContent({
+    model,
+    contents: 'a red bicycle',
+    config: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '3:4' } },
+  });
+  const [image] = response.candidates[0].content.parts.filter((part) => part.inlineData && !part.thought);
+  assert.equal(image.inlineData.mimeType, 'image/jpeg');
+  assert.deepEqual(jpegSize(image.inlineData.data), [896, 1200]);
+  assert.match(response.text, /red bicycle/);
+  assert.equal(response.candidates[0].finishReason, 'STOP');
+  return response;
+}
+
+/**
+ * Draws a lighthouse with `ai` and asks for it in black and white: the edit is a new picture of
+ * the same size (Google's SDKs send the input image back inline).
+ */
+export async function editAnInputImage(ai, model) {
+  const imageParts = (response) =>
+    response.candidates[0].content.parts.filter((part) => part.inlineData && !part.thought);
+  const first = await ai.models.generateContent({
+    model,
+    contents: 'a lighthouse',
+    config: { responseModalities: ['TEXT', 'IMAGE'] },
+  });
+  const [input] = imageParts(first);
+  const edited = await ai.models.generateContent({
+    model,
+    contents: [{ inlineData: input.inlineData }, { text: 'make it black and white' }],
+    config: { responseModalities: ['TEXT', 'IMAGE'] },
+  });
+  const [output] = imageParts(edited);
+  assert.deepEqual(jpegSize(output.inlineData.data), [1024, 1024]);
+  assert.notEqual(output.inlineData.data, input.inlineData.data);
+}
+
 /** Width and height from a JPEG's start-of-frame segment. */
 export function jpegSize(base64) {
   const bytes = Buffer.from(base64, 'base64');

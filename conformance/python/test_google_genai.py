@@ -34,9 +34,9 @@ def images(response):
     ]
 
 
-@pytest.mark.parametrize("api_version", ["v1beta", None])
-def test_generate_text_and_image_at_the_asked_size(mock, api_version):
-    response = client(mock, api_version).models.generate_content(
+def generate_at_the_asked_size(made):
+    """Asks `made` for text and a 16:9 image; checks both came, the image at its size."""
+    response = made.models.generate_content(
         model=IMAGE_MODEL,
         contents="a red bicycle leaning on a wall",
         config=types.GenerateContentConfig(
@@ -50,15 +50,22 @@ def test_generate_text_and_image_at_the_asked_size(mock, api_version):
     assert "red bicycle" in response.text
     assert response.candidates[0].finish_reason == types.FinishReason.STOP
     assert response.usage_metadata.total_token_count > 1000
+    return response
+
+
+@pytest.mark.parametrize("api_version", ["v1beta", None])
+def test_generate_text_and_image_at_the_asked_size(mock, api_version):
+    generate_at_the_asked_size(client(mock, api_version))
     [sent] = mock.requests()
     # Without an api_version the SDK calls v1, which the mock serves too.
     assert sent["path"] == f"/{api_version or 'v1'}/models/{IMAGE_MODEL}:generateContent"
 
 
-def test_edit_an_input_image(mock):
+def edit_an_input_image(made):
+    """Asks `made` to make a red picture black and white; checks that it came back grey."""
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, format="PNG")
-    response = client(mock).models.generate_content(
+    response = made.models.generate_content(
         model=IMAGE_MODEL,
         contents=[
             types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"),
@@ -69,6 +76,10 @@ def test_edit_an_input_image(mock):
     [picture] = images(response)
     r, g, b = picture.convert("RGB").getpixel((0, 0))
     assert abs(r - g) <= 12 and abs(g - b) <= 12  # grey, within JPEG's rounding
+
+
+def test_edit_an_input_image(mock):
+    edit_an_input_image(client(mock))
     # The SDK sends snake_case inline_data keys and URL-safe base64: the mock read them.
     [sent] = mock.requests()
     part = sent["body"]["contents"][0]["parts"][0]

@@ -21,6 +21,17 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub api_keys: Vec<String>,
+    /// Accept only this OAuth bearer token on Vertex AI's routes (repeatable). Without it any
+    /// non-empty token is accepted. `GEMINI_MOCK_BEARER_TOKENS` (comma-separated) keeps tokens
+    /// out of the process list.
+    #[arg(
+        long = "bearer",
+        value_name = "TOKEN",
+        env = "GEMINI_MOCK_BEARER_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub bearer_tokens: Vec<String>,
     /// Serve the image files in this directory (PNG, JPEG, WebP, GIF) instead of drawn
     /// pictures, one chosen deterministically per request.
     #[arg(long, value_name = "DIR", env = "GEMINI_MOCK_IMAGES")]
@@ -149,6 +160,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     );
     let config = crate::state::Config {
         api_keys: args.api_keys,
+        bearer_tokens: args.bearer_tokens,
         images,
         cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
         chaos: crate::chaos::ChaosConfig {

@@ -97,6 +97,69 @@ impl ApiError {
         )
     }
 
+    /// Vertex AI's answer to a request without credentials (Google's text, seen on
+    /// `v1beta1/…:countTokens`). `rpc_method` is the method of the metadata,
+    /// `google.cloud.aiplatform.v1beta1.PredictionService.GenerateContent`.
+    pub fn vertex_credentials_missing(rpc_method: &str) -> Self {
+        Self::unauthenticated(
+            "Request is missing required authentication credential. Expected OAuth 2 access \
+             token, login cookie or other valid authentication credential. See \
+             https://developers.google.com/identity/sign-in/web/devconsole-project.",
+            "CREDENTIALS_MISSING",
+            rpc_method,
+        )
+    }
+
+    /// Vertex AI's answer to an API key where it needs an OAuth token (a project route),
+    /// Google's text.
+    pub fn vertex_api_key_not_supported(rpc_method: &str) -> Self {
+        Self::unauthenticated(
+            "API keys are not supported by this API. Expected OAuth2 access token or other \
+             authentication credentials that assert a principal. See \
+             https://cloud.google.com/docs/authentication",
+            "CREDENTIALS_MISSING",
+            rpc_method,
+        )
+    }
+
+    /// Vertex AI's answer to a bearer token it does not accept. Unconfirmed for aiplatform:
+    /// this is the text other Google APIs send for an invalid token, and the reason is a guess.
+    pub fn vertex_token_invalid(rpc_method: &str) -> Self {
+        Self::unauthenticated(
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, \
+             login cookie or other valid authentication credential. See \
+             https://developers.google.com/identity/sign-in/web/devconsole-project.",
+            "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+            rpc_method,
+        )
+    }
+
+    /// 401 UNAUTHENTICATED with the ErrorInfo Vertex AI attaches.
+    fn unauthenticated(message: &str, reason: &str, rpc_method: &str) -> Self {
+        let mut error = Self::new(401, "UNAUTHENTICATED", message);
+        error.details.push(json!({
+            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+            "reason": reason,
+            "domain": "googleapis.com",
+            "metadata": {"method": rpc_method, "service": "aiplatform.googleapis.com"},
+        }));
+        error
+    }
+
+    /// Vertex AI's answer to an unknown or retired model; `name` is the model's resource name
+    /// (`projects/{p}/locations/{l}/publishers/google/models/{m}`).
+    pub fn publisher_model_not_found(name: &str) -> Self {
+        Self::new(
+            404,
+            "NOT_FOUND",
+            format!(
+                "Publisher Model `{name}` was not found or your project does not have access to \
+                 it. Please ensure you are using a valid model version. For more information, \
+                 see: https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions"
+            ),
+        )
+    }
+
     /// The real answer to an unknown model, or a model that does not support `method`.
     pub fn model_not_found(model: &str, version: &str, method: &str) -> Self {
         Self::new(

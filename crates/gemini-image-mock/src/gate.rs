@@ -1,5 +1,7 @@
 //! The checks every API route passes before its handler runs, in Google's order: a URL the API
-//! maps (a known version, and for a custom method a `name:verb`), then the API key.
+//! maps (a known version, and for a custom method a `name:verb`), then the credentials — the API
+//! key on the Gemini API, an OAuth bearer token on Vertex AI's project routes (either on its
+//! express routes).
 //!
 //! The gate is a layer on the API router (`server::api`), so a route gets it by being mounted
 //! there. A handler reads what the gate found with the [`ApiVersion`], [`ApiQuery`] and
@@ -15,12 +17,10 @@ use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::backend::Backend;
 use crate::error::ApiError;
 use crate::journal::Note;
 use crate::state::{Config, SharedState};
-
-/// The API versions the mock serves (Python google-genai 3.x calls `/v1/` by default).
-const KNOWN_VERSIONS: &[&str] = &["v1", "v1beta", "v1alpha"];
 
 /// The API version of the request path (`v1beta`), once the gate has let the request in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,10 +68,12 @@ fn admit(
     let Path(params) = path?;
     let Query(query) = query?;
     let not_found = || ApiError::not_found(request.uri().path());
+    let backend = Backend::of_route(&params);
+    note.backend(&backend);
     // Every API route has `{version}`; an unknown one is a URL Google does not map.
     let version = params
         .get("version")
-        .filter(|v| KNOWN_VERSIONS.contains(&v.as_str()))
+        .filter(|v| backend.serves_version(v))
         .ok_or_else(not_found)?;
     // A POST to a named resource can only be a custom method (standard methods never POST to a
     // resource): without `:verb` it is a URL Google does not map, a 404 before the key is read.
@@ -92,10 +94,22 @@ fn admit(
         // attempts that were refused for their key too.
         note.model(&call.name);
     }
-    // An upload chunk carries no key (the Python SDK sends none): its `upload_id` is the
-    // credential, checked by the upload handler.
-    if !is_upload_chunk(request.extensions().get::<MatchedPath>(), &query) {
-        authorize(config, request.headers(), &query)?;
+    authenticate(
+        config,
+        &backend,
+        request,
+        &query,
+        &rpc_method(version, call.as_ref()),
+    )?;
+    // Vertex AI serves other publishers' models too; the mock only Google's, and answers the
+    // others as Vertex answers a model it does not have.
+    if let (Some(publisher), Some(model)) = (params.get("publisher"), params.get("name"))
+        && publisher != "google"
+    {
+        let model = call.as_ref().map_or(model.as_str(), |c| c.name.as_str());
+        return Err(ApiError::publisher_model_not_found(
+            &backend.publisher_model(publisher, model),
+        ));
     }
     let version = ApiVersion(version.clone());
     request.extensions_mut().insert(version);
@@ -103,7 +117,35 @@ fn admit(
     if let Some(call) = call {
         request.extensions_mut().insert(call);
     }
+    request.extensions_mut().insert(backend);
     Ok(())
+}
+
+/// The credentials the service of the route takes; `rpc_method` names the call in Vertex AI's
+/// refusals.
+fn authenticate(
+    config: &Config,
+    backend: &Backend,
+    request: &Request,
+    query: &HashMap<String, String>,
+    rpc_method: &str,
+) -> Result<(), ApiError> {
+    let headers = request.headers();
+    match backend {
+        // An upload chunk carries no key (the Python SDK sends none): its `upload_id` is the
+        // credential, checked by the upload handler.
+        Backend::Gemini if is_upload_chunk(request.extensions().get::<MatchedPath>(), query) => {
+            Ok(())
+        }
+        Backend::Gemini => authorize(config, headers, query),
+        Backend::Vertex { .. } => authorize_bearer(config, headers, query, rpc_method),
+        // Express mode takes the key; both SDKs also send Vertex's models.get here in project
+        // mode, with the bearer token.
+        Backend::VertexExpress if bearer(headers).is_some() => {
+            authorize_bearer(config, headers, query, rpc_method)
+        }
+        Backend::VertexExpress => authorize(config, headers, query),
+    }
 }
 
 /// Whether the route is a model's custom method (`/{version}/models/{name}`), the calls the
@@ -139,6 +181,64 @@ fn authorize(
     }
 }
 
+/// Vertex AI's rules on a project route: an OAuth bearer token, any non-empty one or one of
+/// [`Config::bearer_tokens`]. An API key alone is refused with its own message.
+fn authorize_bearer(
+    config: &Config,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    rpc_method: &str,
+) -> Result<(), ApiError> {
+    let Some(token) = bearer(headers) else {
+        let has_key = headers.contains_key("x-goog-api-key") || query.contains_key("key");
+        return Err(if has_key {
+            ApiError::vertex_api_key_not_supported(rpc_method)
+        } else {
+            ApiError::vertex_credentials_missing(rpc_method)
+        });
+    };
+    match token {
+        Some(token)
+            if config.bearer_tokens.is_empty()
+                || config.bearer_tokens.iter().any(|t| t == token) =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::vertex_token_invalid(rpc_method)),
+    }
+}
+
+/// The `Authorization` header's credential: `Some(Some(token))` for a non-empty bearer token,
+/// `Some(None)` for any other credential there (another scheme, a value that is not text),
+/// `None` without one.
+fn bearer(headers: &HeaderMap) -> Option<Option<&str>> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?;
+    let token = value.to_str().ok().and_then(|text| {
+        let (scheme, token) = text.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    });
+    Some(token)
+}
+
+/// The RPC method Vertex AI names in an error's metadata,
+/// `google.cloud.aiplatform.v1beta1.PredictionService.GenerateContent`; a GET is models.get.
+fn rpc_method(version: &str, call: Option<&MethodCall>) -> String {
+    match call {
+        Some(call) => {
+            let mut verb = call.verb.chars();
+            let capitalised: String = verb
+                .next()
+                .map(|first| first.to_ascii_uppercase())
+                .into_iter()
+                .chain(verb)
+                .collect();
+            format!("google.cloud.aiplatform.{version}.PredictionService.{capitalised}")
+        }
+        None => format!("google.cloud.aiplatform.{version}.ModelGardenService.GetPublisherModel"),
+    }
+}
+
 /// What the gate found, for a handler to extract. Missing only when a route was mounted outside
 /// the API router: the mock's bug, answered as Google's 500 so that a test notices.
 fn found<T: Clone + Send + Sync + 'static>(parts: &Parts) -> Result<T, ApiError> {
@@ -160,6 +260,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        found(parts)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Backend {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {

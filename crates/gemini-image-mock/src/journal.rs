@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::backend::Backend;
 use crate::body::RequestBody;
 use crate::scenarios::pick::TEST_ID_HEADER;
 
@@ -62,6 +63,13 @@ pub struct JournalEntry {
     /// The model named in the path, without `models/`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The service the request came to, `{"api": "gemini"}`, `{"api": "vertex", "project",
+    /// "location"}` or `{"api": "vertex-express"}`; absent for a path no API route maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<Backend>,
+    /// The `x-goog-user-project` header (the quota project Vertex AI's credentials name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_project: Option<String>,
     /// The JSON body as sent (names as the client spelled them), with every image's data
     /// replaced by `"<N bytes, xxh3 HEX>"`. Absent when there was no body or it was described
     /// (`body_description`).
@@ -93,6 +101,7 @@ pub struct Note(Arc<Mutex<NoteFields>>);
 #[derive(Default)]
 struct NoteFields {
     model: Option<String>,
+    backend: Option<Backend>,
     body: Option<Value>,
     body_description: Option<String>,
     scenarios: Vec<String>,
@@ -110,6 +119,12 @@ impl Note {
     pub fn model(&self, model: &str) {
         let model = model.trim_start_matches("models/").to_string();
         self.with(|f| f.model = Some(model));
+    }
+
+    /// The service the request came to.
+    pub fn backend(&self, backend: &Backend) {
+        let backend = backend.clone();
+        self.with(|f| f.backend = Some(backend));
     }
 
     /// The body: JSON kept without its image data (unless it is still larger than
@@ -308,6 +323,7 @@ pub async fn record(
         })
         .collect();
     let test_id = headers.get(TEST_ID_HEADER).cloned();
+    let user_project = headers.get("x-goog-user-project").cloned();
     let mut pending = Pending(Some((
         journal,
         note,
@@ -319,6 +335,8 @@ pub async fn record(
             headers,
             test_id,
             model: None,
+            backend: None,
+            user_project,
             body: None,
             body_description: None,
             scenarios: Vec::new(),
@@ -344,6 +362,7 @@ impl Pending {
                 .map(|mut f| std::mem::take(&mut *f))
                 .unwrap_or_default();
             entry.model = fields.model;
+            entry.backend = fields.backend;
             entry.body = fields.body;
             entry.body_description = fields.body_description;
             entry.scenarios = fields.scenarios;

@@ -33,6 +33,7 @@
     clippy::missing_errors_doc
 )]
 
+mod backend;
 mod batches;
 mod body;
 mod cache;
@@ -61,6 +62,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use backend::Backend;
 pub use batches::pace::BatchPace;
 pub use body::MAX_BODY_BYTES;
 pub use chaos::{ChaosConfig, Fault, Latency};

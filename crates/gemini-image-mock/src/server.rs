@@ -61,6 +61,20 @@ fn api(state: SharedState) -> Router<SharedState> {
             "/{version}/models/{name}",
             get(models::get).post(model_call::serve.layer(body::limit(MAX_BODY_BYTES))),
         )
+        // Vertex AI: a project's model calls, and the express form (also models.get's path).
+        // Its versions, credentials and answers follow the `Backend` the gate reads from the
+        // route; the Files, batch and Interactions routes have no Vertex form (a 404, as on
+        // Vertex AI).
+        .route(
+            "/{version}/projects/{project}/locations/{location}/publishers/{publisher}/models/{name}",
+            get(models::get_publisher_model)
+                .post(model_call::serve.layer(body::limit(MAX_BODY_BYTES))),
+        )
+        .route(
+            "/{version}/publishers/{publisher}/models/{name}",
+            get(models::get_publisher_model)
+                .post(model_call::serve.layer(body::limit(MAX_BODY_BYTES))),
+        )
         .route("/{version}/files", get(files::list))
         .route(
             "/{version}/files/{file}",

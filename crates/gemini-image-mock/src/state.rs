@@ -30,6 +30,9 @@ use crate::scenarios::queue::ScenarioQueue;
 pub struct Config {
     /// When not empty, only these API keys are accepted; otherwise any non-empty key is.
     pub api_keys: Vec<String>,
+    /// When not empty, Vertex AI's routes accept only these OAuth bearer tokens
+    /// (`Authorization: Bearer TOKEN`); otherwise any non-empty token.
+    pub bearer_tokens: Vec<String>,
     /// When set, these files are served instead of drawn pictures (`--images DIR`).
     pub images: Option<CannedImages>,
     /// How many bytes of encoded answers to keep for repeated requests (0 turns caching off).
@@ -101,6 +104,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             api_keys: Vec::new(),
+            bearer_tokens: Vec::new(),
             images: None,
             cache_bytes: DEFAULT_CACHE_BYTES,
             chaos: ChaosConfig::default(),

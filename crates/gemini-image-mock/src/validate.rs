@@ -34,6 +34,17 @@ pub struct Spec(pub Value);
 /// The spec's YAML text, as served by the admin API.
 pub const SPEC_YAML: &str = gemini_image_types::SPEC_YAML;
 
+/// Which fields a request may use. Vertex AI reads every property of a schema; the Gemini API
+/// does not have those the schema lists in `x-vertex-only` and refuses them as unknown fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// The Gemini API's fields (every route but Vertex AI's).
+    #[default]
+    GeminiApi,
+    /// Vertex AI's: the Gemini API's and the `x-vertex-only` ones.
+    VertexAi,
+}
+
 impl Spec {
     /// The component schema `name`.
     pub(crate) fn schema(&self, name: &str) -> Option<&Value> {
@@ -51,13 +62,26 @@ impl Spec {
         node
     }
 
-    /// Checks `body` against the component schema `schema` and returns it in canonical form.
+    /// Checks `body` against the component schema `schema` as the Gemini API reads it and
+    /// returns it in canonical form.
     pub fn normalize(&self, schema: &str, body: Value) -> Result<Value, ApiError> {
+        self.normalize_as(Dialect::GeminiApi, schema, body)
+    }
+
+    /// Checks `body` against the component schema `schema` as the service of `dialect` reads
+    /// it and returns it in canonical form.
+    pub fn normalize_as(
+        &self,
+        dialect: Dialect,
+        schema: &str,
+        body: Value,
+    ) -> Result<Value, ApiError> {
         let node = self
             .schema(schema)
             .ok_or_else(|| ApiError::invalid_argument(format!("no schema {schema} in the spec")))?;
         let mut walk = Walk {
             root: schema,
+            dialect,
             path: Path::default(),
             violations: Vec::new(),
         };
@@ -181,7 +205,9 @@ impl Spec {
         let oneofs = Oneofs::of(node);
         let mut out = Map::new();
         for (key, item) in fields {
-            let Some((canonical, schema)) = find_property(properties, &key) else {
+            let Some((canonical, schema)) = find_property(properties, &key)
+                .filter(|(name, _)| walk.dialect == Dialect::VertexAi || !vertex_only(node, name))
+            else {
                 return Err(unknown_field(&walk.path, &key));
             };
             // A field given as null is a field not given. The proto3 JSON mapping
@@ -356,6 +382,8 @@ fn is_unset(fields: &Map<String, Value>, name: &str) -> bool {
 struct Walk<'a> {
     /// The request's type (`GenerateContentRequest`), which begins each violation.
     root: &'a str,
+    /// The service whose fields are read.
+    dialect: Dialect,
     path: Path,
     violations: Vec<String>,
 }
@@ -456,6 +484,14 @@ fn find_property<'a>(
             .map(|(name, schema)| (name.as_str(), schema));
     }
     None
+}
+
+/// Whether the schema `node` lists `property` in its `x-vertex-only`: a field the Gemini API
+/// does not have.
+fn vertex_only(node: &Value, property: &str) -> bool {
+    node.get("x-vertex-only")
+        .and_then(Value::as_array)
+        .is_some_and(|names| names.iter().any(|name| name.as_str() == Some(property)))
 }
 
 fn camel_case(snake: &str) -> String {
@@ -720,14 +756,15 @@ impl std::fmt::Display for Path {
 /// A batch reads each of its lines here, as a model call reads its body.
 pub fn read_as<T: DeserializeOwned>(
     validation: Validation,
+    dialect: Dialect,
     schema: &str,
     raw: Value,
 ) -> Result<(T, Value, Option<String>), ApiError> {
     let (normalized, warning) = if validation == Validation::Strict {
-        (SPEC.normalize(schema, raw)?, None)
+        (SPEC.normalize_as(dialect, schema, raw)?, None)
     } else {
         // Keeping a copy of the body costs memory: only the lenient modes need one.
-        match SPEC.normalize(schema, raw.clone()) {
+        match SPEC.normalize_as(dialect, schema, raw.clone()) {
             Ok(normalized) => (normalized, None),
             Err(error) => (
                 raw,
@@ -753,6 +790,38 @@ mod tests {
 
     fn with_config(config: serde_json::Value) -> serde_json::Value {
         json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": config})
+    }
+
+    #[test]
+    fn vertex_only_fields_are_unknown_to_the_gemini_api_and_read_by_vertex() {
+        use super::Dialect;
+        let body = with_config(json!({"imageConfig": {
+            "personGeneration": "ALLOW_ADULT",
+            "image_output_options": {"mimeType": "image/png"},
+        }}));
+        assert_eq!(
+            read(body.clone()).unwrap_err(),
+            "Invalid JSON payload received. Unknown name \"personGeneration\" at \
+             'generation_config.image_config': Cannot find field."
+        );
+        let read = SPEC
+            .normalize_as(Dialect::VertexAi, "GenerateContentRequest", body)
+            .unwrap();
+        assert_eq!(
+            read["generationConfig"]["imageConfig"],
+            json!({"personGeneration": "ALLOW_ADULT", "imageOutputOptions": {"mimeType": "image/png"}})
+        );
+        // The list is the spec's, not the code's: every listed name is a property.
+        let image_config = SPEC.schema("ImageConfig").unwrap();
+        let listed = image_config["x-vertex-only"].as_array().unwrap();
+        assert_eq!(listed.len(), 3);
+        for name in listed {
+            assert!(
+                image_config["properties"]
+                    .get(name.as_str().unwrap())
+                    .is_some()
+            );
+        }
     }
 
     #[test]

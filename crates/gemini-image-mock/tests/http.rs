@@ -78,19 +78,9 @@ fn prompt(text: &str) -> Value {
     json!({"contents": [{"role": "user", "parts": [{"text": text}]}]})
 }
 
-/// A server that also serves the models Google has shut down, as they behaved.
-async fn legacy_server() -> MockServer {
-    MockServer::start_with(Config {
-        legacy_models: true,
-        ..Config::default()
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test]
 async fn the_seed_curl_example_gets_text_and_a_png_with_legacy_models() {
-    let server = legacy_server().await;
+    let server = support::legacy_server().await;
     // Byte for byte what Google's page sends, key in the query string.
     let body = r#"{
     "contents": [{
@@ -139,7 +129,7 @@ async fn the_seed_curl_example_gets_text_and_a_png_with_legacy_models() {
 #[tokio::test]
 async fn images_have_the_real_dimensions_for_ratio_and_size() {
     let server = MockServer::start().await.unwrap();
-    let legacy = legacy_server().await;
+    let legacy = support::legacy_server().await;
     let cases = [
         (&legacy, "gemini-2.5-flash-image", "16:9", None, (1344, 768)),
         (&legacy, "gemini-2.5-flash-image", "21:9", None, (1536, 672)),
@@ -208,7 +198,7 @@ async fn images_have_the_real_dimensions_for_ratio_and_size() {
 #[tokio::test]
 async fn a_ratio_or_size_the_model_does_not_take_is_refused_as_google_words_it() {
     let server = MockServer::start().await.unwrap();
-    let legacy = legacy_server().await;
+    let legacy = support::legacy_server().await;
     let cases = [
         (
             &server,
@@ -272,7 +262,7 @@ async fn a_ratio_or_size_the_model_does_not_take_is_refused_as_google_words_it()
 #[tokio::test]
 async fn a_retired_model_is_not_found_unless_legacy_models_are_served() {
     let server = MockServer::start().await.unwrap();
-    let legacy = legacy_server().await;
+    let legacy = support::legacy_server().await;
     let calls = [
         (
             "gemini-2.5-flash-image",
@@ -634,7 +624,7 @@ async fn models_count_tokens_and_imagen() {
     assert_eq!(count.total_tokens, Some(5));
 
     // Imagen is retired: served with the legacy models only.
-    let server = legacy_server().await;
+    let server = support::legacy_server().await;
     let predict = post(&server, "/v1beta/models/imagen-4.0-generate-001:predict", &json!({
         "instances": [{"prompt": "a robot"}],
         "parameters": {"sampleCount": 2, "aspectRatio": "16:9", "outputOptions": {"mimeType": "image/jpeg"}}

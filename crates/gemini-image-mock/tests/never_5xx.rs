@@ -51,6 +51,9 @@ const ENDPOINTS: &[&str] = &[
     "/upload/v1/files?upload_id=unknown&upload_protocol=resumable",
     // The Interactions API, in its own error shape.
     "/v1/interactions",
+    // Vertex AI's express mode (the key, Vertex's answers and fields).
+    "/v1beta1/publishers/google/models/gemini-3.1-flash-image:generateContent",
+    "/v1/publishers/google/models/gemini-3-pro-image:streamGenerateContent?alt=sse",
 ];
 
 /// Posts `body` and checks the answer's shape; returns the status.
@@ -188,6 +191,8 @@ fn valid_requests() -> Vec<(&'static str, Value)> {
         ),
         (ENDPOINTS[7], example("PredictRequest")),
         (ENDPOINTS[10], example("InteractionTextToImageRequest")),
+        (ENDPOINTS[11], example("EditImageRequest")),
+        (ENDPOINTS[12], example("MultiTurnEditRequest")),
     ]
 }
 

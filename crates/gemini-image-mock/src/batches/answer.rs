@@ -16,7 +16,7 @@ use crate::model::catalogue::Model;
 use crate::scenarios::plan::Plan;
 use crate::scenarios::{pick, shape};
 use crate::state::AppState;
-use crate::validate::read_as;
+use crate::validate::{Dialect, read_as};
 
 /// A line's result and the metadata that names it.
 pub struct Answered {
@@ -71,8 +71,13 @@ fn read(
             };
             // The key is echoed even when the rest of the line is refused.
             let metadata = key_metadata(value.get("key").and_then(Value::as_str));
-            let line = read_as::<BatchInputLine>(state.config.validation, "BatchInputLine", value)
-                .and_then(|(line, _, _)| line.request.ok_or_else(not_specified));
+            let line = read_as::<BatchInputLine>(
+                state.config.validation,
+                Dialect::GeminiApi,
+                "BatchInputLine",
+                value,
+            )
+            .and_then(|(line, _, _)| line.request.ok_or_else(not_specified));
             (line, metadata)
         }
     }

@@ -249,10 +249,16 @@ pub fn respond(
         })
         .unwrap_or(gemini_image_types::types::AspectRatio::X11);
     let (width, height) = sizes::gemini(model.family, aspect, size);
-    let format = if model.family == Family::Gemini3Image {
-        Format::Jpeg
-    } else {
-        Format::Png
+    // Vertex AI's `imageOutputOptions.mimeType` chooses the encoding (the Gemini API refuses
+    // the field before it gets here); otherwise the family's own.
+    let asked = image_config
+        .and_then(|c| c.image_output_options.as_ref())
+        .and_then(|o| o.mime_type.as_deref());
+    let format = match asked {
+        Some("image/png") => Format::Png,
+        Some("image/jpeg") => Format::Jpeg,
+        _ if model.family == Family::Gemini3Image => Format::Jpeg,
+        _ => Format::Png,
     };
     let candidate_count = config
         .and_then(|c| c.candidate_count)

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::backend::Backend;
 use crate::body::RequestBody;
 use crate::error::ApiError;
 use crate::journal::Note;
@@ -20,6 +21,8 @@ pub struct Call<'a> {
     pub state: &'a SharedState,
     /// The API version of the path.
     pub version: &'a str,
+    /// The service the call came to.
+    pub backend: &'a Backend,
     /// The model, as named in the path.
     pub model: &'a str,
     /// The query parameters (`alt=sse`).
@@ -37,12 +40,15 @@ impl Call<'_> {
     pub fn model(&self, method: &str, shown_as: &str) -> Result<&'static Model, ApiError> {
         catalogue::find_served(self.model, self.state.config.legacy_models)
             .filter(|m| m.supports(method))
-            .ok_or_else(|| {
-                ApiError::model_not_found(
+            .ok_or_else(|| match self.backend {
+                Backend::Gemini => ApiError::model_not_found(
                     self.model.trim_start_matches("models/"),
                     self.version,
                     shown_as,
-                )
+                ),
+                vertex => ApiError::publisher_model_not_found(
+                    &vertex.publisher_model("google", self.model),
+                ),
             })
     }
 
@@ -52,7 +58,12 @@ impl Call<'_> {
     /// type can read it; in warn mode the journal records the refusal.
     pub fn read<T: DeserializeOwned>(&mut self, schema: &str) -> Result<(T, Value), ApiError> {
         let raw = self.body.take_json()?;
-        let (typed, normalized, warning) = read_as(self.state.config.validation, schema, raw)?;
+        let (typed, normalized, warning) = read_as(
+            self.state.config.validation,
+            self.backend.dialect(),
+            schema,
+            raw,
+        )?;
         if let Some(warning) = warning {
             self.note.warning(warning);
         }

@@ -2,12 +2,14 @@
 
 use bytes::Bytes;
 use gemini_image_types::types::{
-    Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
+    Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part, UsageMetadata,
 };
 use xxhash_rust::xxh3::Xxh3;
 
 use super::Answer;
 use super::call::Call;
+use super::vertex_answer::VertexAnswer;
+use crate::clock::rfc3339;
 use crate::delivery::Framing;
 use crate::error::ApiError;
 use crate::files;
@@ -39,6 +41,10 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         // The caller answers with the error; nothing to render.
         return Ok(Answer::unary(Bytes::new()));
     }
+    let vertex = call
+        .backend
+        .is_vertex()
+        .then(|| VertexAnswer::new(rfc3339(call.state.clock.now(), 6), &request));
     // `fileData` naming an uploaded file is the file's bytes inline from here on.
     let files = files::resolve::inline_files(
         call.state,
@@ -58,7 +64,13 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
         h.digest()
     };
-    let body = match call.state.cache.get(key) {
+    // A Vertex answer carries the time it was asked (`createTime`), so it is rendered for each
+    // request rather than kept.
+    let cached = match vertex {
+        None => call.state.cache.get(key),
+        Some(_) => None,
+    };
+    let body = match cached {
         Some(body) => {
             tracing::debug!(
                 model = model.id,
@@ -76,17 +88,33 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
             })
             .await
             .map_err(|_| ApiError::internal())??;
-            let body = match framing {
-                Framing::Unary => wire::pretty(SCHEMA, &response),
-                // `Events` is the Interactions API's framing, never asked of this route.
-                Framing::Sse | Framing::Events => sse_body(&chunks(response)),
-                Framing::JsonArray => json_array_body(&chunks(response)),
-            };
-            call.state.cache.put(key, body.clone());
+            let body = render(response, framing, vertex.as_ref());
+            if vertex.is_none() {
+                call.state.cache.put(key, body.clone());
+            }
             body
         }
     };
     Ok(Answer { body, framing })
+}
+
+/// The answer's body as the service writes it: the Gemini API's shape, or Vertex AI's.
+fn render(
+    response: GenerateContentResponse,
+    framing: Framing,
+    vertex: Option<&VertexAnswer>,
+) -> Bytes {
+    let split = |response| match vertex {
+        Some(vertex) => vertex.chunks(response),
+        None => chunks(response),
+    };
+    match (framing, vertex) {
+        (Framing::Unary, None) => wire::pretty(SCHEMA, &response),
+        (Framing::Unary, Some(vertex)) => wire::pretty(SCHEMA, &vertex.unary(response)),
+        // `Events` is the Interactions API's framing, never asked of this route.
+        (Framing::Sse | Framing::Events, _) => sse_body(&split(response)),
+        (Framing::JsonArray, _) => json_array_body(&split(response)),
+    }
 }
 
 /// Feeds what serde_json writes into a hash.
@@ -113,16 +141,7 @@ pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse>
         .max()
         .unwrap_or(0)
         .max(1);
-    let early_usage =
-        response
-            .usage_metadata
-            .as_ref()
-            .map(|u| gemini_image_types::types::UsageMetadata {
-                candidates_token_count: None,
-                candidates_tokens_details: Vec::new(),
-                total_token_count: u.prompt_token_count,
-                ..u.clone()
-            });
+    let usage_so_far = response.usage_metadata.as_ref().map(early_usage);
     (0..longest)
         .map(|step| {
             let last = step + 1 == longest;
@@ -160,7 +179,7 @@ pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse>
                 usage_metadata: if last {
                     response.usage_metadata.clone()
                 } else {
-                    early_usage.clone()
+                    usage_so_far.clone()
                 },
                 model_version: response.model_version.clone(),
                 response_id: response.response_id.clone(),
@@ -169,6 +188,16 @@ pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse>
             }
         })
         .collect()
+}
+
+/// The usage a chunk before the last carries: the prompt's, nothing of the answer yet.
+pub fn early_usage(usage: &UsageMetadata) -> UsageMetadata {
+    UsageMetadata {
+        candidates_token_count: None,
+        candidates_tokens_details: Vec::new(),
+        total_token_count: usage.prompt_token_count,
+        ..usage.clone()
+    }
 }
 
 /// `data: <one-line JSON>\r\n\r\n` per chunk, no `[DONE]`.

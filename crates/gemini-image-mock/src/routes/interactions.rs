@@ -17,6 +17,7 @@ use gemini_image_types::types::{CreateInteractionRequest, InteractionStatus};
 use super::call::Call;
 use super::model_call::deliver;
 use super::{Answer, json_response};
+use crate::backend::Backend;
 use crate::body::UnreadBody;
 use crate::delivery::{Delivery, Framing};
 use crate::error::ApiError;
@@ -92,6 +93,8 @@ async fn answer_create(
     let mut call = Call {
         state,
         version,
+        // The Interactions API is the Gemini API's alone.
+        backend: &Backend::Gemini,
         model: "",
         query,
         body,

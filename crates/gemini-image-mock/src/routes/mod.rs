@@ -14,6 +14,7 @@ pub mod paging;
 pub mod predict;
 pub mod tokens;
 pub mod upload;
+pub mod vertex_answer;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

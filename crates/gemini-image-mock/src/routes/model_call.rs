@@ -1,4 +1,5 @@
-//! `POST /{version}/models/{model}:{method}`: the scenarios a call gets, its body, the method
+//! `POST /{version}/models/{model}:{method}` (and Vertex AI's forms of it,
+//! `…/publishers/google/models/{model}:{method}`): the scenarios a call gets, its body, the method
 //! that answers it, and how the answer travels (whole, slowly, cut).
 //!
 //! The gate has already checked the version and the key; the order here is Google's for what
@@ -15,6 +16,7 @@ use bytes::Bytes;
 
 use super::Answer;
 use super::call::Call;
+use crate::backend::Backend;
 use crate::body::UnreadBody;
 use crate::delivery::{self, Delivery, Framing};
 use crate::error::ApiError;
@@ -29,6 +31,7 @@ use crate::state::SharedState;
 pub async fn serve(
     State(state): State<SharedState>,
     ApiVersion(version): ApiVersion,
+    backend: Backend,
     method: MethodCall,
     ApiQuery(query): ApiQuery,
     uri: Uri,
@@ -41,6 +44,7 @@ pub async fn serve(
     let request = Incoming {
         state: &state,
         version: &version,
+        backend: &backend,
         method: &method,
         uri: &uri,
         headers: &headers,
@@ -55,6 +59,7 @@ pub async fn serve(
 struct Incoming<'a> {
     state: &'a SharedState,
     version: &'a str,
+    backend: &'a Backend,
     method: &'a MethodCall,
     uri: &'a Uri,
     headers: &'a HeaderMap,
@@ -84,6 +89,7 @@ impl Incoming<'_> {
         let mut call = Call {
             state: self.state,
             version: self.version,
+            backend: self.backend,
             model,
             query: &query,
             body,
@@ -95,7 +101,10 @@ impl Incoming<'_> {
             "streamGenerateContent" => super::generate::stream(&mut call).await,
             "countTokens" => super::tokens::count(&mut call),
             "predict" => super::predict::predict(&mut call).await,
-            "batchGenerateContent" => super::batches::create(&mut call).await,
+            // Batch mode is the Gemini API's; Vertex AI's is another API.
+            "batchGenerateContent" if !self.backend.is_vertex() => {
+                super::batches::create(&mut call).await
+            }
             _ => Err(ApiError::not_found(self.uri.path())),
         }?;
         // Directives in the prompt may have asked for an error.

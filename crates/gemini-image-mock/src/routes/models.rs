@@ -1,11 +1,13 @@
-//! `GET /models` (paged) and `GET /models/{model}`.
+//! `GET /models` (paged) and `GET /models/{model}`, and Vertex AI's models.get
+//! (`GET …/publishers/google/models/{model}`, a `PublisherModel`).
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use gemini_image_types::types::ListModelsResponse;
+use gemini_image_types::types::{ListModelsResponse, PublisherModel};
 
 use super::{json_response, paging};
+use crate::backend::Backend;
 use crate::error::ApiError;
 use crate::gate::{ApiQuery, ApiVersion};
 use crate::model::catalogue;
@@ -49,6 +51,36 @@ pub async fn get(
     let found = catalogue::find_served(&model, state.config.legacy_models)
         .ok_or_else(|| ApiError::model_not_found(&model, &version, "get"))?;
     Ok(json_response(wire::pretty("Model", &found.describe())))
+}
+
+/// Vertex AI's models.get: the model as a `PublisherModel`, or Vertex's 404 for a model it
+/// does not serve (the gate has answered other publishers').
+pub async fn get_publisher_model(
+    State(state): State<SharedState>,
+    backend: Backend,
+    path: Result<Path<std::collections::HashMap<String, String>>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(params) = path?;
+    let model = params.get("name").map(String::as_str).unwrap_or_default();
+    let found = catalogue::find_served(model, state.config.legacy_models).ok_or_else(|| {
+        ApiError::publisher_model_not_found(&backend.publisher_model("google", model))
+    })?;
+    let answer = PublisherModel {
+        name: Some(format!("publishers/google/models/{}", found.id)),
+        version_id: Some("default".to_string()),
+        open_source_category: Some("PROPRIETARY".to_string()),
+        launch_stage: Some(launch_stage(found.id).to_string()),
+    };
+    Ok(json_response(wire::pretty("PublisherModel", &answer)))
+}
+
+/// Vertex AI's launch stage of a model: the preview models' `PUBLIC_PREVIEW`, the others `GA`.
+fn launch_stage(id: &str) -> &'static str {
+    if id.contains("preview") {
+        "PUBLIC_PREVIEW"
+    } else {
+        "GA"
+    }
 }
 
 /// Page tokens are opaque to clients; here they carry the offset of the next page.

@@ -1,7 +1,7 @@
 //! Shared by the mock's HTTP tests: requests that carry the test key, answers read as JSON.
 #![allow(dead_code)] // each test binary uses a different part
 
-use gemini_image_mock::MockServer;
+use gemini_image_mock::{Config, MockServer};
 use serde::de::DeserializeOwned;
 
 /// The API key the tests send (any non-empty key is accepted by default).
@@ -45,4 +45,14 @@ pub fn content_type(response: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string()
+}
+
+/// A server that also serves the models Google has shut down, as they behaved.
+pub async fn legacy_server() -> MockServer {
+    MockServer::start_with(Config {
+        legacy_models: true,
+        ..Config::default()
+    })
+    .await
+    .expect("a loopback port")
 }
