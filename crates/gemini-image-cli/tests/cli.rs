@@ -983,11 +983,11 @@ fn vertex_ai_without_credentials_says_where_they_are_looked_for() {
         .args(["image", "a kite"])
         .assert()
         .failure()
-        .stderr(contains("Application Default Credentials"));
+        .stderr(contains("no Application Default Credentials").and(contains("missing.json")));
+    let journal = get_json(&url, "/__mock/requests");
     assert!(
-        get_json(&url, "/__mock/requests")
-            .as_array()
-            .is_some_and(Vec::is_empty)
+        journal["requests"].as_array().is_some_and(Vec::is_empty),
+        "{journal}"
     );
 
     // Vertex AI with neither a project nor a key is refused before anything is sent.

@@ -11,7 +11,7 @@ use futures_util::TryStreamExt;
 use gemini_image::auth::{AccessToken, HeadersFuture, TokenSource};
 use gemini_image::types::{CountTokensRequest, ImagePersonGeneration};
 use gemini_image::{Backend, Client, Error, RequestBuilder, ResponseExt, RetryPolicy};
-use gemini_image_mock::{MockServer, QueuedScenario, Scenario};
+use gemini_image_mock::{Config, MockServer, QueuedScenario, Scenario};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 const TOKEN: &str = "ya29.vertex-test-token-5678";
@@ -279,13 +279,19 @@ async fn vertex_only_fields_go_to_vertex_ai_and_are_refused_for_the_gemini_api()
 
 #[tokio::test]
 async fn the_token_is_never_shown() {
-    let server = MockServer::start().await.unwrap();
+    // A mock that knows another token: ours is refused, with Vertex AI's 401.
+    let server = MockServer::start_with(Config {
+        bearer_tokens: vec!["another-token".into()],
+        ..Config::default()
+    })
+    .await
+    .unwrap();
     let client = vertex(&server);
     let builder = Client::builder()
         .vertex_ai("p", "l")
         .credentials(AccessToken::new(TOKEN));
-    server.enqueue(Scenario::Internal);
     let refused = client.generate_image(MODEL, "x").await.unwrap_err();
+    assert_eq!(refused.status(), Some(401), "{refused}");
     for shown in [
         format!("{client:?}"),
         format!("{builder:?}"),
