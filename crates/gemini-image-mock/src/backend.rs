@@ -7,7 +7,16 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::Dialect;
+/// Which fields a request may use (`validate.rs` reads a body in one). Vertex AI reads every property of a schema; the Gemini API
+/// does not have those the schema lists in `x-vertex-only` and refuses them as unknown fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// The Gemini API's fields (every route but Vertex AI's).
+    #[default]
+    GeminiApi,
+    /// Vertex AI's: the Gemini API's and the `x-vertex-only` ones.
+    VertexAi,
+}
 
 /// The service a request was addressed to, read from its route; each journal entry names it.
 ///

@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::backend::Dialect;
 use crate::error::ApiError;
 use crate::state::Validation;
 
@@ -33,17 +34,6 @@ pub struct Spec(pub Value);
 
 /// The spec's YAML text, as served by the admin API.
 pub const SPEC_YAML: &str = gemini_image_types::SPEC_YAML;
-
-/// Which fields a request may use. Vertex AI reads every property of a schema; the Gemini API
-/// does not have those the schema lists in `x-vertex-only` and refuses them as unknown fields.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Dialect {
-    /// The Gemini API's fields (every route but Vertex AI's).
-    #[default]
-    GeminiApi,
-    /// Vertex AI's: the Gemini API's and the `x-vertex-only` ones.
-    VertexAi,
-}
 
 impl Spec {
     /// The component schema `name`.
@@ -794,7 +784,7 @@ mod tests {
 
     #[test]
     fn vertex_only_fields_are_unknown_to_the_gemini_api_and_read_by_vertex() {
-        use super::Dialect;
+        use crate::backend::Dialect;
         let body = with_config(json!({"imageConfig": {
             "personGeneration": "ALLOW_ADULT",
             "image_output_options": {"mimeType": "image/png"},

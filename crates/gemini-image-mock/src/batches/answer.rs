@@ -10,13 +10,14 @@ use serde_json::Value;
 
 use super::job::key_metadata;
 use super::lines::Work;
+use crate::backend::Dialect;
 use crate::error::ApiError;
 use crate::files;
 use crate::model::catalogue::Model;
 use crate::scenarios::plan::Plan;
 use crate::scenarios::{pick, shape};
 use crate::state::AppState;
-use crate::validate::{Dialect, read_as};
+use crate::validate::read_as;
 
 /// A line's result and the metadata that names it.
 pub struct Answered {

@@ -468,3 +468,14 @@ fn base64_url(bytes: &[u8]) -> String {
         .replace('+', "-")
         .replace('/', "_")
 }
+
+/// The usage a chunk of a stream before the last carries: the prompt's, nothing of the answer
+/// yet.
+pub fn early_usage(usage: &UsageMetadata) -> UsageMetadata {
+    UsageMetadata {
+        candidates_token_count: None,
+        candidates_tokens_details: Vec::new(),
+        total_token_count: usage.prompt_token_count,
+        ..usage.clone()
+    }
+}

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use gemini_image_types::types::{
-    Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part, UsageMetadata,
+    Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
 };
 use xxhash_rust::xxh3::Xxh3;
 
@@ -13,6 +13,7 @@ use crate::clock::rfc3339;
 use crate::delivery::Framing;
 use crate::error::ApiError;
 use crate::files;
+use crate::model::generate::early_usage;
 use crate::scenarios::{pick, shape};
 use crate::wire;
 
@@ -105,7 +106,7 @@ fn render(
     vertex: Option<&VertexAnswer>,
 ) -> Bytes {
     let split = |response| match vertex {
-        Some(vertex) => vertex.chunks(response),
+        Some(vertex) => vertex.stream(chunks(response)),
         None => chunks(response),
     };
     match (framing, vertex) {
@@ -188,16 +189,6 @@ pub fn chunks(response: GenerateContentResponse) -> Vec<GenerateContentResponse>
             }
         })
         .collect()
-}
-
-/// The usage a chunk before the last carries: the prompt's, nothing of the answer yet.
-pub fn early_usage(usage: &UsageMetadata) -> UsageMetadata {
-    UsageMetadata {
-        candidates_token_count: None,
-        candidates_tokens_details: Vec::new(),
-        total_token_count: usage.prompt_token_count,
-        ..usage.clone()
-    }
 }
 
 /// `data: <one-line JSON>\r\n\r\n` per chunk, no `[DONE]`.

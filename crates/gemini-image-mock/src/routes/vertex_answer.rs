@@ -10,7 +10,7 @@ use gemini_image_types::types::{
     HarmCategory, Part, SafetyRating,
 };
 
-use super::generate::{chunks, early_usage};
+use crate::model::generate::early_usage;
 
 /// Vertex AI's `usageMetadata.trafficType` for a pay-as-you-go request.
 const ON_DEMAND: &str = "ON_DEMAND";
@@ -50,29 +50,25 @@ impl VertexAnswer {
 
     /// A unary answer as Vertex writes it.
     pub fn unary(&self, mut response: GenerateContentResponse) -> GenerateContentResponse {
-        self.shape(&mut response);
+        self.shape(&mut response, true);
         rate_images(&mut response);
         response
     }
 
-    /// A streamed answer's chunks as Vertex writes them.
-    pub fn chunks(&self, mut response: GenerateContentResponse) -> Vec<GenerateContentResponse> {
-        self.shape(&mut response);
-        let mut chunks = chunks(response);
+    /// A streamed answer, split into the Gemini API's chunks, as Vertex writes it.
+    pub fn stream(&self, mut chunks: Vec<GenerateContentResponse>) -> Vec<GenerateContentResponse> {
         if let Some(end) = chunks.last_mut().and_then(split_off_the_end) {
             chunks.push(end);
         }
-        for chunk in chunks.iter_mut().skip(1) {
-            if let Some(usage) = chunk.usage_metadata.as_mut() {
-                usage.billable_prompt_usage = None;
-            }
+        for (index, chunk) in chunks.iter_mut().enumerate() {
+            self.shape(chunk, index == 0);
+            rate_images(chunk);
         }
-        chunks.iter_mut().for_each(rate_images);
         chunks
     }
 
-    /// What every chunk of the answer has, and what none has.
-    fn shape(&self, response: &mut GenerateContentResponse) {
+    /// What every chunk of the answer has and what none has; the `first` also the billing.
+    fn shape(&self, response: &mut GenerateContentResponse, first: bool) {
         response.create_time = Some(self.create_time.clone());
         response.model_status = None;
         for candidate in &mut response.candidates {
@@ -80,7 +76,7 @@ impl VertexAnswer {
         }
         if let Some(usage) = response.usage_metadata.as_mut() {
             usage.traffic_type = Some(ON_DEMAND.to_string());
-            usage.billable_prompt_usage = Some(BillablePromptUsage {
+            usage.billable_prompt_usage = first.then_some(BillablePromptUsage {
                 text_count: Some(self.prompt_chars),
                 image_count: None,
             });
@@ -125,7 +121,6 @@ fn split_off_the_end(last: &mut GenerateContentResponse) -> Option<GenerateConte
         usage_metadata: usage,
         model_version: last.model_version.clone(),
         response_id: last.response_id.clone(),
-        create_time: last.create_time.clone(),
         ..Default::default()
     })
 }
