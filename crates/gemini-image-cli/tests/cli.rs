@@ -1009,3 +1009,35 @@ fn vertex_with_the_built_in_mock() {
         .stderr(contains("--mock"));
     assert!(dir.join("gemini-image.jpg").exists());
 }
+
+#[test]
+fn vertex_ai_with_application_default_credentials_from_a_file() {
+    let dir = scratch("vertex-adc-file");
+    let (server, url) = served_mock_with(&[("GEMINI_MOCK_BEARER_TOKENS", "adc-token")]);
+    // What `gcloud auth application-default login` writes, its token endpoint the mock's.
+    let credentials = dir.join("adc.json");
+    let file = serde_json::json!({
+        "type": "authorized_user",
+        "client_id": "mock-client.apps.googleusercontent.com",
+        "client_secret": "mock-secret",
+        "refresh_token": "mock-refresh-token",
+        "quota_project_id": "quota-from-file",
+        "token_uri": format!("{url}/__mock/oauth2/token"),
+    });
+    std::fs::write(&credentials, file.to_string()).unwrap();
+    let mut command = gemini(&dir);
+    vertex_env(&mut command, &url);
+    command
+        .env("GOOGLE_APPLICATION_CREDENTIALS", &credentials)
+        .args(["image", "a heron"])
+        .assert()
+        .success();
+    assert!(dir.join("gemini-image.jpg").exists());
+    let journal = get_json(&url, "/__mock/requests");
+    assert_eq!(
+        journal["requests"][0]["userProject"], "quota-from-file",
+        "{journal}"
+    );
+    assert_eq!(journal["requests"][0]["status"], 200, "{journal}");
+    drop(server);
+}

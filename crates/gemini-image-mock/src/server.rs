@@ -71,6 +71,10 @@ fn api(state: SharedState) -> Router<SharedState> {
                 .post(model_call::serve.layer(body::limit(MAX_BODY_BYTES))),
         )
         .route(
+            "/{version}/publishers/{publisher}/models",
+            get(models::list_publisher_models),
+        )
+        .route(
             "/{version}/publishers/{publisher}/models/{name}",
             get(models::get_publisher_model)
                 .post(model_call::serve.layer(body::limit(MAX_BODY_BYTES))),

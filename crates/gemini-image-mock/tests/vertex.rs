@@ -603,3 +603,101 @@ async fn models_get_answers_a_publisher_model_and_vertexs_404() {
         assert_eq!(body["error"]["message"], not_found(name));
     }
 }
+
+#[tokio::test]
+async fn the_catalogue_lists_googles_models_page_by_page() {
+    let server = MockServer::start().await.unwrap();
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut path = "/v1beta1/publishers/google/models?pageSize=2".to_string();
+        if let Some(token) = &token {
+            path.push_str(&format!("&pageToken={token}"));
+        }
+        let (status, page) = status_and_json(with_token(&server, Method::GET, &path)).await;
+        assert_eq!(status, 200, "{page}");
+        let models = page["publisherModels"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(models.len() <= 2, "{page}");
+        names.extend(
+            models
+                .iter()
+                .filter_map(|m| m["name"].as_str().map(str::to_string)),
+        );
+        match page["nextPageToken"].as_str() {
+            Some(next) => token = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert!(
+        names.contains(&format!("publishers/google/models/{MODEL}")),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("2.5-flash-image")),
+        "retired: {names:?}"
+    );
+    // Another publisher's catalogue is empty here.
+    let (status, other) = status_and_json(with_token(
+        &server,
+        Method::GET,
+        "/v1beta1/publishers/acme/models",
+    ))
+    .await;
+    assert_eq!((status, other), (200, json!({})));
+}
+
+#[tokio::test]
+async fn the_token_endpoint_hands_out_an_accepted_token_for_googles_grants() {
+    let server = MockServer::start_with(Config {
+        bearer_tokens: vec!["issued-token".into()],
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let endpoint = format!("{}/__mock/oauth2/token", server.uri());
+    let http = reqwest::Client::new();
+    // google-cloud-auth sends JSON; google-auth and google-auth-library a form.
+    let json_grant = http
+        .post(&endpoint)
+        .json(&json!({"grant_type": "refresh_token", "refresh_token": "r"}));
+    let form_grant = http
+        .post(&endpoint)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=x.y.z");
+    for request in [json_grant, form_grant] {
+        let (status, body) = status_and_json(request).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["access_token"], "issued-token");
+        assert_eq!(body["token_type"], "Bearer");
+        assert!(
+            body["expires_in"].as_u64().is_some_and(|s| s > 60),
+            "{body}"
+        );
+    }
+    let (status, refused) =
+        status_and_json(http.post(&endpoint).body("grant_type=password&username=u")).await;
+    assert_eq!(status, 400);
+    assert_eq!(refused["error"], "unsupported_grant_type");
+    let (status, _) = status_and_json(http.post(&endpoint).body("not a grant")).await;
+    assert_eq!(status, 400);
+    // The issued token opens the Vertex AI routes; the journal kept no refresh token.
+    let (status, _) = status_and_json(
+        http.post(format!(
+            "{}{}",
+            server.uri(),
+            project_call("v1beta1", "countTokens")
+        ))
+        .bearer_auth("issued-token")
+        .json(&prompt("hi")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let journal = serde_json::to_string(&server.received_requests()).unwrap();
+    assert!(
+        !journal.contains("refresh_token") && !journal.contains("x.y.z"),
+        "{journal}"
+    );
+}

@@ -339,3 +339,44 @@ async fn the_builder_refuses_what_vertex_ai_cannot_take() {
         }
     );
 }
+
+#[cfg(feature = "adc")]
+/// A user's Application Default Credentials file (what `gcloud auth application-default login`
+/// writes), its token endpoint the mock's.
+fn authorized_user(server: &MockServer) -> serde_json::Value {
+    serde_json::json!({
+        "type": "authorized_user",
+        "client_id": "mock-client.apps.googleusercontent.com",
+        "client_secret": "mock-secret",
+        "refresh_token": "mock-refresh-token",
+        "quota_project_id": "quota-from-file",
+        "token_uri": format!("{}/__mock/oauth2/token", server.uri()),
+    })
+}
+
+#[cfg(feature = "adc")]
+#[tokio::test]
+async fn google_cloud_auth_credentials_fetch_their_token_and_send_it() {
+    let server = MockServer::start_with(Config {
+        bearer_tokens: vec!["token-from-the-endpoint".into()],
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let credentials =
+        google_cloud_auth::credentials::user_account::Builder::new(authorized_user(&server))
+            .build()
+            .unwrap();
+    let client = Client::builder()
+        .vertex_ai("my-proj", "us-central1")
+        .credentials(credentials)
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let response = client.generate_image(MODEL, "a heron").await.unwrap();
+    assert_eq!(response.images().len(), 1);
+    let call = &server.received_requests()[0];
+    // The mock accepted the endpoint's token; the file's quota project came along.
+    assert_eq!(call.user_project.as_deref(), Some("quota-from-file"));
+    assert_eq!(call.status, 200);
+}

@@ -1,6 +1,6 @@
 //! The admin API under `/__mock/`, the way WireMock has `/__admin/`: health, the scenario
 //! queue, the request journal, the spec, the Files API's store, batch jobs and the mock's clock,
-//! reset.
+//! reset, and an OAuth token endpoint for offline Application Default Credentials.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,6 +41,7 @@ pub fn router() -> Router<SharedState> {
         .route("/batches", get(list_batches))
         .route("/batches/{id}/advance", post(advance_batch))
         .route("/reset", post(reset))
+        .route("/oauth2/token", post(super::oauth::token))
 }
 
 async fn list_scenarios(State(state): State<SharedState>) -> Response {

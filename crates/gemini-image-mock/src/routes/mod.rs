@@ -10,6 +10,7 @@ pub mod generate;
 pub mod interactions;
 pub mod model_call;
 pub mod models;
+pub mod oauth;
 pub mod paging;
 pub mod predict;
 pub mod tokens;

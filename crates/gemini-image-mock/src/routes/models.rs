@@ -4,7 +4,7 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use gemini_image_types::types::{ListModelsResponse, PublisherModel};
+use gemini_image_types::types::{ListModelsResponse, ListPublisherModelsResponse, PublisherModel};
 
 use super::{json_response, paging};
 use crate::backend::Backend;
@@ -22,23 +22,57 @@ pub async fn list(
     State(state): State<SharedState>,
     ApiQuery(query): ApiQuery,
 ) -> Result<Response, ApiError> {
-    let page_size = paging::page_size(&query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-    let start = match paging::page_token(&query) {
+    let (models, next_page_token) = page(&state, &query)?;
+    let body = ListModelsResponse {
+        models: models.map(|m| m.describe()).collect(),
+        next_page_token,
+    };
+    Ok(json_response(wire::pretty("ListModelsResponse", &body)))
+}
+
+/// Vertex AI's catalogue (`GET /{version}/publishers/{publisher}/models`): Google's models as
+/// `PublisherModel`s, paged as the Gemini API's list; another publisher's is empty here.
+pub async fn list_publisher_models(
+    State(state): State<SharedState>,
+    ApiQuery(query): ApiQuery,
+    Path(params): Path<std::collections::HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let (models, next_page_token) = page(&state, &query)?;
+    let google = params.get("publisher").is_some_and(|p| p == "google");
+    let body = ListPublisherModelsResponse {
+        publisher_models: models
+            .filter(|_| google)
+            .map(|m| publisher_model(m.id))
+            .collect(),
+        next_page_token: next_page_token.filter(|_| google),
+    };
+    Ok(json_response(wire::pretty(
+        "ListPublisherModelsResponse",
+        &body,
+    )))
+}
+
+/// The page of the served models `pageSize` and `pageToken` ask for, and the next page's token.
+fn page(
+    state: &SharedState,
+    query: &std::collections::HashMap<String, String>,
+) -> Result<
+    (
+        impl Iterator<Item = &'static catalogue::Model>,
+        Option<String>,
+    ),
+    ApiError,
+> {
+    let page_size = paging::page_size(query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let start = match paging::page_token(query) {
         None => 0,
         Some(token) => decode_page_token(token)
             .ok_or_else(|| ApiError::invalid_argument("Invalid page token."))?,
     };
     let legacy = state.config.legacy_models;
-    let body = ListModelsResponse {
-        models: catalogue::served(legacy)
-            .skip(start)
-            .take(page_size)
-            .map(|m| m.describe())
-            .collect(),
-        next_page_token: (start + page_size < catalogue::served(legacy).count())
-            .then(|| encode_page_token(start + page_size)),
-    };
-    Ok(json_response(wire::pretty("ListModelsResponse", &body)))
+    let next = (start + page_size < catalogue::served(legacy).count())
+        .then(|| encode_page_token(start + page_size));
+    Ok((catalogue::served(legacy).skip(start).take(page_size), next))
 }
 
 /// `GET /{version}/models/{name}`.
@@ -65,13 +99,20 @@ pub async fn get_publisher_model(
     let found = catalogue::find_served(model, state.config.legacy_models).ok_or_else(|| {
         ApiError::publisher_model_not_found(&backend.publisher_model("google", model))
     })?;
-    let answer = PublisherModel {
-        name: Some(format!("publishers/google/models/{}", found.id)),
+    Ok(json_response(wire::pretty(
+        "PublisherModel",
+        &publisher_model(found.id),
+    )))
+}
+
+/// One of Google's models as Vertex AI describes it.
+fn publisher_model(id: &str) -> PublisherModel {
+    PublisherModel {
+        name: Some(format!("publishers/google/models/{id}")),
         version_id: Some("default".to_string()),
         open_source_category: Some("PROPRIETARY".to_string()),
-        launch_stage: Some(launch_stage(found.id).to_string()),
-    };
-    Ok(json_response(wire::pretty("PublisherModel", &answer)))
+        launch_stage: Some(launch_stage(id).to_string()),
+    }
 }
 
 /// Vertex AI's launch stage of a model: the preview models' `PUBLIC_PREVIEW`, the others `GA`.
