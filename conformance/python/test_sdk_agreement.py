@@ -138,7 +138,8 @@ def test_vertex_generate_with_image_options(mock, tmp_path):
         "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models/"
         "gemini-3-pro-image:generateContent"
     )
-    google_vertex(mock).models.generate_content(
+    client = google_vertex(mock)  # kept: a client collected at once closes its connection
+    client.models.generate_content(
         model="gemini-3-pro-image",
         contents="a red bicycle",
         config=types.GenerateContentConfig(
