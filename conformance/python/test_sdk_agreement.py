@@ -1,6 +1,6 @@
 """Our SDK and Google's agree: the same intent, sent once through google-genai and once through
 our SDK (driven by the `gemini-image` command, which is built on it), reaches the mock as bodies that
-mean the same thing — names compared in one spelling, image data by its decoded bytes (the
+mean the same thing — in the Gemini API and in Vertex AI mode (project, location and a token): names compared in one spelling, image data by its decoded bytes (the
 mock's journal shows each image as its size and hash). For the Files API: the resumable upload's
 start request (headers and metadata) and its chunks (command, offset, size and hash of the bytes),
 and an edit whose image is named by a `fileData` part. For the Interactions API: a picture with its
@@ -16,6 +16,7 @@ import struct
 import subprocess
 import zlib
 
+import pytest
 from google import genai
 from google.genai import types
 from PIL import Image
@@ -63,47 +64,8 @@ def google(mock):
     )
 
 
-def test_generate_with_image_options(mock, tmp_path):
-    path, body = ours(
-        mock, "image", "a red bicycle", "-m", "gemini-3-pro-image",
-        "--aspect-ratio", "16:9", "--size", "2K", "--seed", "7", cwd=tmp_path,
-    )
-    client = google(mock)
-    client.models.generate_content(
-        model="gemini-3-pro-image",
-        contents="a red bicycle",
-        config=types.GenerateContentConfig(
-            response_modalities=["TEXT", "IMAGE"],
-            image_config=types.ImageConfig(aspect_ratio="16:9", image_size="2K"),
-            seed=7,
-        ),
-    )
-    assert last_body(mock) == (path, body)
-
-
-def test_edit(mock, tmp_path):
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="PNG")
-    (tmp_path / "in.png").write_bytes(buffer.getvalue())
-    path, body = ours(mock, "edit", "in.png", "make it red", cwd=tmp_path)
-    client = google(mock)
-    client.models.generate_content(
-        model="gemini-3.1-flash-image",  # the command's default: a live model
-        contents=[types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"), "make it red"],
-        config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
-    )
-    assert last_body(mock) == (path, body)
-
-
-def test_count_tokens(mock, tmp_path):
-    path, body = ours(mock, "tokens", "hello there", cwd=tmp_path)
-    client = google(mock)
-    client.models.count_tokens(model="gemini-3.1-flash-image", contents="hello there")
-    assert last_body(mock) == (path, body)
-
-
-# --- Vertex AI ------------------------------------------------------------------------------
-
+# The Gemini API and Vertex AI: the same intents, each sent through both SDKs in that mode.
+BACKENDS = ("gemini", "vertex")
 VERTEX = ("--vertex", "--project", "my-proj", "--location", "us-central1")
 
 
@@ -119,7 +81,11 @@ def google_vertex(mock):
     )
 
 
-def run_ours_vertex(mock, *args, cwd=None):
+def ours_on(backend, mock, *args, cwd=None):
+    """Our command in the backend's mode (Vertex AI with a token in its environment, as a
+    Google Cloud user's `gcloud auth print-access-token` would be); the body the mock got."""
+    if backend == "gemini":
+        return ours(mock, *args, cwd=cwd)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "GOOGLE_"))}
     env["GOOGLE_OAUTH_ACCESS_TOKEN"] = "FAKE-TOKEN"
     subprocess.run(
@@ -129,16 +95,22 @@ def run_ours_vertex(mock, *args, cwd=None):
     return last_body(mock)
 
 
-def test_vertex_generate_with_image_options(mock, tmp_path):
-    path, body = run_ours_vertex(
-        mock, "image", "a red bicycle", "-m", "gemini-3-pro-image",
+def google_on(backend, mock):
+    return google(mock) if backend == "gemini" else google_vertex(mock)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_generate_with_image_options(mock, tmp_path, backend):
+    path, body = ours_on(
+        backend, mock, "image", "a red bicycle", "-m", "gemini-3-pro-image",
         "--aspect-ratio", "16:9", "--size", "2K", "--seed", "7", cwd=tmp_path,
     )
-    assert path == (
-        "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models/"
-        "gemini-3-pro-image:generateContent"
-    )
-    client = google_vertex(mock)  # kept: a client collected at once closes its connection
+    if backend == "vertex":
+        assert path == (
+            "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models/"
+            "gemini-3-pro-image:generateContent"
+        )
+    client = google_on(backend, mock)  # kept: a client collected at once closes its connection
     client.models.generate_content(
         model="gemini-3-pro-image",
         contents="a red bicycle",
@@ -151,20 +123,25 @@ def test_vertex_generate_with_image_options(mock, tmp_path):
     assert last_body(mock) == (path, body)
 
 
-def test_vertex_edit_and_count_tokens(mock, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_edit(mock, tmp_path, backend):
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, format="PNG")
     (tmp_path / "in.png").write_bytes(buffer.getvalue())
-    path, body = run_ours_vertex(mock, "edit", "in.png", "make it red", cwd=tmp_path)
-    client = google_vertex(mock)
+    path, body = ours_on(backend, mock, "edit", "in.png", "make it red", cwd=tmp_path)
+    client = google_on(backend, mock)
     client.models.generate_content(
-        model="gemini-3.1-flash-image",
+        model="gemini-3.1-flash-image",  # the command's default: a live model
         contents=[types.Part.from_bytes(data=buffer.getvalue(), mime_type="image/png"), "make it red"],
         config=types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"]),
     )
     assert last_body(mock) == (path, body)
 
-    path, body = run_ours_vertex(mock, "tokens", "hello there", cwd=tmp_path)
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_count_tokens(mock, tmp_path, backend):
+    path, body = ours_on(backend, mock, "tokens", "hello there", cwd=tmp_path)
+    client = google_on(backend, mock)
     client.models.count_tokens(model="gemini-3.1-flash-image", contents="hello there")
     assert last_body(mock) == (path, body)
 
