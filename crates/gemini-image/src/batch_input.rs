@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncWriteExt, BufWriter};
 
+use crate::backend::Backend;
 use crate::error::Error;
 use crate::files::Files;
 use crate::types::{BatchInputLine, File, GenerateContentRequest};
@@ -114,6 +115,8 @@ impl BatchInput {
         let mut keys = UniqueKeys::default();
         for (key, request) in requests {
             let key = keys.check(key.into())?;
+            // Batch mode is the Gemini API's: a Vertex-only field would fail its line there.
+            Backend::GeminiApi.check_request(&request)?;
             let line = crate::codec::to_body(&BatchInputLine {
                 key: Some(key),
                 request: Some(request),

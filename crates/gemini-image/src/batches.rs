@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
+use crate::backend::Backend;
 use crate::batch_input::{BatchInput, UniqueKeys};
 use crate::batch_operation::{BatchExt, results_ready};
 use crate::batch_results::{BatchResults, BatchStream, inline_results, results_from_pieces};
@@ -152,6 +153,8 @@ where
     let mut inlined = Vec::new();
     for (key, request) in requests {
         let key = keys.check(key.into())?;
+        // Batch mode is the Gemini API's: a Vertex-only field would fail its line there.
+        Backend::GeminiApi.check_request(&request)?;
         inlined.push(InlinedRequest {
             metadata: [("key".to_owned(), key)].into(),
             request: Some(request),
@@ -175,8 +178,9 @@ impl Batches {
     ///
     /// # Errors
     ///
-    /// [`Error::InlineBatchTooLarge`]; [`Error::Config`] for a key given twice or empty; what
-    /// [`Client::generate_content`] fails with (the server's refusal, after retries).
+    /// [`Error::InlineBatchTooLarge`]; [`Error::Config`] for a key given twice or empty, or a
+    /// request with a field only Vertex AI has; what [`Client::generate_content`] fails with
+    /// (the server's refusal, after retries).
     pub async fn create_inline<K, I>(
         &self,
         model: &str,

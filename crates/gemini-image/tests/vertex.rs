@@ -274,6 +274,15 @@ async fn vertex_only_fields_go_to_vertex_ai_and_are_refused_for_the_gemini_api()
     assert!(message.contains("personGeneration"), "{message}");
     let streamed = gemini.stream_generate_content(MODEL, &request).await;
     assert!(matches!(streamed, Err(Error::Config(_))));
+    // Batch mode is the Gemini API's: its requests are checked the same way.
+    let batch = gemini
+        .batches()
+        .create_inline(MODEL, [("crowd", request.clone())], Default::default())
+        .await;
+    assert!(
+        matches!(batch, Err(Error::Config(ref m)) if m.contains("personGeneration")),
+        "{batch:?}"
+    );
     assert!(server.received_requests().is_empty());
 }
 
