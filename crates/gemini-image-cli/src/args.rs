@@ -9,13 +9,7 @@ use gemini_image::types::{AspectRatio, ImageSize, ImagenAspectRatio};
 /// Make and edit images with Gemini. With no GEMINI_API_KEY, the offline mock built into this
 /// command answers instead (and says so): no key, no network, no cost.
 #[derive(Parser, Debug)]
-#[command(
-    name = "gemini-image",
-    version,
-    about,
-    after_help = "Exit codes: 0 done, 1 a local problem (a file), 2 a wrong command line, \
-                  3 an API error, 4 an answer without an image (filtered or blocked)."
-)]
+#[command(name = "gemini-image", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -76,6 +70,78 @@ pub struct BackendArgs {
     pub legacy_models: bool,
 }
 
+/// Where requests go, said under every command's help.
+const BACKEND_RULE: &str = "Where requests go: --mock → the offline mock built into this command; \
+--vertex (or GOOGLE_GENAI_USE_VERTEXAI=true) → Vertex AI; --base-url → that server; a key in \
+GOOGLE_API_KEY or GEMINI_API_KEY → Google's Gemini API; none of these → the built-in mock, \
+said on stderr. --help lists the environment.";
+
+/// The environment and the exit codes, under every command's `--help`.
+const ENVIRONMENT: &str = "Where requests go: --mock → the offline mock built into this command; \
+--vertex (or GOOGLE_GENAI_USE_VERTEXAI=true) → Vertex AI; --base-url → that server; a key in \
+GOOGLE_API_KEY or GEMINI_API_KEY → Google's Gemini API; none of these → the built-in mock, \
+said on stderr.
+
+Environment:
+  GOOGLE_API_KEY, GEMINI_API_KEY  the Gemini API's key (GOOGLE_API_KEY wins when both are set)
+  GOOGLE_GEMINI_BASE_URL          another Gemini API endpoint (a gemini-image-mock, a proxy)
+  GOOGLE_GENAI_USE_VERTEXAI=true  Vertex AI (GOOGLE_GENAI_USE_ENTERPRISE too)
+  GOOGLE_CLOUD_PROJECT            Vertex AI's project (without one, a key is express mode)
+  GOOGLE_CLOUD_LOCATION           Vertex AI's location (default: global)
+  GOOGLE_VERTEX_BASE_URL          another Vertex AI endpoint
+  GOOGLE_APPLICATION_CREDENTIALS  Vertex AI's credentials file (else gcloud's Application
+                                  Default Credentials, else the metadata server)
+  GOOGLE_OAUTH_ACCESS_TOKEN       a Vertex AI access token, instead of looking for credentials
+  GEMINI_IMAGE_MODEL              the model when -m is not given
+  GEMINI_IMAGE_API                generate-content or interactions, when --api is not given
+  RUST_LOG                        logs on stderr (RUST_LOG=gemini_image=debug)
+
+Exit codes: 0 done, 1 a local problem (a file, credentials), 2 a wrong command line, 3 an API \
+error, 4 an answer without an image (filtered or blocked).";
+
+/// The command line as clap reads it: every command's help says where requests go and lists
+/// the environment; `mock`'s help shows only the mock's own options (the global ones choose a
+/// backend, which the mock is not).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+
+    let mut command = Cli::command()
+        .after_help(BACKEND_RULE)
+        .after_long_help(ENVIRONMENT)
+        .mut_subcommands(|sub| {
+            if sub.get_name() == "mock" {
+                sub
+            } else {
+                with_backend_help(sub)
+            }
+        });
+    // Global options reach the subcommands when clap builds the command: built first, the
+    // mock's copies of them can be hidden.
+    command.build();
+    let backend_flags: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set() && !matches!(arg.get_id().as_str(), "help" | "version"))
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    command.mut_subcommand("mock", |mock| {
+        mock.mut_args(|arg| {
+            if backend_flags.contains(arg.get_id()) {
+                arg.hide(true)
+            } else {
+                arg
+            }
+        })
+    })
+}
+
+/// The backend rule under a command's help, and under its subcommands'.
+fn with_backend_help(command: clap::Command) -> clap::Command {
+    command
+        .after_help(BACKEND_RULE)
+        .after_long_help(ENVIRONMENT)
+        .mut_subcommands(with_backend_help)
+}
+
 /// What to do.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -102,6 +168,16 @@ pub enum Command {
     Batch(BatchCommand),
     /// Run the offline mock server in the foreground.
     Mock(Box<gemini_image_mock::cli::ServeArgs>),
+    /// Print a completion script for a shell: gemini-image completions bash >
+    /// ~/.local/share/bash-completion/completions/gemini-image (zsh: into a directory of $fpath
+    /// as _gemini-image; fish: ~/.config/fish/completions/gemini-image.fish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): gemini-image manpage > gemini-image.1; man ./gemini-image.1
+    Manpage,
 }
 
 /// The image model when none is named.
@@ -173,9 +249,12 @@ pub struct PictureOptions {
 
 #[derive(clap::Args, Debug)]
 pub struct EditArgs {
-    /// The input images, then the instruction.
-    #[arg(required = true, num_args = 2.., value_name = "INPUT... INSTRUCTION")]
-    pub inputs_then_instruction: Vec<String>,
+    /// The images to edit (PNG, JPEG, WebP, GIF).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// What to do with them.
+    #[arg(required = true, value_name = "INSTRUCTION")]
+    pub instruction: String,
     /// Where to save (default: the first input's name with `-edited`).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -10,7 +10,7 @@ mod progress;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::args::{Cli, Command};
 use crate::backend::Backend;
@@ -20,7 +20,15 @@ use crate::progress::Progress;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&args::command().get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    match cli.command {
+        Command::Completions { shell } => return commands::help::completions(shell),
+        Command::Manpage => return commands::help::manpage(),
+        _ => {}
+    }
     if let Command::Mock(serve) = cli.command {
         tracing_subscriber::fmt()
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
@@ -59,7 +67,7 @@ async fn main() -> ExitCode {
         Command::Tokens(args) => commands::tokens::run(&context, args).await,
         Command::Files(command) => commands::files::run(&context, command).await,
         Command::Batch(command) => commands::batch::run(&context, command).await,
-        Command::Mock(_) => Ok(()),
+        Command::Mock(_) | Command::Completions { .. } | Command::Manpage => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

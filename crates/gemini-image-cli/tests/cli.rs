@@ -1041,3 +1041,65 @@ fn vertex_ai_with_application_default_credentials_from_a_file() {
     assert_eq!(journal["requests"][0]["status"], 200, "{journal}");
     drop(server);
 }
+
+#[test]
+fn help_names_the_environment_and_shows_only_the_options_that_mean_something() {
+    let dir = scratch("help");
+    for command in [
+        vec!["--help"],
+        vec!["image", "--help"],
+        vec!["files", "upload", "--help"],
+    ] {
+        let assert = gemini(&dir).args(&command).assert().success();
+        let help = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        for named in [
+            "GOOGLE_API_KEY",
+            "GEMINI_API_KEY",
+            "GOOGLE_CLOUD_PROJECT",
+            "Where requests go",
+        ] {
+            assert!(
+                help.contains(named),
+                "{command:?} --help lacks {named}:\n{help}"
+            );
+        }
+    }
+    // The mock's help: its own options, not the backend choice of the other commands.
+    let assert = gemini(&dir).args(["mock", "--help"]).assert().success();
+    let help = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(help.contains("--addr"), "{help}");
+    for global in ["--base-url", "--mock", "--json", "--vertex"] {
+        assert!(
+            !help.contains(global),
+            "mock --help shows {global}:\n{help}"
+        );
+    }
+    // `edit`'s usage reads as its arguments are given.
+    gemini(&dir)
+        .args(["edit", "--help"])
+        .assert()
+        .success()
+        .stdout(contains(
+            "gemini-image edit [OPTIONS] <INPUT>... <INSTRUCTION>",
+        ));
+}
+
+#[test]
+fn completions_and_the_manual_page_are_generated() {
+    let dir = scratch("completions");
+    for shell in ["bash", "zsh", "fish"] {
+        let assert = gemini(&dir).args(["completions", shell]).assert().success();
+        let script = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        for word in ["gemini-image", "edit", "batch", "aspect-ratio"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    gemini(&dir).args(["completions", "tcsh"]).assert().code(2);
+    let assert = gemini(&dir).arg("manpage").assert().success();
+    let page = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
+    assert!(
+        page.contains("GOOGLE_API_KEY") && page.contains("edit"),
+        "{page}"
+    );
+}

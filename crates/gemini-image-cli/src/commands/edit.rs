@@ -10,13 +10,9 @@ use crate::commands::Context;
 use crate::commands::image::{interaction_with_options, with_options};
 use crate::failure::Failure;
 
-pub async fn run(context: &Context, mut args: EditArgs) -> Result<(), Failure> {
-    // clap guarantees at least two values: one input and the instruction.
-    let instruction = args
-        .inputs_then_instruction
-        .pop()
-        .ok_or_else(|| Failure::Local("give the input images, then the instruction".into()))?;
-    let inputs = args.inputs_then_instruction;
+pub async fn run(context: &Context, args: EditArgs) -> Result<(), Failure> {
+    let instruction = args.instruction;
+    let inputs = args.inputs;
     let mut parts = Vec::with_capacity(inputs.len());
     for input in &inputs {
         parts.push(image_part_from_path(input).map_err(|e| Failure::Local(e.to_string()))?);

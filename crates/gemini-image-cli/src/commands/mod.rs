@@ -4,6 +4,7 @@ pub mod batch;
 pub mod chat;
 pub mod edit;
 pub mod files;
+pub mod help;
 pub mod image;
 pub mod imagen;
 pub mod models;
