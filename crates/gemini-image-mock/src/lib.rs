@@ -33,6 +33,7 @@
     clippy::missing_errors_doc
 )]
 
+mod answered;
 mod backend;
 mod batches;
 mod body;
@@ -52,6 +53,7 @@ mod routes;
 mod scenarios;
 mod server;
 mod state;
+mod thumbnails;
 mod trace;
 mod validate;
 mod wire;
@@ -62,6 +64,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use answered::Answered;
 pub use backend::Backend;
 pub use batches::pace::BatchPace;
 pub use body::MAX_BODY_BYTES;
