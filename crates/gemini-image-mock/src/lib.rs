@@ -42,6 +42,7 @@ mod chaos;
 pub mod cli;
 mod clock;
 mod connections;
+mod dashboard;
 mod delivery;
 mod error;
 mod files;
