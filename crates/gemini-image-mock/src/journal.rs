@@ -169,7 +169,10 @@ impl Note {
 
     /// What a `generateContent` answer said; its images are offered for thumbnails.
     /// Returns the summary, for the response cache to give a repeated request.
-    pub fn answer(&self, response: &gemini_image_types::types::GenerateContentResponse) -> Answered {
+    pub fn answer(
+        &self,
+        response: &gemini_image_types::types::GenerateContentResponse,
+    ) -> Answered {
         let (answered, images) = Answered::of(response);
         if let Some(thumbnails) = &self.thumbnails {
             for image in images {
@@ -508,7 +511,11 @@ fn json_length(value: &impl Serialize) -> usize {
 /// A copy of a body with each image's data replaced by its description: the megabytes are
 /// never copied.
 /// Each image decoded is offered to `thumbnails`.
-fn without_images(value: &Value, parent: Option<&str>, thumbnails: Option<&Arc<Thumbnails>>) -> Value {
+fn without_images(
+    value: &Value,
+    parent: Option<&str>,
+    thumbnails: Option<&Arc<Thumbnails>>,
+) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
@@ -583,7 +590,11 @@ mod tests {
         note.body(&mut RequestBody::new(Bytes::from_static(json), None));
         let png = Bytes::from_static(b"\x89PNG");
         note.body(&mut RequestBody::new(png, Some("image/png".into())));
-        let fields = note.fields.lock().map(|mut f| std::mem::take(&mut *f)).unwrap();
+        let fields = note
+            .fields
+            .lock()
+            .map(|mut f| std::mem::take(&mut *f))
+            .unwrap();
         assert_eq!(
             fields.body,
             Some(serde_json::json!({"inlineData": {
@@ -604,7 +615,11 @@ mod tests {
         let zeros = format!("[{}0]", "0,".repeat(300_000));
         let note = Note::default();
         note.body(&mut RequestBody::new(Bytes::from(zeros), None));
-        let fields = note.fields.lock().map(|mut f| std::mem::take(&mut *f)).unwrap();
+        let fields = note
+            .fields
+            .lock()
+            .map(|mut f| std::mem::take(&mut *f))
+            .unwrap();
         assert!(fields.body.is_none());
         assert!(fields.body_description.is_some());
     }

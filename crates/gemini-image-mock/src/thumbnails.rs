@@ -138,7 +138,9 @@ fn make(image: &[u8]) -> Option<Bytes> {
         .ok()?;
     reader.limits(limits);
     let picture = reader.decode().ok()?;
-    let small = picture.thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE).into_rgb8();
+    let small = picture
+        .thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE)
+        .into_rgb8();
     let mut out = Cursor::new(Vec::new());
     small.write_to(&mut out, ImageFormat::Jpeg).ok()?;
     Some(Bytes::from(out.into_inner()))
