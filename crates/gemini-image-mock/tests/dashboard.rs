@@ -66,7 +66,7 @@ async fn the_journal_is_shown_with_a_prompt_escaped_and_no_key() {
     assert_eq!(generate(&server, prompt, None).await.status(), 200);
     let (status, home) = page(&server, "/__mock/").await;
     assert_eq!(status, 200);
-    assert!(home.contains(&format!("{MODEL}")));
+    assert!(home.contains(MODEL));
     assert!(home.contains("/__mock/requests/1"));
     let (status, detail) = page(&server, "/__mock/requests/1").await;
     assert_eq!(status, 200);
