@@ -107,6 +107,22 @@ impl FromStr for Latency {
     }
 }
 
+/// Written as `--latency` reads it: `fixed:100ms`, `uniform:50ms..200ms`,
+/// `lognormal:100ms,0.5`.
+impl fmt::Display for Latency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(delay) => write!(f, "fixed:{}ms", delay.as_millis()),
+            Self::Uniform(low, high) => {
+                write!(f, "uniform:{}ms..{}ms", low.as_millis(), high.as_millis())
+            }
+            Self::LogNormal { median, sigma } => {
+                write!(f, "lognormal:{}ms,{sigma}", median.as_millis())
+            }
+        }
+    }
+}
+
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}%", self.scenario, self.rate * 100.0)

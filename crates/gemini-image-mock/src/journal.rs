@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::answered::Answered;
 use crate::backend::Backend;
 use crate::body::RequestBody;
 use crate::scenarios::pick::TEST_ID_HEADER;
+use crate::thumbnails::Thumbnails;
 
 /// How many entries the journal keeps by default.
 pub const DEFAULT_JOURNAL_ENTRIES: usize = 1000;
@@ -89,6 +91,14 @@ pub struct JournalEntry {
     /// The HTTP status answered; `499` (nginx's "client closed request") when the client gave
     /// up before the answer, such as on its own timeout.
     pub status: u16,
+    /// Milliseconds from the request's arrival to its answer's head (a stream's first byte
+    /// goes out then; its body may take longer), or to the client's leaving.
+    #[serde(default)]
+    pub latency_ms: f64,
+    /// What the answer said, in brief: a `generateContent` answer's images (by size, type and
+    /// hash), text and finish reasons. Absent for other calls and for errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Answered>,
 }
 
 /// The status journaled for a request whose client went away before the answer.
@@ -96,7 +106,11 @@ pub const CLIENT_CLOSED_REQUEST: u16 = 499;
 
 /// What handlers add to the entry of the request they serve.
 #[derive(Clone, Default)]
-pub struct Note(Arc<Mutex<NoteFields>>);
+pub struct Note {
+    fields: Arc<Mutex<NoteFields>>,
+    /// Where the images seen are offered for thumbnails (none outside the journal).
+    thumbnails: Option<Arc<Thumbnails>>,
+}
 
 #[derive(Default)]
 struct NoteFields {
@@ -106,11 +120,12 @@ struct NoteFields {
     body_description: Option<String>,
     scenarios: Vec<String>,
     warnings: Vec<String>,
+    answer: Option<Answered>,
 }
 
 impl Note {
     fn with(&self, change: impl FnOnce(&mut NoteFields)) {
-        if let Ok(mut fields) = self.0.lock() {
+        if let Ok(mut fields) = self.fields.lock() {
             change(&mut fields);
         }
     }
@@ -137,14 +152,40 @@ impl Note {
         let kept = body
             .json()
             .ok()
-            .map(|json| without_images(json, None))
+            .map(|json| without_images(json, None, self.thumbnails.as_ref()))
             .filter(|json| body_cost(json) <= MAX_KEPT_BODY_BYTES);
         if let Some(json) = kept {
             self.with(|f| f.body = Some(json));
         } else {
             let description = describe_bytes(body.bytes(), body.content_type());
+            if let Some(thumbnails) = &self.thumbnails
+                && body.content_type().is_some_and(|t| t.starts_with("image/"))
+            {
+                thumbnails.offer(xxh3_64(body.bytes()), body.bytes().clone());
+            }
             self.with(|f| f.body_description = Some(description));
         }
+    }
+
+    /// What a `generateContent` answer said; its images are offered for thumbnails.
+    /// Returns the summary, for the response cache to give a repeated request.
+    pub fn answer(
+        &self,
+        response: &gemini_image_types::types::GenerateContentResponse,
+    ) -> Answered {
+        let (answered, images) = Answered::of(response);
+        if let Some(thumbnails) = &self.thumbnails {
+            for image in images {
+                thumbnails.offer(image.xxh3, image.bytes);
+            }
+        }
+        self.answered(answered.clone());
+        answered
+    }
+
+    /// An answer's summary already made (a repeated request answered from the cache).
+    pub fn answered(&self, answered: Answered) {
+        self.with(|f| f.answer = Some(answered));
     }
 
     /// A body that was streamed rather than kept (an upload chunk), by its size, type and
@@ -173,6 +214,8 @@ pub struct Journal {
     capacity: usize,
     byte_budget: usize,
     kept: Mutex<Kept>,
+    /// Thumbnails of the images the entries name, for the dashboard.
+    thumbnails: Arc<Thumbnails>,
 }
 
 /// The entries kept, each with its accounted size, and their sum.
@@ -197,10 +240,11 @@ pub struct JournalFilter {
 
 impl Journal {
     /// An empty journal keeping at most `capacity` entries and `byte_budget` bytes of them.
-    pub fn new(capacity: usize, byte_budget: usize) -> Self {
+    pub fn new(capacity: usize, byte_budget: usize, thumbnails: Arc<Thumbnails>) -> Self {
         Self {
             capacity,
             byte_budget,
+            thumbnails,
             kept: Mutex::new(Kept {
                 next_id: 1,
                 ..Kept::default()
@@ -277,12 +321,43 @@ impl Journal {
             .unwrap_or_default()
     }
 
-    /// Forgets every entry (ids keep increasing).
+    /// The entry `id`, while it is kept.
+    pub fn get(&self, id: u64) -> Option<JournalEntry> {
+        let kept = self.kept.lock().ok()?;
+        // Ids increase along the queue: a binary search, not a scan.
+        let index = kept
+            .entries
+            .binary_search_by_key(&id, |(entry, _)| entry.id)
+            .ok()?;
+        kept.entries.get(index).map(|(entry, _)| entry.clone())
+    }
+
+    /// The newest `count` entries, newest first, and how many are kept in all.
+    pub fn newest(&self, count: usize) -> (Vec<JournalEntry>, usize) {
+        self.kept
+            .lock()
+            .map(|kept| {
+                let newest = kept.entries.iter().rev().take(count);
+                (
+                    newest.map(|(entry, _)| entry.clone()).collect(),
+                    kept.entries.len(),
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    /// The thumbnails of the images the entries name.
+    pub fn thumbnails(&self) -> &Thumbnails {
+        &self.thumbnails
+    }
+
+    /// Forgets every entry (ids keep increasing) and every thumbnail.
     pub fn clear(&self) {
         if let Ok(mut kept) = self.kept.lock() {
             kept.entries.clear();
             kept.bytes = 0;
         }
+        self.thumbnails.clear();
     }
 }
 
@@ -296,7 +371,11 @@ pub async fn record(
     if path.starts_with("/__mock/") {
         return next.run(request).await;
     }
-    let note = Note::default();
+    let started = std::time::Instant::now();
+    let note = Note {
+        fields: Arc::default(),
+        thumbnails: Some(journal.thumbnails.clone()),
+    };
     request.extensions_mut().insert(note.clone());
     let method = request.method().to_string();
     let query = request
@@ -342,7 +421,10 @@ pub async fn record(
             scenarios: Vec::new(),
             warnings: Vec::new(),
             status: CLIENT_CLOSED_REQUEST,
+            latency_ms: 0.0,
+            answer: None,
         },
+        started,
     )));
     let response = next.run(request).await;
     pending.finish(response.status().as_u16());
@@ -351,13 +433,16 @@ pub async fn record(
 
 /// A request being served. If the client goes away first, axum drops the handler's future, and
 /// the entry is journaled on drop with status 499: a test still sees the attempt.
-struct Pending(Option<(Arc<Journal>, Note, JournalEntry)>);
+struct Pending(Option<(Arc<Journal>, Note, JournalEntry, std::time::Instant)>);
 
 impl Pending {
     fn finish(&mut self, status: u16) {
-        if let Some((journal, note, mut entry)) = self.0.take() {
+        if let Some((journal, note, mut entry, started)) = self.0.take() {
+            // Microsecond precision is plenty, and keeps the JSON short.
+            let micros = started.elapsed().as_micros();
+            entry.latency_ms = micros as f64 / 1000.0;
             let fields = note
-                .0
+                .fields
                 .lock()
                 .map(|mut f| std::mem::take(&mut *f))
                 .unwrap_or_default();
@@ -367,6 +452,7 @@ impl Pending {
             entry.body_description = fields.body_description;
             entry.scenarios = fields.scenarios;
             entry.warnings = fields.warnings;
+            entry.answer = fields.answer;
             entry.status = status;
             journal.push(entry);
         }
@@ -424,7 +510,12 @@ fn json_length(value: &impl Serialize) -> usize {
 /// size and hash.
 /// A copy of a body with each image's data replaced by its description: the megabytes are
 /// never copied.
-fn without_images(value: &Value, parent: Option<&str>) -> Value {
+/// Each image decoded is offered to `thumbnails`.
+fn without_images(
+    value: &Value,
+    parent: Option<&str>,
+    thumbnails: Option<&Arc<Thumbnails>>,
+) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
@@ -440,8 +531,10 @@ fn without_images(value: &Value, parent: Option<&str>) -> Value {
                                 && (is_media_block
                                     || matches!(parent, Some("inlineData" | "inline_data"))));
                     let copy = match item {
-                        Value::String(data) if is_image => Value::String(describe(data)),
-                        _ => without_images(item, Some(key)),
+                        Value::String(data) if is_image => {
+                            Value::String(describe(data, thumbnails))
+                        }
+                        _ => without_images(item, Some(key), thumbnails),
                     };
                     (key.clone(), copy)
                 })
@@ -450,7 +543,7 @@ fn without_images(value: &Value, parent: Option<&str>) -> Value {
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| without_images(item, parent))
+                .map(|item| without_images(item, parent, thumbnails))
                 .collect(),
         ),
         other => other.clone(),
@@ -458,9 +551,17 @@ fn without_images(value: &Value, parent: Option<&str>) -> Value {
 }
 
 /// `<N bytes, xxh3 HEX>` of the decoded data, or of the text when it is not base64.
-fn describe(data: &str) -> String {
+fn describe(data: &str, thumbnails: Option<&Arc<Thumbnails>>) -> String {
     match gemini_image_types::Base64Bytes::decode(data.as_bytes()) {
-        Ok(bytes) => describe_bytes(bytes.as_bytes(), None),
+        Ok(bytes) => {
+            let bytes = bytes.into_bytes();
+            let xxh3 = xxh3_64(&bytes);
+            let description = describe_digest(bytes.len() as u64, None, xxh3);
+            if let Some(thumbnails) = thumbnails {
+                thumbnails.offer(xxh3, bytes);
+            }
+            description
+        }
         Err(_) => format!("<{} characters of invalid base64>", data.len()),
     }
 }
@@ -489,7 +590,11 @@ mod tests {
         note.body(&mut RequestBody::new(Bytes::from_static(json), None));
         let png = Bytes::from_static(b"\x89PNG");
         note.body(&mut RequestBody::new(png, Some("image/png".into())));
-        let fields = note.0.lock().map(|mut f| std::mem::take(&mut *f)).unwrap();
+        let fields = note
+            .fields
+            .lock()
+            .map(|mut f| std::mem::take(&mut *f))
+            .unwrap();
         assert_eq!(
             fields.body,
             Some(serde_json::json!({"inlineData": {
@@ -510,7 +615,11 @@ mod tests {
         let zeros = format!("[{}0]", "0,".repeat(300_000));
         let note = Note::default();
         note.body(&mut RequestBody::new(Bytes::from(zeros), None));
-        let fields = note.0.lock().map(|mut f| std::mem::take(&mut *f)).unwrap();
+        let fields = note
+            .fields
+            .lock()
+            .map(|mut f| std::mem::take(&mut *f))
+            .unwrap();
         assert!(fields.body.is_none());
         assert!(fields.body_description.is_some());
     }

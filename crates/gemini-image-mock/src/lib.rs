@@ -33,6 +33,7 @@
     clippy::missing_errors_doc
 )]
 
+mod answered;
 mod backend;
 mod batches;
 mod body;
@@ -41,6 +42,7 @@ mod chaos;
 pub mod cli;
 mod clock;
 mod connections;
+mod dashboard;
 mod delivery;
 mod error;
 mod files;
@@ -52,6 +54,7 @@ mod routes;
 mod scenarios;
 mod server;
 mod state;
+mod thumbnails;
 mod trace;
 mod validate;
 mod wire;
@@ -62,6 +65,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use answered::Answered;
 pub use backend::Backend;
 pub use batches::pace::BatchPace;
 pub use body::MAX_BODY_BYTES;

@@ -14,7 +14,7 @@ use crate::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::routes::{admin, batches, files, interactions, model_call, models, upload};
 use crate::state::{AppState, Config, SharedState};
-use crate::{error, gate, journal, trace};
+use crate::{dashboard, error, gate, journal, trace};
 
 /// The whole API, with the admin API under `/__mock/`.
 ///
@@ -37,6 +37,7 @@ pub(crate) fn router_with_state(state: SharedState) -> Router {
     let body_idle = Some(state.config.body_idle_timeout).filter(|t| !t.is_zero());
     Router::new()
         .nest("/__mock", admin::router())
+        .merge(dashboard::router())
         .merge(api(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)

@@ -16,6 +16,7 @@ use crate::interactions::store::{DEFAULT_RETENTION, DEFAULT_STORE_BYTES, Interac
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
 use crate::scenarios::queue::ScenarioQueue;
+use crate::thumbnails::{DEFAULT_THUMBNAIL_BYTES, Thumbnails};
 
 /// How the server behaves. Start from `Config::default()` and set what you need:
 ///
@@ -188,7 +189,11 @@ impl AppState {
         Self {
             cache: ResponseCache::new(config.cache_bytes),
             queue: ScenarioQueue::default(),
-            journal: Arc::new(Journal::new(config.journal_entries, config.journal_bytes)),
+            journal: Arc::new(Journal::new(
+                config.journal_entries,
+                config.journal_bytes,
+                Arc::new(Thumbnails::new(DEFAULT_THUMBNAIL_BYTES)),
+            )),
             chaos: Chaos::new(config.chaos.clone()),
             clock: MockClock::default(),
             files: FileStore::new(

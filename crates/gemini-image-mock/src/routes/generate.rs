@@ -1,5 +1,7 @@
 //! `:generateContent` and `:streamGenerateContent`.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use gemini_image_types::types::{
     Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part,
@@ -9,6 +11,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::Answer;
 use super::call::Call;
 use super::vertex_answer::VertexAnswer;
+use crate::answered::Answered;
 use crate::clock::rfc3339;
 use crate::delivery::Framing;
 use crate::error::ApiError;
@@ -72,26 +75,32 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         Some(_) => None,
     };
     let body = match cached {
-        Some(body) => {
+        Some((body, answered)) => {
             tracing::debug!(
                 model = model.id,
                 bytes = body.len(),
                 "answered from the cache"
             );
+            call.note.answered(Answered::clone(&answered));
             body
         }
         None => {
             let canned = call.state.config.images.clone();
             let plan = call.plan.clone();
-            // Rendering megapixel images is CPU work: keep it off the async workers.
-            let response = tokio::task::spawn_blocking(move || {
-                shape::respond(model, &request, canned.as_ref(), &plan)
+            let note = call.note.clone();
+            // Rendering megapixel images is CPU work: keep it off the async workers (and the
+            // hashing of the answer's images for the journal with it).
+            let (response, answered) = tokio::task::spawn_blocking(move || {
+                shape::respond(model, &request, canned.as_ref(), &plan).map(|response| {
+                    let answered = note.answer(&response);
+                    (response, answered)
+                })
             })
             .await
             .map_err(|_| ApiError::internal())??;
             let body = render(response, framing, vertex.as_ref());
             if vertex.is_none() {
-                call.state.cache.put(key, body.clone());
+                call.state.cache.put(key, body.clone(), Arc::new(answered));
             }
             body
         }

@@ -171,6 +171,23 @@ impl ScenarioQueue {
             .unwrap_or_default()
     }
 
+    /// Removes the entry at `index` (0 is the oldest) if it is still `scenario` (its names as
+    /// listed, `rate_limit=3s,slow=1s`): a queue that moved on since it was shown is left as
+    /// it is. Whether an entry was removed.
+    pub fn remove(&self, index: usize, scenario: &str) -> bool {
+        let Ok(mut entries) = self.entries.lock() else {
+            return false;
+        };
+        let same = entries.get(index).is_some_and(|entry| {
+            let names: Vec<String> = entry.scenario.iter().map(Scenario::to_string).collect();
+            names.join(",") == scenario
+        });
+        if same {
+            entries.remove(index);
+        }
+        same
+    }
+
     /// Empties the queue.
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
@@ -194,6 +211,18 @@ mod tests {
         assert_eq!(queue.take("gemini-y", None), []);
         assert_eq!(queue.take("gemini-y", Some("t1")), [Scenario::Deadline]);
         assert_eq!(queue.take("gemini-x", None), [Scenario::Internal]);
+        assert!(queue.list().is_empty());
+    }
+
+    #[test]
+    fn an_entry_is_removed_only_where_it_still_is() {
+        let queue = ScenarioQueue::default();
+        queue.push(QueuedScenario::new(Scenario::Overloaded));
+        queue.push(QueuedScenario::new(Scenario::Internal));
+        assert!(!queue.remove(0, "internal"), "the entry at 0 is another");
+        assert!(!queue.remove(5, "internal"));
+        assert!(queue.remove(1, "internal"));
+        assert_eq!(queue.take("m", None), [Scenario::Overloaded]);
         assert!(queue.list().is_empty());
     }
 
