@@ -195,8 +195,8 @@ impl ClientBuilder {
     ///     .base_url(mock.uri())
     ///     .build()?;
     /// client.generate_image(models::GEMINI_3_1_FLASH_IMAGE, "a red bicycle").await?;
-    /// let files = client.files().list(None).await;
-    /// assert!(matches!(files, Err(Error::Config(_))));
+    /// let file = client.files().get("files/abc123").await;
+    /// assert!(matches!(file, Err(Error::Config(_))));
     /// # Ok(())
     /// # }
     /// ```
