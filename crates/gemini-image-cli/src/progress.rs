@@ -75,8 +75,8 @@ impl Progress {
 
     /// Shows `message` and spins until [`Progress::done`].
     pub fn start(&self, message: impl Into<String>) {
-        self.bar.reset_elapsed();
         self.bar.set_message(message.into());
+        self.bar.reset();
         self.spinning.store(true, Ordering::Relaxed);
         self.bar.enable_steady_tick(Duration::from_millis(100));
     }
@@ -85,8 +85,9 @@ impl Progress {
     pub fn done(&self) {
         self.spinning.store(false, Ordering::Relaxed);
         self.bar.disable_steady_tick();
+        // Not reset here: a reset bar draws itself again, and the next output would be
+        // written after it on its line. `start` resets it.
         self.bar.finish_and_clear();
-        self.bar.reset();
     }
 
     /// A line on stderr, above the spinner when it shows.
