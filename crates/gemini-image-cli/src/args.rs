@@ -236,7 +236,7 @@ pub struct ImageOptions {
 }
 
 /// The picture asked for: its shape and size.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct PictureOptions {
     /// The aspect ratio: 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9, and the extreme
     /// 1:4, 4:1, 1:8, 8:1 (each model takes those of its row in `gemini-image models`' table).
@@ -272,6 +272,9 @@ pub struct ChatArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub api: ApiChoice,
+    /// The shape and size of the pictures (`/aspect` and `/size` change them mid-chat).
+    #[command(flatten)]
+    pub picture: PictureOptions,
 }
 
 #[derive(clap::Args, Debug)]
@@ -459,7 +462,7 @@ fn known_values(of: fn(&ModelInfo) -> &'static [&'static str]) -> Vec<&'static s
     values
 }
 
-fn parse_aspect_ratio(text: &str) -> Result<AspectRatio, String> {
+pub fn parse_aspect_ratio(text: &str) -> Result<AspectRatio, String> {
     text.parse().map_err(|_| {
         format!(
             "use one of {}",
@@ -473,7 +476,7 @@ fn parse_imagen_aspect_ratio(text: &str) -> Result<ImagenAspectRatio, String> {
         .map_err(|_| "use one of 1:1, 3:4, 4:3, 9:16, 16:9".to_string())
 }
 
-fn parse_size(text: &str) -> Result<ImageSize, String> {
+pub fn parse_size(text: &str) -> Result<ImageSize, String> {
     text.to_ascii_uppercase()
         .parse()
         .map_err(|_| format!("use one of {}", known_values(|m| m.image_sizes).join(", ")))

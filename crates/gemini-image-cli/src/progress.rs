@@ -2,6 +2,8 @@
 //! in 47 s"). Hidden when stderr is not a terminal; the retry lines are printed anyway.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use gemini_image::{Error, RetryEvent};
@@ -11,6 +13,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[derive(Clone)]
 pub struct Progress {
     bar: ProgressBar,
+    /// Whether the spinner is showing: a line said while it is idle is printed plainly, for
+    /// `ProgressBar::println` would draw the idle bar (a stray `⠁  (0s)`) under it.
+    spinning: Arc<AtomicBool>,
 }
 
 impl Progress {
@@ -25,7 +30,10 @@ impl Progress {
             }
             bar
         };
-        Progress { bar }
+        Progress {
+            bar,
+            spinning: Arc::default(),
+        }
     }
 
     /// A bar of `total` bytes on stderr (hidden as the spinner is), for an upload or a download.
@@ -67,21 +75,24 @@ impl Progress {
 
     /// Shows `message` and spins until [`Progress::done`].
     pub fn start(&self, message: impl Into<String>) {
-        self.bar.reset_elapsed();
         self.bar.set_message(message.into());
+        self.bar.reset();
+        self.spinning.store(true, Ordering::Relaxed);
         self.bar.enable_steady_tick(Duration::from_millis(100));
     }
 
     /// Stops and clears the spinner.
     pub fn done(&self) {
+        self.spinning.store(false, Ordering::Relaxed);
         self.bar.disable_steady_tick();
+        // Not reset here: a reset bar draws itself again, and the next output would be
+        // written after it on its line. `start` resets it.
         self.bar.finish_and_clear();
-        self.bar.reset();
     }
 
     /// A line on stderr, above the spinner when it shows.
     pub fn say(&self, line: &str) {
-        if self.bar.is_hidden() {
+        if self.bar.is_hidden() || !self.spinning.load(Ordering::Relaxed) {
             eprintln!("{line}");
         } else {
             self.bar.println(line);

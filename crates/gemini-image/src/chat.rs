@@ -89,6 +89,42 @@ impl Chat {
         self.history.clear();
     }
 
+    /// Drops the last exchange — the last user turn and the model's answer to it — so that the
+    /// next turn continues from the one before (a conversation's "undo"). Returns whether there
+    /// was one to drop. A failed turn was never recorded, so it needs no undo.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock = gemini_image_mock::MockServer::start().await?;
+    /// use gemini_image::Client;
+    ///
+    /// let client = Client::builder().api_key("k").base_url(mock.uri()).build()?;
+    /// let mut chat = client.chat("gemini-3-pro-image");
+    /// chat.send("draw a red bicycle").await?;
+    /// chat.send("make it green").await?;
+    /// assert!(chat.undo());
+    /// assert_eq!(chat.history().len(), 2);
+    /// chat.send("make it blue").await?; // edits the red bicycle
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn undo(&mut self) -> bool {
+        // The turn starts at the last content that is not the model's (a template's contents
+        // may leave the role out, which Google reads as the user's).
+        let last_turn = self
+            .history
+            .iter()
+            .rposition(|content| content.role.as_deref() != Some("model"));
+        match last_turn {
+            Some(start) => {
+                self.history.truncate(start);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Sends one user turn; the answer and the turn join the history. Images that would push
     /// the request past 20 MB are uploaded first (see [`Chat`]).
     ///

@@ -154,3 +154,41 @@ async fn a_streamed_turn_joins_the_history_once_read_to_the_end() {
         .unwrap();
     assert_eq!(chat.history().len(), 4);
 }
+
+#[tokio::test]
+async fn undo_drops_the_last_exchange_and_the_next_turn_edits_the_one_before() {
+    let server = MockServer::start().await.unwrap();
+    let mut chat = client(&server).chat(MODEL);
+    assert!(!chat.undo(), "nothing to undo yet");
+    let first = chat.send("draw a red bicycle").await.unwrap();
+    chat.send("make it green").await.unwrap();
+    assert!(chat.undo());
+    assert_eq!(chat.history().len(), 2);
+    chat.send("make it blue").await.unwrap();
+
+    // The third request carried the first exchange and the new turn, not the undone one.
+    let sent = server.received_requests();
+    let contents = sent[2].body.as_ref().unwrap()["contents"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let texts: Vec<&str> = contents
+        .iter()
+        .filter_map(|c| c["parts"][0]["text"].as_str())
+        .collect();
+    assert_eq!(contents.len(), 3);
+    assert!(!texts.contains(&"make it green"), "{texts:?}");
+    assert_eq!(contents[2]["parts"][0]["text"], "make it blue");
+    let model_turn = first.candidates[0].content.as_ref().unwrap();
+    let sent_back: Vec<&str> = contents[1]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["thoughtSignature"].as_str())
+        .collect();
+    assert_eq!(sent_back, signatures(model_turn));
+
+    assert!(chat.undo() && chat.undo());
+    assert!(chat.history().is_empty());
+    assert!(!chat.undo());
+}

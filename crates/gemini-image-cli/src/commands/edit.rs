@@ -31,7 +31,7 @@ pub async fn run(context: &Context, args: EditArgs) -> Result<(), Failure> {
         }
         Api::Interactions => {
             // Inputs that would pass 20 MB inline are uploaded by the SDK's `create`.
-            let request = interaction_with_options(model, &args.options)
+            let request = interaction_with_options(model, &args.options.picture)
                 .parts(parts)
                 .text(instruction);
             let answer = context.interact(request.build(), "editing").await?;

@@ -3,7 +3,7 @@
 use gemini_image::types::InteractionGenerationConfig;
 use gemini_image::{InteractionRequest, RequestBuilder, ResponseFormat};
 
-use crate::args::{Api, ImageArgs, ImageOptions, PictureOptions};
+use crate::args::{Api, ImageArgs, PictureOptions};
 use crate::commands::Context;
 use crate::failure::Failure;
 
@@ -33,7 +33,8 @@ pub async fn run(context: &Context, args: ImageArgs) -> Result<(), Failure> {
                     "--count needs --api generate-content: an interaction has no candidates".into(),
                 ));
             }
-            let mut request = interaction_with_options(model, &args.options).text(args.prompt);
+            let mut request =
+                interaction_with_options(model, &args.options.picture).text(args.prompt);
             if let Some(seed) = args.seed {
                 request = request.generation_config(InteractionGenerationConfig {
                     seed: Some(seed.into()),
@@ -59,12 +60,12 @@ pub fn with_options(mut request: RequestBuilder, options: &PictureOptions) -> Re
 
 /// An Interactions request for `model` asking for an image, at the ratio and size asked for
 /// (`response_format`, as Google's image docs write it).
-pub fn interaction_with_options(model: &str, options: &ImageOptions) -> InteractionRequest {
+pub fn interaction_with_options(model: &str, options: &PictureOptions) -> InteractionRequest {
     let mut format = ResponseFormat::image();
-    if let Some(ratio) = options.picture.aspect_ratio {
+    if let Some(ratio) = options.aspect_ratio {
         format = format.aspect_ratio(ratio);
     }
-    if let Some(size) = options.picture.size {
+    if let Some(size) = options.size {
         format = format.size(size);
     }
     InteractionRequest::new(model).response_format(format)
