@@ -6,7 +6,7 @@ use gemini_image_types::types::GenerateContentResponse;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::journal::describe_digest;
+use crate::described::describe_digest;
 
 /// How much of an answer's text is kept: a summary, not a transcript.
 pub const MAX_SUMMARY_TEXT_BYTES: usize = 1024;

@@ -18,6 +18,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::answered::Answered;
 use crate::backend::Backend;
 use crate::body::RequestBody;
+use crate::described::{describe_bytes, describe_digest};
 use crate::scenarios::pick::TEST_ID_HEADER;
 use crate::thumbnails::Thumbnails;
 
@@ -564,17 +565,6 @@ fn describe(data: &str, thumbnails: Option<&Arc<Thumbnails>>) -> String {
         }
         Err(_) => format!("<{} characters of invalid base64>", data.len()),
     }
-}
-
-/// `<N bytes, CONTENT-TYPE, xxh3 HEX>`, or `<N bytes, xxh3 HEX>` without a content type.
-pub fn describe_bytes(bytes: &[u8], content_type: Option<&str>) -> String {
-    describe_digest(bytes.len() as u64, content_type, xxh3_64(bytes))
-}
-
-/// The same description from a size and a hash already computed.
-pub fn describe_digest(length: u64, content_type: Option<&str>, xxh3: u64) -> String {
-    let content_type = content_type.map(|t| format!("{t}, ")).unwrap_or_default();
-    format!("<{length} bytes, {content_type}xxh3 {xxh3:016x}>")
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ mod clock;
 mod connections;
 mod dashboard;
 mod delivery;
+mod described;
 mod error;
 mod files;
 mod gate;
