@@ -18,6 +18,18 @@ pub struct Cli {
     /// Print machine-readable JSON on stdout (paths, MIME types, sizes, text, usage).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Draw each image in the terminal as it is saved (kitty, iTerm2 or sixel graphics where
+    /// the terminal has them, else half blocks); never when stdout is not a terminal. On by
+    /// default in chat where the terminal draws pictures.
+    #[arg(long, global = true)]
+    pub show: bool,
+    /// Say nothing on stderr but errors: no spinner, no progress bars, no notes (which backend,
+    /// retries). The answer and the paths written still go to stdout.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Never draw images in the terminal, not even in chat.
+    #[arg(long, global = true, conflicts_with = "show")]
+    pub no_show: bool,
 }
 
 /// Where requests go.

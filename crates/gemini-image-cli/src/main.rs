@@ -6,6 +6,7 @@ mod backend;
 mod commands;
 mod failure;
 mod output;
+mod preview;
 mod progress;
 
 use std::process::ExitCode;
@@ -48,7 +49,7 @@ async fn main() -> ExitCode {
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .init();
     }
-    let progress = Progress::new(cli.json);
+    let progress = Progress::new(cli.json, cli.quiet);
     let backend = match Backend::connect(&cli.backend, &progress).await {
         Ok(backend) => backend,
         Err(message) => return Failure::Local(message).report(),
@@ -57,6 +58,8 @@ async fn main() -> ExitCode {
         backend,
         progress,
         json: cli.json,
+        show: cli.show && !cli.no_show,
+        no_show: cli.no_show,
     };
     let result = match cli.command {
         Command::Image(args) => commands::image::run(&context, args).await,

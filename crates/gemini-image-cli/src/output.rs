@@ -174,8 +174,9 @@ impl Report {
         }
     }
 
-    /// Prints the report: JSON on one line, or the text and the paths written.
-    pub fn print(&self, json: bool) {
+    /// Prints the report: JSON on one line, or the text and the paths written, each image drawn
+    /// below its path when `show` (and stdout is a terminal).
+    pub fn print(&self, json: bool, show: bool) {
         if json {
             match serde_json::to_string(self) {
                 Ok(line) => println!("{line}"),
@@ -189,6 +190,9 @@ impl Report {
         }
         for saved in &self.images {
             println!("wrote {}", describe(saved));
+            if show {
+                crate::preview::show(&saved.path);
+            }
         }
     }
 }

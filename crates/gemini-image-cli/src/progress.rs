@@ -16,12 +16,15 @@ pub struct Progress {
     /// Whether the spinner is showing: a line said while it is idle is printed plainly, for
     /// `ProgressBar::println` would draw the idle bar (a stray `⠁  (0s)`) under it.
     spinning: Arc<AtomicBool>,
+    /// `--quiet`: no spinner, no bars, no notes; errors are the caller's to print.
+    quiet: bool,
 }
 
 impl Progress {
-    /// A spinner on stderr, hidden when stderr is not a terminal or `quiet`.
-    pub fn new(quiet: bool) -> Self {
-        let bar = if quiet || !std::io::stderr().is_terminal() {
+    /// A spinner on stderr, hidden when stderr is not a terminal or `hidden` (`--json`); with
+    /// `quiet` (`--quiet`) nothing at all is said on stderr.
+    pub fn new(hidden: bool, quiet: bool) -> Self {
+        let bar = if hidden || quiet || !std::io::stderr().is_terminal() {
             ProgressBar::hidden()
         } else {
             let bar = ProgressBar::new_spinner();
@@ -33,6 +36,7 @@ impl Progress {
         Progress {
             bar,
             spinning: Arc::default(),
+            quiet,
         }
     }
 
@@ -92,6 +96,9 @@ impl Progress {
 
     /// A line on stderr, above the spinner when it shows.
     pub fn say(&self, line: &str) {
+        if self.quiet {
+            return;
+        }
         if self.bar.is_hidden() || !self.spinning.load(Ordering::Relaxed) {
             eprintln!("{line}");
         } else {

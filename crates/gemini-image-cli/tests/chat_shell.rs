@@ -1,6 +1,6 @@
 //! `gemini-image chat` driven through a pseudo-terminal as a person drives it, against the mock
 //! built into it (no key in the environment): the line editor, the history file, the slash
-//! commands answered locally, Ctrl-C cancelling a turn.
+//! commands answered locally, Ctrl-C cancelling a turn; and `--show` drawing images there.
 #![cfg(unix)]
 
 use std::path::{Path, PathBuf};
@@ -20,21 +20,29 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// `gemini-image chat` on a terminal in `dir`, its history in `dir/history`.
-fn chat(dir: &Path, extra: &[&str]) -> PtySession {
+/// `gemini-image` in `dir` on a plain terminal (no graphics protocol: nothing asks it a
+/// question it would not answer), reaching the built-in mock only.
+fn gemini(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gemini-image"));
     command
         .current_dir(dir)
         .env("GEMINI_IMAGE_HISTORY", dir.join("history"))
         .env("TERM", "xterm")
+        .env_remove("TERM_PROGRAM")
+        .env_remove("KITTY_WINDOW_ID")
         .env_remove("GEMINI_API_KEY")
         .env_remove("GOOGLE_API_KEY")
         .env_remove("GOOGLE_GEMINI_BASE_URL")
         .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
         .env_remove("GEMINI_IMAGE_MODEL")
-        .env_remove("RUST_LOG")
-        .arg("chat")
-        .args(extra);
+        .env_remove("RUST_LOG");
+    command
+}
+
+/// `gemini-image chat` on a terminal in `dir`, its history in `dir/history`.
+fn chat(dir: &Path, extra: &[&str]) -> PtySession {
+    let mut command = gemini(dir);
+    command.arg("chat").args(extra);
     let mut session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).unwrap();
     session.exp_string("/help lists the commands").unwrap();
     session
@@ -151,4 +159,21 @@ fn ctrl_c_cancels_the_turn_in_flight_and_the_chat_goes_on() {
     type_line(&mut session, "a quick hare");
     session.exp_string("wrote chat-1.").unwrap();
     leave(session);
+}
+
+#[test]
+fn show_draws_each_image_on_the_terminal() {
+    let dir = scratch("show");
+    let mut command = gemini(&dir);
+    command.args(["--show", "image", "a fox", "-o", "fox"]);
+    let mut session = rexpect::session::spawn_command(command, Some(TIMEOUT_MS)).unwrap();
+    session.exp_string("wrote fox.").unwrap();
+    // Half blocks (a plain terminal): colour escapes, a row of them per line.
+    let drawn = session.exp_eof().unwrap();
+    assert!(drawn.contains("\x1b[38;2;"), "no colour escapes: {drawn:?}");
+    assert!(
+        drawn.lines().count() >= 10,
+        "{} lines",
+        drawn.lines().count()
+    );
 }

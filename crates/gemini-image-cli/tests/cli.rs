@@ -1103,3 +1103,44 @@ fn completions_and_the_manual_page_are_generated() {
         "{page}"
     );
 }
+
+#[test]
+fn show_draws_nothing_when_stdout_is_not_a_terminal() {
+    let dir = scratch("show-pipe");
+    let assert = gemini(&dir)
+        .args(["--show", "image", "a fox"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("wrote gemini-image."), "{stdout}");
+    assert!(
+        !stdout.contains('\x1b'),
+        "escape sequences into a pipe: {stdout:?}"
+    );
+    gemini(&dir)
+        .args(["--show", "--no-show", "image", "a fox"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn quiet_says_nothing_on_stderr_but_errors() {
+    let dir = scratch("quiet");
+    let assert = gemini(&dir)
+        .args(["--quiet", "image", "a fox"])
+        .assert()
+        .success();
+    let output = assert.get_output();
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("wrote gemini-image."));
+    // An error is still said.
+    gemini(&dir)
+        .args(["-q", "edit", "missing.png", "make it blue"])
+        .assert()
+        .code(1)
+        .stderr(contains("missing.png"));
+}

@@ -53,7 +53,7 @@ pub async fn run(context: &Context, args: ImagenArgs) -> Result<(), Failure> {
         let path = output::path_for(args.output.as_deref(), "imagen", index, images.len(), image);
         report.images.push(output::save(image, path)?);
     }
-    report.print(context.json);
+    report.print(context.json, context.show);
     if !context.json {
         for reason in &filtered {
             eprintln!("filtered: {reason}");

@@ -27,6 +27,10 @@ pub struct Context {
     pub backend: Backend,
     pub progress: Progress,
     pub json: bool,
+    /// `--show`: draw each saved image in the terminal.
+    pub show: bool,
+    /// `--no-show`: not even where chat would by default.
+    pub no_show: bool,
 }
 
 impl Context {
@@ -79,10 +83,10 @@ impl Context {
         if images.is_empty() {
             let why = why_no_image(answer);
             report.blocked = Some(why.clone());
-            report.print(self.json);
+            report.print(self.json, self.show);
             return Err(Failure::Blocked(why));
         }
-        report.print(self.json);
+        report.print(self.json, self.show);
         Ok(())
     }
 }

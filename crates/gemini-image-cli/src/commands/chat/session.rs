@@ -199,6 +199,14 @@ impl<'a> Session<'a> {
         sent
     }
 
+    /// Whether the chat draws its images: with `--show`, and by default where the terminal
+    /// draws pictures (not half blocks), unless `--no-show`.
+    fn shows_images(&self) -> bool {
+        let context = self.context;
+        context.show
+            || (!context.no_show && crate::preview::Protocol::of_terminal().draws_pictures())
+    }
+
     /// Saves and prints a turn's answer.
     pub fn answer(&mut self, sent: Result<Turn, Failure>) -> Result<(), Failure> {
         let Turn {
@@ -221,17 +229,18 @@ impl<'a> Session<'a> {
             report.images.push(output::save(image, path)?);
         }
         let json = self.context.json;
+        let show = self.shows_images();
         match why_no_image {
             Some(why) => {
                 report.blocked = Some(why.clone());
-                report.print(json);
+                report.print(json, show);
                 if !has_text {
                     self.say(&format!("gemini-image: {why}"));
                 }
                 self.last_failure = Some(Failure::Blocked(why));
             }
             None => {
-                report.print(json);
+                report.print(json, show);
                 self.last_images = images;
                 self.last_failure = None;
             }
