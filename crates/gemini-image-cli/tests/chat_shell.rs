@@ -177,3 +177,23 @@ fn show_draws_each_image_on_the_terminal() {
         drawn.lines().count()
     );
 }
+
+#[test]
+fn tab_completes_commands_and_paths_with_spaces() {
+    let dir = scratch("complete");
+    image::RgbImage::from_pixel(8, 8, image::Rgb([200, 30, 30]))
+        .save(dir.join("my photo.png"))
+        .unwrap();
+    let mut session = chat(&dir, &[]);
+    // `/he` and Tab: the command, completed and run.
+    keys(&mut session, "/he\t");
+    session.exp_string("/help").unwrap();
+    keys(&mut session, "\r");
+    session.exp_string("/attach").unwrap();
+    // A path with a space, completed (escaped) and attached as the file it names.
+    keys(&mut session, "/attach my\t");
+    session.exp_string("photo.png").unwrap();
+    keys(&mut session, "\r");
+    session.exp_string("attached").unwrap();
+    leave(session);
+}

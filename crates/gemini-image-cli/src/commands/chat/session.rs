@@ -84,14 +84,14 @@ impl<'a> Session<'a> {
                     .map_or("", |(_, what)| *what);
                 self.say(&format!("{name} needs an argument: {name} {usage}"));
             }
-            Slash::Attach(path) => match image_part_from_path(path) {
+            Slash::Attach(path) => match image_part_from_path(typed_path(path).as_ref()) {
                 Ok(part) => {
                     self.attached.push(part);
                     self.say(&format!("attached {path}"));
                 }
                 Err(error) => self.say(&format!("cannot attach: {error}")),
             },
-            Slash::Save(path) => self.save_again(Path::new(path))?,
+            Slash::Save(path) => self.save_again(Path::new(typed_path(path).as_ref()))?,
             Slash::Undo => match self.conversation.undo() {
                 Some(true) => self.say("dropped the last turn"),
                 Some(false) => self.say("nothing to undo"),
@@ -247,4 +247,13 @@ impl<'a> Session<'a> {
         }
         Ok(())
     }
+}
+
+/// A path as typed: as it is when it names a file, else with the backslash escapes Tab
+/// completion writes (`my\ photo.png`) taken out.
+fn typed_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if Path::new(path).exists() {
+        return path.into();
+    }
+    rustyline::completion::unescape(path, Some('\\'))
 }
