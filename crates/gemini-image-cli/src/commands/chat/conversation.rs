@@ -47,6 +47,11 @@ impl Conversation {
                 model,
                 with_options(RequestBuilder::image(), picture).build(),
             ))),
+            // Without a shape or size, no response format: the model answers in text and
+            // image as Google's SDKs' chats ask it to.
+            Api::Interactions if picture.aspect_ratio.is_none() && picture.size.is_none() => {
+                Conversation::Interactions(Box::new(client.interactions().chat(model)))
+            }
             Api::Interactions => Conversation::Interactions(Box::new(InteractionChat::new(
                 client,
                 interaction_with_options(model, picture).build(),
