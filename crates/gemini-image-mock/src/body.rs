@@ -227,6 +227,7 @@ impl UnreadBody {
             return Err(ApiError::internal());
         };
         if self.declared_length.is_some_and(|n| n > limit) {
+            drain(self.body).await;
             return Err(ApiError::payload_too_large(limit));
         }
         let bytes = read_at_most(self.body, limit, self.declared_length)
@@ -234,6 +235,28 @@ impl UnreadBody {
             .map_err(|error| error.into_api_error(limit))?;
         Ok(RequestBody::new(bytes, self.content_type))
     }
+}
+
+/// The most of a refused body read and dropped, and for how long: enough for a client that
+/// sends a body just over the limit to finish sending it and read the refusal (closing on a
+/// client still writing resets the connection, and it sees no answer at all); bounded, for a
+/// body that never ends.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and drops what comes of a refused body, within `DRAIN_BYTES` and `DRAIN_TIME`.
+async fn drain(body: Body) {
+    let mut pieces = body.into_data_stream();
+    let mut left = DRAIN_BYTES;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(piece)) = pieces.next().await {
+            match left.checked_sub(piece.len()) {
+                Some(rest) => left = rest,
+                None => break,
+            }
+        }
+    })
+    .await;
 }
 
 /// A body as sent: its bytes and its `Content-Type`. It is parsed as JSON at the first ask and
