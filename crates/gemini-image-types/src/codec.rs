@@ -19,8 +19,13 @@ use serde::de::DeserializeOwned;
 
 use crate::base64_bytes::{decode_base64, encode_base64_append, splice};
 
-/// The keys whose values are large base64 in Gemini's responses and requests.
-const KEYS: [&[u8]; 2] = [b"\"data\"", b"\"bytesBase64Encoded\""];
+/// The keys whose values are large base64 in Gemini's responses and requests: images, and the
+/// thought signatures of gemini-3 models (about a megabyte each, sent back with every turn).
+const KEYS: [&[u8]; 3] = [
+    b"\"data\"",
+    b"\"bytesBase64Encoded\"",
+    b"\"thoughtSignature\"",
+];
 
 /// Bodies smaller than this are parsed directly: nothing in them is worth splicing.
 const MIN_BODY: usize = splice::MIN_SPLICED;
@@ -300,6 +305,29 @@ mod tests {
         }
         assert!(std::panic::catch_unwind(|| from_body::<PanicsOnRead>(&body)).is_err());
         assert!(splice::idle(), "the decoded values outlived the call");
+    }
+
+    #[test]
+    fn a_thought_signature_is_decoded_on_the_fast_path() {
+        let signature: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        let body = serde_json::to_vec_pretty(&serde_json::json!({"candidates": [{"content": {
+            "role": "model",
+            "parts": [{"text": "Here it is", "thoughtSignature": Base64Bytes::from(signature.clone()).encode()}]
+        }}]}))
+        .unwrap();
+        let spliced = Spliced::find(&body).expect("the signature is found");
+        assert_eq!(&spliced.values[0][..], &signature[..]);
+        let response: crate::types::GenerateContentResponse = from_body(&body).unwrap();
+        assert_eq!(
+            response,
+            serde_json::from_slice::<crate::types::GenerateContentResponse>(&body).unwrap()
+        );
+        // And sent back the same way: its base64 written straight into the body.
+        let content = response.candidates[0].content.clone().unwrap();
+        assert_eq!(
+            to_body(&content).unwrap(),
+            serde_json::to_vec(&content).unwrap()
+        );
     }
 
     #[test]

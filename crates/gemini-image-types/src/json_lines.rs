@@ -1,4 +1,5 @@
-//! The byte level of a JSON-lines file (a batch's results file), read while it downloads.
+//! The byte level of a JSON-lines file (a batch's results file), read while it downloads — and
+//! of one JSON document (a unary answer's body) read the same way ([`JsonLinesDecoder::document`]).
 //!
 //! The file comes in pieces of any size; a line is one JSON value, often with a 4K image of
 //! some 16 MB of base64 in it. The line is never gathered: once a piece has opened a base64
@@ -126,6 +127,9 @@ pub struct JsonLinesDecoder {
     /// mostly of one size, and a buffer that grows as it fills copies itself; one that was too
     /// large is shrunk at its end.
     largest_value: usize,
+    /// Whether a newline ends a line; not in [`JsonLinesDecoder::document`], where the input is
+    /// one value and newlines are whitespace between its tokens.
+    split_lines: bool,
 }
 
 impl std::fmt::Debug for JsonLinesDecoder {
@@ -151,6 +155,42 @@ impl JsonLinesDecoder {
             plain: false,
             skipping: false,
             largest_value: 0,
+            split_lines: true,
+        }
+    }
+
+    /// A decoder for one JSON document of at most `max` bytes given in pieces — a unary
+    /// answer's body as it comes off the network: its large base64 values are decoded from the
+    /// pieces as they arrive, and the document is never gathered whole. [`Self::finish`] hands
+    /// it out as one [`Line`] (none for an empty input); newlines inside it are whitespace.
+    ///
+    /// `expected_value` is the room the first large value gets at once (a body's length tells
+    /// it: an image is about three quarters of its base64); 0 lets it grow.
+    ///
+    /// ```
+    /// use std::collections::VecDeque;
+    /// use gemini_image_types::json_lines::{JsonLinesDecoder, Line};
+    /// use gemini_image_types::types::Blob;
+    ///
+    /// let image = vec![7u8; 100_000];
+    /// let data = gemini_image_types::Base64Bytes::from(image.clone()).encode();
+    /// let body = format!("{{\n  \"mimeType\": \"image/png\",\n  \"data\": \"{data}\"\n}}\n");
+    /// let mut decoder = JsonLinesDecoder::document(1 << 20, body.len() / 4 * 3);
+    /// let mut out = VecDeque::new();
+    /// for piece in body.as_bytes().chunks(16 * 1024) {
+    ///     decoder.push(bytes::Bytes::copy_from_slice(piece), &mut out);
+    /// }
+    /// decoder.finish(&mut out);
+    /// let Some(Line::Json(document)) = out.pop_front() else { panic!("one document") };
+    /// let blob: Blob = document.parse()?;
+    /// assert_eq!(blob.data.as_deref(), Some(&image[..]));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn document(max: usize, expected_value: usize) -> Self {
+        Self {
+            split_lines: false,
+            largest_value: expected_value.min(max),
+            ..Self::new(max)
         }
     }
 
@@ -163,7 +203,7 @@ impl JsonLinesDecoder {
     pub fn push(&mut self, mut piece: Bytes, out: &mut VecDeque<Line>) {
         while !piece.is_empty() {
             if self.skipping {
-                let Some(at) = memchr::memchr(b'\n', &piece) else {
+                let Some(at) = memchr::memchr(b'\n', &piece).filter(|_| self.split_lines) else {
                     return;
                 };
                 piece.advance(at + 1);
@@ -174,7 +214,8 @@ impl JsonLinesDecoder {
                 self.value_piece(&mut piece, out);
                 continue;
             }
-            match memchr::memchr(b'\n', &piece) {
+            let newline = memchr::memchr(b'\n', &piece).filter(|_| self.split_lines);
+            match newline {
                 Some(at) => {
                     let inside_one_piece = self.length == 0;
                     if !self.grow(at, out) {
@@ -436,6 +477,46 @@ mod tests {
         assert_eq!(&two.y[0].bytes_base64_encoded[..], &b[..]);
     }
 
+    fn document(pieces: &[&[u8]], max: usize) -> Vec<Line> {
+        let mut decoder = JsonLinesDecoder::document(max, 0);
+        let mut out = VecDeque::new();
+        for piece in pieces {
+            decoder.push(Bytes::copy_from_slice(piece), &mut out);
+        }
+        decoder.finish(&mut out);
+        out.into()
+    }
+
+    /// `two_images`, pretty-printed as Google writes a unary answer: newlines between tokens.
+    fn pretty_two_images(a: &[u8], b: &[u8]) -> Vec<u8> {
+        let value: serde_json::Value = serde_json::from_str(&two_images(a, b)).unwrap();
+        serde_json::to_vec_pretty(&value).unwrap()
+    }
+
+    #[test]
+    fn a_document_over_many_lines_is_one_value_its_images_decoded_on_arrival() {
+        let a: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+        let b: Vec<u8> = (0..70_001u32).map(|i| (i % 241) as u8).collect();
+        let body = pretty_two_images(&a, &b);
+        assert!(body.iter().filter(|b| **b == b'\n').count() > 5);
+        let pieces: Vec<&[u8]> = body.chunks(1000).collect();
+        let got = document(&pieces, 1 << 20);
+        let [Line::Json(json)] = &got[..] else {
+            panic!("{got:?}")
+        };
+        assert!(json.text.len() < 300, "{}", json.text.len());
+        assert_eq!(json.values.as_ref().map(|(_, v)| v.len()), Some(2));
+        let two: Two = json.parse().unwrap();
+        assert_eq!(two, serde_json::from_slice::<Two>(&body).unwrap());
+    }
+
+    #[test]
+    fn a_document_over_the_bound_is_too_long_and_nothing_after_it_is_read() {
+        let got = document(&[b"{\n \"a\": 1,\n", b" \"b\": 2\n}\n"], 12);
+        assert_eq!(got, [Line::TooLong]);
+        assert!(document(&[b"", b""], 12).is_empty());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: 64,
@@ -485,6 +566,39 @@ mod tests {
                     Line::TooLong => Some(None),
                 })
                 .collect();
+            prop_assert_eq!(got, expected);
+        }
+
+        /// A pretty-printed document cut anywhere, with any character changed, reads as
+        /// serde_json reads it whole.
+        #[test]
+        fn a_document_cut_anywhere_reads_as_serde_json_reads_it(
+            edit in proptest::option::of((any::<prop::sample::Index>(), prop::sample::select(vec![b'\\', b'-', b'!', b'"', b'=', b'\n', b'}']))),
+            cuts in proptest::collection::vec(1usize..3000, 1..6),
+        ) {
+            let a: Vec<u8> = (0..5_000u32).map(|i| (i * 3 % 256) as u8).collect();
+            let b: Vec<u8> = (0..4_000u32).map(|i| (i * 5 % 256) as u8).collect();
+            let mut body = pretty_two_images(&a, &b);
+            if let Some((at, byte)) = edit {
+                let at = at.index(body.len());
+                body[at] = byte;
+            }
+            let mut pieces = Vec::new();
+            let mut rest = &body[..];
+            for &cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (piece, after) = rest.split_at(cut.min(rest.len()));
+                pieces.push(piece);
+                rest = after;
+            }
+            let got = document(&pieces, 1 << 20);
+            let [Line::Json(json)] = &got[..] else {
+                return Err(TestCaseError::fail(format!("{got:?}")));
+            };
+            let got: Result<Two, String> = json.parse().map_err(|e| e.to_string());
+            let expected: Result<Two, String> = serde_json::from_slice(&body).map_err(|e| e.to_string());
             prop_assert_eq!(got, expected);
         }
     }

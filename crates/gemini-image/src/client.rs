@@ -695,13 +695,7 @@ impl Client {
             &self.url(model, method),
             encode(request)?,
             false,
-            |response| async move {
-                let bytes = transport.read_body(response).await?;
-                crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
-                    what,
-                    message: e.to_string(),
-                })
-            },
+            |response| transport.read_json(response, what),
         )
         .await
     }

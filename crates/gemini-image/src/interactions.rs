@@ -93,12 +93,8 @@ impl Interactions {
         let body = self.prepare(&mut request).await?;
         let transport = &self.client.raw.inner;
         self.client
-            .send(&self.url(), body, false, |response| async move {
-                let bytes = transport.read_body(response).await?;
-                crate::codec::from_body(&bytes).map_err(|e| Error::Decode {
-                    what: "Interaction",
-                    message: e.to_string(),
-                })
+            .send(&self.url(), body, false, |response| {
+                transport.read_json(response, "Interaction")
             })
             .await
     }

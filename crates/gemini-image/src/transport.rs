@@ -19,9 +19,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::collections::VecDeque;
+
 use bytes::{Bytes, BytesMut};
+use gemini_image_types::json_lines::{JsonLinesDecoder, Line};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
 
 use crate::auth::TokenSource;
 use crate::error::{ApiError, Error};
@@ -34,6 +38,10 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// The most room made ahead for a body, whatever its `content-length` says: a generateContent
 /// answer with a 4K image is some 30 MB of base64.
 const MAX_BODY_RESERVATION: u64 = 64 * 1024 * 1024;
+
+/// The most a 2xx answer's body may hold: an answer with several 4K images is some 100 MB;
+/// past this, what the server sends is no answer, and reading on would only fill memory.
+const MAX_BODY: usize = 256 * 1024 * 1024;
 
 pub(crate) type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
@@ -291,9 +299,48 @@ impl Transport {
                 // The whole body in one piece: no copy.
                 return Ok(piece);
             }
+            if body.len() + piece.len() > MAX_BODY {
+                return Err(too_large("the answer"));
+            }
             body.extend_from_slice(&piece);
         }
         Ok(body.freeze())
+    }
+
+    /// A 2xx JSON answer read as `what` while it arrives: its large base64 values (images,
+    /// thought signatures) are decoded straight from the network's pieces, and the body is
+    /// never gathered whole — one pass over the bytes, and the image the only large buffer.
+    pub(crate) async fn read_json<T: DeserializeOwned>(
+        &self,
+        mut response: reqwest::Response,
+        what: &'static str,
+    ) -> Result<T, Error> {
+        // An image is three quarters of its base64, and the base64 nearly all of the body.
+        let expected = response
+            .content_length()
+            .unwrap_or(0)
+            .min(MAX_BODY_RESERVATION);
+        let expected_image = usize::try_from(expected / 4 * 3).unwrap_or(0);
+        let mut decoder = JsonLinesDecoder::document(MAX_BODY, expected_image);
+        let mut out = VecDeque::with_capacity(1);
+        while let Some(piece) = self.next_piece(&mut response).await? {
+            decoder.push(piece, &mut out);
+            if !out.is_empty() {
+                // Only a document over the bound is handed out before the end.
+                return Err(too_large(what));
+            }
+        }
+        decoder.finish(&mut out);
+        let decoded = match out.pop_front() {
+            Some(Line::Json(document)) => document.parse(),
+            Some(Line::TooLong) => return Err(too_large(what)),
+            // An empty body: serde_json's own words for it.
+            None => serde_json::from_slice(b""),
+        };
+        decoded.map_err(|e| Error::Decode {
+            what,
+            message: e.to_string(),
+        })
     }
 
     /// A failure of the connection; reqwest's timeout is our deadline.
@@ -303,6 +350,13 @@ impl Transport {
         } else {
             Error::Transport(error)
         }
+    }
+}
+
+fn too_large(what: &'static str) -> Error {
+    Error::Decode {
+        what,
+        message: format!("the body is larger than {MAX_BODY} bytes"),
     }
 }
 
