@@ -16,48 +16,12 @@ use gemini_image::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+mod fixtures;
+use fixtures::{generate_content_sse, image_of, response_json};
+
 /// 2,000,000 random bytes behind a PNG signature, as in performance-notes.md.
 fn image() -> Vec<u8> {
     image_of(2_000_000)
-}
-
-/// `len` random bytes behind a PNG signature.
-fn image_of(len: usize) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    bytes.extend((8..len).map(|_| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 24) as u8
-    }));
-    bytes
-}
-
-/// The response Google sends for one image: pretty-printed, keys in Google's order.
-fn response_json(image: &[u8]) -> serde_json::Value {
-    json!({
-        "candidates": [{
-            "content": {
-                "parts": [
-                    {"text": "Here is the nano banana dish you asked for."},
-                    {"inlineData": {"mimeType": "image/png", "data": base64::engine::general_purpose::STANDARD.encode(image)}}
-                ],
-                "role": "model"
-            },
-            "finishReason": "STOP",
-            "index": 0
-        }],
-        "usageMetadata": {
-            "promptTokenCount": 12,
-            "candidatesTokenCount": 1299,
-            "totalTokenCount": 1311,
-            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 12}],
-            "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1290}]
-        },
-        "modelVersion": "gemini-3.1-flash-image",
-        "responseId": "r1xAab-GH6WtmtkPzZ7a4Ak"
-    })
 }
 
 // The naive path: owned strings, then a scalar decode.
@@ -133,6 +97,38 @@ fn decode_response(c: &mut Criterion) {
     group.finish();
 }
 
+/// An answer of a gemini-3 model with its thought signature (about a megabyte of base64, sent
+/// back with every turn of a chat), read by serde_json and by the codec.
+fn decode_signature(c: &mut Criterion) {
+    let signature = image_of(1_000_000);
+    let body = serde_json::to_vec_pretty(&json!({"candidates": [{"content": {"role": "model", "parts": [
+        {"text": "Here is the dish.", "thoughtSignature": base64::engine::general_purpose::STANDARD.encode(&signature)}
+    ]}, "finishReason": "STOP", "index": 0}]}))
+    .unwrap();
+    let sdk = |body: &[u8]| {
+        let response: GenerateContentResponse = codec::from_body(body).unwrap();
+        response
+    };
+    let read = sdk(&body);
+    let parts = &read.candidates[0].content.as_ref().unwrap().parts;
+    assert_eq!(parts[0].thought_signature.as_deref(), Some(&signature[..]));
+
+    let mut group = c.benchmark_group("decode_signature");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("memcpy", |b| {
+        b.iter(|| black_box(black_box(&body[..]).to_vec()))
+    });
+    group.bench_function("serde_json_typed", |b| {
+        b.iter(|| {
+            let response: GenerateContentResponse =
+                serde_json::from_slice(black_box(&body)).unwrap();
+            response
+        })
+    });
+    group.bench_function("gemini_image", |b| b.iter(|| sdk(black_box(&body))));
+    group.finish();
+}
+
 fn encode_request(c: &mut Criterion) {
     let image = image();
     let request = RequestBuilder::image()
@@ -177,31 +173,6 @@ fn encode_request(c: &mut Criterion) {
         b.iter(|| codec::to_body(black_box(&request)).unwrap())
     });
     group.finish();
-}
-
-/// A `streamGenerateContent?alt=sse` body as Google streams an image: text, the whole image,
-/// the last text.
-fn generate_content_sse(image: &[u8]) -> Vec<u8> {
-    let full = response_json(image);
-    let mut first = full.clone();
-    first["candidates"][0]["content"]["parts"] = json!([{"text": "Here is"}]);
-    first["candidates"][0]
-        .as_object_mut()
-        .unwrap()
-        .remove("finishReason");
-    let mut middle = first.clone();
-    middle["candidates"][0]["content"]["parts"] =
-        json!([full["candidates"][0]["content"]["parts"][1].clone()]);
-    let mut last = full.clone();
-    last["candidates"][0]["content"]["parts"] = json!([{"text": " the dish."}]);
-    [first, middle, last]
-        .iter()
-        .map(|event| {
-            let line = serde_json::to_string(event).unwrap().replace("\":", "\": ");
-            format!("data: {line}\r\n\r\n")
-        })
-        .collect::<String>()
-        .into_bytes()
 }
 
 /// A streamed interaction's body as the real server writes it (compact JSON, `event:` lines,
@@ -306,6 +277,7 @@ fn stream_4k(c: &mut Criterion) {
 criterion_group!(
     benches,
     decode_response,
+    decode_signature,
     encode_request,
     sse_stream,
     stream_4k
