@@ -40,9 +40,11 @@ const CASES: &[(&str, &str)] = &[
     ("unary_4k", "raw_reqwest"),
     ("unary_4k", "gemini_image"),
     ("unary_4k", "gemini_image_stream"),
+    ("unary_4k", "gemini_rust"),
     ("unary_1k_png", "raw_socket"),
     ("unary_1k_png", "raw_reqwest"),
     ("unary_1k_png", "gemini_image"),
+    ("unary_1k_png", "gemini_rust"),
     ("mock_serve", "image/minimal_axum"),
     ("mock_serve", "image/gemini_image_mock"),
     ("mock_serve", "text/minimal_axum"),
@@ -66,6 +68,8 @@ const MAX_PEAK_KIB: f64 = 64.0 * 1024.0;
 /// What the batch results bench allocated at most while reading its file, and its largest
 /// image, in bytes (`peak_bytes`, `largest_image_bytes`).
 const BATCH_PEAK: &str = "target/criterion/batch_results_peak.json";
+/// The official SDKs' median nanoseconds per call, by group and SDK (`null`: not installed).
+const PEERS: &str = "target/criterion/unary_peers.json";
 
 const README_START: &str = "<!-- bench:start -->";
 const README_END: &str = "<!-- bench:end -->";
@@ -323,6 +327,49 @@ fn table(root: &Path) -> Result<String, String> {
             0.5,
         ),
     ];
+    let peers: Value = fs::read_to_string(root.join(PEERS))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    for group in ["unary_4k", "unary_1k_png"] {
+        let socket = get(group, "raw_socket")?;
+        for sdk in ["google_genai", "google_genai_js"] {
+            let cell = match peers[group][sdk].as_f64() {
+                Some(ns) => format!(
+                    "| {group} | {sdk} (timed by its own script) | {} | — | {:.2}× the time |\n",
+                    time(ns),
+                    ns / socket.median_ns
+                ),
+                None => format!("| {group} | {sdk} | not installed | — | — |\n"),
+            };
+            out.push_str(&cell);
+        }
+    }
+    let ours = get("unary_4k", "gemini_image")?.median_ns;
+    let mut checks: Vec<(String, f64, f64)> = checks
+        .into_iter()
+        .map(|(name, measured, target)| (name.to_string(), measured, target))
+        .collect();
+    checks.push((
+        "unary 4K call ≥ 3 × faster than gemini-rust".to_string(),
+        ratio(get("unary_4k", "gemini_rust")?.median_ns, ours),
+        3.0,
+    ));
+    for (sdk, name) in [
+        ("google_genai", "google-genai (Python)"),
+        ("google_genai_js", "@google/genai (Node)"),
+    ] {
+        match peers["unary_4k"][sdk].as_f64() {
+            Some(ns) => checks.push((
+                format!("unary 4K call ≥ 10 × faster than {name}"),
+                ratio(ns, ours),
+                10.0,
+            )),
+            None => out.push_str(&format!(
+                "\n{name} was not installed: its target is not measured.\n"
+            )),
+        }
+    }
     out.push_str("\n| target | measured | met |\n|---|---:|:---:|\n");
     for (name, measured, target) in checks {
         let met = if measured >= target { "yes" } else { "no" };

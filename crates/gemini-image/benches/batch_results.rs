@@ -18,7 +18,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
@@ -26,6 +25,9 @@ use criterion::{Criterion, Throughput};
 use futures_util::StreamExt;
 use gemini_image::types::BatchResultLine;
 use gemini_image::{Base64Bytes, results_from_pieces};
+
+mod fixtures;
+use fixtures::target_dir;
 
 /// Counts the bytes allocated now and at most, to measure the peak of one reading.
 struct Counting;
@@ -190,11 +192,4 @@ fn write_peak(peak: usize, largest_image: usize) {
         peak as f64 / 1048576.0,
         largest_image as f64 / 1048576.0
     );
-}
-
-/// `target/` of the workspace (criterion's `target/criterion` is beside it).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }

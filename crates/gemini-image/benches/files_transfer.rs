@@ -18,12 +18,15 @@
 //! `curl` and 2 GiB of free disk under `target/`).
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use gemini_image::{Client, UploadOptions};
+
+mod fixtures;
+use fixtures::target_dir;
 
 /// The file's size under `cargo bench`: 1 GB.
 const BENCH_SIZE: u64 = 1_000_000_000;
@@ -136,13 +139,6 @@ fn main() {
         std::fs::write(&out, text).expect("the peaks written");
     }
     println!("peak RSS (KiB): {}", serde_json::Value::Object(peaks));
-}
-
-/// `target/` of the workspace (criterion's `target/criterion` is beside it).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
 /// `size` varied bytes, written once and kept for later runs.

@@ -7,11 +7,20 @@
 //!   pays before it starts on the JSON;
 //! * `gemini_image` — `Client::generate_content`, the image decoded and ready;
 //! * `gemini_image_stream` (4K only) — `stream_generate_content` to the whole answer, over the
-//!   same bytes as Server-Sent Events.
+//!   same bytes as Server-Sent Events;
+//! * `gemini_rust` — the peer a Rust user would pick instead (gemini-rust 2.1.0), the image's
+//!   base64 decoded with the `base64` crate as its users do.
+//!
+//! Under `cargo bench` (not the once-through run of `cargo test --benches`), the official SDKs
+//! are timed on the same server by small scripts — google-genai (Python) and @google/genai
+//! (Node), where `cargo xtask test` installed them — and their medians written to
+//! `target/criterion/unary_peers.json` for the table.
 //!
 //! `cargo bench -p gemini-image --bench unary_call`; `cargo xtask bench` prints the table.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -21,7 +30,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 mod fixtures;
-use fixtures::{generate_content_sse, image_of, response_json};
+use base64::Engine as _;
+use fixtures::{generate_content_sse, image_of, response_json, target_dir};
 
 const MODEL: &str = gemini_image::models::GEMINI_3_1_FLASH_IMAGE;
 
@@ -199,6 +209,37 @@ fn unary_group(c: &mut Criterion, group_name: &str, image_len: usize, with_strea
         })
     });
     group.bench_function("gemini_image", |b| b.iter(sdk));
+    let peer = gemini_rust::GeminiBuilder::new("bench-key")
+        .with_model(gemini_rust::Model::Gemini31FlashImage)
+        .with_base_url(reqwest::Url::parse(&format!("{base}/v1beta/")).unwrap())
+        .build()
+        .unwrap();
+    // The same operation on the same bytes as ours: gemini-rust marks generateContent deprecated
+    // in favour of its Interactions client, but that is another wire.
+    #[allow(deprecated)]
+    let rust_peer = || {
+        client_runtime.block_on(async {
+            let response = peer
+                .generate_content()
+                .with_user_message("a lighthouse at dusk")
+                .execute()
+                .await
+                .unwrap();
+            let parts = response.candidates[0].content.parts.as_ref().unwrap();
+            let data = parts
+                .iter()
+                .find_map(|part| match part {
+                    gemini_rust::Part::InlineData { inline_data, .. } => Some(&inline_data.data),
+                    _ => None,
+                })
+                .unwrap();
+            base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap()
+        })
+    };
+    assert!(rust_peer() == image);
+    group.bench_function("gemini_rust", |b| b.iter(rust_peer));
     if with_stream {
         let streamed = || {
             client_runtime.block_on(async {
@@ -215,6 +256,69 @@ fn unary_group(c: &mut Criterion, group_name: &str, image_len: usize, with_strea
         group.bench_function("gemini_image_stream", |b| b.iter(streamed));
     }
     group.finish();
+    if std::env::args().any(|arg| arg == "--bench") {
+        time_official_sdks(group_name, &base, image.len());
+    }
+}
+
+/// Times google-genai and @google/genai on the server at `base`, where they are installed, and
+/// records their medians under `group` in `target/criterion/unary_peers.json`.
+fn time_official_sdks(group: &str, base: &str, image_len: usize) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let calls = if image_len > 4_000_000 { "20" } else { "50" };
+    let python = root.join("target/conformance/python/bin/python");
+    let js = root.join("conformance/js");
+    let peers = [
+        (
+            "google_genai",
+            python.exists().then(|| {
+                let mut command = Command::new(&python);
+                command.arg(root.join("conformance/python/bench_peer.py"));
+                command
+            }),
+        ),
+        (
+            "google_genai_js",
+            js.join("node_modules/@google/genai").exists().then(|| {
+                let mut command = Command::new("node");
+                command.arg("bench_peer.mjs").current_dir(&js);
+                command
+            }),
+        ),
+    ];
+    let path = target_dir().join("criterion/unary_peers.json");
+    let mut recorded: serde_json::Value = std::fs::read(&path)
+        .ok()
+        .and_then(|text| serde_json::from_slice(&text).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    for (name, command) in peers {
+        let Some(mut command) = command else {
+            println!("{group}/{name}: not installed (`cargo xtask test` installs it); skipped");
+            recorded[group][name] = serde_json::Value::Null;
+            continue;
+        };
+        let output = command.args([base, MODEL, calls]).output();
+        let measured = output.ok().filter(|o| o.status.success()).and_then(|o| {
+            serde_json::from_slice::<serde_json::Value>(&o.stdout)
+                .ok()
+                .filter(|v| v["image_bytes"].as_u64() == Some(image_len as u64))
+        });
+        match measured {
+            Some(measured) => {
+                println!(
+                    "{group}/{name}: median {} ns per call",
+                    measured["median_ns"]
+                );
+                recorded[group][name] = measured["median_ns"].clone();
+            }
+            None => {
+                println!("{group}/{name}: the script failed; skipped");
+                recorded[group][name] = serde_json::Value::Null;
+            }
+        }
+    }
+    let _ = std::fs::create_dir_all(target_dir().join("criterion"));
+    std::fs::write(&path, serde_json::to_vec_pretty(&recorded).unwrap()).unwrap();
 }
 
 /// A 4K image of Google's weight (some 8 MB; 11 MB of base64).
