@@ -334,14 +334,6 @@ pub(crate) struct Base64Stream {
 }
 
 impl Base64Stream {
-    /// A stream whose output will be about `capacity` bytes (allocated once).
-    pub fn with_capacity(capacity: usize) -> Self {
-        Base64Stream {
-            out: Vec::with_capacity(capacity + LAST_BLOCK),
-            ..Self::default()
-        }
-    }
-
     /// Makes room for `total` decoded bytes in all, a guess (the stream still grows past it).
     pub fn expect(&mut self, total: usize) {
         if total + LAST_BLOCK > self.out.capacity() {

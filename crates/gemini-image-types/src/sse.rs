@@ -5,8 +5,11 @@
 //! across many reads (a whole image is one multi-megabyte `data:` line), and one read may hold
 //! many events. Lines are kept as the chunks they arrived in (no copy while they grow), and an
 //! image's base64 is decoded as it comes off the network: once a line has opened a large base64
-//! value, each new chunk is searched only for the closing quote and decoded straight away, so
-//! the megabytes are read once and never copied into a line buffer.
+//! value, each new chunk is searched only for the closing quote and decoded straight into the
+//! image's own buffer, and the chunk is let go — the megabytes are read once, never copied into
+//! a line buffer, and never held twice. When the shortcut does not apply after all (an escape,
+//! the URL-safe alphabet), the text is given back by encoding the decoded part again: a whole
+//! block of strict base64 has only one text.
 
 use std::collections::VecDeque;
 
@@ -14,7 +17,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use serde::de::DeserializeOwned;
 
 use crate::base64_bytes::{Base64Stream, splice};
-use crate::codec::open_value_at_end;
+use crate::codec::{open_value_at_end, with_values_encoded};
 
 /// What the stream carried.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,12 +41,11 @@ pub struct Payload {
     pub(crate) spliced: Option<SplicedValues>,
 }
 
-/// Values decoded on arrival, and the data as it arrived (for when the shortcut does not apply).
+/// Values decoded on arrival, and the nonce of their placeholders.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct SplicedValues {
     pub nonce: u64,
     pub values: Vec<Bytes>,
-    pub original: Vec<Bytes>,
 }
 
 impl Payload {
@@ -76,26 +78,21 @@ impl Payload {
         &self.text
     }
 
-    /// The data as it arrived, in one piece (a copy only for a spliced payload).
+    /// The data as it arrived, in one piece: for a spliced payload, its text with each value
+    /// encoded again (a copy, for the rare reader the shortcut does not serve).
     pub fn original(&self) -> Bytes {
         match &self.spliced {
             None => self.text.clone(),
-            Some(spliced) => concat(&spliced.original),
+            // Every placeholder is in the text: the decoder wrote them.
+            Some(spliced) => with_values_encoded(&self.text, spliced.nonce, &spliced.values)
+                .map(Bytes::from)
+                .unwrap_or_else(|| self.text.clone()),
         }
     }
 
     /// Drops the first `n` bytes (a `data:` prefix, which no value is part of).
     fn advance(&mut self, n: usize) {
         self.text.advance(n);
-        if let Some(spliced) = &mut self.spliced {
-            let mut left = n;
-            spliced.original.retain_mut(|piece| {
-                let cut = left.min(piece.len());
-                piece.advance(cut);
-                left -= cut;
-                !piece.is_empty()
-            });
-        }
     }
 }
 
@@ -116,18 +113,8 @@ fn concat(pieces: &[Bytes]) -> Bytes {
 #[derive(Debug)]
 enum Piece {
     Text(Bytes),
-    /// A base64 value decoded as it arrived, and its text.
-    Value {
-        decoded: Bytes,
-        text: Vec<Bytes>,
-    },
-}
-
-/// A large base64 value still arriving: its pieces, kept as they came (no copy), decoded in one
-/// go into a buffer of the exact size once the closing quote is seen.
-#[derive(Debug, Default)]
-struct Arriving {
-    text: Vec<Bytes>,
+    /// A base64 value decoded as it arrived.
+    Value(Bytes),
 }
 
 /// Splits an SSE body into [`Event`]s. Lines end with `\r\n`, `\n` or `\r`, as the SSE
@@ -154,7 +141,11 @@ pub struct SseDecoder {
     /// The current line, as it arrived.
     line: Vec<Piece>,
     /// A large base64 value of the current line, being decoded as it arrives.
-    arriving: Option<Arriving>,
+    arriving: Option<Base64Stream>,
+    /// The largest value decoded so far: the room a new value gets once it goes on past the
+    /// chunk that opened it (the images of one stream are mostly of one size, and a buffer that
+    /// grows as it fills copies itself; one that was too large is shrunk at its end).
+    largest_value: usize,
     /// The current line gave up decoding on arrival (a value with escapes, or not base64).
     plain_line: bool,
     /// The last line ended with a `\r` that was the last byte read: a `\n` first in the next
@@ -176,18 +167,21 @@ impl SseDecoder {
         }
         while !rest.is_empty() {
             if let Some(arriving) = &mut self.arriving {
-                match value_stop(&rest) {
-                    None => arriving.text.push(std::mem::take(&mut rest)),
-                    Some(end) if rest[end] == b'"' => {
-                        arriving.text.push(rest.split_to(end));
-                        self.value_arrived();
-                    }
+                let stop = value_stop(&rest);
+                let value = rest.split_to(stop.unwrap_or(rest.len()));
+                arriving.expect(self.largest_value);
+                if !arriving.feed(&value) {
+                    // Not strict standard base64: the URL-safe alphabet, or not base64 at all.
+                    self.give_up_arriving(value);
+                    continue;
+                }
+                match stop {
+                    // The value goes on in the next read.
+                    None => {}
+                    Some(_) if rest[0] == b'"' => self.value_arrived(),
                     // An escape, or the line ended inside the string: what has come so far
                     // becomes text, and the rest is read as lines, as if it had come in one read.
-                    Some(end) => {
-                        arriving.text.push(rest.split_to(end));
-                        self.give_up_arriving();
-                    }
+                    Some(_) => self.give_up_arriving(Bytes::new()),
                 }
                 continue;
             }
@@ -218,7 +212,7 @@ impl SseDecoder {
 
     /// The body ended: whatever is still open is pushed to `out`.
     pub fn finish(&mut self, out: &mut VecDeque<Event>) {
-        self.give_up_arriving();
+        self.give_up_arriving(Bytes::new());
         if !self.line.is_empty() {
             self.end_line(out);
         }
@@ -262,9 +256,14 @@ impl SseDecoder {
         if !last.is_empty() {
             self.line.push(Piece::Text(last));
         }
-        self.arriving = Some(Arriving {
-            text: vec![content],
-        });
+        let mut stream = Base64Stream::default();
+        if !stream.feed(&content) {
+            // Not for decoding on arrival: the line is read the ordinary way.
+            self.line.push(Piece::Text(content));
+            self.plain_line = true;
+            return;
+        }
+        self.arriving = Some(stream);
     }
 
     fn line_starts_with(&self, prefix: &[u8]) -> bool {
@@ -282,34 +281,32 @@ impl SseDecoder {
 
     /// The value's closing quote came: it joins the line decoded.
     fn value_arrived(&mut self) {
-        if let Some(arriving) = self.arriving.take() {
-            let length: usize = arriving.text.iter().map(Bytes::len).sum();
-            let mut stream = Base64Stream::with_capacity(length / 4 * 3);
-            let decoded = arriving
-                .text
-                .iter()
-                .all(|piece| stream.feed(piece))
-                .then(|| stream.finish().ok())
-                .flatten();
-            match decoded {
-                Some(decoded) => self.line.push(Piece::Value {
-                    decoded,
-                    text: arriving.text,
-                }),
-                None => {
-                    self.line.extend(arriving.text.into_iter().map(Piece::Text));
-                    self.plain_line = true;
-                }
+        let Some(stream) = self.arriving.take() else {
+            return;
+        };
+        match stream.finish() {
+            Ok(decoded) => {
+                self.largest_value = self.largest_value.max(decoded.len());
+                self.line.push(Piece::Value(decoded));
+            }
+            Err(stream) => {
+                self.arriving = Some(stream);
+                self.give_up_arriving(Bytes::new());
             }
         }
     }
 
-    /// The value cannot be decoded on arrival: it stays text, read the ordinary way.
-    fn give_up_arriving(&mut self) {
-        if let Some(arriving) = self.arriving.take() {
-            self.line.extend(arriving.text.into_iter().map(Piece::Text));
-            self.plain_line = true;
+    /// The value cannot be decoded on arrival: its text so far — what was fed, then `rest`,
+    /// not fed — stays text, and the line is read the ordinary way.
+    fn give_up_arriving(&mut self, rest: Bytes) {
+        let Some(stream) = self.arriving.take() else {
+            return;
+        };
+        self.line.push(Piece::Text(Bytes::from(stream.text())));
+        if !rest.is_empty() {
+            self.line.push(Piece::Text(rest));
         }
+        self.plain_line = true;
     }
 
     fn end_line(&mut self, out: &mut VecDeque<Event>) {
@@ -320,7 +317,7 @@ impl SseDecoder {
                 .into_iter()
                 .filter_map(|p| match p {
                     Piece::Text(text) => Some(text),
-                    Piece::Value { .. } => None,
+                    Piece::Value(_) => None,
                 })
                 .collect();
             Payload::plain(concat(&texts))
@@ -328,30 +325,18 @@ impl SseDecoder {
             let nonce = fastrand::u64(..);
             let mut text = BytesMut::new();
             let mut values = Vec::new();
-            let mut original = Vec::new();
             for piece in pieces {
                 match piece {
-                    Piece::Text(piece) => {
-                        text.extend_from_slice(&piece);
-                        original.push(piece);
-                    }
-                    Piece::Value {
-                        decoded,
-                        text: value_text,
-                    } => {
+                    Piece::Text(piece) => text.extend_from_slice(&piece),
+                    Piece::Value(decoded) => {
                         text.extend_from_slice(splice::placeholder(values.len(), nonce).as_bytes());
                         values.push(decoded);
-                        original.extend(value_text);
                     }
                 }
             }
             Payload {
                 text: text.freeze(),
-                spliced: Some(SplicedValues {
-                    nonce,
-                    values,
-                    original,
-                }),
+                spliced: Some(SplicedValues { nonce, values }),
             }
         };
         self.line(payload, out);
