@@ -95,9 +95,11 @@ pub struct RecordedBody {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Layout {
-    /// `serde_json::to_vec` (what the mock and Google's model calls send).
+    /// `serde_json::to_vec`: no space anywhere.
     #[default]
     Compact,
+    /// One line as Google's stream writes it: `": "` after a key, `,` between items.
+    GoogleLine,
     /// Two-space pretty print (Google's errors).
     Pretty,
     /// Pretty print and a newline (Google's errors, exactly).
@@ -105,16 +107,23 @@ pub enum Layout {
 }
 
 impl Layout {
+    const ALL: [Self; 4] = [
+        Self::Compact,
+        Self::GoogleLine,
+        Self::PrettyNewline,
+        Self::Pretty,
+    ];
+
     fn is_compact(&self) -> bool {
         *self == Self::Compact
     }
 
     fn write(self, value: &Value) -> Vec<u8> {
         let mut out = match self {
-            Self::Compact => serde_json::to_vec(value),
-            Self::Pretty | Self::PrettyNewline => serde_json::to_vec_pretty(value),
-        }
-        .unwrap_or_default();
+            Self::Compact => serde_json::to_vec(value).unwrap_or_default(),
+            Self::GoogleLine => crate::wire::google_line(value),
+            Self::Pretty | Self::PrettyNewline => serde_json::to_vec_pretty(value).unwrap_or_default(),
+        };
         if self == Self::PrettyNewline {
             out.push(b'\n');
         }
@@ -124,9 +133,13 @@ impl Layout {
 
 /// A recorded event stream.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SseRecording {
     /// What ends each event (`"\r\n\r\n"` from Google, `"\n\n"` from others).
     pub separator: String,
+    /// How each event's `data:` JSON is written (Google's: `googleLine`).
+    #[serde(default, skip_serializing_if = "Layout::is_compact")]
+    pub data_layout: Layout,
     /// The events in order.
     pub events: Vec<SseEvent>,
 }
@@ -137,8 +150,8 @@ pub struct SseRecording {
 pub struct SseEvent {
     /// Milliseconds after the response's head when the event was whole.
     pub at_ms: u64,
-    /// The event's `data:` JSON, when the event is exactly `data: <compact JSON>` and the
-    /// separator.
+    /// The event's `data:` JSON, when the event is exactly `data: <JSON in the stream's
+    /// layout>` and the separator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
     /// Otherwise the event's raw text, its separator included.
@@ -154,7 +167,7 @@ impl RecordedBody {
             return Self::default();
         }
         if let Ok(mut value) = serde_json::from_slice::<Value>(bytes) {
-            let layout = [Layout::Compact, Layout::PrettyNewline, Layout::Pretty]
+            let layout = Layout::ALL
                 .into_iter()
                 .find(|layout| layout.write(&value) == bytes);
             if let Some(body_layout) = layout {
@@ -205,19 +218,32 @@ impl RecordedBody {
 }
 
 impl SseEvent {
-    /// One whole event (its separator included), received `at_ms` after the head.
-    pub fn capture(raw: &[u8], separator: &str, at_ms: u64, out: &mut Vec<Blob>) -> Self {
-        let text = String::from_utf8_lossy(raw);
-        let data = text
-            .strip_prefix("data: ")
+    /// One whole event (its separator included), received `at_ms` after the head. The stream's
+    /// data layout is taken from its first JSON event (`layout` is `None` until then).
+    pub fn capture(
+        raw: &[u8],
+        separator: &str,
+        layout: &mut Option<Layout>,
+        at_ms: u64,
+        out: &mut Vec<Blob>,
+    ) -> Self {
+        let text = std::str::from_utf8(raw).ok();
+        let line = text
+            .and_then(|text| text.strip_prefix("data: "))
             .and_then(|rest| rest.strip_suffix(separator))
-            .filter(|line| !line.contains('\n'))
-            .and_then(|line| {
-                let value: Value = serde_json::from_str(line).ok()?;
-                (serde_json::to_string(&value).ok()? == line).then_some(value)
-            });
-        match data {
-            Some(mut value) if text.as_bytes() == raw => {
+            .filter(|line| !line.contains('\n'));
+        let parsed = line.and_then(|line| {
+            let value: Value = serde_json::from_str(line).ok()?;
+            let written = |l: Layout| l.write(&value) == line.as_bytes();
+            let found = match *layout {
+                Some(known) => written(known).then_some(known),
+                None => Layout::ALL.into_iter().find(|l| written(*l)),
+            }?;
+            Some((value, found))
+        });
+        match parsed {
+            Some((mut value, found)) => {
+                *layout = Some(found);
                 blobs::extract(&mut value, out);
                 Self {
                     at_ms,
@@ -225,10 +251,10 @@ impl SseEvent {
                     text: None,
                 }
             }
-            _ => Self {
+            None => Self {
                 at_ms,
                 data: None,
-                text: Some(text.into_owned()),
+                text: Some(String::from_utf8_lossy(raw).into_owned()),
             },
         }
     }
@@ -240,7 +266,7 @@ impl SseEvent {
     /// A blob missing or past the budget.
     pub fn bytes(
         &self,
-        separator: &str,
+        stream: &SseRecording,
         dir: &std::path::Path,
         budget: &mut usize,
     ) -> Result<Bytes, String> {
@@ -248,8 +274,8 @@ impl SseEvent {
             let mut value = value.clone();
             blobs::restore(&mut value, dir, budget)?;
             let mut out = b"data: ".to_vec();
-            out.extend(serde_json::to_vec(&value).unwrap_or_default());
-            out.extend(separator.as_bytes());
+            out.extend(stream.data_layout.write(&value));
+            out.extend(stream.separator.as_bytes());
             return Ok(Bytes::from(out));
         }
         Ok(Bytes::from(self.text.clone().unwrap_or_default()))
@@ -285,17 +311,22 @@ mod tests {
     #[test]
     fn an_event_is_data_or_its_raw_text() {
         let mut blobs = Vec::new();
-        let event = SseEvent::capture(b"data: {\"a\":1}\r\n\r\n", "\r\n\r\n", 5, &mut blobs);
-        assert_eq!(event.data, Some(serde_json::json!({"a": 1})));
-        let raw = b"event: x\ndata: {\"a\":1}\n\n";
-        let other = SseEvent::capture(raw, "\n\n", 6, &mut blobs);
+        let mut layout = None;
+        let google = b"data: {\"a\": [1,2]}\r\n\r\n";
+        let event = SseEvent::capture(google, "\r\n\r\n", &mut layout, 5, &mut blobs);
+        assert_eq!(event.data, Some(serde_json::json!({"a": [1, 2]})));
+        assert_eq!(layout, Some(Layout::GoogleLine));
+        let raw = b"event: x\ndata: {\"a\":1}\r\n\r\n";
+        let other = SseEvent::capture(raw, "\r\n\r\n", &mut layout, 6, &mut blobs);
         assert!(other.data.is_none());
+        let stream = SseRecording {
+            separator: "\r\n\r\n".into(),
+            data_layout: Layout::GoogleLine,
+            events: Vec::new(),
+        };
         let mut budget = usize::MAX;
         let dir = std::env::temp_dir();
-        assert_eq!(
-            event.bytes("\r\n\r\n", &dir, &mut budget).ok().as_deref(),
-            Some(&b"data: {\"a\":1}\r\n\r\n"[..])
-        );
-        assert_eq!(other.bytes("\n\n", &dir, &mut budget).ok().as_deref(), Some(&raw[..]));
+        assert_eq!(event.bytes(&stream, &dir, &mut budget).ok().as_deref(), Some(&google[..]));
+        assert_eq!(other.bytes(&stream, &dir, &mut budget).ok().as_deref(), Some(&raw[..]));
     }
 }

@@ -192,6 +192,7 @@ fn stream(recordings: Recordings, capture: Capture, mut answer: reqwest::Respons
         let mut splitter = Splitter::new(limit);
         let mut events = Vec::new();
         let mut blobs = Vec::new();
+        let mut layout = None;
         let whole = loop {
             match answer.chunk().await {
                 Ok(Some(piece)) => {
@@ -200,6 +201,7 @@ fn stream(recordings: Recordings, capture: Capture, mut answer: reqwest::Respons
                         events.push(SseEvent::capture(
                             &event,
                             splitter.separator(),
+                            &mut layout,
                             at_ms,
                             &mut blobs,
                         ));
@@ -227,9 +229,19 @@ fn stream(recordings: Recordings, capture: Capture, mut answer: reqwest::Respons
         let separator = splitter.separator().to_owned();
         let at_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if let Some(rest) = splitter.finish() {
-            events.push(SseEvent::capture(&rest, &separator, at_ms, &mut blobs));
+            events.push(SseEvent::capture(
+                &rest,
+                &separator,
+                &mut layout,
+                at_ms,
+                &mut blobs,
+            ));
         }
-        let sse = SseRecording { separator, events };
+        let sse = SseRecording {
+            separator,
+            data_layout: layout.unwrap_or_default(),
+            events,
+        };
         match capture.write(&recordings.inner, RecordedBody::default(), Some(sse), blobs) {
             Ok(name) => tracing::info!(recording = %name, "recorded"),
             Err(reason) => tracing::error!(%path, "not recorded: {reason}"),

@@ -37,7 +37,7 @@ fn build(path: &Path, dir: &Path, limit: usize, pace: f64) -> Result<Response, S
             for event in &sse.events {
                 events.push((
                     event.at_ms,
-                    event.bytes(&sse.separator, dir, &mut budget)?,
+                    event.bytes(sse, dir, &mut budget)?,
                 ));
             }
             paced(events, pace)
