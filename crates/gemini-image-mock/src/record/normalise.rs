@@ -217,10 +217,9 @@ fn string(text: &str, key: Option<&str>) -> Norm {
     if ENUM_KEYS.contains(&key) {
         return Norm::Enum(text.to_ascii_uppercase());
     }
-    if key == "model"
-        && let Some(name) = text.strip_prefix("models/")
-    {
-        return Norm::Text(name.to_owned());
+    if key == "model" {
+        // A model's name is a name, even when it is all digits.
+        return Norm::Text(text.strip_prefix("models/").unwrap_or(text).to_owned());
     }
     if let Some(i) = canonical_integer(text) {
         return Norm::Int(i);
@@ -287,5 +286,191 @@ mod tests {
         assert_ne!(path("/v1/models", true), path("/v1beta/models", true));
         assert!(!is_version("video"));
         assert!(is_version("v1beta1"));
+    }
+
+    /// A request as a test builds it, spelled two ways.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Request {
+        texts: Vec<String>,
+        image: Option<Vec<u8>>,
+        seed: Option<i64>,
+        image_only: bool,
+        temperature: Option<f64>,
+        model: Option<String>,
+    }
+
+    /// How a spelling differs from the plain one.
+    #[derive(Clone, Copy, Debug)]
+    struct Spelling {
+        snake: bool,
+        url_safe: bool,
+        seed_as_string: bool,
+        lower_enums: bool,
+        reversed: bool,
+        prefixed_model: bool,
+        version_v1: bool,
+        empty_extras: bool,
+    }
+
+    fn object(pairs: Vec<(&str, Value)>, spelling: Spelling) -> Value {
+        let mut pairs: Vec<(String, Value)> = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let k = if spelling.snake { snake(k) } else { k.to_owned() };
+                (k, v)
+            })
+            .collect();
+        if spelling.reversed {
+            pairs.reverse();
+        }
+        Value::Object(pairs.into_iter().collect())
+    }
+
+    fn snake(key: &str) -> String {
+        key.chars()
+            .flat_map(|c| {
+                if c.is_ascii_uppercase() {
+                    vec!['_', c.to_ascii_lowercase()]
+                } else {
+                    vec![c]
+                }
+            })
+            .collect()
+    }
+
+    fn spell(request: &Request, spelling: Spelling) -> (String, Value) {
+        let mut parts: Vec<Value> = request
+            .texts
+            .iter()
+            .map(|t| object(vec![("text", json!(t))], spelling))
+            .collect();
+        if let Some(image) = &request.image {
+            let mut data = gemini_image_types::Base64Bytes::new(image.clone()).encode();
+            if spelling.url_safe {
+                data = data.replace('+', "-").replace('/', "_").replace('=', "");
+            }
+            let blob = object(
+                vec![("mimeType", json!("image/png")), ("data", json!(data))],
+                spelling,
+            );
+            parts.push(object(vec![("inlineData", blob)], spelling));
+        }
+        let modalities = if request.image_only {
+            vec!["IMAGE"]
+        } else {
+            vec!["TEXT", "IMAGE"]
+        };
+        let modalities: Vec<Value> = modalities
+            .into_iter()
+            .map(|m| json!(if spelling.lower_enums { m.to_ascii_lowercase() } else { m.to_owned() }))
+            .collect();
+        let mut config = vec![("responseModalities", Value::Array(modalities))];
+        if let Some(seed) = request.seed {
+            let seed = if spelling.seed_as_string { json!(seed.to_string()) } else { json!(seed) };
+            config.push(("seed", seed));
+        }
+        if let Some(temperature) = request.temperature {
+            config.push(("temperature", json!(temperature)));
+        }
+        if spelling.empty_extras {
+            config.push(("stopSequences", json!([])));
+            config.push(("topK", Value::Null));
+        }
+        let content = object(
+            vec![("role", json!("user")), ("parts", Value::Array(parts))],
+            spelling,
+        );
+        let mut top = vec![
+            ("contents", json!([content])),
+            ("generationConfig", object(config, spelling)),
+        ];
+        if let Some(model) = &request.model {
+            let model = if spelling.prefixed_model { format!("models/{model}") } else { model.clone() };
+            top.push(("model", json!(model)));
+        }
+        if spelling.empty_extras {
+            top.push(("safetySettings", json!([])));
+            top.push(("toolConfig", json!({})));
+        }
+        let version = if spelling.version_v1 { "v1" } else { "v1beta" };
+        (
+            format!("/{version}/models/m:generateContent"),
+            object(top, spelling),
+        )
+    }
+
+    fn key_of(request: &Request, spelling: Spelling) -> RequestKey {
+        let (path, body) = spell(request, spelling);
+        RequestKey::new("POST", &path, &[], None, &KeyBody::Json(&body), MatchRules::default())
+    }
+
+    fn requests() -> impl Strategy<Value = Request> {
+        (
+            proptest::collection::vec("[a-zA-Z0-9 ]{1,12}", 1..3),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 1..48)),
+            proptest::option::of(any::<i64>()),
+            any::<bool>(),
+            proptest::option::of(prop_oneof![Just(0.0), Just(0.5), Just(1.0), Just(1.5)]),
+            proptest::option::of("[a-z0-9.-]{1,10}"),
+        )
+            .prop_map(|(texts, image, seed, image_only, temperature, model)| Request {
+                texts,
+                image,
+                seed,
+                image_only,
+                temperature,
+                model,
+            })
+    }
+
+    fn spellings() -> impl Strategy<Value = Spelling> {
+        proptest::collection::vec(any::<bool>(), 8).prop_map(|b| Spelling {
+            snake: b[0],
+            url_safe: b[1],
+            seed_as_string: b[2],
+            lower_enums: b[3],
+            reversed: b[4],
+            prefixed_model: b[5],
+            version_v1: b[6],
+            empty_extras: b[7],
+        })
+    }
+
+    const PLAIN: Spelling = Spelling {
+        snake: false,
+        url_safe: false,
+        seed_as_string: false,
+        lower_enums: false,
+        reversed: false,
+        prefixed_model: false,
+        version_v1: false,
+        empty_extras: false,
+    };
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(20),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn two_spellings_of_one_request_always_match(request in requests(), spelling in spellings()) {
+            prop_assert_eq!(key_of(&request, PLAIN), key_of(&request, spelling));
+        }
+
+        #[test]
+        fn two_different_requests_never_match(
+            a in requests(),
+            b in requests(),
+            spelling_a in spellings(),
+            spelling_b in spellings(),
+        ) {
+            prop_assume!(a != b);
+            prop_assert_ne!(key_of(&a, spelling_a), key_of(&b, spelling_b));
+        }
     }
 }
