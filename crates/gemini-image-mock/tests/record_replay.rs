@@ -103,13 +103,28 @@ async fn what_was_recorded_replays_byte_for_byte_and_frame_for_frame() {
         .expect("a recording mock");
 
     let generate = text_request("a red bicycle");
-    let first = call(&recorder, "POST", &format!("{MODEL}:generateContent"), Some(&generate)).await;
-    assert_eq!(first.status, 200, "{}", String::from_utf8_lossy(&first.body));
+    let first = call(
+        &recorder,
+        "POST",
+        &format!("{MODEL}:generateContent"),
+        Some(&generate),
+    )
+    .await;
+    assert_eq!(
+        first.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
     let edit = json!({"contents": [{"role": "user", "parts": [
         {"inlineData": {"mimeType": "image/jpeg", "data": image_of(&first)}},
         {"text": "make it blue"}]}]});
     let calls: Vec<(&str, String, Option<Value>)> = vec![
-        ("POST", format!("{MODEL}:generateContent"), Some(generate.clone())),
+        (
+            "POST",
+            format!("{MODEL}:generateContent"),
+            Some(generate.clone()),
+        ),
         (
             "POST",
             format!("{MODEL}:streamGenerateContent?alt=sse"),
@@ -128,10 +143,15 @@ async fn what_was_recorded_replays_byte_for_byte_and_frame_for_frame() {
         recorded.push(call(&recorder, method, path, body.as_ref()).await);
     }
     assert_eq!(recorded[1].content_type, "text/event-stream");
-    let frames = String::from_utf8_lossy(&recorded[1].body).matches("data: ").count();
+    let frames = String::from_utf8_lossy(&recorded[1].body)
+        .matches("data: ")
+        .count();
     assert!(frames >= 2, "a stream of several events: {frames}");
     assert_eq!(recorded[2].status, 200);
-    assert_eq!(recorded[3].status, 404, "the retired model's answer is recorded too");
+    assert_eq!(
+        recorded[3].status, 404,
+        "the retired model's answer is recorded too"
+    );
     // The stream is recorded once it has ended; the proxy's task writes it after the last piece.
     for _ in 0..100 {
         if json_files(&dir) == calls.len() {
@@ -153,7 +173,11 @@ async fn what_was_recorded_replays_byte_for_byte_and_frame_for_frame() {
             file.display()
         );
         if file.extension().is_some_and(|e| e == "json") {
-            assert!(bytes.len() < 64 * 1024, "{} keeps base64 inline", file.display());
+            assert!(
+                bytes.len() < 64 * 1024,
+                "{} keeps base64 inline",
+                file.display()
+            );
         }
     }
     assert!(
@@ -254,14 +278,19 @@ async fn an_exchange_over_the_bound_is_refused_with_a_clear_error() {
 async fn record_on_miss_forwards_only_what_no_recording_answers() {
     let dir = temp_dir("on-miss");
     let upstream = MockServer::start().await.expect("a port");
-    let both = MockServer::with_recordings(RecordingOptions::replay_or_record(&dir, upstream.uri()))
-        .await
-        .expect("a mock that replays and records");
+    let both =
+        MockServer::with_recordings(RecordingOptions::replay_or_record(&dir, upstream.uri()))
+            .await
+            .expect("a mock that replays and records");
     let path = format!("{MODEL}:generateContent");
     let first = call(&both, "POST", &path, Some(&text_request("a fox"))).await;
     let again = call(&both, "POST", &path, Some(&text_request("a fox"))).await;
     assert_eq!(first, again);
-    assert_eq!(upstream.received_requests().len(), 1, "the second is replayed");
+    assert_eq!(
+        upstream.received_requests().len(),
+        1,
+        "the second is replayed"
+    );
     call(&both, "POST", &path, Some(&text_request("an owl"))).await;
     assert_eq!(upstream.received_requests().len(), 2);
     assert_eq!(json_files(&dir), 2);

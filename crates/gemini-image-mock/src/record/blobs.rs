@@ -183,7 +183,10 @@ mod tests {
         extract(&mut value, &mut blobs);
         assert_eq!(blobs.len(), 1);
         assert_eq!(blobs[0].name.len(), 64 + 4, "{}", blobs[0].name);
-        let reference = value["inlineData"]["data"].as_object().cloned().unwrap_or_default();
+        let reference = value["inlineData"]["data"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(
             reference_digest(&reference),
             Some(Sha256::digest(&blobs[0].bytes).into())

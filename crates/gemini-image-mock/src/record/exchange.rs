@@ -122,7 +122,9 @@ impl Layout {
         let mut out = match self {
             Self::Compact => serde_json::to_vec(value).unwrap_or_default(),
             Self::GoogleLine => crate::wire::google_line(value),
-            Self::Pretty | Self::PrettyNewline => serde_json::to_vec_pretty(value).unwrap_or_default(),
+            Self::Pretty | Self::PrettyNewline => {
+                serde_json::to_vec_pretty(value).unwrap_or_default()
+            }
         };
         if self == Self::PrettyNewline {
             out.push(b'\n');
@@ -300,7 +302,10 @@ mod tests {
             let captured = RecordedBody::capture(body, &mut blobs);
             assert!(blobs.is_empty());
             let mut budget = usize::MAX;
-            assert_eq!(captured.bytes(&dir, &mut budget).ok().as_deref(), Some(body));
+            assert_eq!(
+                captured.bytes(&dir, &mut budget).ok().as_deref(),
+                Some(body)
+            );
         }
         let mut blobs = Vec::new();
         let captured = RecordedBody::capture(&[0xff, 0xfe, 0], &mut blobs);
@@ -326,7 +331,13 @@ mod tests {
         };
         let mut budget = usize::MAX;
         let dir = std::env::temp_dir();
-        assert_eq!(event.bytes(&stream, &dir, &mut budget).ok().as_deref(), Some(&google[..]));
-        assert_eq!(other.bytes(&stream, &dir, &mut budget).ok().as_deref(), Some(&raw[..]));
+        assert_eq!(
+            event.bytes(&stream, &dir, &mut budget).ok().as_deref(),
+            Some(&google[..])
+        );
+        assert_eq!(
+            other.bytes(&stream, &dir, &mut budget).ok().as_deref(),
+            Some(&raw[..])
+        );
     }
 }

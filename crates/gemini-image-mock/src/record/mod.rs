@@ -211,9 +211,7 @@ impl Recordings {
         #[cfg(feature = "record")]
         let client = match options.mode {
             RecordMode::Replay => None,
-            RecordMode::Record { .. } | RecordMode::ReplayOrRecord { .. } => {
-                Some(proxy::client()?)
-            }
+            RecordMode::Record { .. } | RecordMode::ReplayOrRecord { .. } => Some(proxy::client()?),
         };
         #[cfg(not(feature = "record"))]
         if options.mode != RecordMode::Replay {

@@ -316,7 +316,11 @@ mod tests {
         let mut pairs: Vec<(String, Value)> = pairs
             .into_iter()
             .map(|(k, v)| {
-                let k = if spelling.snake { snake(k) } else { k.to_owned() };
+                let k = if spelling.snake {
+                    snake(k)
+                } else {
+                    k.to_owned()
+                };
                 (k, v)
             })
             .collect();
@@ -362,11 +366,21 @@ mod tests {
         };
         let modalities: Vec<Value> = modalities
             .into_iter()
-            .map(|m| json!(if spelling.lower_enums { m.to_ascii_lowercase() } else { m.to_owned() }))
+            .map(|m| {
+                json!(if spelling.lower_enums {
+                    m.to_ascii_lowercase()
+                } else {
+                    m.to_owned()
+                })
+            })
             .collect();
         let mut config = vec![("responseModalities", Value::Array(modalities))];
         if let Some(seed) = request.seed {
-            let seed = if spelling.seed_as_string { json!(seed.to_string()) } else { json!(seed) };
+            let seed = if spelling.seed_as_string {
+                json!(seed.to_string())
+            } else {
+                json!(seed)
+            };
             config.push(("seed", seed));
         }
         if let Some(temperature) = request.temperature {
@@ -385,7 +399,11 @@ mod tests {
             ("generationConfig", object(config, spelling)),
         ];
         if let Some(model) = &request.model {
-            let model = if spelling.prefixed_model { format!("models/{model}") } else { model.clone() };
+            let model = if spelling.prefixed_model {
+                format!("models/{model}")
+            } else {
+                model.clone()
+            };
             top.push(("model", json!(model)));
         }
         if spelling.empty_extras {
@@ -401,7 +419,14 @@ mod tests {
 
     fn key_of(request: &Request, spelling: Spelling) -> RequestKey {
         let (path, body) = spell(request, spelling);
-        RequestKey::new("POST", &path, &[], None, &KeyBody::Json(&body), MatchRules::default())
+        RequestKey::new(
+            "POST",
+            &path,
+            &[],
+            None,
+            &KeyBody::Json(&body),
+            MatchRules::default(),
+        )
     }
 
     fn requests() -> impl Strategy<Value = Request> {
@@ -413,14 +438,16 @@ mod tests {
             proptest::option::of(prop_oneof![Just(0.0), Just(0.5), Just(1.0), Just(1.5)]),
             proptest::option::of("[a-z0-9.-]{1,10}"),
         )
-            .prop_map(|(texts, image, seed, image_only, temperature, model)| Request {
-                texts,
-                image,
-                seed,
-                image_only,
-                temperature,
-                model,
-            })
+            .prop_map(
+                |(texts, image, seed, image_only, temperature, model)| Request {
+                    texts,
+                    image,
+                    seed,
+                    image_only,
+                    temperature,
+                    model,
+                },
+            )
     }
 
     fn spellings() -> impl Strategy<Value = Spelling> {

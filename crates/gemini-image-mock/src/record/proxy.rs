@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
-use super::{Inner, Recordings};
 use super::blobs::Blob;
 use super::exchange::{
     Exchange, FORMAT, RecordedBody, RecordedRequest, RecordedResponse, SseEvent, SseRecording,
@@ -18,6 +17,7 @@ use super::exchange::{
 use super::redact::{self, FRAMING_HEADERS};
 use super::serve::Incoming;
 use super::sse::Splitter;
+use super::{Inner, Recordings};
 use crate::error::ApiError;
 
 /// How long connecting to the upstream may take.

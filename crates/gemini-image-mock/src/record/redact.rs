@@ -38,10 +38,7 @@ pub const FRAMING_HEADERS: &[&str] = &[
 /// token), which no recording of it may contain.
 pub fn secrets(headers: &HeaderMap, query: &[(String, String)]) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    if let Some(key) = headers
-        .get("x-goog-api-key")
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(key) = headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()) {
         found.push(key.to_owned());
     }
     if let Some(token) = headers

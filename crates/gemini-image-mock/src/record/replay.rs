@@ -35,10 +35,7 @@ fn build(path: &Path, dir: &Path, limit: usize, pace: f64) -> Result<Response, S
         Some(sse) => {
             let mut events = Vec::with_capacity(sse.events.len());
             for event in &sse.events {
-                events.push((
-                    event.at_ms,
-                    event.bytes(sse, dir, &mut budget)?,
-                ));
+                events.push((event.at_ms, event.bytes(sse, dir, &mut budget)?));
             }
             paced(events, pace)
         }

@@ -56,10 +56,7 @@ async fn serve(recordings: Recordings, request: Request) -> Response {
         (Some(value), false) => KeyBody::Json(value),
         (None, false) => KeyBody::Bytes(&incoming.body),
     };
-    let accept = incoming
-        .headers
-        .get("accept")
-        .and_then(|v| v.to_str().ok());
+    let accept = incoming.headers.get("accept").and_then(|v| v.to_str().ok());
     let key = RequestKey::new(
         incoming.method.as_str(),
         &incoming.path,

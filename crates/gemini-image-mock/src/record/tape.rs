@@ -52,11 +52,7 @@ struct State {
 impl State {
     fn add(&mut self, name: String, key: RequestKey) {
         let index = self.entries.len();
-        self.sequences
-            .entry(key.clone())
-            .or_default()
-            .0
-            .push(index);
+        self.sequences.entry(key.clone()).or_default().0.push(index);
         self.entries.push((name, key));
     }
 }
@@ -291,7 +287,10 @@ fn file_name(number: u64, path: &str) -> String {
 
 /// The number a recording's name starts with (0 for a name written by hand).
 fn number_of(name: &str) -> u64 {
-    name.split(['-', '.']).next().and_then(|n| n.parse().ok()).unwrap_or(0)
+    name.split(['-', '.'])
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Writes `bytes` to `path` through a temporary name, so a reader never sees half a file.
@@ -311,17 +310,16 @@ mod tests {
     use crate::record::exchange::{RecordedBody, RecordedRequest, RecordedResponse};
     use std::collections::BTreeMap;
 
-/// The recordings a key has, for tests of the sequence rule.
-fn counts(tape: &Tape) -> BTreeMap<String, usize> {
-    tape.lock()
-        .entries
-        .iter()
-        .fold(BTreeMap::new(), |mut out, (_, key)| {
-            *out.entry(key.path.clone()).or_default() += 1;
-            out
-        })
-}
-
+    /// The recordings a key has, for tests of the sequence rule.
+    fn counts(tape: &Tape) -> BTreeMap<String, usize> {
+        tape.lock()
+            .entries
+            .iter()
+            .fold(BTreeMap::new(), |mut out, (_, key)| {
+                *out.entry(key.path.clone()).or_default() += 1;
+                out
+            })
+    }
 
     fn exchange(text: &str, answer: &str) -> Exchange {
         Exchange {
@@ -393,7 +391,11 @@ fn counts(tape: &Tape) -> BTreeMap<String, usize> {
         let dir = temp_dir("refused");
         let tape = Tape::open(&dir, MatchRules::default(), true, 400).unwrap();
         let error = tape
-            .write(&exchange("my key is sk-secret-1", "x"), &[], &["sk-secret-1".into()])
+            .write(
+                &exchange("my key is sk-secret-1", "x"),
+                &[],
+                &["sk-secret-1".into()],
+            )
             .unwrap_err();
         assert!(error.contains("API key"), "{error}");
         assert!(!error.contains("sk-secret-1"));
