@@ -22,6 +22,16 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A fresh directory, a plain mock as the upstream, and a mock recording it into the directory.
+async fn recording(name: &str) -> (PathBuf, MockServer, MockServer) {
+    let dir = temp_dir(name);
+    let upstream = MockServer::start().await.expect("a port");
+    let recorder = MockServer::record(&dir, upstream.uri())
+        .await
+        .expect("a recording mock");
+    (dir, upstream, recorder)
+}
+
 /// One answer as the client saw it.
 #[derive(Debug, PartialEq)]
 struct Answer {
@@ -96,11 +106,7 @@ fn json_files(dir: &Path) -> usize {
 
 #[tokio::test]
 async fn what_was_recorded_replays_byte_for_byte_and_frame_for_frame() {
-    let dir = temp_dir("whole");
-    let upstream = MockServer::start().await.expect("a port");
-    let recorder = MockServer::record(&dir, upstream.uri())
-        .await
-        .expect("a recording mock");
+    let (dir, upstream, recorder) = recording("whole").await;
 
     let generate = text_request("a red bicycle");
     let first = call(
@@ -230,11 +236,7 @@ async fn what_was_recorded_replays_byte_for_byte_and_frame_for_frame() {
 
 #[tokio::test]
 async fn a_recording_that_would_hold_the_key_is_refused_and_nothing_is_sent() {
-    let dir = temp_dir("refused");
-    let upstream = MockServer::start().await.expect("a port");
-    let recorder = MockServer::record(&dir, upstream.uri())
-        .await
-        .expect("a recording mock");
+    let (dir, upstream, recorder) = recording("refused").await;
     let answer = call(
         &recorder,
         "POST",
@@ -299,11 +301,7 @@ async fn record_on_miss_forwards_only_what_no_recording_answers() {
 
 #[tokio::test]
 async fn identical_requests_replay_in_order_and_the_admin_api_is_never_recorded() {
-    let dir = temp_dir("sequence");
-    let upstream = MockServer::start().await.expect("a port");
-    let recorder = MockServer::record(&dir, upstream.uri())
-        .await
-        .expect("a recording mock");
+    let (dir, upstream, recorder) = recording("sequence").await;
     // The upstream answers the same request differently the second time (a queued 503).
     let path = format!("{MODEL}:generateContent");
     let request = text_request("twice");

@@ -11,6 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::blobs;
+pub(crate) use crate::validate::camel_case as lower_camel;
 
 /// Fields whose string is base64 bytes (images, thought signatures), by their lowerCamel name.
 pub(crate) const BASE64_KEYS: &[&str] = &["data", "bytesBase64Encoded", "thoughtSignature"];
@@ -144,23 +145,6 @@ fn is_version(segment: &str) -> bool {
         .or_else(|| rest.strip_prefix("beta"))
         .unwrap_or(rest);
     rest.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `generation_config` → `generationConfig`; a lowerCamel name is unchanged.
-pub(crate) fn lower_camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `value` (the value of field `key`, if in an object) as Google reads it; `None` for what
