@@ -72,8 +72,6 @@ async fn the_sdk_reads_from_a_replay_exactly_what_it_read_while_recording() {
     assert!(recorded.len() >= 5, "generate, ≥ 2 chunks, edit, 404");
     assert_eq!(recorded.last(), Some(&Err(Some(404))));
     assert!(recorded[..recorded.len() - 1].iter().all(Result::is_ok));
-    // The stream's recording is written when it has ended.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     recorder.stop().await;
     upstream.stop().await;
 

@@ -106,6 +106,16 @@ impl RecordingOptions {
         )
     }
 
+    /// The upstream of a mode that records.
+    fn upstream(&self) -> Option<&str> {
+        match &self.mode {
+            RecordMode::Replay => None,
+            RecordMode::Record { upstream } | RecordMode::ReplayOrRecord { upstream } => {
+                Some(upstream)
+            }
+        }
+    }
+
     fn new(dir: PathBuf, mode: RecordMode) -> Self {
         Self {
             dir,
@@ -173,18 +183,6 @@ struct Inner {
     client: Option<reqwest::Client>,
 }
 
-impl Inner {
-    /// The upstream of a mode that records.
-    fn upstream(&self) -> Option<&str> {
-        match &self.options.mode {
-            RecordMode::Replay => None,
-            RecordMode::Record { upstream } | RecordMode::ReplayOrRecord { upstream } => {
-                Some(upstream)
-            }
-        }
-    }
-}
-
 impl std::fmt::Debug for Recordings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Recordings")
@@ -212,6 +210,14 @@ impl Recordings {
             options.repeat_last,
             options.max_exchange_bytes,
         )?;
+        if let Some(upstream) = options.upstream()
+            && !(upstream.starts_with("http://") || upstream.starts_with("https://"))
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("--upstream {upstream}: expected an http:// or https:// URL"),
+            ));
+        }
         #[cfg(feature = "record")]
         let client = match options.mode {
             RecordMode::Replay => None,

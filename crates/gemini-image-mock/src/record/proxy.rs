@@ -161,7 +161,7 @@ async fn unary(
             }
             Ok(None) => break,
             Err(error) => {
-                let upstream = inner.upstream().unwrap_or_default();
+                let upstream = inner.options.upstream().unwrap_or_default();
                 return unavailable(upstream, &error.without_url().to_string());
             }
         }
@@ -217,13 +217,14 @@ fn stream(recordings: Recordings, capture: Capture, mut answer: reqwest::Respons
                 }
             }
         };
-        drop(sender);
         let path = capture.request.path.clone();
         if !whole || splitter.over_budget() {
             tracing::error!(
                 %path,
                 "the stream broke off or passed the recording bound of {limit} bytes; not recorded"
             );
+            let message = format!("not recorded: over the recording bound of {limit} bytes");
+            let _ = sender.send(Err(std::io::Error::other(message))).await;
             return;
         }
         let separator = splitter.separator().to_owned();
@@ -242,9 +243,15 @@ fn stream(recordings: Recordings, capture: Capture, mut answer: reqwest::Respons
             data_layout: layout.unwrap_or_default(),
             events,
         };
+        // The caller's stream ends once the recording is written (so a replay right after
+        // finds it), and breaks off instead when it could not be: a test run that recorded
+        // nothing must not look like one that did.
         match capture.write(&recordings.inner, RecordedBody::default(), Some(sse), blobs) {
             Ok(name) => tracing::info!(recording = %name, "recorded"),
-            Err(reason) => tracing::error!(%path, "not recorded: {reason}"),
+            Err(reason) => {
+                tracing::error!(%path, "not recorded: {reason}");
+                let _ = sender.send(Err(std::io::Error::other(reason))).await;
+            }
         }
     });
     response
