@@ -40,9 +40,7 @@ async fn session(server: &MockServer) -> Vec<Result<serde_json::Value, Option<u1
     }
 
     out.push(as_json(
-        client
-            .edit_image(MODEL, image.bytes, "make it blue")
-            .await,
+        client.edit_image(MODEL, image.bytes, "make it blue").await,
     ));
     out.push(as_json(
         client
