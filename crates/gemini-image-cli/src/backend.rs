@@ -93,7 +93,7 @@ impl Backend {
         let recordings = args
             .replay
             .as_ref()
-            .map(|dir| gemini_image_mock::RecordingOptions::replay(dir))
+            .map(gemini_image_mock::RecordingOptions::replay)
             .map(gemini_image_mock::Recordings::open)
             .transpose()
             .map_err(|e| format!("--replay: {e}"))?;
