@@ -134,7 +134,7 @@ pub struct RecordArgs {
     /// With --replay: forward what no recording answers to --upstream and record it.
     #[arg(long, requires_all = ["replay", "upstream"])]
     pub record_on_miss: bool,
-    /// The server recordings are made from, such as https://generativelanguage.googleapis.com.
+    /// The server recordings are made from (Google's: `https://generativelanguage.googleapis.com`).
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
     /// Replayed streams: 0 sends the events at once (the default), 1 with their recorded
