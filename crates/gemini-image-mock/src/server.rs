@@ -40,7 +40,7 @@ pub(crate) fn router_with_state(state: SharedState) -> Router {
         .merge(dashboard::router())
         .merge(match state.config.recordings.clone() {
             // Recordings answer instead of the model (or the upstream does, recorded).
-            Some(recordings) => record::router(recordings),
+            Some(recordings) => record::serve::router(recordings),
             None => api(state.clone()),
         })
         .fallback(not_found)

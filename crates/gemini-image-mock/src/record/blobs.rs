@@ -10,7 +10,11 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::normalise::{BASE64_KEYS, lower_camel};
+use crate::validate::camel_case;
+
+/// Fields whose string is base64 bytes (images, thought signatures), by their lowerCamel name:
+/// moved out here, and compared by the hash of their bytes when matching.
+pub const BASE64_KEYS: &[&str] = &["data", "bytesBase64Encoded", "thoughtSignature"];
 
 /// The key of a blob reference.
 const BLOB_KEY: &str = "$blob";
@@ -34,7 +38,7 @@ pub fn extract(value: &mut Value, blobs: &mut Vec<Blob>) {
         Value::Object(map) => {
             for (key, field) in map.iter_mut() {
                 if let Value::String(text) = field
-                    && BASE64_KEYS.contains(&lower_camel(key).as_str())
+                    && BASE64_KEYS.contains(&camel_case(key).as_str())
                     && let Some(blob) = movable(text)
                 {
                     *field = reference(&blob.name);

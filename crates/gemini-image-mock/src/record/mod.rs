@@ -18,14 +18,12 @@ mod normalise;
 mod proxy;
 mod redact;
 mod replay;
-mod serve;
+pub(crate) mod serve;
 mod sse;
 mod tape;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-pub(crate) use serve::router;
 
 /// How a mock with recordings answers.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,11 +10,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::blobs;
-pub(crate) use crate::validate::camel_case as lower_camel;
-
-/// Fields whose string is base64 bytes (images, thought signatures), by their lowerCamel name.
-pub(crate) const BASE64_KEYS: &[&str] = &["data", "bytesBase64Encoded", "thoughtSignature"];
+use super::blobs::{self, BASE64_KEYS};
+use crate::validate::camel_case as lower_camel;
 
 /// Fields whose string is an enum value, which Google's parser reads in any case. The spec's
 /// enums are open (`x-open-enum`), so the list is kept here rather than read from it.
