@@ -80,6 +80,11 @@ pub struct BackendArgs {
     /// them. Written before the subcommand: gemini-image --legacy-models imagen "a fox".
     #[arg(long, env = "GEMINI_MOCK_LEGACY_MODELS")]
     pub legacy_models: bool,
+    /// The built-in mock answers from the recordings in DIR (made with gemini-image mock
+    /// --record DIR --upstream URL) instead of drawing: real images, offline. Implies --mock.
+    /// Written before the subcommand: gemini-image --replay tests/recordings generate "a fox".
+    #[arg(long, value_name = "DIR")]
+    pub replay: Option<std::path::PathBuf>,
 }
 
 /// Where requests go, said under every command's help.

@@ -37,7 +37,12 @@ impl Backend {
             .clone()
             .or_else(|| env.base_url(vertex).map(str::to_string))
             .filter(|url| !url.is_empty());
-        if args.mock {
+        if let Some(dir) = &args.replay {
+            progress.say(&format!(
+                "using the built-in offline mock, replaying {} (--replay)",
+                dir.display()
+            ));
+        } else if args.mock {
             progress.say("using the built-in offline mock (--mock)");
         } else if vertex {
             let builder = vertex_builder(builder, args, &env)?;
@@ -85,8 +90,16 @@ impl Backend {
                 ),
             }
         }
+        let recordings = args
+            .replay
+            .as_ref()
+            .map(gemini_image_mock::RecordingOptions::replay)
+            .map(gemini_image_mock::Recordings::open)
+            .transpose()
+            .map_err(|e| format!("--replay: {e}"))?;
         let config = gemini_image_mock::Config {
             legacy_models: args.legacy_models,
+            recordings,
             ..gemini_image_mock::Config::default()
         };
         let mock = MockServer::start_with(config)

@@ -114,6 +114,73 @@ pub struct ServeArgs {
     /// How many megabytes batches hold (inline requests while they run, inline results).
     #[arg(long, value_name = "MB", default_value_t = 1024)]
     pub batches_mb: usize,
+    /// Record and replay.
+    #[command(flatten)]
+    pub recordings: RecordArgs,
+}
+
+/// Record and replay: `--record DIR --upstream URL`, `--replay DIR [--record-on-miss
+/// --upstream URL]`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct RecordArgs {
+    /// Answer only from the recordings in DIR (no drawn model); a request none answers gets
+    /// a 400 naming the nearest recording and what differs.
+    #[arg(long, value_name = "DIR", conflicts_with = "record")]
+    pub replay: Option<std::path::PathBuf>,
+    /// Forward every request to --upstream with the caller's own key and record each exchange
+    /// in DIR (one JSON file each, images beside it in blobs/, keys redacted).
+    #[arg(long, value_name = "DIR", requires = "upstream")]
+    pub record: Option<std::path::PathBuf>,
+    /// With --replay: forward what no recording answers to --upstream and record it.
+    #[arg(long, requires_all = ["replay", "upstream"])]
+    pub record_on_miss: bool,
+    /// The server recordings are made from (Google's: `https://generativelanguage.googleapis.com`).
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Replayed streams: 0 sends the events at once (the default), 1 with their recorded
+    /// timing, 0.5 twice as fast.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub replay_pace: f64,
+    /// Tell /v1/ and /v1beta/ requests apart when matching (by default the version is
+    /// ignored).
+    #[arg(long)]
+    pub match_api_version: bool,
+    /// When a request's recordings are used up, answer a miss instead of repeating the last.
+    #[arg(long)]
+    pub no_repeat_last: bool,
+    /// Megabytes one recording may hold (its JSON and images); a larger exchange is refused.
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    pub recording_mb: usize,
+}
+
+impl RecordArgs {
+    /// The options these flags ask for, if any.
+    pub fn options(&self) -> Option<crate::RecordingOptions> {
+        let options = match (&self.replay, &self.record, &self.upstream) {
+            (Some(dir), _, Some(upstream)) if self.record_on_miss => {
+                crate::RecordingOptions::replay_or_record(dir, upstream)
+            }
+            (Some(dir), _, _) => crate::RecordingOptions::replay(dir),
+            (None, Some(dir), Some(upstream)) => crate::RecordingOptions::record(dir, upstream),
+            _ => return None,
+        };
+        Some(
+            options
+                .replay_pace(self.replay_pace)
+                .match_api_version(self.match_api_version)
+                .repeat_last(!self.no_repeat_last)
+                .max_exchange_bytes(self.recording_mb.saturating_mul(1024 * 1024)),
+        )
+    }
+
+    /// The recordings these flags ask for, opened.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Recordings::open`].
+    pub fn open(&self) -> std::io::Result<Option<crate::Recordings>> {
+        self.options().map(crate::Recordings::open).transpose()
+    }
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -140,6 +207,13 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         Some(Ok(dir)) => Some(dir),
         Some(Err(error)) => {
             eprintln!("gemini-image-mock: --data-dir: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let recordings = match args.recordings.open() {
+        Ok(recordings) => recordings,
+        Err(error) => {
+            eprintln!("gemini-image-mock: recordings: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -186,6 +260,7 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
             .batch_workers
             .unwrap_or_else(crate::state::default_batch_workers),
         batches_bytes: args.batches_mb.saturating_mul(1024 * 1024),
+        recordings,
         ..crate::state::Config::default()
     };
     let limits = crate::connections::ConnectionLimits::new(

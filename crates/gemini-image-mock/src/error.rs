@@ -476,6 +476,20 @@ impl ApiError {
         )
     }
 
+    /// Record and replay (our choice, Google has no such error): a request no recording
+    /// answers, or an exchange that could not be recorded. 400 FAILED_PRECONDITION — a test's
+    /// setup is wrong, and no SDK retries a 400, so the test fails at once with the message
+    /// (which names the recording directory and the nearest recorded request).
+    pub fn recording_precondition(message: impl Into<String>) -> Self {
+        Self::new(400, "FAILED_PRECONDITION", message)
+    }
+
+    /// Record mode: the upstream could not be reached or broke off (503 UNAVAILABLE, as a
+    /// gateway says it; retried like Google's own 503).
+    pub fn upstream_unavailable(message: impl Into<String>) -> Self {
+        Self::new(503, "UNAVAILABLE", message)
+    }
+
     /// The error as the `google.rpc.Status` of a batch's results (a line's `error`, a failed
     /// batch's top-level `error`): Operation JSON carries the canonical gRPC code number
     /// (`{"code": 3, "message": …}` in the real captures), not the HTTP status, and no

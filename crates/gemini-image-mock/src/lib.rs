@@ -51,6 +51,7 @@ mod gate;
 mod interactions;
 mod journal;
 mod model;
+mod record;
 mod routes;
 mod scenarios;
 mod server;
@@ -76,6 +77,7 @@ pub use files::disk::DataDir;
 pub use journal::{JournalEntry, JournalFilter};
 pub use model::canned::{CannedImage, CannedImages};
 pub use model::catalogue;
+pub use record::{DEFAULT_MAX_EXCHANGE_BYTES, RecordMode, RecordingOptions, Recordings};
 pub use scenarios::queue::QueuedScenario;
 pub use scenarios::{Scenario, ScenarioError};
 pub use server::router;
@@ -134,6 +136,64 @@ impl MockServer {
     pub async fn start_with(config: Config) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         Ok(Self::serve(listener, config))
+    }
+
+    /// Starts a mock that answers only from the recordings in `dir` (made by
+    /// [`MockServer::record`] or `--record`), on an ephemeral loopback port. A request no
+    /// recording answers gets a 400 naming the nearest recording and what differs.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join("gemini-mock-doc-replay");
+    /// let server = gemini_image_mock::MockServer::replay(&dir).await?;
+    /// let url = format!("{}/v1beta/models/gemini-3.1-flash-image:generateContent", server.uri());
+    /// let response = reqwest::Client::new()
+    ///     .post(url)
+    ///     .header("x-goog-api-key", "any-key")
+    ///     .body(r#"{"contents": [{"parts": [{"text": "never recorded"}]}]}"#)
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(response.status(), 400);
+    /// assert!(response.text().await?.contains("no recording answers"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A recording that cannot be read (named), or the I/O error of binding a port.
+    pub async fn replay(dir: impl Into<std::path::PathBuf>) -> std::io::Result<Self> {
+        Self::with_recordings(RecordingOptions::replay(dir)).await
+    }
+
+    /// Starts a recording reverse proxy on an ephemeral loopback port: every request is
+    /// forwarded to `upstream` (such as `https://generativelanguage.googleapis.com`) with the
+    /// caller's own key, answered as the upstream answered, and recorded in `dir`, the key
+    /// redacted.
+    ///
+    /// # Errors
+    ///
+    /// As [`MockServer::replay`].
+    pub async fn record(
+        dir: impl Into<std::path::PathBuf>,
+        upstream: impl Into<String>,
+    ) -> std::io::Result<Self> {
+        Self::with_recordings(RecordingOptions::record(dir, upstream)).await
+    }
+
+    /// Starts a mock with recordings as `options` say (replay, record, or both; pacing,
+    /// matching).
+    ///
+    /// # Errors
+    ///
+    /// As [`MockServer::replay`].
+    pub async fn with_recordings(options: RecordingOptions) -> std::io::Result<Self> {
+        Self::start_with(Config {
+            recordings: Some(Recordings::open(options)?),
+            ..Config::default()
+        })
+        .await
     }
 
     /// Serves on an already bound listener.

@@ -14,7 +14,7 @@ use crate::body::{self, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::routes::{admin, batches, files, interactions, model_call, models, upload};
 use crate::state::{AppState, Config, SharedState};
-use crate::{dashboard, error, gate, journal, trace};
+use crate::{dashboard, error, gate, journal, record, trace};
 
 /// The whole API, with the admin API under `/__mock/`.
 ///
@@ -38,7 +38,11 @@ pub(crate) fn router_with_state(state: SharedState) -> Router {
     Router::new()
         .nest("/__mock", admin::router())
         .merge(dashboard::router())
-        .merge(api(state.clone()))
+        .merge(match state.config.recordings.clone() {
+            // Recordings answer instead of the model (or the upstream does, recorded).
+            Some(recordings) => record::serve::router(recordings),
+            None => api(state.clone()),
+        })
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         // The journal skips `/__mock/` itself; the log sees every request.

@@ -15,6 +15,7 @@ use crate::files::store::{self, FileStore, Limits};
 use crate::interactions::store::{DEFAULT_RETENTION, DEFAULT_STORE_BYTES, InteractionStore};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
+use crate::record::Recordings;
 use crate::scenarios::queue::ScenarioQueue;
 use crate::thumbnails::{DEFAULT_THUMBNAIL_BYTES, Thumbnails};
 
@@ -99,6 +100,9 @@ pub struct Config {
     /// that would pass it is refused with a 429, a result that would is its line's error.
     /// Default 1 GiB. Results files count against the Files API's bounds instead.
     pub batches_bytes: usize,
+    /// When set, the API is answered from recordings, or forwarded to an upstream and
+    /// recorded, instead of by the simulated model (`--replay DIR`, `--record DIR`).
+    pub recordings: Option<Recordings>,
 }
 
 impl Default for Config {
@@ -127,6 +131,7 @@ impl Default for Config {
             batch_pace: BatchPace::Immediate,
             batch_workers: default_batch_workers(),
             batches_bytes: batch_store::DEFAULT_STORE_BYTES,
+            recordings: None,
         }
     }
 }
@@ -218,7 +223,7 @@ impl AppState {
     }
 
     /// Back to the state of a fresh start: queue, journal, cache, chaos sequence, files,
-    /// interactions, batches and the clock.
+    /// interactions, batches, the clock and the replay sequences.
     pub fn reset(&self) {
         self.cache.clear();
         self.batches.clear();
@@ -228,6 +233,9 @@ impl AppState {
         self.queue.clear();
         self.journal.clear();
         self.chaos.reset();
+        if let Some(recordings) = &self.config.recordings {
+            recordings.rewind();
+        }
     }
 }
 

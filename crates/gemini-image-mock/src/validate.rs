@@ -484,7 +484,8 @@ fn vertex_only(node: &Value, property: &str) -> bool {
         .is_some_and(|names| names.iter().any(|name| name.as_str() == Some(property)))
 }
 
-fn camel_case(snake: &str) -> String {
+/// `generation_config` → `generationConfig`; a lowerCamel name is unchanged.
+pub(crate) fn camel_case(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
     let mut upper = false;
     for c in snake.chars() {

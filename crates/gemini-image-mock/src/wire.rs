@@ -75,6 +75,12 @@ pub fn pretty_element<T: Serialize>(schema: &str, value: &T) -> Vec<u8> {
 
 /// One line, the way Google's SSE serializer writes it: `"key": value` pairs joined by `,`.
 pub fn single_line<T: Serialize>(schema: &str, value: &T) -> Vec<u8> {
+    google_line(&in_wire_order(schema, value))
+}
+
+/// `value` on one line as Google's SSE serializer writes JSON (`": "` after a key, `,`
+/// between items), its keys in the order they are.
+pub fn google_line(value: &Value) -> Vec<u8> {
     struct GoogleLine;
     impl serde_json::ser::Formatter for GoogleLine {
         fn begin_object_value<W: ?Sized + std::io::Write>(
@@ -87,7 +93,7 @@ pub fn single_line<T: Serialize>(schema: &str, value: &T) -> Vec<u8> {
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, GoogleLine);
     // Writing a Value into a Vec cannot fail.
-    let _ = in_wire_order(schema, value).serialize(&mut serializer);
+    let _ = value.serialize(&mut serializer);
     out
 }
 
