@@ -176,14 +176,18 @@ impl SseDecoder {
         }
         while !rest.is_empty() {
             if let Some(arriving) = &mut self.arriving {
-                // Base64 has neither quotes nor backslashes: the first of either ends it here.
-                match memchr::memchr2(b'"', b'\\', &rest) {
+                match value_stop(&rest) {
                     None => arriving.text.push(std::mem::take(&mut rest)),
                     Some(end) if rest[end] == b'"' => {
                         arriving.text.push(rest.split_to(end));
                         self.value_arrived();
                     }
-                    Some(_) => self.give_up_arriving(),
+                    // An escape, or the line ended inside the string: what has come so far
+                    // becomes text, and the rest is read as lines, as if it had come in one read.
+                    Some(end) => {
+                        arriving.text.push(rest.split_to(end));
+                        self.give_up_arriving();
+                    }
                 }
                 continue;
             }
@@ -395,6 +399,16 @@ impl SseDecoder {
     }
 }
 
+/// Where a base64 value still arriving stops in `chunk`: at its closing quote, or at a byte no
+/// base64 value holds that ends the fast path — a backslash (an escape) or a line end (a line
+/// never continues past it, so the value must not swallow it: the events would then depend on
+/// where the network split the body).
+fn value_stop(chunk: &[u8]) -> Option<usize> {
+    let first = memchr::memchr3(b'"', b'\\', b'\n', chunk);
+    let searched = first.unwrap_or(chunk.len());
+    memchr::memchr(b'\r', &chunk[..searched]).or(first)
+}
+
 /// Lines outside any event, gathered until their braces balance (Google pretty-prints the error
 /// object over many lines).
 #[derive(Debug, Default)]
@@ -489,6 +503,40 @@ mod tests {
             let singles: Vec<&[u8]> = bytes.chunks(1).collect();
             assert_eq!(decode(&singles), expected, "{body:?} byte by byte");
         }
+    }
+
+    /// An event as the reader of the stream sees it: its kind and the bytes that arrived.
+    fn arrived(events: &[Event]) -> Vec<(&'static str, Bytes)> {
+        events
+            .iter()
+            .map(|event| match event {
+                Event::Data(data) => ("data", data.original()),
+                Event::Unterminated(data) => ("unterminated", data.original()),
+                Event::Raw(raw) => ("raw", raw.clone()),
+                Event::Garbage(text) => ("garbage", text.clone()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_line_end_inside_a_base64_value_ends_the_line_whatever_the_split() {
+        // The fuzz reproducer, and the same with the event closed: byte by byte, the value
+        // opened by `"data":"` used to swallow the line ends, so the event was read as left
+        // open (an incomplete stream) where the whole body gives an event (a decode error).
+        for body in [
+            &b"data:\"data\":\"\n"[..],
+            b"data:\"data\":\"\n\n",
+            b"data:\"data\":\"QUJD\r\n\r\ndata: {}\n\n",
+            b"data:\"data\":\"QU\rJD\"\r\r",
+        ] {
+            let whole = decode(&[body]);
+            let singles: Vec<&[u8]> = body.chunks(1).collect();
+            assert_eq!(arrived(&decode(&singles)), arrived(&whole), "{body:?}");
+        }
+        assert_eq!(
+            arrived(&decode(&[b"data:\"data\":\"\n\n"])),
+            vec![("data", Bytes::from_static(b"\"data\":\""))]
+        );
     }
 
     #[test]
