@@ -17,7 +17,9 @@ use crate::{Failure, preview};
 const LARGE_VALUE_BYTES: usize = 33 * 1024;
 
 static LARGE_VALUE: LazyLock<String> = LazyLock::new(|| {
-    let bytes: Vec<u8> = (0..LARGE_VALUE_BYTES).map(|i| (i * 7 % 251) as u8).collect();
+    let bytes: Vec<u8> = (0..LARGE_VALUE_BYTES)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
     gemini_image_types::Base64Bytes::new(bytes).encode()
 });
 
@@ -48,7 +50,10 @@ fn agrees<T>(body: &[u8]) -> Result<(), Failure>
 where
     T: DeserializeOwned + Serialize + PartialEq + Debug,
 {
-    match (codec::from_body::<T>(body), serde_json::from_slice::<T>(body)) {
+    match (
+        codec::from_body::<T>(body),
+        serde_json::from_slice::<T>(body),
+    ) {
         (Ok(ours), Ok(reference)) if ours == reference => written_as_serde_json_writes(&ours),
         (Err(ours), Err(reference)) if ours.to_string() == reference.to_string() => Ok(()),
         (ours, reference) => Err(format!(

@@ -91,8 +91,13 @@ pub fn check(input: &[u8]) -> Result<(), Failure> {
     if content_type != "application/json; charset=UTF-8" {
         return Err(format!("{}: content type {content_type:?}", context()));
     }
-    let error: Value = serde_json::from_slice(&text)
-        .map_err(|e| format!("{}: error body is not JSON ({e}): {}", context(), preview(&text)))?;
+    let error: Value = serde_json::from_slice(&text).map_err(|e| {
+        format!(
+            "{}: error body is not JSON ({e}): {}",
+            context(),
+            preview(&text)
+        )
+    })?;
     let error = &error["error"];
     let shaped = error["message"].is_string()
         && if path.contains("/interactions") {
@@ -103,7 +108,11 @@ pub fn check(input: &[u8]) -> Result<(), Failure> {
     if shaped {
         Ok(())
     } else {
-        Err(format!("{}: not Google's error shape: {}", context(), preview(&text)))
+        Err(format!(
+            "{}: not Google's error shape: {}",
+            context(),
+            preview(&text)
+        ))
     }
 }
 
@@ -125,5 +134,7 @@ fn memchr_newline(bytes: &[u8]) -> Option<usize> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }

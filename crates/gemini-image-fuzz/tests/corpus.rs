@@ -44,7 +44,8 @@ fn every_target_has_a_fuzz_target_file() {
         let file = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../fuzz/fuzz_targets")
             .join(format!("{}.rs", target.name));
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(
             text.contains(&format!("gemini_image_fuzz::{}::check", target.name)),
             "{} calls another check",
