@@ -14,6 +14,7 @@
 
 pub mod base64;
 pub mod codec;
+#[cfg(feature = "mock")]
 pub mod mock_router;
 pub mod sse;
 
@@ -43,6 +44,7 @@ pub const TARGETS: &[Target] = &[
         name: "base64",
         check: base64::check,
     },
+    #[cfg(feature = "mock")]
     Target {
         name: "mock_router",
         check: mock_router::check,
