@@ -147,6 +147,8 @@ fn test_all() -> Result<(), String> {
                 "--workspace",
                 "--exclude",
                 "xtask",
+                "--exclude",
+                "gemini-image-fuzz",
                 "--locked",
                 "--offline",
                 "--allow-dirty",

@@ -8,6 +8,7 @@ mod failure;
 mod output;
 mod preview;
 mod progress;
+mod size_check;
 
 use std::process::ExitCode;
 

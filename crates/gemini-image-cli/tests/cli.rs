@@ -1144,3 +1144,45 @@ fn quiet_says_nothing_on_stderr_but_errors() {
         .code(1)
         .stderr(contains("missing.png"));
 }
+
+#[test]
+fn an_image_not_of_the_size_asked_is_warned_about() {
+    let dir = scratch("size-warning");
+    // A mock that answers with a 1K picture whatever was asked, as a model that cannot make 4K.
+    let canned = dir.join("canned");
+    std::fs::create_dir_all(&canned).unwrap();
+    image::RgbImage::new(1024, 1024)
+        .save(canned.join("one.png"))
+        .unwrap();
+    let canned = canned.to_string_lossy().into_owned();
+    let (server, url) = served_mock_with(&[("GEMINI_MOCK_IMAGES", &canned)]);
+    gemini(&dir)
+        .args(["--base-url", &url, "image", "a lighthouse", "--size", "4K"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "warning: asked for --size 4K, but the image is 1024x1024 (a 1K size): \
+             gemini-3.1-flash-image may not make 4K images",
+        ));
+    assert_eq!(dimensions(&dir.join("gemini-image.png")), (1024, 1024));
+    // Asked what it answers: not a word.
+    gemini(&dir)
+        .args(["--base-url", &url, "image", "a lighthouse", "--size", "1K"])
+        .assert()
+        .success()
+        .stderr(contains("warning").not());
+    drop(server);
+    // The built-in mock draws the size asked: no warning either.
+    gemini(&dir)
+        .args([
+            "image",
+            "a lighthouse",
+            "--size",
+            "2K",
+            "--aspect-ratio",
+            "21:9",
+        ])
+        .assert()
+        .success()
+        .stderr(contains("warning").not());
+}

@@ -21,13 +21,14 @@ pub async fn run(context: &Context, args: EditArgs) -> Result<(), Failure> {
     let first = Path::new(inputs.first().map(String::as_str).unwrap_or("image"));
     let default_stem = format!("{}-edited", first.with_extension("").to_string_lossy());
     let output = args.output.as_deref();
+    let size = args.options.picture.size;
     match args.options.api.api {
         Api::GenerateContent => {
             let request = RequestBuilder::image().parts(parts).text(instruction);
             let mut request = with_options(request, &args.options.picture).build();
             upload_what_does_not_fit(context, &inputs, &mut request).await?;
             let response = context.generate(model, &request, "editing").await?;
-            context.save_images(model, &response, output, &default_stem)
+            context.save_images(model, &response, size, output, &default_stem)
         }
         Api::Interactions => {
             // Inputs that would pass 20 MB inline are uploaded by the SDK's `create`.
@@ -35,7 +36,7 @@ pub async fn run(context: &Context, args: EditArgs) -> Result<(), Failure> {
                 .parts(parts)
                 .text(instruction);
             let answer = context.interact(request.build(), "editing").await?;
-            context.save_images(model, &answer, output, &default_stem)
+            context.save_images(model, &answer, size, output, &default_stem)
         }
     }
 }

@@ -25,7 +25,13 @@ pub async fn run(context: &Context, args: ImageArgs) -> Result<(), Failure> {
             let response = context
                 .generate(model, &request.build(), "generating")
                 .await?;
-            context.save_images(model, &response, args.output.as_deref(), "gemini-image")
+            context.save_images(
+                model,
+                &response,
+                args.options.picture.size,
+                args.output.as_deref(),
+                "gemini-image",
+            )
         }
         Api::Interactions => {
             if count.is_some() {
@@ -42,7 +48,13 @@ pub async fn run(context: &Context, args: ImageArgs) -> Result<(), Failure> {
                 });
             }
             let answer = context.interact(request.build(), "generating").await?;
-            context.save_images(model, &answer, args.output.as_deref(), "gemini-image")
+            context.save_images(
+                model,
+                &answer,
+                args.options.picture.size,
+                args.output.as_deref(),
+                "gemini-image",
+            )
         }
     }
 }

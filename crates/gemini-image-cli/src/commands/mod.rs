@@ -13,7 +13,8 @@ pub mod tokens;
 use std::path::Path;
 
 use gemini_image::types::{
-    CreateInteractionRequest, GenerateContentRequest, GenerateContentResponse, Interaction,
+    CreateInteractionRequest, GenerateContentRequest, GenerateContentResponse, ImageSize,
+    Interaction,
 };
 use gemini_image::{Image, Outcome, ResponseExt};
 
@@ -21,6 +22,7 @@ use crate::backend::Backend;
 use crate::failure::Failure;
 use crate::output::{self, Report};
 use crate::progress::Progress;
+use crate::size_check;
 
 /// What every command gets.
 pub struct Context {
@@ -61,11 +63,12 @@ impl Context {
     }
 
     /// Saves the images of the answer (every candidate's) and prints the report; no image is a
-    /// failure that says why.
+    /// failure that says why. An image not of the `asked` size is warned about.
     pub fn save_images(
         &self,
         model: &str,
         answer: &impl Answer,
+        asked: Option<ImageSize>,
         output: Option<&Path>,
         default_stem: &str,
     ) -> Result<(), Failure> {
@@ -80,6 +83,16 @@ impl Context {
             })
             .collect();
         report.images = output::save_all(placed)?;
+        if let Some(asked) = asked {
+            // One line for the answer: its images share a size.
+            let warning = report
+                .images
+                .iter()
+                .find_map(|saved| size_check::mismatch(model, asked, saved.width?, saved.height?));
+            if let Some(warning) = warning {
+                self.progress.say(&warning);
+            }
+        }
         if images.is_empty() {
             let why = why_no_image(answer);
             report.blocked = Some(why.clone());

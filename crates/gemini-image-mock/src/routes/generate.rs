@@ -68,43 +68,48 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
         h.digest()
     };
+    let canned = call.state.config.images.clone();
+    let plan = call.plan.clone();
+    let note = call.note.clone();
+    // Rendering megapixel images is CPU work, done on the blocking pool (and the hashing of the
+    // answer's images for the journal with it).
+    let respond = move || {
+        shape::respond(model, &request, canned.as_ref(), &plan).map(|response| {
+            let answered = note.answer(&response);
+            (response, answered)
+        })
+    };
     // A Vertex answer carries the time it was asked (`createTime`), so it is rendered for each
     // request rather than kept.
-    let cached = match vertex {
-        None => call.state.cache.get(key),
-        Some(_) => None,
-    };
-    let body = match cached {
-        Some((body, answered)) => {
-            tracing::debug!(
-                model = model.id,
-                bytes = body.len(),
-                "answered from the cache"
-            );
-            call.note.answered(Answered::clone(&answered));
-            body
-        }
-        None => {
-            let canned = call.state.config.images.clone();
-            let plan = call.plan.clone();
-            let note = call.note.clone();
-            // Rendering megapixel images is CPU work: keep it off the async workers (and the
-            // hashing of the answer's images for the journal with it).
-            let (response, answered) = tokio::task::spawn_blocking(move || {
-                shape::respond(model, &request, canned.as_ref(), &plan).map(|response| {
-                    let answered = note.answer(&response);
-                    (response, answered)
-                })
-            })
+    if let Some(vertex) = vertex {
+        let (response, _) = tokio::task::spawn_blocking(respond)
             .await
             .map_err(|_| ApiError::internal())??;
-            let body = render(response, framing, vertex.as_ref());
-            if vertex.is_none() {
-                call.state.cache.put(key, body.clone(), Arc::new(answered));
-            }
-            body
-        }
-    };
+        let body = render(response, framing, Some(&vertex));
+        return Ok(Answer { body, framing });
+    }
+    let rendered = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rendered_here = Arc::clone(&rendered);
+    let (body, answered) = call
+        .state
+        .cache
+        .answer(key, move || {
+            rendered_here.store(true, std::sync::atomic::Ordering::Relaxed);
+            let (response, answered) = respond()?;
+            tracing::debug!(model = model.id, "rendered an answer");
+            Ok((render(response, framing, None), answered))
+        })
+        .await?;
+    if !rendered.load(std::sync::atomic::Ordering::Relaxed) {
+        // From the cache, or from an identical request's render: this request's journal entry
+        // gets the summary its own render would have noted.
+        tracing::debug!(
+            model = model.id,
+            bytes = body.len(),
+            "answered from the cache"
+        );
+        call.note.answered(Answered::clone(&answered));
+    }
     Ok(Answer { body, framing })
 }
 
