@@ -15,6 +15,8 @@ use crate::files::store::{self, FileStore, Limits};
 use crate::interactions::store::{DEFAULT_RETENTION, DEFAULT_STORE_BYTES, InteractionStore};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
+use crate::model::pictures::Pictures;
+use crate::model::weight::ImageWeight;
 use crate::scenarios::queue::ScenarioQueue;
 use crate::thumbnails::{DEFAULT_THUMBNAIL_BYTES, Thumbnails};
 
@@ -36,6 +38,9 @@ pub struct Config {
     pub bearer_tokens: Vec<String>,
     /// When set, these files are served instead of drawn pictures (`--images DIR`).
     pub images: Option<CannedImages>,
+    /// How heavy drawn pictures are: as heavy as Google's (the default) or light
+    /// (`--light-images`, for tests that want speed).
+    pub image_weight: ImageWeight,
     /// How many bytes of encoded answers to keep for repeated requests (0 turns caching off).
     pub cache_bytes: usize,
     /// Faults and latency injected into a share of requests, reproducibly.
@@ -107,6 +112,7 @@ impl Default for Config {
             api_keys: Vec::new(),
             bearer_tokens: Vec::new(),
             images: None,
+            image_weight: ImageWeight::Real,
             cache_bytes: DEFAULT_CACHE_BYTES,
             chaos: ChaosConfig::default(),
             validation: Validation::Strict,
@@ -128,6 +134,13 @@ impl Default for Config {
             batch_workers: default_batch_workers(),
             batches_bytes: batch_store::DEFAULT_STORE_BYTES,
         }
+    }
+}
+
+impl Config {
+    /// Where answers' pictures come from under this configuration.
+    pub(crate) fn pictures(&self) -> Pictures {
+        Pictures::new(self.images.clone(), self.image_weight)
     }
 }
 
