@@ -9,16 +9,28 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gemini_image_mock::{ImageWeight, PictureFormat, draw_picture, render_picture};
+use gemini_image_mock::{Drawing, ImageWeight, PictureFormat};
 use image::{ImageFormat, RgbImage};
 
 const CAPTION: &str = "Draw a nano banana dish in a fancy restaurant";
 
-fn with_image_crate(width: u32, height: u32, format: PictureFormat) -> Vec<u8> {
-    let pixels = draw_picture(width, height, 7, CAPTION, format, ImageWeight::Real);
-    let picture = RgbImage::from_raw(width, height, pixels).expect("width × height RGB pixels");
+fn drawing(width: u32, height: u32, format: PictureFormat) -> Drawing<'static> {
+    Drawing {
+        width,
+        height,
+        seed: 7,
+        caption: CAPTION,
+        format,
+        weight: ImageWeight::Real,
+    }
+}
+
+fn with_image_crate(drawing: &Drawing) -> Vec<u8> {
+    let pixels = drawing.pixels();
+    let picture = RgbImage::from_raw(drawing.width, drawing.height, pixels)
+        .expect("width × height RGB pixels");
     let mut out = Cursor::new(Vec::new());
-    let image_format = match format {
+    let image_format = match drawing.format {
         PictureFormat::Png => ImageFormat::Png,
         PictureFormat::Jpeg => ImageFormat::Jpeg,
     };
@@ -35,8 +47,9 @@ fn render(c: &mut Criterion) {
         ("jpeg_4k", 4096, 4096, PictureFormat::Jpeg),
         ("png_1024", 1024, 1024, PictureFormat::Png),
     ] {
-        let ours = render_picture(width, height, 7, CAPTION, format, ImageWeight::Real);
-        let reference = with_image_crate(width, height, format);
+        let drawing = drawing(width, height, format);
+        let ours = drawing.render();
+        let reference = with_image_crate(&drawing);
         println!(
             "{name}: gemini_image_mock {} bytes, image_default {} bytes, reference size {} bytes",
             ours.len(),
@@ -46,10 +59,10 @@ fn render(c: &mut Criterion) {
         // Throughput in pixels drawn, as bytes of RGB: the same work on both sides.
         group.throughput(Throughput::Bytes(u64::from(width * height * 3)));
         group.bench_function(format!("{name}/image_default"), |b| {
-            b.iter(|| with_image_crate(width, height, format))
+            b.iter(|| with_image_crate(&drawing))
         });
         group.bench_function(format!("{name}/gemini_image_mock"), |b| {
-            b.iter(|| render_picture(width, height, 7, CAPTION, format, ImageWeight::Real))
+            b.iter(|| drawing.render())
         });
     }
     group.finish();

@@ -76,7 +76,7 @@ pub use files::disk::DataDir;
 pub use journal::{JournalEntry, JournalFilter};
 pub use model::canned::{CannedImage, CannedImages};
 pub use model::catalogue;
-pub use model::pictures::{draw_picture, render_picture};
+pub use model::pictures::Drawing;
 pub use model::render::Format as PictureFormat;
 pub use model::weight::ImageWeight;
 pub use scenarios::queue::QueuedScenario;

@@ -43,10 +43,17 @@ impl Pictures {
                 let image = canned.pick(seed);
                 (image.mime_type, image.bytes.clone())
             }
-            None => (
-                format.mime_type(),
-                render_picture(width, height, seed, caption, format, self.weight).into(),
-            ),
+            None => {
+                let drawing = Drawing {
+                    width,
+                    height,
+                    seed,
+                    caption,
+                    format,
+                    weight: self.weight,
+                };
+                (format.mime_type(), drawing.render().into())
+            }
         }
     }
 
@@ -56,48 +63,61 @@ impl Pictures {
     }
 }
 
-/// The picture the mock draws for `seed` with `caption` written on it, encoded as `format` at
-/// `weight`: the bytes a `generateContent` or `predict` answer carries (same arguments, same
-/// bytes).
+/// A picture as the mock draws it: its size, the seed and caption that make it, the format it
+/// is served in and its weight. The same drawing gives the same bytes.
 ///
 /// ```
-/// use gemini_image_mock::{ImageWeight, PictureFormat, render_picture};
+/// use gemini_image_mock::{Drawing, ImageWeight, PictureFormat};
 ///
-/// let png = render_picture(1344, 768, 7, "a fox", PictureFormat::Png, ImageWeight::Real);
+/// let drawing = Drawing {
+///     width: 1344,
+///     height: 768,
+///     seed: 7,
+///     caption: "a fox",
+///     format: PictureFormat::Png,
+///     weight: ImageWeight::Real,
+/// };
+/// let png = drawing.render();
 /// assert!(png.starts_with(b"\x89PNG"));
 /// let reference = ImageWeight::reference_bytes(1344, 768, PictureFormat::Png) as f64;
 /// assert!((png.len() as f64 - reference).abs() < reference * 0.25);
-/// let light = render_picture(1344, 768, 7, "a fox", PictureFormat::Png, ImageWeight::Light);
+/// let light = Drawing { weight: ImageWeight::Light, ..drawing }.render();
 /// assert!(light.len() * 4 < png.len());
+/// assert_eq!(drawing.pixels().len(), 1344 * 768 * 3);
 /// ```
-pub fn render_picture(
-    width: u32,
-    height: u32,
-    seed: u64,
-    caption: &str,
-    format: Format,
-    weight: ImageWeight,
-) -> Vec<u8> {
-    let noise = weight.noise_amplitude(format);
-    encode(&render::draw(width, height, seed, caption, noise), format)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Drawing<'a> {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// What chooses the colours, shapes and texture (the mock's is a hash of the request).
+    pub seed: u64,
+    /// The text written across the picture (the mock writes the prompt).
+    pub caption: &'a str,
+    /// The encoding the picture is served in (its weight is set per format).
+    pub format: Format,
+    /// How heavy the picture is.
+    pub weight: ImageWeight,
 }
 
-/// The picture [`render_picture`] encodes, as RGB pixels row by row (for a caller that
-/// encodes it itself, such as a benchmark comparing encoders).
-///
-/// ```
-/// use gemini_image_mock::{ImageWeight, PictureFormat, draw_picture};
-///
-/// let pixels = draw_picture(64, 48, 7, "a fox", PictureFormat::Jpeg, ImageWeight::Real);
-/// assert_eq!(pixels.len(), 64 * 48 * 3);
-/// ```
-pub fn draw_picture(
-    width: u32,
-    height: u32,
-    seed: u64,
-    caption: &str,
-    format: Format,
-    weight: ImageWeight,
-) -> Vec<u8> {
-    render::draw(width, height, seed, caption, weight.noise_amplitude(format)).into_raw()
+impl Drawing<'_> {
+    /// The picture encoded as [`Drawing::format`]: the bytes a `generateContent` or `predict`
+    /// answer carries.
+    #[must_use]
+    pub fn render(&self) -> Vec<u8> {
+        encode(&self.draw(), self.format)
+    }
+
+    /// The picture [`Drawing::render`] encodes, as RGB pixels row by row (for a caller that
+    /// encodes it itself, such as a benchmark comparing encoders).
+    #[must_use]
+    pub fn pixels(&self) -> Vec<u8> {
+        self.draw().into_raw()
+    }
+
+    fn draw(&self) -> RgbImage {
+        let noise = self.weight.noise_amplitude(self.format);
+        render::draw(self.width, self.height, self.seed, self.caption, noise)
+    }
 }

@@ -85,9 +85,23 @@ fn bytes_per_pixel(format: Format) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::pictures::render_picture;
+    use crate::model::pictures::Drawing;
 
     const CAPTION: &str = "A nano banana dish in a fancy restaurant with a view of the sea";
+
+    /// A picture drawn with [`CAPTION`] and encoded.
+    fn render(width: u32, height: u32, seed: u64, format: Format, weight: ImageWeight) -> Vec<u8> {
+        let caption = CAPTION;
+        Drawing {
+            width,
+            height,
+            seed,
+            caption,
+            format,
+            weight,
+        }
+        .render()
+    }
 
     /// Encoded size ÷ reference for a picture of every shape the models make at 1K, and of
     /// the larger sizes at two shapes (a 4K picture is the slow case, not a different one).
@@ -136,7 +150,7 @@ mod tests {
         let mut report = String::new();
         let mut off = Vec::new();
         for (seed, (w, h, format)) in cases.into_iter().enumerate() {
-            let bytes = render_picture(w, h, seed as u64, CAPTION, format, ImageWeight::Real);
+            let bytes = render(w, h, seed as u64, format, ImageWeight::Real);
             let ratio = bytes.len() as f64 / ImageWeight::reference_bytes(w, h, format) as f64;
             report.push_str(&format!(
                 "{w}x{h} {format:?}: {} B, {ratio:.2}\n",
@@ -156,8 +170,8 @@ mod tests {
     #[test]
     fn light_pictures_are_a_fraction_of_the_weight() {
         for format in [Format::Png, Format::Jpeg] {
-            let light = render_picture(1024, 1024, 1, CAPTION, format, ImageWeight::Light);
-            let real = render_picture(1024, 1024, 1, CAPTION, format, ImageWeight::Real);
+            let light = render(1024, 1024, 1, format, ImageWeight::Light);
+            let real = render(1024, 1024, 1, format, ImageWeight::Real);
             assert!(
                 light.len() * 3 < real.len(),
                 "{format:?}: {} vs {}",
@@ -170,10 +184,10 @@ mod tests {
     #[test]
     fn the_same_request_draws_the_same_bytes() {
         for format in [Format::Png, Format::Jpeg] {
-            let a = render_picture(2048, 2048, 9, CAPTION, format, ImageWeight::Real);
-            let b = render_picture(2048, 2048, 9, CAPTION, format, ImageWeight::Real);
+            let a = render(2048, 2048, 9, format, ImageWeight::Real);
+            let b = render(2048, 2048, 9, format, ImageWeight::Real);
             assert!(a == b, "{format:?} differs between two renders");
-            let other = render_picture(2048, 2048, 10, CAPTION, format, ImageWeight::Real);
+            let other = render(2048, 2048, 10, format, ImageWeight::Real);
             assert!(a != other, "{format:?}: another seed, another picture");
         }
     }
