@@ -9,10 +9,11 @@ use std::process::Command;
 use serde_json::Value;
 
 /// (package, bench target)
-const BENCHES: [(&str, &str); 6] = [
+const BENCHES: [(&str, &str); 7] = [
     ("gemini-image", "codec"),
     ("gemini-image", "unary_call"),
     ("gemini-image-mock", "mock_serve"),
+    ("gemini-image-mock", "mock_render"),
     ("gemini-image-mock", "batch_engine"),
     ("gemini-image", "files_transfer"),
     ("gemini-image", "batch_results"),
@@ -49,6 +50,10 @@ const CASES: &[(&str, &str)] = &[
     ("mock_serve", "image/gemini_image_mock"),
     ("mock_serve", "text/minimal_axum"),
     ("mock_serve", "text/gemini_image_mock"),
+    ("mock_render", "jpeg_4k/image_default"),
+    ("mock_render", "jpeg_4k/gemini_image_mock"),
+    ("mock_render", "png_1024/image_default"),
+    ("mock_render", "png_1024/gemini_image_mock"),
     ("batch_engine", "sequential_generate_content"),
     ("batch_engine", "batch_immediate"),
     ("files_upload", "curl"),
@@ -172,7 +177,7 @@ fn table(root: &Path) -> Result<String, String> {
         cpu()
     ));
     out.push_str(
-        "| group | case | median | throughput | vs memcpy (or raw socket, minimal server, curl, sequential calls) |\n",
+        "| group | case | median | throughput | vs memcpy (or raw socket, minimal server, image crate, curl, sequential calls) |\n",
     );
     out.push_str("|---|---|---:|---:|---:|\n");
     for (group, function) in CASES {
@@ -182,6 +187,10 @@ fn table(root: &Path) -> Result<String, String> {
                 group,
                 &function.replace("gemini_image_mock", "minimal_axum"),
             )?,
+            "mock_render" => get(
+                group,
+                &function.replace("gemini_image_mock", "image_default"),
+            )?,
             "files_upload" | "files_download" => get(group, "curl")?,
             "batch_engine" => get(group, "sequential_generate_content")?,
             "unary_4k" | "unary_1k_png" => get(group, "raw_socket")?,
@@ -189,7 +198,7 @@ fn table(root: &Path) -> Result<String, String> {
         };
         let ratio = if matches!(
             *group,
-            "mock_serve" | "batch_engine" | "unary_4k" | "unary_1k_png"
+            "mock_serve" | "mock_render" | "batch_engine" | "unary_4k" | "unary_1k_png"
         ) {
             format!("{:.2}× the time", measured.median_ns / reference.median_ns)
         } else {
@@ -293,6 +302,22 @@ fn table(root: &Path) -> Result<String, String> {
                 get("mock_serve", "image/gemini_image_mock")?.median_ns,
             ),
             1.0 / 1.2,
+        ),
+        (
+            "mock_render: a new 4K JPEG < 100 ms (shown as 100 ms ÷ median > 1)",
+            ratio(
+                100e6,
+                get("mock_render", "jpeg_4k/gemini_image_mock")?.median_ns,
+            ),
+            1.0,
+        ),
+        (
+            "mock_render: a new 1024² PNG < 15 ms (shown as 15 ms ÷ median > 1)",
+            ratio(
+                15e6,
+                get("mock_render", "png_1024/gemini_image_mock")?.median_ns,
+            ),
+            1.0,
         ),
         (
             "batch_engine: 1,000 lines at pace immediate < 1,000 sequential generateContent (time; shown as sequential ÷ batch > 1)",

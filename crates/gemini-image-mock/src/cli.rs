@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// pictures, one chosen deterministically per request.
     #[arg(long, value_name = "DIR", env = "GEMINI_MOCK_IMAGES")]
     pub images: Option<std::path::PathBuf>,
+    /// Draw light pictures (flat colours and the prompt, a fraction of the bytes and time)
+    /// instead of pictures as heavy as Google's.
+    #[arg(long, env = "GEMINI_MOCK_LIGHT_IMAGES")]
+    pub light_images: bool,
     /// Megabytes of encoded answers kept for repeated requests (0 turns the cache off).
     #[arg(long, value_name = "MB", default_value_t = 256)]
     pub cache_mb: usize,
@@ -236,6 +240,11 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
         api_keys: args.api_keys,
         bearer_tokens: args.bearer_tokens,
         images,
+        image_weight: if args.light_images {
+            crate::ImageWeight::Light
+        } else {
+            crate::ImageWeight::Real
+        },
         cache_bytes: args.cache_mb.saturating_mul(1024 * 1024),
         chaos: crate::chaos::ChaosConfig {
             faults: args.faults,

@@ -16,6 +16,8 @@ use crate::interactions::store::{DEFAULT_RETENTION, DEFAULT_STORE_BYTES, Interac
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
 use crate::record::Recordings;
+use crate::model::pictures::Pictures;
+use crate::model::weight::ImageWeight;
 use crate::scenarios::queue::ScenarioQueue;
 use crate::thumbnails::{DEFAULT_THUMBNAIL_BYTES, Thumbnails};
 
@@ -37,6 +39,9 @@ pub struct Config {
     pub bearer_tokens: Vec<String>,
     /// When set, these files are served instead of drawn pictures (`--images DIR`).
     pub images: Option<CannedImages>,
+    /// How heavy drawn pictures are: as heavy as Google's (the default) or light
+    /// (`--light-images`, for tests that want speed).
+    pub image_weight: ImageWeight,
     /// How many bytes of encoded answers to keep for repeated requests (0 turns caching off).
     pub cache_bytes: usize,
     /// Faults and latency injected into a share of requests, reproducibly.
@@ -111,6 +116,7 @@ impl Default for Config {
             api_keys: Vec::new(),
             bearer_tokens: Vec::new(),
             images: None,
+            image_weight: ImageWeight::Real,
             cache_bytes: DEFAULT_CACHE_BYTES,
             chaos: ChaosConfig::default(),
             validation: Validation::Strict,
@@ -133,6 +139,13 @@ impl Default for Config {
             batches_bytes: batch_store::DEFAULT_STORE_BYTES,
             recordings: None,
         }
+    }
+}
+
+impl Config {
+    /// Where answers' pictures come from under this configuration.
+    pub(crate) fn pictures(&self) -> Pictures {
+        Pictures::new(self.images.clone(), self.image_weight)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The mock over real loopback HTTP: every route, images, edits, framing, errors.
 
-use gemini_image_mock::{Config, MockServer};
+use gemini_image_mock::{Config, ImageWeight, MockServer, PictureFormat};
 use gemini_image_types::models;
 use gemini_image_types::types::{
     CountTokensResponse, GenerateContentResponse, ListModelsResponse, PredictResponse,
@@ -353,6 +353,48 @@ async fn the_same_request_gives_the_same_bytes_and_prompts_differ() {
     assert_eq!(
         images(&generate(&other, "gemini-3.1-flash-image", prompt("a fox")).await),
         images(&fox)
+    );
+}
+
+#[tokio::test]
+async fn images_weigh_what_googles_do_unless_light_images_are_asked_for() {
+    let server = MockServer::start().await.unwrap();
+    let light = MockServer::start_with(Config {
+        image_weight: ImageWeight::Light,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let mut body = prompt("a lighthouse at dusk");
+    body["generationConfig"] = json!({"responseModalities": ["IMAGE"],
+        "imageConfig": {"aspectRatio": "1:1", "imageSize": "4K"}});
+    let real = first_image(&server, "gemini-3-pro-image", body.clone()).await;
+    let reference = ImageWeight::reference_bytes(4096, 4096, PictureFormat::Jpeg) as f64;
+    let ratio = real.len() as f64 / reference;
+    assert!(
+        (0.75..=1.25).contains(&ratio),
+        "{} bytes: {ratio:.2} of the reference",
+        real.len()
+    );
+    let picture = image::load_from_memory(&real).expect("the 4K JPEG decodes");
+    assert_eq!(picture.dimensions(), (4096, 4096));
+
+    let flat = first_image(&light, "gemini-3-pro-image", body).await;
+    assert!(flat.len() * 4 < real.len(), "light: {} bytes", flat.len());
+    let flat_picture = image::load_from_memory(&flat).expect("the light JPEG decodes");
+    assert_eq!(flat_picture.dimensions(), (4096, 4096));
+
+    // Gemini 2.5 Flash Image's PNG: Google's 16:9 PNGs weigh 1.8–2.0 MB.
+    let legacy = support::legacy_server().await;
+    let mut body = prompt("a lighthouse at dusk");
+    body["generationConfig"] =
+        json!({"responseModalities": ["IMAGE"], "imageConfig": {"aspectRatio": "16:9"}});
+    let png = first_image(&legacy, "gemini-2.5-flash-image", body).await;
+    assert!(png.starts_with(b"\x89PNG"));
+    assert!(
+        (1_350_000..=2_500_000).contains(&png.len()),
+        "{} bytes",
+        png.len()
     );
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gemini_image_mock::{Config, MockServer};
+use gemini_image_mock::{Config, ImageWeight, MockServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 use support::{content_type, keys, with_key};
@@ -656,9 +656,11 @@ async fn cancel(server: &MockServer, id: &str, body: Option<&str>) -> Reply {
 
 #[tokio::test]
 async fn the_store_is_bounded_in_bytes_and_forgets_after_its_retention() {
+    // Light pictures: the bound counts bytes, a few turns must fit under it.
     let server = MockServer::start_with(Config {
         interactions_bytes: 150_000,
         interaction_retention: Duration::from_secs(3600),
+        image_weight: ImageWeight::Light,
         ..Config::default()
     })
     .await

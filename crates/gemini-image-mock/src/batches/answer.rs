@@ -101,5 +101,5 @@ fn respond(
             .iter_mut()
             .chain(request.system_instruction.iter_mut()),
     )?;
-    shape::respond(model, &request, state.config.images.as_ref(), &plan)
+    shape::respond(model, &request, &state.config.pictures(), &plan)
 }

@@ -11,8 +11,8 @@ use gemini_image_types::{Base64Bytes, OpenEnum};
 use image::DynamicImage;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-use super::canned::CannedImages;
 use super::catalogue::{Family, Model};
+use super::pictures::Pictures;
 use super::render::{self, Format};
 use super::{edit, media, sizes};
 use crate::error::ApiError;
@@ -212,11 +212,11 @@ fn read_prompt(request: &GenerateContentRequest) -> Result<Prompt, ApiError> {
 }
 
 /// Answers `request` as `model` would.
-/// With `canned` images, those are served instead of drawn or edited pictures.
+/// Its images come from `pictures` (the user's files, or drawn or edited pictures).
 pub fn respond(
     model: &Model,
     request: &GenerateContentRequest,
-    canned: Option<&CannedImages>,
+    pictures: &Pictures,
 ) -> Result<GenerateContentResponse, ApiError> {
     check_rules(model, request)?;
     let prompt = read_prompt(request)?;
@@ -314,25 +314,13 @@ pub fn respond(
         if wants_image {
             let image_seed =
                 request_hash ^ u64::from(index.unsigned_abs()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            let (mime_type, bytes) = match canned {
-                Some(canned) => {
-                    let image = canned.pick(image_seed);
-                    (image.mime_type, image.bytes.clone())
+            let (mime_type, bytes) = match (&prompt.base_image, pictures.canned()) {
+                (Some(base), None) => {
+                    let mut edited = edit::apply(base, &prompt.text, width, height);
+                    render::write_caption_strip(&mut edited, &prompt.text);
+                    pictures.edited(&edited, format)
                 }
-                None => {
-                    let picture = match &prompt.base_image {
-                        Some(base) => {
-                            let mut edited = edit::apply(base, &prompt.text, width, height);
-                            render::write_caption_strip(&mut edited, &prompt.text);
-                            edited
-                        }
-                        None => render::draw(width, height, image_seed, &prompt.text),
-                    };
-                    (
-                        format.mime_type(),
-                        Bytes::from(render::encode(&picture, format)),
-                    )
-                }
+                _ => pictures.new_picture(width, height, image_seed, &prompt.text, format),
             };
             image_tokens += sizes::output_image_tokens(model.family, size);
             parts.push(Part {
@@ -345,7 +333,7 @@ pub fn respond(
                 ..Default::default()
             });
             if wants_text {
-                let outro = match canned {
+                let outro = match pictures.canned() {
                     Some(_) => format!("Served offline by gemini-image-mock: {mime_type}."),
                     None => {
                         format!("Drawn offline by gemini-image-mock: {width}x{height} {mime_type}.")

@@ -4,10 +4,14 @@
 use image::{Rgb, RgbImage};
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::{parallel, texture};
+
 /// The file format of a generated image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// PNG: Gemini 2.x's and Imagen's default.
     Png,
+    /// JPEG: the Gemini 3 image models' default.
     Jpeg,
 }
 
@@ -22,44 +26,84 @@ impl Format {
 }
 
 /// Draws a `width`×`height` picture whose colours and shapes come from `seed`, with `caption`
-/// written across it.
-pub fn draw(width: u32, height: u32, seed: u64, caption: &str) -> RgbImage {
+/// written across it and, when `noise` is not 0, a seeded noise texture of that strength (up
+/// to `noise` added to each channel) that gives it a photograph's weight once encoded
+/// (`weight.rs`). Rows are drawn in bands on every core.
+pub fn draw(width: u32, height: u32, seed: u64, caption: &str, noise: u8) -> RgbImage {
     let palette = |n: u64| {
         let h = xxh3_64(&(seed ^ n).to_le_bytes());
         [
-            (h & 0xff) as f32,
-            ((h >> 8) & 0xff) as f32,
-            ((h >> 16) & 0xff) as f32,
+            (h & 0xff) as i32,
+            ((h >> 8) & 0xff) as i32,
+            ((h >> 16) & 0xff) as i32,
         ]
     };
     let (from, to) = (palette(1), palette(2));
-    let mut picture = RgbImage::from_fn(width, height, |x, y| {
-        let t = (x as f32 / width as f32 + y as f32 / height as f32) / 2.0;
-        Rgb(std::array::from_fn(|c| {
-            (from[c] + (to[c] - from[c]) * t) as u8
-        }))
-    });
     // A few discs, placed by the seed, so that different requests differ at a glance.
-    for disc in 0..5u64 {
-        let h = xxh3_64(&(seed.rotate_left(17) ^ disc).to_le_bytes());
-        let cx = (h % u64::from(width)) as i64;
-        let cy = ((h >> 20) % u64::from(height)) as i64;
-        let radius = (u64::from(width.min(height)) / 12
-            + (h >> 40) % u64::from(width.min(height) / 6 + 1)) as i64;
-        let colour = palette(10 + disc).map(|c| c as u8);
-        fill_disc(&mut picture, cx, cy, radius, Rgb(colour));
-    }
+    let discs: Vec<Disc> = (0..5u64)
+        .map(|disc| {
+            let h = xxh3_64(&(seed.rotate_left(17) ^ disc).to_le_bytes());
+            let short = u64::from(width.min(height));
+            Disc {
+                cx: (h % u64::from(width.max(1))) as i64,
+                cy: ((h >> 20) % u64::from(height.max(1))) as i64,
+                radius: (short / 12 + (h >> 40) % (short / 6 + 1)) as i64,
+                colour: palette(10 + disc).map(|c| c as u8),
+            }
+        })
+        .collect();
+    let row_bytes = width as usize * 3;
+    let mut raw = vec![0u8; row_bytes * height as usize];
+    // The gradient runs from `from` at the top left to `to` at the bottom right:
+    // t = (x / width + y / height) / 2, in 1/2^24ths.
+    let step_x = (1u64 << 23) / u64::from(width.max(1));
+    let step_y = (1u64 << 23) / u64::from(height.max(1));
+    parallel::rows(&mut raw, row_bytes, |y, row| {
+        let row_t = y as u64 * step_y;
+        for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
+            let t = ((row_t + x as u64 * step_x) >> 8) as i32; // 0..65536
+            for c in 0..3 {
+                pixel[c] = (from[c] + (((to[c] - from[c]) * t) >> 16)) as u8;
+            }
+        }
+        for disc in &discs {
+            disc.fill_row(row, y as i64);
+        }
+        if noise > 0 {
+            texture::add_noise(row, seed, y as u64, noise);
+        }
+    });
+    // `raw` holds exactly width × height pixels, so this is always `Some`.
+    let mut picture = RgbImage::from_raw(width, height, raw).unwrap_or_default();
     write_caption(&mut picture, caption);
     picture
 }
 
-fn fill_disc(picture: &mut RgbImage, cx: i64, cy: i64, radius: i64, colour: Rgb<u8>) {
-    let (width, height) = (i64::from(picture.width()), i64::from(picture.height()));
-    for y in (cy - radius).max(0)..(cy + radius).min(height) {
-        for x in (cx - radius).max(0)..(cx + radius).min(width) {
-            if (x - cx).pow(2) + (y - cy).pow(2) <= radius * radius {
-                picture.put_pixel(x as u32, y as u32, colour);
-            }
+/// A filled circle of one colour.
+struct Disc {
+    cx: i64,
+    cy: i64,
+    radius: i64,
+    colour: [u8; 3],
+}
+
+impl Disc {
+    /// Paints the disc's span on row `y` (the pixels whose centre is within the radius).
+    fn fill_row(&self, row: &mut [u8], y: i64) {
+        let dy = y - self.cy;
+        let reach = self.radius * self.radius - dy * dy;
+        if dy < -self.radius || dy >= self.radius || reach < 0 {
+            return;
+        }
+        let half = reach.isqrt();
+        let width = (row.len() / 3) as i64;
+        let from = (self.cx - half).max(self.cx - self.radius).max(0);
+        let to = (self.cx + half + 1).min(self.cx + self.radius).min(width);
+        if from >= to {
+            return;
+        }
+        for pixel in row[from as usize * 3..to as usize * 3].chunks_exact_mut(3) {
+            pixel.copy_from_slice(&self.colour);
         }
     }
 }
@@ -74,12 +118,7 @@ pub fn write_caption(picture: &mut RgbImage, caption: &str) {
     let lines = wrap(caption, COLUMNS, MAX_LINES);
     let band_height = (lines.len() as u32 * (glyph + scale * 2) + glyph).min(height);
     let top = (height - band_height) / 2;
-    for y in top..top + band_height {
-        for x in 0..width {
-            let Rgb([r, g, b]) = *picture.get_pixel(x, y);
-            picture.put_pixel(x, y, Rgb([r / 4, g / 4, b / 4]));
-        }
-    }
+    darken_rows(picture, top, band_height);
     for (row, line) in lines.iter().enumerate() {
         let y0 = top + glyph / 2 + row as u32 * (glyph + scale * 2);
         let x0 = (width.saturating_sub(line.chars().count() as u32 * glyph)) / 2;
@@ -139,26 +178,15 @@ fn wrap(text: &str, columns: usize, max_lines: usize) -> Vec<String> {
     lines
 }
 
-/// Encodes a picture as PNG or JPEG.
-pub fn encode(picture: &RgbImage, format: Format) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    let result = match format {
-        Format::Png => {
-            let encoder = image::codecs::png::PngEncoder::new_with_quality(
-                &mut out,
-                image::codecs::png::CompressionType::Fast,
-                image::codecs::png::FilterType::Adaptive,
-            );
-            picture.write_with_encoder(encoder)
-        }
-        Format::Jpeg => {
-            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
-            picture.write_with_encoder(encoder)
-        }
-    };
-    // Encoding an in-memory RGB buffer into a Vec cannot fail short of running out of memory.
-    debug_assert!(result.is_ok(), "encoding failed: {result:?}");
-    out.into_inner()
+/// Darkens `count` rows from `top` to a quarter of their brightness: the band text is
+/// written on.
+fn darken_rows(picture: &mut RgbImage, top: u32, count: u32) {
+    let row_bytes = picture.width() as usize * 3;
+    let start = top as usize * row_bytes;
+    let end = (start + count as usize * row_bytes).min(picture.len());
+    if let Some(band) = picture.get_mut(start..end) {
+        band.iter_mut().for_each(|b| *b /= 4);
+    }
 }
 
 /// Writes `caption` on a dark strip along the bottom edge (edits keep the picture visible).
@@ -172,12 +200,7 @@ pub fn write_caption_strip(picture: &mut RgbImage, caption: &str) {
         .next()
         .unwrap_or_default();
     let top = height.saturating_sub(glyph * 2);
-    for y in top..height {
-        for x in 0..width {
-            let Rgb([r, g, b]) = *picture.get_pixel(x, y);
-            picture.put_pixel(x, y, Rgb([r / 4, g / 4, b / 4]));
-        }
-    }
+    darken_rows(picture, top, height - top);
     for (column, ch) in line.chars().enumerate() {
         draw_glyph(
             picture,

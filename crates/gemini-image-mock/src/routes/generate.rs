@@ -68,13 +68,13 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
         h.digest()
     };
-    let canned = call.state.config.images.clone();
+    let pictures = call.state.config.pictures();
     let plan = call.plan.clone();
     let note = call.note.clone();
     // Rendering megapixel images is CPU work, done on the blocking pool (and the hashing of the
     // answer's images for the journal with it).
     let respond = move || {
-        shape::respond(model, &request, canned.as_ref(), &plan).map(|response| {
+        shape::respond(model, &request, &pictures, &plan).map(|response| {
             let answered = note.answer(&response);
             (response, answered)
         })

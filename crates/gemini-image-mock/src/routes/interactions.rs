@@ -159,11 +159,11 @@ async fn answer_create(
             .iter_mut()
             .chain(generate_request.system_instruction.iter_mut()),
     )?;
-    let canned = state.config.images.clone();
+    let pictures = state.config.pictures();
     let shaping = plan.clone();
     // Rendering megapixel images is CPU work: keep it off the async workers.
     let outcome = tokio::task::spawn_blocking(move || {
-        let response = shape::respond(model, &generate_request, canned.as_ref(), &shaping)?;
+        let response = shape::respond(model, &generate_request, &pictures, &shaping)?;
         steps::outcome(response)
     })
     .await

@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::Answer;
 use super::call::Call;
 use crate::error::ApiError;
-use crate::model::render::{self, Format};
+use crate::model::render::Format;
 use crate::model::sizes;
 use crate::scenarios::{pick, shape};
 use crate::wire;
@@ -60,21 +60,13 @@ pub async fn predict(call: &mut Call<'_>) -> Result<Answer, ApiError> {
     };
     let with_safety = parameters.include_safety_attributes.unwrap_or(false);
     let seed = xxh3_64(format!("{}\u{0}{prompt}\u{0}{width}x{height}", model.id).as_bytes());
-    let canned = call.state.config.images.clone();
+    let pictures = call.state.config.pictures();
     let predictions = tokio::task::spawn_blocking(move || {
         let mut predictions: Vec<ImagenPrediction> = (0..u64::from(count))
             .map(|index| {
                 let image_seed = seed ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                let (mime_type, bytes) = match &canned {
-                    Some(canned) => {
-                        let image = canned.pick(image_seed);
-                        (image.mime_type, image.bytes.clone())
-                    }
-                    None => {
-                        let picture = render::draw(width, height, image_seed, &prompt);
-                        (format.mime_type(), render::encode(&picture, format).into())
-                    }
-                };
+                let (mime_type, bytes) =
+                    pictures.new_picture(width, height, image_seed, &prompt, format);
                 ImagenPrediction {
                     bytes_base64_encoded: Some(Base64Bytes::from(bytes)),
                     mime_type: Some(mime_type.to_string()),

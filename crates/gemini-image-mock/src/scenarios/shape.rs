@@ -10,9 +10,9 @@ use gemini_image_types::types::{
 use super::Scenario;
 use super::plan::Plan;
 use crate::error::ApiError;
-use crate::model::canned::CannedImages;
 use crate::model::catalogue::Model;
 use crate::model::generate::{self, estimate_tokens};
+use crate::model::pictures::Pictures;
 
 /// Google's finishMessage for a filtered image, word for word.
 const IMAGE_SAFETY_MESSAGE: &str = "Unable to show the generated image. The image was filtered \
@@ -25,10 +25,10 @@ const IMAGE_SAFETY_MESSAGE: &str = "Unable to show the generated image. The imag
 pub fn respond(
     model: &Model,
     request: &GenerateContentRequest,
-    canned: Option<&CannedImages>,
+    pictures: &Pictures,
     plan: &Plan,
 ) -> Result<GenerateContentResponse, ApiError> {
-    let mut response = generate::respond(model, request, canned)?;
+    let mut response = generate::respond(model, request, pictures)?;
     apply(plan, &mut response);
     Ok(response)
 }
