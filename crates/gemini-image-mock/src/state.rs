@@ -15,9 +15,9 @@ use crate::files::store::{self, FileStore, Limits};
 use crate::interactions::store::{DEFAULT_RETENTION, DEFAULT_STORE_BYTES, InteractionStore};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
 use crate::model::canned::CannedImages;
-use crate::record::Recordings;
 use crate::model::pictures::Pictures;
 use crate::model::weight::ImageWeight;
+use crate::record::Recordings;
 use crate::scenarios::queue::ScenarioQueue;
 use crate::thumbnails::{DEFAULT_THUMBNAIL_BYTES, Thumbnails};
 
