@@ -403,7 +403,10 @@ impl Base64Stream {
     /// The decoded bytes, once the text has ended; the stream itself back when it was not
     /// valid (to read its [`Base64Stream::text`]).
     pub fn finish(mut self) -> Result<Bytes, Self> {
-        if self.failed {
+        // Strict and padded, as Google writes it: only then has the decoded value one text, so
+        // that a reader given its text back (encoded again) reads what arrived. Unpadded base64
+        // is read the ordinary way (the pure-Rust engine would take it, simdutf would not).
+        if self.failed || self.carry_len % 4 != 0 {
             return Err(self);
         }
         let Some(last) = engine::decode(&self.carry[..self.carry_len], Alphabet::Standard) else {
