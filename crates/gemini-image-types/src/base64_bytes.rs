@@ -406,7 +406,7 @@ impl Base64Stream {
         // Strict and padded, as Google writes it: only then has the decoded value one text, so
         // that a reader given its text back (encoded again) reads what arrived. Unpadded base64
         // is read the ordinary way (the pure-Rust engine would take it, simdutf would not).
-        if self.failed || self.carry_len % 4 != 0 {
+        if self.failed || !self.carry_len.is_multiple_of(4) {
             return Err(self);
         }
         let Some(last) = engine::decode(&self.carry[..self.carry_len], Alphabet::Standard) else {
