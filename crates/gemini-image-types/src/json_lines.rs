@@ -477,6 +477,21 @@ mod tests {
         assert_eq!(&two.y[0].bytes_base64_encoded[..], &b[..]);
     }
 
+    /// `bytes` in pieces of the lengths `cuts` gives, over and over until it is used up.
+    fn cut<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+        let mut pieces = Vec::new();
+        let mut rest = bytes;
+        for &cut in cuts.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (piece, after) = rest.split_at(cut.min(rest.len()));
+            pieces.push(piece);
+            rest = after;
+        }
+        pieces
+    }
+
     fn document(pieces: &[&[u8]], max: usize) -> Vec<Line> {
         let mut decoder = JsonLinesDecoder::document(max, 0);
         let mut out = VecDeque::new();
@@ -542,16 +557,7 @@ mod tests {
                     line[at + 1] = b'/';
                 }
             }
-            let mut pieces = Vec::new();
-            let mut rest = &line[..];
-            for &cut in cuts.iter().cycle() {
-                if rest.is_empty() {
-                    break;
-                }
-                let (piece, after) = rest.split_at(cut.min(rest.len()));
-                pieces.push(piece);
-                rest = after;
-            }
+            let pieces = cut(&line, &cuts);
             let got = lines(&pieces, 1 << 20);
             let expected: Vec<Option<Two>> = line
                 .split(|b| *b == b'\n')
@@ -583,16 +589,7 @@ mod tests {
                 let at = at.index(body.len());
                 body[at] = byte;
             }
-            let mut pieces = Vec::new();
-            let mut rest = &body[..];
-            for &cut in cuts.iter().cycle() {
-                if rest.is_empty() {
-                    break;
-                }
-                let (piece, after) = rest.split_at(cut.min(rest.len()));
-                pieces.push(piece);
-                rest = after;
-            }
+            let pieces = cut(&body, &cuts);
             let got = document(&pieces, 1 << 20);
             let [Line::Json(json)] = &got[..] else {
                 return Err(TestCaseError::fail(format!("{got:?}")));
