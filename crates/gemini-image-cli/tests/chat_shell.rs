@@ -62,8 +62,16 @@ fn keys(session: &mut PtySession, keys: &str) {
 /// The Up arrow.
 const UP: &str = "\x1b[A";
 
+/// The line editor's fresh prompt, drawn once it has put the terminal in raw mode.
+const PROMPT: &str = "\x1b[K> ";
+
 /// Ctrl-D at an empty prompt: the chat ends, successfully.
+///
+/// Waits for the prompt first: a Ctrl-D typed while the terminal is still in cooked mode (between
+/// two lines) is turned by the kernel's line discipline into an end-of-line the editor then reads
+/// as a NUL byte in raw mode, and the chat would wait forever.
 fn leave(mut session: PtySession) {
+    session.exp_string(PROMPT).unwrap();
     session.send_control('d').unwrap();
     session.exp_eof().unwrap();
 }
@@ -142,7 +150,7 @@ fn history_is_kept_across_sessions() {
     // Ctrl-C at the prompt clears the line and the chat goes on.
     second.send_control('c').unwrap();
     // (Typed before the editor reads again, a line could be lost: wait for the fresh prompt.)
-    second.exp_string("\x1b[K> ").unwrap();
+    second.exp_string(PROMPT).unwrap();
     type_line(&mut second, "/undo");
     second.exp_string("nothing to undo").unwrap();
     leave(second);
