@@ -1,4 +1,5 @@
-//! Pictures into PNG or JPEG, fast: a new 4K answer is rendered while the client waits.
+//! Pictures into PNG or JPEG, fast: drawn PNGs and edited pictures (any pixels); drawn JPEGs
+//! have their own encoder (`super::jpeg`).
 //!
 //! * JPEG: `jpeg-encoder` (AVX2 where the CPU has it), 4:2:0 as photographs are, the picture
 //!   cut into horizontal strips encoded on every core and joined with restart markers — a JPEG

@@ -7,6 +7,7 @@ use image::RgbImage;
 
 use super::canned::CannedImages;
 use super::encode::encode;
+use super::jpeg;
 use super::render::{self, Format};
 use super::weight::ImageWeight;
 
@@ -106,6 +107,11 @@ impl Drawing<'_> {
     /// answer carries.
     #[must_use]
     pub fn render(&self) -> Vec<u8> {
+        if self.format == Format::Jpeg
+            && let Some(jpeg) = jpeg::encode(&self.scene(), self.seed, self.noise())
+        {
+            return jpeg;
+        }
         encode(&self.draw(), self.format)
     }
 
@@ -113,11 +119,27 @@ impl Drawing<'_> {
     /// encodes it itself, such as a benchmark comparing encoders).
     #[must_use]
     pub fn pixels(&self) -> Vec<u8> {
-        self.draw().into_raw()
+        match self.format {
+            Format::Jpeg => jpeg::pixels(&self.scene(), self.seed, self.noise()),
+            Format::Png => self.draw().into_raw(),
+        }
+    }
+
+    fn noise(&self) -> u8 {
+        self.weight.noise_amplitude(self.format)
+    }
+
+    fn scene(&self) -> render::Scene {
+        render::Scene::new(self.width, self.height, self.seed, self.caption)
     }
 
     fn draw(&self) -> RgbImage {
-        let noise = self.weight.noise_amplitude(self.format);
-        render::draw(self.width, self.height, self.seed, self.caption, noise)
+        render::draw(
+            self.width,
+            self.height,
+            self.seed,
+            self.caption,
+            self.noise(),
+        )
     }
 }

@@ -34,8 +34,7 @@ fn pool() -> &'static [u8] {
 /// saturating at white.
 pub fn add_noise(row: &mut [u8], seed: u64, y: u64, strength: u8) {
     let pool = pool();
-    let offset = (xxh3_64(&(seed ^ y.wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes())
-        % POOL_SPAN as u64) as usize;
+    let offset = row_offset(seed, y);
     let strength = u16::from(strength);
     // A row longer than the pool's spare (wider than the mock ever draws) wraps around.
     for (chunk_index, chunk) in row.chunks_mut(LONGEST_ROW).enumerate() {
@@ -45,6 +44,24 @@ pub fn add_noise(row: &mut [u8], seed: u64, y: u64, strength: u8) {
             *byte = byte.saturating_add(((u16::from(*noise) * strength) >> 8) as u8);
         }
     }
+}
+
+/// Where row `y` of the picture `seed` draws starts reading the pool.
+fn row_offset(seed: u64, y: u64) -> usize {
+    (xxh3_64(&(seed ^ y.wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes()) % POOL_SPAN as u64)
+        as usize
+}
+
+/// `len` (at most 49,152) noise bytes for row `y` of the picture `seed` draws: the bytes
+/// [`add_noise`] would read first, for a caller that uses noise its own way.
+pub fn noise_row(seed: u64, y: u64, len: usize) -> &'static [u8] {
+    let start = row_offset(seed, y);
+    &pool()[start..start + len.min(LONGEST_ROW)]
+}
+
+/// `len` bytes of the noise pool from its start: the same in every process.
+pub fn noise_bytes(len: usize) -> &'static [u8] {
+    &pool()[..len.min(POOL_SPAN)]
 }
 
 #[cfg(test)]
