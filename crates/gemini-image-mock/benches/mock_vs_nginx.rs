@@ -70,7 +70,13 @@ fn tools() -> Result<Value, String> {
         println!("mock_vs_nginx: installing nginx-light and wrk with apt-get");
         let install = || {
             Command::new("apt-get")
-                .args(["install", "-y", "--no-install-recommends", "nginx-light", "wrk"])
+                .args([
+                    "install",
+                    "-y",
+                    "--no-install-recommends",
+                    "nginx-light",
+                    "wrk",
+                ])
                 .env("DEBIAN_FRONTEND", "noninteractive")
                 .stdout(Stdio::null())
                 .status()
@@ -152,9 +158,8 @@ fn measure(work: &Path, seconds: u32, versions: Value) -> Value {
         let mut case = serde_json::Map::new();
         case.insert("bytes".into(), body.len().into());
         for (connections, threads) in CONCURRENCY {
-            let run = |port: u16, path: &str| {
-                wrk(&script, port, path, connections, threads, seconds)
-            };
+            let run =
+                |port: u16, path: &str| wrk(&script, port, path, connections, threads, seconds);
             let mock_rps = run(mock.port, path);
             let nginx_rps = run(nginx.port, &format!("/{name}"));
             println!(
