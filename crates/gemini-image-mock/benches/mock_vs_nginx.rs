@@ -90,7 +90,8 @@ fn tools() -> Result<Value, String> {
                 .status()
                 .is_ok_and(|s| s.success())
         };
-        if !install() && !(updated() && install()) {
+        let installed = install() || (updated() && install());
+        if !installed {
             return Err("nginx-light and wrk could not be installed with apt-get".into());
         }
         if !(has("nginx", "-v") && has("wrk", "--version")) {
