@@ -9,10 +9,11 @@ use std::process::Command;
 use serde_json::Value;
 
 /// (package, bench target)
-const BENCHES: [(&str, &str); 7] = [
+const BENCHES: [(&str, &str); 8] = [
     ("gemini-image", "codec"),
     ("gemini-image", "unary_call"),
     ("gemini-image-mock", "mock_serve"),
+    ("gemini-image-mock", "mock_vs_nginx"),
     ("gemini-image-mock", "mock_render"),
     ("gemini-image-mock", "batch_engine"),
     ("gemini-image", "files_transfer"),
@@ -75,6 +76,16 @@ const MAX_PEAK_KIB: f64 = 64.0 * 1024.0;
 const BATCH_PEAK: &str = "target/criterion/batch_results_peak.json";
 /// The official SDKs' median nanoseconds per call, by group and SDK (`null`: not installed).
 const PEERS: &str = "target/criterion/unary_peers.json";
+/// The mock's and nginx's requests per second on the same cached small answers, by answer and
+/// concurrency (`cases.text.c1.mock` …), or why they were not measured (`skipped`).
+const NGINX: &str = "target/criterion/mock_vs_nginx.json";
+/// The answers and concurrencies of `NGINX`, in the table's order.
+const NGINX_CASES: [(&str, &str); 4] = [
+    ("text", "c1"),
+    ("text", "c16"),
+    ("image", "c1"),
+    ("image", "c16"),
+];
 
 const README_START: &str = "<!-- bench:start -->";
 const README_END: &str = "<!-- bench:end -->";
@@ -177,7 +188,7 @@ fn table(root: &Path) -> Result<String, String> {
         cpu()
     ));
     out.push_str(
-        "| group | case | median | throughput | vs memcpy (or raw socket, minimal server, image crate, curl, sequential calls) |\n",
+        "| group | case | median | throughput | vs memcpy (or raw socket, minimal server, nginx, image crate, curl, sequential calls) |\n",
     );
     out.push_str("|---|---|---:|---:|---:|\n");
     for (group, function) in CASES {
@@ -370,6 +381,7 @@ fn table(root: &Path) -> Result<String, String> {
             out.push_str(&cell);
         }
     }
+    let nginx_checks = nginx_rows(root, &mut out)?;
     let ours = get("unary_4k", "gemini_image")?.median_ns;
     let mut checks: Vec<(String, f64, f64)> = checks
         .into_iter()
@@ -395,6 +407,7 @@ fn table(root: &Path) -> Result<String, String> {
             )),
         }
     }
+    checks.extend(nginx_checks);
     out.push_str("\n| target | measured | met |\n|---|---:|:---:|\n");
     for (name, measured, target) in checks {
         let met = if measured >= target { "yes" } else { "no" };
@@ -444,4 +457,43 @@ fn table(root: &Path) -> Result<String, String> {
         peak / 1048576.0
     ));
     Ok(out)
+}
+
+/// The mock beside nginx (the `mock_vs_nginx` bench): a row per answer and concurrency, and
+/// the target each must meet. When nginx could not be had, a row says why and there is no
+/// target to meet.
+fn nginx_rows(root: &Path, out: &mut String) -> Result<Vec<(String, f64, f64)>, String> {
+    let text = fs::read_to_string(root.join(NGINX))
+        .map_err(|e| format!("{NGINX}: {e} (run the benches first)"))?;
+    let measured: Value = serde_json::from_str(&text).map_err(|e| format!("{NGINX}: {e}"))?;
+    if let Some(reason) = measured["skipped"].as_str() {
+        out.push_str(&format!(
+            "| mock_vs_nginx | cached small answers | not measured: {reason} | — | — |\n"
+        ));
+        return Ok(Vec::new());
+    }
+    let mut checks = Vec::new();
+    for (answer, concurrency) in NGINX_CASES {
+        let case = &measured["cases"][answer];
+        let rate = |server: &str| {
+            case[concurrency][server]
+                .as_f64()
+                .filter(|r| *r > 0.0)
+                .ok_or_else(|| format!("{NGINX}: no {answer}.{concurrency}.{server}"))
+        };
+        let (mock, nginx) = (rate("mock")?, rate("nginx")?);
+        let bytes = case["bytes"].as_u64().unwrap_or(0);
+        let case = format!("{answer} ({bytes} B), {}", concurrency.replace('c', "c="));
+        out.push_str(&format!(
+            "| mock_vs_nginx | {case} | {} | {mock:.0} req/s (nginx {nginx:.0}) | {:.2}× nginx's req/s |\n",
+            time(1e9 / mock),
+            mock / nginx
+        ));
+        checks.push((
+            format!("mock: cached {case} ≥ 1.0 × nginx req/s on the same bytes"),
+            mock / nginx,
+            1.0,
+        ));
+    }
+    Ok(checks)
 }

@@ -80,7 +80,12 @@ pub async fn serve(
         let stream = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, _)) => {
+                    // An answer goes out as soon as it is written, as nginx's `tcp_nodelay`:
+                    // a small answer must not wait for the client's delayed ACK.
+                    let _ = stream.set_nodelay(true);
+                    stream
+                }
                 Err(error) => {
                     pause_after_accept_error(&error).await;
                     continue;

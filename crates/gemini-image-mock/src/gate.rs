@@ -94,13 +94,9 @@ fn admit(
         // attempts that were refused for their key too.
         note.model(&call.name);
     }
-    authenticate(
-        config,
-        &backend,
-        request,
-        &query,
-        &rpc_method(version, call.as_ref()),
-    )?;
+    authenticate(config, &backend, request, &query, || {
+        rpc_method(version, call.as_ref())
+    })?;
     // Vertex AI serves other publishers' models too; the mock only Google's, and answers the
     // others as Vertex answers a model it does not have.
     if let (Some(publisher), Some(model)) = (params.get("publisher"), params.get("name"))
@@ -122,13 +118,13 @@ fn admit(
 }
 
 /// The credentials the service of the route takes; `rpc_method` names the call in Vertex AI's
-/// refusals.
+/// refusals (written only for a refusal: an admitted request never needs it).
 fn authenticate(
     config: &Config,
     backend: &Backend,
     request: &Request,
     query: &HashMap<String, String>,
-    rpc_method: &str,
+    rpc_method: impl FnOnce() -> String,
 ) -> Result<(), ApiError> {
     let headers = request.headers();
     match backend {
@@ -187,14 +183,14 @@ fn authorize_bearer(
     config: &Config,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
-    rpc_method: &str,
+    rpc_method: impl FnOnce() -> String,
 ) -> Result<(), ApiError> {
     let Some(token) = bearer(headers) else {
         let has_key = headers.contains_key("x-goog-api-key") || query.contains_key("key");
         return Err(if has_key {
-            ApiError::vertex_api_key_not_supported(rpc_method)
+            ApiError::vertex_api_key_not_supported(&rpc_method())
         } else {
-            ApiError::vertex_credentials_missing(rpc_method)
+            ApiError::vertex_credentials_missing(&rpc_method())
         });
     };
     match token {
@@ -204,7 +200,7 @@ fn authorize_bearer(
         {
             Ok(())
         }
-        _ => Err(ApiError::vertex_token_invalid(rpc_method)),
+        _ => Err(ApiError::vertex_token_invalid(&rpc_method())),
     }
 }
 

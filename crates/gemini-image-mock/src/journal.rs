@@ -118,6 +118,8 @@ struct NoteFields {
     model: Option<String>,
     backend: Option<Backend>,
     body: Option<Value>,
+    /// What `body` costs in the journal's budget (`body_cost`), counted once when it is kept.
+    body_cost: usize,
     body_description: Option<String>,
     scenarios: Vec<String>,
     warnings: Vec<String>,
@@ -154,9 +156,16 @@ impl Note {
             .json()
             .ok()
             .map(|json| without_images(json, None, self.thumbnails.as_ref()))
-            .filter(|json| body_cost(json) <= MAX_KEPT_BODY_BYTES);
-        if let Some(json) = kept {
-            self.with(|f| f.body = Some(json));
+            .map(|json| {
+                let cost = body_cost(&json);
+                (json, cost)
+            })
+            .filter(|(_, cost)| *cost <= MAX_KEPT_BODY_BYTES);
+        if let Some((json, cost)) = kept {
+            self.with(|f| {
+                f.body = Some(json);
+                f.body_cost = cost;
+            });
         } else {
             let description = describe_bytes(body.bytes(), body.content_type());
             if let Some(thumbnails) = &self.thumbnails
@@ -256,7 +265,7 @@ impl Journal {
     /// Keeps `entry`, dropping the oldest entries until it fits. An entry larger than the whole
     /// budget loses its body first (to its size and hash), and is not kept if still too large;
     /// its id is spent either way, so that a test sees the gap.
-    fn push(&self, mut entry: JournalEntry) {
+    fn push(&self, mut entry: JournalEntry, body_cost: usize) {
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
@@ -266,7 +275,7 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        let mut size = entry_size(&entry);
+        let mut size = entry_size_with(&mut entry, body_cost);
         if size > self.byte_budget
             && let Some(body) = entry.body.take()
         {
@@ -450,12 +459,13 @@ impl Pending {
             entry.model = fields.model;
             entry.backend = fields.backend;
             entry.body = fields.body;
+            let body_cost = fields.body_cost;
             entry.body_description = fields.body_description;
             entry.scenarios = fields.scenarios;
             entry.warnings = fields.warnings;
             entry.answer = fields.answer;
             entry.status = status;
-            journal.push(entry);
+            journal.push(entry, body_cost);
         }
     }
 }
@@ -472,6 +482,20 @@ fn entry_size(entry: &JournalEntry) -> usize {
     json_length(entry)
         .saturating_add(ENTRY_OVERHEAD_BYTES)
         .saturating_add(values.saturating_mul(VALUE_OVERHEAD_BYTES))
+}
+
+/// `entry_size(entry)`, with its body's cost (`body_cost`) already known: the body is not
+/// written out a second time. The entry's JSON is the JSON without its body plus
+/// `,"body":` and the body's text.
+fn entry_size_with(entry: &mut JournalEntry, body_cost: usize) -> usize {
+    let Some(body) = entry.body.take() else {
+        return entry_size(entry);
+    };
+    let size = entry_size(entry)
+        .saturating_add(r#","body":"#.len())
+        .saturating_add(body_cost);
+    entry.body = Some(body);
+    size
 }
 
 /// What a kept body costs: its text and its values.
@@ -518,29 +542,32 @@ fn without_images(
     thumbnails: Option<&Arc<Thumbnails>>,
 ) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, item)| {
-                    // An Interactions media block is `{"type": "image", "data": …}`.
-                    let is_media_block = matches!(
-                        map.get("type").and_then(Value::as_str),
-                        Some("image" | "audio" | "video" | "document")
-                    );
-                    let is_image =
-                        matches!(key.as_str(), "bytesBase64Encoded" | "bytes_base64_encoded")
-                            || (key == "data"
-                                && (is_media_block
-                                    || matches!(parent, Some("inlineData" | "inline_data"))));
-                    let copy = match item {
-                        Value::String(data) if is_image => {
-                            Value::String(describe(data, thumbnails))
-                        }
-                        _ => without_images(item, Some(key), thumbnails),
-                    };
-                    (key.clone(), copy)
-                })
-                .collect(),
-        ),
+        Value::Object(map) => {
+            // An Interactions media block is `{"type": "image", "data": …}`. Asked once per
+            // object, not once per key: a map lookup is a hash of the key.
+            let is_media_block = matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("image" | "audio" | "video" | "document")
+            );
+            Value::Object(
+                map.iter()
+                    .map(|(key, item)| {
+                        let is_image =
+                            matches!(key.as_str(), "bytesBase64Encoded" | "bytes_base64_encoded")
+                                || (key == "data"
+                                    && (is_media_block
+                                        || matches!(parent, Some("inlineData" | "inline_data"))));
+                        let copy = match item {
+                            Value::String(data) if is_image => {
+                                Value::String(describe(data, thumbnails))
+                            }
+                            _ => without_images(item, Some(key), thumbnails),
+                        };
+                        (key.clone(), copy)
+                    })
+                    .collect(),
+            )
+        }
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -612,5 +639,35 @@ mod tests {
             .unwrap();
         assert!(fields.body.is_none());
         assert!(fields.body_description.is_some());
+    }
+
+    #[test]
+    fn a_kept_body_is_accounted_as_if_the_entry_were_written_whole() {
+        let note = Note::default();
+        let json = br#"{"contents": [{"parts": [{"text": "a red bicycle"}]}], "n": [1, 2]}"#;
+        note.body(&mut RequestBody::new(Bytes::from_static(json), None));
+        let fields = std::mem::take(&mut *note.fields.lock().unwrap());
+        let mut entry = JournalEntry {
+            id: 7,
+            method: "POST".into(),
+            path: "/v1beta/models/m:generateContent".into(),
+            query: BTreeMap::new(),
+            headers: BTreeMap::from([("host".into(), "localhost".into())]),
+            test_id: None,
+            model: Some("m".into()),
+            backend: None,
+            user_project: None,
+            body: fields.body,
+            body_description: None,
+            scenarios: vec!["a=b".into()],
+            warnings: Vec::new(),
+            status: 200,
+            latency_ms: 1.5,
+            answer: None,
+        };
+        let whole = entry_size(&entry);
+        assert!(whole > ENTRY_OVERHEAD_BYTES + json.len() / 2);
+        assert_eq!(entry_size_with(&mut entry, fields.body_cost), whole);
+        assert!(entry.body.is_some(), "the body is put back");
     }
 }

@@ -10,6 +10,7 @@
 //! A field given as `null` is a field not given (see [`Spec::read_object`]), as the proto3 JSON
 //! mapping says.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde::de::DeserializeOwned;
@@ -18,6 +19,10 @@ use serde_json::{Map, Value};
 use crate::backend::Dialect;
 use crate::error::ApiError;
 use crate::state::Validation;
+
+mod compiled;
+
+use compiled::{Message, Node};
 
 /// The spec, parsed once.
 pub static SPEC: LazyLock<Spec> = LazyLock::new(|| {
@@ -54,14 +59,14 @@ impl Spec {
 
     /// Checks `body` against the component schema `schema` as the Gemini API reads it and
     /// returns it in canonical form.
-    pub fn normalize(&self, schema: &str, body: Value) -> Result<Value, ApiError> {
+    pub fn normalize(&'static self, schema: &str, body: Value) -> Result<Value, ApiError> {
         self.normalize_as(Dialect::GeminiApi, schema, body)
     }
 
     /// Checks `body` against the component schema `schema` as the service of `dialect` reads
     /// it and returns it in canonical form.
     pub fn normalize_as(
-        &self,
+        &'static self,
         dialect: Dialect,
         schema: &str,
         body: Value,
@@ -84,63 +89,65 @@ impl Spec {
     }
 
     fn read(
-        &self,
-        node: &Value,
+        &'static self,
+        node: &'static Value,
         value: Value,
         walk: &mut Walk<'_>,
         type_name: &str,
     ) -> Result<Value, ApiError> {
-        if let Some(name) = ref_name(node) {
-            return self.read(self.resolve(node), value, walk, name);
-        }
-        if node.get("x-open-enum").and_then(Value::as_bool) == Some(true) {
-            // Clients may receive values newer than the spec, but the server only takes the
-            // values it knows: read the wrapper as its closed enum.
-            let known = &node["oneOf"][0];
-            let name = ref_name(known).unwrap_or(type_name);
-            return self.read(self.resolve(known), value, walk, name);
-        }
-        if node.get("x-open-union").and_then(Value::as_bool) == Some(true) {
-            // As for open enums: the server reads only the members it knows.
-            let known = &node["oneOf"][0];
-            let name = ref_name(known).unwrap_or(type_name);
-            return self.read(self.resolve(known), value, walk, name);
-        }
-        if node.get("oneOf").is_some() {
-            return self.read_union(node, value, walk, type_name);
-        }
         let path = &walk.path;
-        if let Some(values) = node.get("enum").and_then(Value::as_array) {
-            return read_enum(node, values, value, path, type_name);
-        }
-        let format = node.get("format").and_then(Value::as_str);
-        match node.get("type").and_then(Value::as_str) {
-            Some("object") => self.read_object(node, value, walk, type_name),
-            Some("array") => {
+        match compiled::node(node) {
+            Node::Ref { name, target } => self.read(target, value, walk, name),
+            // Clients may receive values newer than the spec (open enums and unions), but the
+            // server only takes the values it knows: read the wrapper as its closed member.
+            Node::Open { known, name } => self.read(known, value, walk, name.unwrap_or(type_name)),
+            Node::Union => self.read_union(node, value, walk, type_name),
+            Node::Enum(values) => read_enum(node, values, value, path, type_name),
+            Node::Message(message) => self.read_message(node, message, value, walk, type_name),
+            Node::Map(values) => {
+                let Value::Object(fields) = value else {
+                    return Err(invalid_value(path, &proto_type(node, type_name), &value));
+                };
+                // A map or a free-form Struct.
+                let Some(schema) = values else {
+                    return Ok(Value::Object(fields));
+                };
+                let mut out = Map::new();
+                for (key, item) in fields {
+                    walk.path.push_key(&key);
+                    let item = self.read(schema, item, walk, type_name)?;
+                    walk.path.pop();
+                    out.insert(key, item);
+                }
+                Ok(Value::Object(out))
+            }
+            Node::Array {
+                items: item_schema,
+                item_type,
+                max_items,
+                max_items_message,
+            } => {
                 let Value::Array(items) = value else {
                     return Err(invalid_value(path, &proto_type(node, type_name), &value));
                 };
-                if let Some(max) = node.get("maxItems").and_then(Value::as_u64)
+                if let Some(max) = *max_items
                     && items.len() as u64 > max
                 {
                     // The spec carries Google's wording where it is known.
-                    let message = node
-                        .get("x-max-items-message")
-                        .and_then(Value::as_str)
+                    let message = max_items_message
                         .map(str::to_string)
                         .unwrap_or_else(|| format!("* {path}: at most {max} values are allowed"));
                     return Err(ApiError::invalid_argument(message));
                 }
-                let item_schema = &node["items"];
-                let item_type = ref_name(item_schema).unwrap_or(type_name);
+                let item_type = item_type.unwrap_or(type_name);
                 let mut out = Vec::with_capacity(items.len());
                 // A null *element* is read as a value of the item type and refused ("Invalid
                 // value at 'contents[0]' (…Content), null"): a list cannot hold "unset", and
                 // protobuf's JSON parsers refuse it ("Repeated field elements cannot be null",
                 // protobuf-java's JsonFormat; the proto3 JSON mapping only makes a null *list*
-                // empty, which `read_object` does). Only a list of `google.protobuf.Value`s (no
+                // empty, which `read_message` does). Only a list of `google.protobuf.Value`s (no
                 // item type) keeps it, as a NULL value. The same holds for the values of a typed
-                // map (`read_object`: "Map value cannot be null.").
+                // map ("Map value cannot be null.").
                 for (index, item) in items.into_iter().enumerate() {
                     walk.path.push_index(index);
                     out.push(self.read(item_schema, item, walk, item_type)?);
@@ -148,21 +155,21 @@ impl Spec {
                 }
                 Ok(Value::Array(out))
             }
-            Some("string") => read_string(format, value, path),
-            Some("integer") => read_integer(node, format, value, path),
-            Some("number") => read_number(format, value, path),
-            Some("boolean") => match value {
+            Node::String(format) => read_string(*format, value, path),
+            Node::Integer(format) => read_integer(node, *format, value, path),
+            Node::Number(format) => read_number(*format, value, path),
+            Node::Boolean => match value {
                 Value::Bool(_) => Ok(value),
                 other => Err(invalid_value(path, "TYPE_BOOL", &other)),
             },
-            // No type: any JSON value (google.protobuf.Value).
-            _ => Ok(value),
+            Node::Any => Ok(value),
         }
     }
 
-    fn read_object(
-        &self,
-        node: &Value,
+    fn read_message(
+        &'static self,
+        node: &'static Value,
+        message: &'static Message,
         value: Value,
         walk: &mut Walk<'_>,
         type_name: &str,
@@ -174,29 +181,11 @@ impl Spec {
                 &value,
             ));
         };
-        let properties = node.get("properties").and_then(Value::as_object);
-        let extra = node.get("additionalProperties");
-        let Some(properties) = properties else {
-            // A map or a free-form Struct.
-            return match extra {
-                Some(schema @ Value::Object(map)) if !map.is_empty() => {
-                    let mut out = Map::new();
-                    for (key, item) in fields {
-                        walk.path.push_key(&key);
-                        let item = self.read(schema, item, walk, type_name)?;
-                        walk.path.pop();
-                        out.insert(key, item);
-                    }
-                    Ok(Value::Object(out))
-                }
-                _ => Ok(Value::Object(fields)),
-            };
-        };
-        let oneofs = Oneofs::of(node);
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(fields.len());
         for (key, item) in fields {
-            let Some((canonical, schema)) = find_property(properties, &key)
-                .filter(|(name, _)| walk.dialect == Dialect::VertexAi || !vertex_only(node, name))
+            let Some(property) = message
+                .property(&key)
+                .filter(|p| walk.dialect == Dialect::VertexAi || !p.vertex_only)
             else {
                 return Err(unknown_field(&walk.path, &key));
             };
@@ -213,23 +202,25 @@ impl Spec {
             // documentation of the format, and the Java parser that follows it; Google's own
             // answer to a null field has not been captured. The unknown-field check above still
             // comes first: a null does not make an unknown name known.
-            if item.is_null() && !self.is_any_value(schema) {
+            if item.is_null() && !property.any_value {
                 continue;
             }
             // The parser refuses a second member of a oneof as soon as it meets it.
-            if let Some(oneof) = oneofs.containing(canonical)
-                && oneofs.members(oneof).any(|member| out.contains_key(member))
+            if let Some(oneof) = property.oneof
+                && message
+                    .members(oneof)
+                    .any(|member| out.contains_key(member))
             {
                 return Err(oneof_already_set(&walk.path, oneof, &key));
             }
-            walk.path.push_field(canonical);
-            let item = self.read(schema, item, walk, type_name)?;
+            walk.path.push_snake(&property.snake);
+            let item = self.read(property.schema, item, walk, type_name)?;
             walk.path.pop();
-            out.insert(canonical.to_string(), item);
+            out.insert(property.name.to_string(), item);
         }
-        for required in required_fields(node) {
-            let message = if oneofs.is_oneof(required) {
-                if oneofs
+        for &required in &message.required {
+            let text = if message.is_oneof(required) {
+                if message
                     .members(required)
                     .any(|member| out.contains_key(member))
                 {
@@ -241,13 +232,11 @@ impl Spec {
             } else {
                 continue;
             };
-            walk.violation(required, message);
+            walk.violation(required, text);
         }
-        if let Some(nonempty) = node.get("x-nonempty-in-request").and_then(Value::as_object) {
-            for (field, message) in nonempty {
-                if is_unset(&out, field) {
-                    walk.violation(field, message.as_str().unwrap_or("must not be empty"));
-                }
+        for &(field, text) in &message.nonempty {
+            if is_unset(&out, field) {
+                walk.violation(field, text);
             }
         }
         Ok(Value::Object(out))
@@ -257,8 +246,8 @@ impl Spec {
     /// (steps, content blocks) or `event_type` — or else the member of its JSON kind (a string,
     /// an object, a list). Unions nested in unions are flattened first.
     fn read_union(
-        &self,
-        node: &Value,
+        &'static self,
+        node: &'static Value,
         value: Value,
         walk: &mut Walk<'_>,
         type_name: &str,
@@ -326,10 +315,10 @@ impl Spec {
     /// The members of a union, `$ref`s followed, open unions closed to their known members and
     /// nested unions flattened, each with its schema's name.
     fn union_members<'a>(
-        &'a self,
-        node: &'a Value,
+        &'static self,
+        node: &'static Value,
         name: &'a str,
-        out: &mut Vec<(&'a Value, &'a str)>,
+        out: &mut Vec<(&'static Value, &'a str)>,
     ) {
         let name = ref_name(node).unwrap_or(name);
         let node = self.resolve(node);
@@ -348,15 +337,6 @@ impl Spec {
             }
             None => out.push((node, name)),
         }
-    }
-
-    /// Whether `node` is any JSON value (`google.protobuf.Value`): `read` gives it no type.
-    fn is_any_value(&self, node: &Value) -> bool {
-        let node = self.resolve(node);
-        node.get("type").is_none()
-            && node.get("enum").is_none()
-            && node.get("x-open-enum").is_none()
-            && node.get("oneOf").is_none()
     }
 }
 
@@ -388,39 +368,6 @@ impl Walk<'_> {
     }
 }
 
-/// A schema's `x-oneof`: the proto oneofs its properties belong to, by oneof name.
-struct Oneofs<'a>(Option<&'a Map<String, Value>>);
-
-impl<'a> Oneofs<'a> {
-    fn of(node: &'a Value) -> Self {
-        Self(node.get("x-oneof").and_then(Value::as_object))
-    }
-
-    fn is_oneof(&self, name: &str) -> bool {
-        self.0.is_some_and(|oneofs| oneofs.contains_key(name))
-    }
-
-    fn members(&self, oneof: &str) -> impl Iterator<Item = &'a str> {
-        self.0
-            .and_then(|oneofs| oneofs.get(oneof))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-    }
-
-    /// The oneof that `property` is a member of.
-    fn containing(&self, property: &str) -> Option<&'a str> {
-        self.0?.iter().find_map(|(oneof, members)| {
-            members
-                .as_array()?
-                .iter()
-                .any(|m| m.as_str() == Some(property))
-                .then_some(oneof.as_str())
-        })
-    }
-}
-
 /// A second member of a oneof, refused by the parser the way protobuf's JSON reader words it.
 fn oneof_already_set(path: &Path, oneof: &str, key: &str) -> ApiError {
     let field = path.to_string();
@@ -447,41 +394,6 @@ fn ref_name(node: &Value) -> Option<&str> {
     node.get("$ref")?
         .as_str()?
         .strip_prefix("#/components/schemas/")
-}
-
-/// Fields a request must carry: `required`, plus `x-required-in-request` for schemas shared with
-/// responses (where everything is optional).
-fn required_fields(node: &Value) -> impl Iterator<Item = &str> {
-    ["required", "x-required-in-request"]
-        .into_iter()
-        .filter_map(|key| node.get(key).and_then(Value::as_array))
-        .flatten()
-        .filter_map(Value::as_str)
-}
-
-/// The declared property for a key sent as lowerCamel or as the proto's snake_case name.
-fn find_property<'a>(
-    properties: &'a Map<String, Value>,
-    key: &str,
-) -> Option<(&'a str, &'a Value)> {
-    if let Some((name, schema)) = properties.get_key_value(key) {
-        return Some((name.as_str(), schema));
-    }
-    if key.contains('_') {
-        let camel = camel_case(key);
-        return properties
-            .get_key_value(&camel)
-            .map(|(name, schema)| (name.as_str(), schema));
-    }
-    None
-}
-
-/// Whether the schema `node` lists `property` in its `x-vertex-only`: a field the Gemini API
-/// does not have.
-fn vertex_only(node: &Value, property: &str) -> bool {
-    node.get("x-vertex-only")
-        .and_then(Value::as_array)
-        .is_some_and(|names| names.iter().any(|name| name.as_str() == Some(property)))
 }
 
 /// `generation_config` → `generationConfig`; a lowerCamel name is unchanged.
@@ -707,17 +619,22 @@ fn excerpt(text: &str) -> &str {
 struct Path(Vec<Segment>);
 
 enum Segment {
-    Field(String),
+    Field(Cow<'static, str>),
     Index(usize),
 }
 
 impl Path {
     fn push_field(&mut self, camel: &str) {
-        self.0.push(Segment::Field(snake_case(camel)));
+        self.0.push(Segment::Field(Cow::Owned(snake_case(camel))));
+    }
+
+    /// A field whose snake_case name the compiled spec holds: no allocation per field read.
+    fn push_snake(&mut self, snake: &'static str) {
+        self.0.push(Segment::Field(Cow::Borrowed(snake)));
     }
 
     fn push_key(&mut self, key: &str) {
-        self.0.push(Segment::Field(key.to_string()));
+        self.0.push(Segment::Field(Cow::Owned(key.to_string())));
     }
 
     fn push_index(&mut self, index: usize) {

@@ -12,6 +12,7 @@ use super::Answer;
 use super::call::Call;
 use super::vertex_answer::VertexAnswer;
 use crate::answered::Answered;
+use crate::cache::Cached;
 use crate::clock::rfc3339;
 use crate::delivery::Framing;
 use crate::error::ApiError;
@@ -68,6 +69,13 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
         let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
         h.digest()
     };
+    // A cached answer needs nothing below (the render's captures, the wait for a flight).
+    // Vertex AI's answers are never cached (see below), so never looked up.
+    if vertex.is_none()
+        && let Some(cached) = call.state.cache.get(key)
+    {
+        return Ok(reused(call, model.id, cached, framing));
+    }
     let pictures = call.state.config.pictures();
     let plan = call.plan.clone();
     let note = call.note.clone();
@@ -100,17 +108,19 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
             Ok((render(response, framing, None), answered))
         })
         .await?;
-    if !rendered.load(std::sync::atomic::Ordering::Relaxed) {
-        // From the cache, or from an identical request's render: this request's journal entry
-        // gets the summary its own render would have noted.
-        tracing::debug!(
-            model = model.id,
-            bytes = body.len(),
-            "answered from the cache"
-        );
-        call.note.answered(Answered::clone(&answered));
+    if rendered.load(std::sync::atomic::Ordering::Relaxed) {
+        Ok(Answer { body, framing })
+    } else {
+        Ok(reused(call, model.id, (body, answered), framing))
     }
-    Ok(Answer { body, framing })
+}
+
+/// An answer rendered for another request (cached, or an identical request's render): this
+/// request's journal entry gets the summary its own render would have noted.
+fn reused(call: &Call<'_>, model: &str, (body, answered): Cached, framing: Framing) -> Answer {
+    tracing::debug!(model, bytes = body.len(), "answered from the cache");
+    call.note.answered(Answered::clone(&answered));
+    Answer { body, framing }
 }
 
 /// The answer's body as the service writes it: the Gemini API's shape, or Vertex AI's.

@@ -50,7 +50,10 @@ pub async fn serve(
         headers: &headers,
         note: &note,
     };
-    let answer = request.answer(query, &mut plan, body).await;
+    // Boxed: the answer's future holds a whole request and its render's captures (kilobytes),
+    // and every layer above moves the handler's future at least once per request; boxed, they
+    // move a pointer.
+    let answer = Box::pin(request.answer(query, &mut plan, body)).await;
     note.scenarios(plan.names());
     deliver(answer, Delivery::of(&plan)).await
 }
