@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use tokio::net::TcpListener;
 
+pub use crate::record::command::{RecordingsCommand, run as recordings};
+
 /// The options of `gemini-image-mock` (and of `gemini-image mock`).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ServeArgs {

@@ -81,7 +81,8 @@ pub use model::pictures::Drawing;
 pub use model::render::Format as PictureFormat;
 pub use model::weight::ImageWeight;
 pub use record::{
-    DEFAULT_MAX_EXCHANGE_BYTES, DEFAULT_MAX_TOTAL_BYTES, RecordMode, RecordingOptions, Recordings,
+    Converted, DEFAULT_MAX_EXCHANGE_BYTES, DEFAULT_MAX_TOTAL_BYTES, Interchange, RecordMode,
+    RecordingOptions, Recordings,
 };
 pub use scenarios::queue::QueuedScenario;
 pub use scenarios::{Scenario, ScenarioError};

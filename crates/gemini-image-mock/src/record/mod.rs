@@ -5,7 +5,9 @@
 //! and what differs), `tape` (a directory's recordings and their order), `replay` (a recording
 //! as a response, with its SSE pacing), `proxy` (forwarding and capturing), `serve` (the
 //! handler that picks between them), `upload_url` (a resumable upload's URL pointed back at
-//! this mock), `admin` (`GET /__mock/recordings`).
+//! this mock), `admin` (`GET /__mock/recordings`); `interchange` (import and export) with one
+//! module per foreign format, `genai_replay` (google-genai's replay files) and `test_server`
+//! (google/test-server's recordings).
 
 // Without the `record` feature only replay is reachable; the writing half (capture, blobs
 // out, the redaction check, writing a recording) is kept, for its tests and one code base.
@@ -13,8 +15,11 @@
 
 pub(crate) mod admin;
 mod blobs;
+pub(crate) mod command;
 mod diff;
 mod exchange;
+mod genai_replay;
+mod interchange;
 mod normalise;
 #[cfg(feature = "record")]
 mod proxy;
@@ -23,7 +28,10 @@ mod replay;
 pub(crate) mod serve;
 mod sse;
 mod tape;
+mod test_server;
 mod upload_url;
+
+pub use interchange::{Converted, Interchange};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

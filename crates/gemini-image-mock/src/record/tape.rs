@@ -114,14 +114,8 @@ impl Tape {
         std::fs::create_dir_all(dir)?;
         check_total(dir, bounds.total)?;
         let max_exchange_bytes = bounds.exchange;
-        let mut names: Vec<String> = std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .filter_map(|entry| entry.file_name().into_string().ok())
-            .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
-            .collect();
-        names.sort();
         let mut state = State::default();
-        for name in names {
+        for name in names(dir)? {
             let path = dir.join(&name);
             let exchange = read(&path, max_exchange_bytes)?;
             state.next_number = state.next_number.max(number_of(&name) + 1);
@@ -275,6 +269,21 @@ impl Tape {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The recordings' file names in `dir`, in the order they answer.
+///
+/// # Errors
+///
+/// The directory cannot be read.
+pub fn names(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 /// Reads one recording, refusing one over `limit` bytes or not of this format.
