@@ -5,7 +5,7 @@
 //! What the format holds, and so what an import can give back: a URL with its host and version
 //! replaced by `{MLDEV_URL_PREFIX}` (or kept literal when the client had a custom base URL),
 //! bodies as parsed JSON (one segment per SSE event), a download's bytes in `byte_segments`
-//! (google-genai keeps only what its recorder was given), and an upload's chunks as one
+//! (google-genai 3.6.1 keeps the first 64 KiB only), and an upload's chunks as one
 //! pseudo-interaction (`url: ""`, body `{"bytes": …}` or `{"file_path": …}`) answered by the
 //! finalize — imported as one chunk to the URL the start was given. Vertex AI's URLs lose
 //! their project and location (`{VERTEX_URL_PREFIX}`), so those interactions are reported, not
@@ -78,7 +78,8 @@ fn ok() -> u16 {
 ///
 /// Not a replay file.
 pub fn read(text: &[u8], context: &Path) -> Result<Vec<Result<Imported, String>>, String> {
-    let file: ReplayFile = serde_json::from_slice(text).map_err(|e| format!("not a replay file: {e}"))?;
+    let file: ReplayFile =
+        serde_json::from_slice(text).map_err(|e| format!("not a replay file: {e}"))?;
     let mut out = Vec::with_capacity(file.interactions.len());
     // The upload URL the last start was given: where its pseudo-interaction's bytes went.
     let mut upload_url: Option<String> = None;
@@ -158,7 +159,10 @@ fn uploaded(segment: Option<&Value>, context: &Path) -> Result<Bytes, String> {
             .map(Base64Bytes::into_bytes)
             .map_err(|e| format!("the upload's bytes: {e}"));
     }
-    let Some(name) = segment.and_then(|s| s.get("file_path")).and_then(Value::as_str) else {
+    let Some(name) = segment
+        .and_then(|s| s.get("file_path"))
+        .and_then(Value::as_str)
+    else {
         return Err("an upload with neither bytes nor file_path".into());
     };
     let found = [context.join(name), Path::new(name).to_owned()]
@@ -184,7 +188,11 @@ fn uploaded(segment: Option<&Value>, context: &Path) -> Result<Bytes, String> {
 fn path(url: &str) -> Result<String, String> {
     if let Some(rest) = url.strip_prefix(MLDEV_PREFIX) {
         // `{MLDEV_URL_PREFIX}/v1beta/files` was an upload's start (the prefix ate `/upload`).
-        let first = rest.trim_start_matches('/').split(['/', '?']).next().unwrap_or("");
+        let first = rest
+            .trim_start_matches('/')
+            .split(['/', '?'])
+            .next()
+            .unwrap_or("");
         return Ok(if is_version(first) {
             format!("/upload{rest}")
         } else {
@@ -192,13 +200,17 @@ fn path(url: &str) -> Result<String, String> {
         });
     }
     if url.starts_with(VERTEX_PREFIX) {
-        return Err("a Vertex AI URL, whose project and location the replay file does not keep".into());
+        return Err(
+            "a Vertex AI URL, whose project and location the replay file does not keep".into(),
+        );
     }
     Ok(path_of_url(url).to_owned())
 }
 
 fn is_version(segment: &str) -> bool {
-    segment.strip_prefix('v').is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    segment
+        .strip_prefix('v')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// `http://127.0.0.1:8000/v1beta/x?y` → `/v1beta/x?y`; a URL with no host as it is.
@@ -232,8 +244,8 @@ pub fn write(
 }
 
 fn interaction(plain: &Plain) -> Result<Interaction, String> {
-    let upload_chunk = plain.path.starts_with("/upload/")
-        && plain.query.iter().any(|(k, _)| k == "upload_id");
+    let upload_chunk =
+        plain.path.starts_with("/upload/") && plain.query.iter().any(|(k, _)| k == "upload_id");
     let request = match (&plain.request_body, upload_chunk) {
         (Payload::Bytes(bytes), true) => Request {
             method: "POST".into(),
@@ -336,12 +348,18 @@ mod tests {
             path("{MLDEV_URL_PREFIX}/models/m:streamGenerateContent?alt=sse").as_deref(),
             Ok("/v1beta/models/m:streamGenerateContent?alt=sse")
         );
-        assert_eq!(path("{MLDEV_URL_PREFIX}/v1/files").as_deref(), Ok("/upload/v1/files"));
+        assert_eq!(
+            path("{MLDEV_URL_PREFIX}/v1/files").as_deref(),
+            Ok("/upload/v1/files")
+        );
         assert_eq!(
             path("http://127.0.0.1:9/v1/models/m:generateContent").as_deref(),
             Ok("/v1/models/m:generateContent")
         );
         assert!(path("{VERTEX_URL_PREFIX}/publishers/google/models/m:predict").is_err());
-        assert_eq!(path_of_url("/upload/v1/files?upload_id=a"), "/upload/v1/files?upload_id=a");
+        assert_eq!(
+            path_of_url("/upload/v1/files?upload_id=a"),
+            "/upload/v1/files?upload_id=a"
+        );
     }
 }

@@ -152,8 +152,14 @@ impl Interchange {
             Self::TestServer => super::test_server::write(name, &exchanges, &mut done.skipped),
         };
         for (relative, bytes) in files {
-            if relative.split('/').any(|part| part == ".." || part.is_empty()) {
-                return Err(invalid(format!("{relative}: not a name inside {}", out.display())));
+            if relative
+                .split('/')
+                .any(|part| part == ".." || part.is_empty())
+            {
+                return Err(invalid(format!(
+                    "{relative}: not a name inside {}",
+                    out.display()
+                )));
             }
             let path = out.join(&relative);
             if let Some(parent) = path.parent() {
@@ -249,7 +255,8 @@ impl Plain {
                     .map(|event| match &event.data {
                         Some(data) => {
                             let mut value = data.clone();
-                            blobs::restore(&mut value, dir, &mut budget).map(|()| Payload::Json(value))
+                            blobs::restore(&mut value, dir, &mut budget)
+                                .map(|()| Payload::Json(value))
                         }
                         None => Ok(Payload::Bytes(Bytes::from(
                             event.text.clone().unwrap_or_default(),

@@ -347,12 +347,19 @@ fn invalid(message: String) -> io::Error {
 /// The key of a recorded request, as a live one's would be.
 pub fn key_of(exchange: &Exchange, rules: MatchRules) -> RequestKey {
     let request = &exchange.request;
-    let text_bytes;
+    // A JSON body kept as text (its layout is not one `exchange` writes back) is keyed as JSON,
+    // as the same body arriving live is.
+    let parsed: Option<serde_json::Value> = request
+        .body
+        .body_text
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok());
     let body = if let Some(value) = &request.body.body {
         KeyBody::Json(value)
+    } else if let Some(value) = &parsed {
+        KeyBody::Json(value)
     } else if let Some(text) = &request.body.body_text {
-        text_bytes = text.as_bytes();
-        KeyBody::Bytes(text_bytes)
+        KeyBody::Bytes(text.as_bytes())
     } else if let Some(digest) = request
         .body
         .body_blob
@@ -501,6 +508,26 @@ mod tests {
     }
 
     #[test]
+    fn a_json_body_kept_as_text_is_keyed_as_json() {
+        let mut as_text = exchange("hi", "");
+        let body = serde_json::json!({"contents": [{"parts": [{"text": "hi"}]}]});
+        // Non-ASCII escaped as Python writes it: no layout writes it back, so it stays text.
+        as_text.request.body = RecordedBody {
+            body_text: Some(r#"{"contents": [{"parts": [{"text": "h\u0069"}]}]}"#.into()),
+            ..RecordedBody::default()
+        };
+        let live = RequestKey::new(
+            "POST",
+            "/v1beta/models/m:generateContent",
+            &[],
+            None,
+            &KeyBody::Json(&body),
+            MatchRules::default(),
+        );
+        assert_eq!(key_of(&as_text, MatchRules::default()), live);
+    }
+
+    #[test]
     fn hits_and_misses_are_counted_and_rewound() {
         let dir = temp_dir("counted");
         let tape = Tape::open(&dir, MatchRules::default(), true, bounds(1 << 20)).unwrap();
@@ -518,7 +545,10 @@ mod tests {
         }
         let (listed, misses) = tape.listing();
         assert_eq!(listed.len(), 1);
-        assert_eq!((listed[0].file.as_str(), listed[0].hits), (name.as_str(), 2));
+        assert_eq!(
+            (listed[0].file.as_str(), listed[0].hits),
+            (name.as_str(), 2)
+        );
         assert_eq!(listed[0].path, "/{version}/models/m:generateContent");
         assert_eq!(misses.len(), MAX_MISSES);
         assert_eq!(misses[0].path, "/3");
@@ -533,7 +563,8 @@ mod tests {
     fn a_directory_over_its_total_bound_is_refused_by_name() {
         let dir = temp_dir("total");
         let tape = Tape::open(&dir, MatchRules::default(), true, bounds(1 << 20)).unwrap();
-        tape.write(&exchange("hi", &"x".repeat(2000)), &[], &[]).unwrap();
+        tape.write(&exchange("hi", &"x".repeat(2000)), &[], &[])
+            .unwrap();
         let small = Bounds {
             exchange: 1 << 20,
             total: 1000,

@@ -24,7 +24,12 @@ use super::interchange::{Foreign, Imported, Payload, Plain, pairs};
 const HEAD_SHA: &str = "b4d6e60a9b97e7b98c63df9308728c5c88c0b40c398046772c63447b94608b4d";
 /// The headers an export leaves out of a request: credentials (test-server deletes the ones
 /// its configuration lists before hashing).
-const LEFT_OUT: &[&str] = &["x-goog-api-key", "authorization", "x-goog-user-project", "cookie"];
+const LEFT_OUT: &[&str] = &[
+    "x-goog-api-key",
+    "authorization",
+    "x-goog-user-project",
+    "cookie",
+];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -410,6 +415,9 @@ mod tests {
         assert_eq!(canonical("x-goog-api-key"), "X-Goog-Api-Key");
         let mut text = String::new();
         go_indent(&json!({"a": [null], "b": {}, "c": []}), 0, &mut text);
-        assert_eq!(text, "{\n  \"a\": [\n    null\n  ],\n  \"b\": {},\n  \"c\": []\n}");
+        assert_eq!(
+            text,
+            "{\n  \"a\": [\n    null\n  ],\n  \"b\": {},\n  \"c\": []\n}"
+        );
     }
 }

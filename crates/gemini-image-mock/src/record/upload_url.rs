@@ -52,7 +52,10 @@ mod tests {
             Some("http://127.0.0.1:7000/upload/v1/files?upload_id=a&x=1")
         );
         let mut relative = HeaderMap::new();
-        relative.insert(HEADER, HeaderValue::from_static("/upload/v1/files?upload_id=a"));
+        relative.insert(
+            HEADER,
+            HeaderValue::from_static("/upload/v1/files?upload_id=a"),
+        );
         point_at(&mut relative, Some("127.0.0.1:7000"));
         assert_eq!(
             relative.get(HEADER).and_then(|v| v.to_str().ok()),

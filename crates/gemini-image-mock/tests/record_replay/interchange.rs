@@ -62,7 +62,11 @@ async fn an_export_imported_again_replays_the_same_answers() {
         assert_eq!(exported.written, vec![out.join(format!("{name}.json"))]);
         for file in files(&out) {
             let bytes = std::fs::read(&file).expect("an exported file");
-            assert!(memchr_find(&bytes, KEY.as_bytes()).is_none(), "{}", file.display());
+            assert!(
+                memchr_find(&bytes, KEY.as_bytes()).is_none(),
+                "{}",
+                file.display()
+            );
         }
         let again = temp_dir("imported");
         let imported = format.import(&out, &again).expect("an import");
@@ -103,17 +107,29 @@ async fn test_server_files_are_named_by_hash_without_a_name_and_chain_with_one()
         .expect("an export");
     assert_eq!(exported.written.len(), 2);
     for path in &exported.written {
-        let file: Value = serde_json::from_slice(&std::fs::read(path).expect("a file")).expect("JSON");
+        let file: Value =
+            serde_json::from_slice(&std::fs::read(path).expect("a file")).expect("JSON");
         let interaction = &file["interactions"][0];
         let sha = interaction["shaSum"].as_str().expect("a shaSum");
-        assert_eq!(path.file_name().and_then(|n| n.to_str()), Some(&*format!("{sha}.json")));
+        assert_eq!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some(&*format!("{sha}.json"))
+        );
         assert_eq!(file["recordID"], sha);
         assert_eq!(
             interaction["request"]["previousRequest"],
             "b4d6e60a9b97e7b98c63df9308728c5c88c0b40c398046772c63447b94608b4d"
         );
-        assert!(interaction["request"]["headers"].get("X-Goog-Api-Key").is_none());
-        assert!(interaction["request"]["headers"].get("Content-Length").is_some());
+        assert!(
+            interaction["request"]["headers"]
+                .get("X-Goog-Api-Key")
+                .is_none()
+        );
+        assert!(
+            interaction["request"]["headers"]
+                .get("Content-Length")
+                .is_some()
+        );
     }
 
     let named = temp_dir("named");
@@ -125,7 +141,10 @@ async fn test_server_files_are_named_by_hash_without_a_name_and_chain_with_one()
     )
     .expect("JSON");
     let first = &file["interactions"][0];
-    assert_eq!(file["interactions"][1]["request"]["previousRequest"], first["shaSum"]);
+    assert_eq!(
+        file["interactions"][1]["request"]["previousRequest"],
+        first["shaSum"]
+    );
     for folder in [dir, out, named] {
         let _ = std::fs::remove_dir_all(folder);
     }

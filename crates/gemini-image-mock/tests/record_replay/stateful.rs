@@ -17,7 +17,10 @@ async fn upload(server: &MockServer, bytes: &[u8]) -> Value {
         .header("x-goog-api-key", KEY)
         .header("x-goog-upload-protocol", "resumable")
         .header("x-goog-upload-command", "start")
-        .header("x-goog-upload-header-content-length", bytes.len().to_string())
+        .header(
+            "x-goog-upload-header-content-length",
+            bytes.len().to_string(),
+        )
         .header("x-goog-upload-header-content-type", "text/plain")
         .json(&json!({"file": {"display_name": "notes"}}))
         .send()
@@ -51,8 +54,19 @@ async fn batch(server: &MockServer) -> Vec<Value> {
     let create = json!({"batch": {"displayName": "kites", "inputConfig": {"requests": {"requests": [
         {"request": {"contents": [{"parts": [{"text": "a kite"}], "role": "user"}]},
          "metadata": {"key": "k0"}}]}}}});
-    let created = call(server, "POST", &format!("{MODEL}:batchGenerateContent"), Some(&create)).await;
-    assert_eq!(created.status, 200, "{}", String::from_utf8_lossy(&created.body));
+    let created = call(
+        server,
+        "POST",
+        &format!("{MODEL}:batchGenerateContent"),
+        Some(&create),
+    )
+    .await;
+    assert_eq!(
+        created.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let operation: Value = serde_json::from_slice(&created.body).expect("an operation");
     let name = operation["name"].as_str().expect("a name").to_owned();
     let mut seen = vec![operation];
@@ -74,7 +88,10 @@ async fn uploads_and_batches_record_and_replay_with_their_state() {
     let (dir, upstream, recorder) = recording("stateful").await;
     let bytes = b"recorded once, replayed for ever\n";
     let uploaded = upload(&recorder, bytes).await;
-    let name = uploaded["file"]["name"].as_str().expect("a file name").to_owned();
+    let name = uploaded["file"]["name"]
+        .as_str()
+        .expect("a file name")
+        .to_owned();
     let got = call(&recorder, "GET", &format!("/v1beta/{name}"), None).await;
     let polled = batch(&recorder).await;
     assert!(polled.len() >= 2);
@@ -83,8 +100,15 @@ async fn uploads_and_batches_record_and_replay_with_their_state() {
 
     let replayer = MockServer::replay(&dir).await.expect("a replaying mock");
     assert_eq!(upload(&replayer, bytes).await, uploaded);
-    assert_eq!(call(&replayer, "GET", &format!("/v1beta/{name}"), None).await, got);
-    assert_eq!(batch(&replayer).await, polled, "the states replay in recorded order");
+    assert_eq!(
+        call(&replayer, "GET", &format!("/v1beta/{name}"), None).await,
+        got
+    );
+    assert_eq!(
+        batch(&replayer).await,
+        polled,
+        "the states replay in recorded order"
+    );
 
     // A different file's bytes are a miss, listed by the admin API with the nearest recording.
     let client = reqwest::Client::new();
@@ -107,10 +131,20 @@ async fn uploads_and_batches_record_and_replay_with_their_state() {
     assert_eq!(missed.status, 400);
     let after = listing(&replayer).await;
     assert_eq!(after["misses"][0]["path"], "/v1beta/files/nosuchfile");
-    assert!(after["misses"][0]["nearest"].as_str().is_some_and(|n| n.ends_with(".json")));
+    assert!(
+        after["misses"][0]["nearest"]
+            .as_str()
+            .is_some_and(|n| n.ends_with(".json"))
+    );
     replayer.reset();
     let rewound = listing(&replayer).await;
-    assert!(rewound["recordings"].as_array().into_iter().flatten().all(|r| r["hits"] == 0));
+    assert!(
+        rewound["recordings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|r| r["hits"] == 0)
+    );
     replayer.stop().await;
 
     // test-server cannot hold the chunk's binary body: the export says so, not guesses.
@@ -119,7 +153,11 @@ async fn uploads_and_batches_record_and_replay_with_their_state() {
         .export(&dir, &out, Some("stateful"))
         .expect("an export");
     assert_eq!(exported.skipped.len(), 1, "{:?}", exported.skipped);
-    assert!(exported.skipped[0].contains("binary request body"), "{:?}", exported.skipped);
+    assert!(
+        exported.skipped[0].contains("binary request body"),
+        "{:?}",
+        exported.skipped
+    );
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_dir_all(&dir);
 }
