@@ -21,6 +21,7 @@ use gemini_image_types::Base64Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::blobs;
 use super::interchange::{Foreign, Imported, Payload, Plain, pairs, url_with};
 
 /// What a host and version are replaced by in a Gemini API URL.
@@ -251,7 +252,7 @@ fn interaction(plain: &Plain) -> Result<Interaction, String> {
             method: "POST".into(),
             url: String::new(),
             headers: BTreeMap::new(),
-            body_segments: vec![json!({"bytes": Base64Bytes::new(bytes.clone()).encode()})],
+            body_segments: vec![json!({"bytes": blobs::encode(bytes.clone(), false)})],
         },
         (Payload::Bytes(_), false) => {
             return Err("a binary request body outside an upload".into());
@@ -274,7 +275,8 @@ fn interaction(plain: &Plain) -> Result<Interaction, String> {
                 .collect(),
             Vec::new(),
         ),
-        (None, Payload::Bytes(bytes)) => (Vec::new(), vec![url_safe(bytes)]),
+        // pydantic writes `bytes` as URL-safe base64 with padding.
+        (None, Payload::Bytes(bytes)) => (Vec::new(), vec![blobs::encode(bytes.clone(), true)]),
         (None, body) => (vec![segment(body)], Vec::new()),
     };
     Ok(Interaction {
@@ -294,14 +296,6 @@ fn segment(body: &Payload) -> Value {
         Payload::Json(value) => value.clone(),
         Payload::Empty | Payload::Bytes(_) => Value::Object(Map::new()),
     }
-}
-
-/// pydantic writes `bytes` as URL-safe base64 with padding.
-fn url_safe(bytes: &Bytes) -> String {
-    Base64Bytes::new(bytes.clone())
-        .encode()
-        .replace('+', "-")
-        .replace('/', "_")
 }
 
 /// The URL as google-genai redacts it: the host and version as `{MLDEV_URL_PREFIX}` (an
