@@ -141,6 +141,14 @@ impl Layout {
 /// `value` as Python's `json.dumps` writes it by default (ASCII text only: it escapes the
 /// rest, which then does not write back the same and is kept as text).
 fn spaced(value: &Value) -> Vec<u8> {
+    /// `", "` before every item but the first.
+    fn separate<W: ?Sized + std::io::Write>(writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
     struct Spaced;
     impl serde_json::ser::Formatter for Spaced {
         fn begin_array_value<W: ?Sized + std::io::Write>(
@@ -148,11 +156,7 @@ fn spaced(value: &Value) -> Vec<u8> {
             writer: &mut W,
             first: bool,
         ) -> std::io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                writer.write_all(b", ")
-            }
+            separate(writer, first)
         }
 
         fn begin_object_key<W: ?Sized + std::io::Write>(
@@ -160,11 +164,7 @@ fn spaced(value: &Value) -> Vec<u8> {
             writer: &mut W,
             first: bool,
         ) -> std::io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                writer.write_all(b", ")
-            }
+            separate(writer, first)
         }
 
         fn begin_object_value<W: ?Sized + std::io::Write>(
@@ -174,11 +174,7 @@ fn spaced(value: &Value) -> Vec<u8> {
             writer.write_all(b": ")
         }
     }
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Spaced);
-    // Writing a Value into a Vec cannot fail.
-    let _ = serde::Serialize::serialize(value, &mut serializer);
-    out
+    crate::wire::with_formatter(value, Spaced)
 }
 
 /// A recorded event stream.
