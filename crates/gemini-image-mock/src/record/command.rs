@@ -23,15 +23,15 @@ pub enum RecordingsCommand {
     /// Write the recordings of DIR in another tool's format under OUT.
     Export {
         /// google-genai (one replay file OUT/NAME.json) or test-server (OUT/NAME.json, or one
-        /// OUT/<shaSum>.json per exchange without --name).
+        /// OUT/SHASUM.json per exchange without --name).
         #[arg(long = "to", value_name = "FORMAT")]
         to: Interchange,
         /// The directory of recordings.
         dir: PathBuf,
         /// Where to write.
         out: PathBuf,
-        /// google-genai's replay id (default recordings/<DIR's name>/mldev), or test-server's
-        /// record id.
+        /// google-genai's replay id (default recordings/DIRNAME/mldev, DIRNAME being the
+        /// last part of DIR), or test-server's record id.
         #[arg(long)]
         name: Option<String>,
     },
