@@ -42,6 +42,7 @@ const MAX_SOURCE_BYTES: u64 = 1 << 30;
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Interchange {
     /// google-genai's `ReplayFile` JSON (`GOOGLE_GENAI_REPLAYS_DIRECTORY/{replay_id}.json`),
     /// which its `ReplayApiClient` writes in record mode.
