@@ -80,9 +80,9 @@ pub use model::catalogue;
 pub use model::pictures::Drawing;
 pub use model::render::Format as PictureFormat;
 pub use model::weight::ImageWeight;
+pub use record::interchange::{Converted, Interchange};
 pub use record::{
-    Converted, DEFAULT_MAX_EXCHANGE_BYTES, DEFAULT_MAX_TOTAL_BYTES, Interchange, RecordMode,
-    RecordingOptions, Recordings,
+    DEFAULT_MAX_EXCHANGE_BYTES, DEFAULT_MAX_TOTAL_BYTES, RecordMode, RecordingOptions, Recordings,
 };
 pub use scenarios::queue::QueuedScenario;
 pub use scenarios::{Scenario, ScenarioError};

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::Interchange;
+use super::interchange::Interchange;
 
 /// Moving recordings between this mock and Google's test tools.
 #[derive(clap::Subcommand, Debug, Clone)]

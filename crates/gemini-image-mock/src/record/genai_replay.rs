@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::blobs;
-use super::interchange::{Foreign, Imported, Payload, Plain, pairs, url_with};
+use super::foreign::{Foreign, Imported, Payload, Plain, pairs, url_with};
 
 /// What a host and version are replaced by in a Gemini API URL.
 const MLDEV_PREFIX: &str = "{MLDEV_URL_PREFIX}";

@@ -5,9 +5,10 @@
 //! and what differs), `tape` (a directory's recordings and their order), `replay` (a recording
 //! as a response, with its SSE pacing), `proxy` (forwarding and capturing), `serve` (the
 //! handler that picks between them), `upload_url` (a resumable upload's URL pointed back at
-//! this mock), `admin` (`GET /__mock/recordings`); `interchange` (import and export) with one
-//! module per foreign format, `genai_replay` (google-genai's replay files) and `test_server`
-//! (google/test-server's recordings).
+//! this mock), `admin` (`GET /__mock/recordings`); `interchange` (import and export) through
+//! `foreign` (the neutral form of an exchange), one module per foreign format: `genai_replay`
+//! (google-genai's replay files) and `test_server` (google/test-server's recordings);
+//! `command` (`gemini-image-mock recordings import|export`).
 
 // Without the `record` feature only replay is reachable; the writing half (capture, blobs
 // out, the redaction check, writing a recording) is kept, for its tests and one code base.
@@ -18,8 +19,9 @@ mod blobs;
 pub(crate) mod command;
 mod diff;
 mod exchange;
+mod foreign;
 mod genai_replay;
-mod interchange;
+pub(crate) mod interchange;
 mod normalise;
 #[cfg(feature = "record")]
 mod proxy;
@@ -30,8 +32,6 @@ mod sse;
 mod tape;
 mod test_server;
 mod upload_url;
-
-pub use interchange::{Converted, Interchange};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::blobs::hex;
-use super::interchange::{Foreign, Imported, Payload, Plain, pairs};
+use super::foreign::{Foreign, Imported, Payload, Plain, pairs};
 
 /// The `previousRequest` of the first request of a file (test-server's `HeadSHA`).
 const HEAD_SHA: &str = "b4d6e60a9b97e7b98c63df9308728c5c88c0b40c398046772c63447b94608b4d";
