@@ -19,17 +19,34 @@ export function useMock(started = () => {}, args = []) {
   const mock = { url: undefined };
   let server;
   before(async () => {
-    server = spawn(MOCK, ['--addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const lines = createInterface({ input: server.stdout });
-    const first = await new Promise((resolve) => lines.once('line', resolve));
-    mock.url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
-    // The mock goes on writing a line per request: read them, or a full pipe stalls it.
-    lines.on('line', () => {});
+    server = await startMock(args);
+    mock.url = server.url;
     started(mock.url);
   });
-  after(() => server.kill());
+  after(() => server.stop());
   beforeEach(() => admin(mock, 'POST', 'reset'));
   return mock;
+}
+
+/**
+ * Starts a mock with `args` now (for a test that starts and stops mocks itself): `{ url, stop }`,
+ * `stop()` resolving once the process has exited.
+ */
+export async function startMock(args = []) {
+  const server = spawn(MOCK, ['--addr', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = createInterface({ input: server.stdout });
+  const first = await new Promise((resolve) => lines.once('line', resolve));
+  const url = first.split(/\s+/).find((word) => word.startsWith('http://127.0.0.1:'));
+  // The mock goes on writing a line per request: read them, or a full pipe stalls it.
+  lines.on('line', () => {});
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  return {
+    url,
+    stop: async () => {
+      server.kill();
+      await exited;
+    },
+  };
 }
 
 export async function admin(mock, method, path, body) {

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use tokio::net::TcpListener;
 
+pub use crate::record::command::{RecordingsCommand, run as recordings};
+
 /// The options of `gemini-image-mock` (and of `gemini-image mock`).
 #[derive(clap::Args, Clone, Debug)]
 pub struct ServeArgs {
@@ -155,6 +157,10 @@ pub struct RecordArgs {
     /// Megabytes one recording may hold (its JSON and images); a larger exchange is refused.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub recording_mb: usize,
+    /// Megabytes the whole directory may hold when it is opened (recordings and images); a
+    /// larger one is refused at start.
+    #[arg(long, value_name = "MB", default_value_t = 4096)]
+    pub recordings_total_mb: u64,
 }
 
 impl RecordArgs {
@@ -173,7 +179,8 @@ impl RecordArgs {
                 .replay_pace(self.replay_pace)
                 .match_api_version(self.match_api_version)
                 .repeat_last(!self.no_repeat_last)
-                .max_exchange_bytes(self.recording_mb.saturating_mul(1024 * 1024)),
+                .max_exchange_bytes(self.recording_mb.saturating_mul(1024 * 1024))
+                .max_total_bytes(self.recordings_total_mb.saturating_mul(1024 * 1024)),
         )
     }
 

@@ -80,7 +80,10 @@ pub use model::catalogue;
 pub use model::pictures::Drawing;
 pub use model::render::Format as PictureFormat;
 pub use model::weight::ImageWeight;
-pub use record::{DEFAULT_MAX_EXCHANGE_BYTES, RecordMode, RecordingOptions, Recordings};
+pub use record::interchange::{Converted, Interchange};
+pub use record::{
+    DEFAULT_MAX_EXCHANGE_BYTES, DEFAULT_MAX_TOTAL_BYTES, RecordMode, RecordingOptions, Recordings,
+};
 pub use scenarios::queue::QueuedScenario;
 pub use scenarios::{Scenario, ScenarioError};
 pub use server::router;

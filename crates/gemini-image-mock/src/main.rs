@@ -4,10 +4,19 @@ use clap::Parser;
 
 /// An offline Gemini image API: real images, real edits, Google's exact errors.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     serve: gemini_image_mock::cli::ServeArgs,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Import recordings from google-genai or google/test-server, or export them to either.
+    #[command(subcommand)]
+    Recordings(gemini_image_mock::cli::RecordingsCommand),
 }
 
 #[tokio::main]
@@ -20,5 +29,9 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    gemini_image_mock::cli::serve(Args::parse().serve).await
+    let args = Args::parse();
+    match args.command {
+        Some(Command::Recordings(command)) => gemini_image_mock::cli::recordings(command),
+        None => gemini_image_mock::cli::serve(args.serve).await,
+    }
 }

@@ -90,8 +90,13 @@ pub fn google_line(value: &Value) -> Vec<u8> {
             writer.write_all(b": ")
         }
     }
+    with_formatter(value, GoogleLine)
+}
+
+/// `value` written by `formatter` (the layouts the mock and its recordings write).
+pub fn with_formatter(value: &Value, formatter: impl serde_json::ser::Formatter) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, GoogleLine);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
     // Writing a Value into a Vec cannot fail.
     let _ = value.serialize(&mut serializer);
     out

@@ -2,6 +2,11 @@
 //! mock in front of it records, the upstream is stopped, and a replaying mock on the same
 //! directory must answer every request byte for byte (bodies) and frame for frame (SSE).
 
+#[path = "record_replay/interchange.rs"]
+mod interchange;
+#[path = "record_replay/stateful.rs"]
+mod stateful;
+
 use std::path::{Path, PathBuf};
 
 use gemini_image_mock::{MockServer, RecordingOptions};

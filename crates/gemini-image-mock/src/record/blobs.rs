@@ -1,8 +1,9 @@
 //! Base64 payloads (images, thought signatures) moved out of a recording's JSON into
 //! `blobs/<sha256>.<ext>` beside it, so that a diff of a recording shows text. A payload is
-//! replaced by `{"$blob": "blobs/<sha256>.<ext>"}`, and put back as the same base64 text when
-//! replayed: only text that standard, padded base64 writes back byte for byte is moved (what
-//! Google and the SDKs send); anything else stays inline.
+//! replaced by `{"$blob": "blobs/<sha256>.<ext>"}` (with `"$alphabet": "url"` when it was
+//! URL-safe base64, as google-genai sends images), and put back as the same base64 text when
+//! replayed: only text that padded base64 of either alphabet writes back byte for byte is
+//! moved; anything else stays inline.
 
 use std::path::Path;
 
@@ -18,6 +19,8 @@ pub const BASE64_KEYS: &[&str] = &["data", "bytesBase64Encoded", "thoughtSignatu
 
 /// The key of a blob reference.
 const BLOB_KEY: &str = "$blob";
+/// The key saying a reference's text was URL-safe base64 (its value: `"url"`).
+const ALPHABET_KEY: &str = "$alphabet";
 /// The folder of blobs, beside the recordings.
 pub const BLOB_DIR: &str = "blobs";
 /// Base64 shorter than this stays inline.
@@ -39,9 +42,12 @@ pub fn extract(value: &mut Value, blobs: &mut Vec<Blob>) {
             for (key, field) in map.iter_mut() {
                 if let Value::String(text) = field
                     && BASE64_KEYS.contains(&camel_case(key).as_str())
-                    && let Some(blob) = movable(text)
+                    && let Some((blob, url_safe)) = movable(text)
                 {
                     *field = reference(&blob.name);
+                    if url_safe && let Value::Object(reference) = field {
+                        reference.insert(ALPHABET_KEY.into(), Value::String("url".into()));
+                    }
                     blobs.push(blob);
                 } else {
                     extract(field, blobs);
@@ -52,16 +58,41 @@ pub fn extract(value: &mut Value, blobs: &mut Vec<Blob>) {
     }
 }
 
-/// The blob of `text` when it is long base64 that re-encodes to itself.
-fn movable(text: &str) -> Option<Blob> {
+/// The blob of `text` when it is long base64 that re-encodes to itself, and whether in the
+/// URL-safe alphabet.
+fn movable(text: &str) -> Option<(Blob, bool)> {
     if text.len() < INLINE_BELOW {
         return None;
     }
     let decoded = gemini_image_types::Base64Bytes::decode(text.as_bytes()).ok()?;
-    if decoded.encode() != text {
-        return None;
+    let standard = decoded.encode();
+    if standard == text {
+        return Some((named(decoded.into_bytes()), false));
     }
-    Some(named(decoded.into_bytes()))
+    let url_safe = standard.len() == text.len()
+        && standard
+            .bytes()
+            .zip(text.bytes())
+            .all(|(s, t)| s == t || (s, t) == (b'+', b'-') || (s, t) == (b'/', b'_'));
+    url_safe.then(|| (named(decoded.into_bytes()), true))
+}
+
+/// `bytes` as padded base64, in the URL-safe alphabet when asked.
+pub fn encode(bytes: Bytes, url_safe: bool) -> String {
+    let standard = gemini_image_types::Base64Bytes::new(bytes).encode();
+    if !url_safe {
+        return standard;
+    }
+    let mut text = standard.into_bytes();
+    for byte in &mut text {
+        match *byte {
+            b'+' => *byte = b'-',
+            b'/' => *byte = b'_',
+            _ => {}
+        }
+    }
+    // Base64 is ASCII, and stays ASCII.
+    String::from_utf8(text).unwrap_or_default()
 }
 
 /// `bytes` as a blob named by their SHA-256 and, for an image, its format's extension.
@@ -95,10 +126,16 @@ pub fn path_digest(path: &str) -> Option<[u8; 32]> {
 }
 
 fn reference_path(map: &Map<String, Value>) -> Option<&str> {
-    if map.len() != 1 {
+    let alphabet_given = usize::from(map.contains_key(ALPHABET_KEY));
+    if map.len() != 1 + alphabet_given {
         return None;
     }
     map.get(BLOB_KEY)?.as_str()
+}
+
+/// Whether a reference's text was URL-safe base64.
+fn is_url_safe(map: &Map<String, Value>) -> bool {
+    map.get(ALPHABET_KEY).and_then(Value::as_str) == Some("url")
 }
 
 /// Puts every referenced payload of `value` back as base64, reading the blobs under `dir`;
@@ -113,7 +150,7 @@ pub fn restore(value: &mut Value, dir: &Path, budget: &mut usize) -> Result<(), 
         Value::Object(map) => {
             if let Some(path) = reference_path(map) {
                 let bytes = read_blob(dir, path, budget)?;
-                *value = Value::String(gemini_image_types::Base64Bytes::new(bytes).encode());
+                *value = Value::String(encode(Bytes::from(bytes), is_url_safe(map)));
                 return Ok(());
             }
             map.values_mut().try_for_each(|v| restore(v, dir, budget))
@@ -213,12 +250,39 @@ mod tests {
     }
 
     #[test]
-    fn short_or_url_safe_payloads_stay_inline() {
-        let mut value = json!({"data": "aGk=", "thoughtSignature": "-_".repeat(400)});
+    fn short_or_unpadded_payloads_stay_inline() {
+        let mut value = json!({"data": "aGk=", "thoughtSignature": "-_-".repeat(267)});
         let mut blobs = Vec::new();
         extract(&mut value, &mut blobs);
         assert!(blobs.is_empty());
         assert_eq!(value["data"], "aGk=");
+    }
+
+    #[test]
+    fn a_url_safe_payload_goes_out_and_comes_back_url_safe() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(900).collect();
+        let text = encode(Bytes::from(bytes.clone()), true);
+        assert!(text.contains('-') && text.contains('_'), "{text}");
+        let original = json!({"inlineData": {"data": text}});
+        let mut value = original.clone();
+        let mut blobs = Vec::new();
+        extract(&mut value, &mut blobs);
+        assert_eq!(blobs.len(), 1);
+        assert_eq!(&blobs[0].bytes[..], &bytes[..]);
+        assert_eq!(value["inlineData"]["data"]["$alphabet"], "url");
+        let reference = value["inlineData"]["data"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert!(reference_digest(&reference).is_some());
+
+        let dir = std::env::temp_dir().join(format!("blobs-url-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(BLOB_DIR)).unwrap();
+        std::fs::write(dir.join(BLOB_DIR).join(&blobs[0].name), &blobs[0].bytes).unwrap();
+        let mut budget = 10_000;
+        restore(&mut value, &dir, &mut budget).unwrap();
+        assert_eq!(value, original);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -104,14 +104,18 @@ pub enum Layout {
     Pretty,
     /// Pretty print and a newline (Google's errors, exactly).
     PrettyNewline,
+    /// One line with `", "` between items and `": "` after a key: Python's `json.dumps`, as
+    /// google-genai sends its requests.
+    Spaced,
 }
 
 impl Layout {
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 5] = [
         Self::Compact,
         Self::GoogleLine,
         Self::PrettyNewline,
         Self::Pretty,
+        Self::Spaced,
     ];
 
     fn is_compact(&self) -> bool {
@@ -125,12 +129,52 @@ impl Layout {
             Self::Pretty | Self::PrettyNewline => {
                 serde_json::to_vec_pretty(value).unwrap_or_default()
             }
+            Self::Spaced => spaced(value),
         };
         if self == Self::PrettyNewline {
             out.push(b'\n');
         }
         out
     }
+}
+
+/// `value` as Python's `json.dumps` writes it by default (ASCII text only: it escapes the
+/// rest, which then does not write back the same and is kept as text).
+fn spaced(value: &Value) -> Vec<u8> {
+    /// `", "` before every item but the first.
+    fn separate<W: ?Sized + std::io::Write>(writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+    struct Spaced;
+    impl serde_json::ser::Formatter for Spaced {
+        fn begin_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            separate(writer, first)
+        }
+
+        fn begin_object_key<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            separate(writer, first)
+        }
+
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+        ) -> std::io::Result<()> {
+            writer.write_all(b": ")
+        }
+    }
+    crate::wire::with_formatter(value, Spaced)
 }
 
 /// A recorded event stream.
@@ -295,6 +339,7 @@ mod tests {
             &b"{\"a\":1,\"b\":[true]}"[..],
             b"{\n  \"error\": {\n    \"code\": 404\n  }\n}\n",
             b"{\"a\": 1}",
+            b"{\"a\": [1, 2.5], \"b\": {\"c\": null}}",
             b"plain text",
             b"",
         ] {

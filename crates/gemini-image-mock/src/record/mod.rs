@@ -4,15 +4,24 @@
 //! left), `normalise` (a request as Google's parser reads it), `diff` (the nearest recording
 //! and what differs), `tape` (a directory's recordings and their order), `replay` (a recording
 //! as a response, with its SSE pacing), `proxy` (forwarding and capturing), `serve` (the
-//! handler that picks between them).
+//! handler that picks between them), `upload_url` (a resumable upload's URL pointed back at
+//! this mock), `admin` (`GET /__mock/recordings`); `interchange` (import and export) through
+//! `foreign` (the neutral form of an exchange), one module per foreign format: `genai_replay`
+//! (google-genai's replay files) and `test_server` (google/test-server's recordings);
+//! `command` (`gemini-image-mock recordings import|export`).
 
 // Without the `record` feature only replay is reachable; the writing half (capture, blobs
 // out, the redaction check, writing a recording) is kept, for its tests and one code base.
 #![cfg_attr(not(feature = "record"), allow(dead_code))]
 
+pub(crate) mod admin;
 mod blobs;
+pub(crate) mod command;
 mod diff;
 mod exchange;
+mod foreign;
+mod genai_replay;
+pub(crate) mod interchange;
 mod normalise;
 #[cfg(feature = "record")]
 mod proxy;
@@ -21,6 +30,8 @@ mod replay;
 pub(crate) mod serve;
 mod sse;
 mod tape;
+mod test_server;
+mod upload_url;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,11 +82,17 @@ pub struct RecordingOptions {
     /// The bound of one recording (its JSON and blobs): a larger exchange is not recorded, and
     /// a larger file is not loaded. Default 64 MiB.
     pub max_exchange_bytes: usize,
+    /// The bound of the whole directory when it is opened (every recording and blob): a
+    /// larger one is refused at start, naming the directory and the bound. Default 4 GiB.
+    pub max_total_bytes: u64,
 }
 
 /// The default of [`RecordingOptions::max_exchange_bytes`]: Google's 20 MB request and a
 /// few answer images, with room.
 pub const DEFAULT_MAX_EXCHANGE_BYTES: usize = 64 << 20;
+
+/// The default of [`RecordingOptions::max_total_bytes`]: a suite's worth of 4K images.
+pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 4 << 30;
 
 impl RecordingOptions {
     /// Answer only from the recordings in `dir`.
@@ -122,6 +139,7 @@ impl RecordingOptions {
             repeat_last: true,
             replay_pace: 0.0,
             max_exchange_bytes: DEFAULT_MAX_EXCHANGE_BYTES,
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
         }
     }
 
@@ -150,6 +168,13 @@ impl RecordingOptions {
     #[must_use]
     pub fn max_exchange_bytes(mut self, bytes: usize) -> Self {
         self.max_exchange_bytes = bytes;
+        self
+    }
+
+    /// Sets [`RecordingOptions::max_total_bytes`].
+    #[must_use]
+    pub fn max_total_bytes(mut self, bytes: u64) -> Self {
+        self.max_total_bytes = bytes;
         self
     }
 }
@@ -202,12 +227,11 @@ impl Recordings {
         let rules = normalise::MatchRules {
             api_version: options.match_api_version,
         };
-        let tape = tape::Tape::open(
-            &options.dir,
-            rules,
-            options.repeat_last,
-            options.max_exchange_bytes,
-        )?;
+        let bounds = tape::Bounds {
+            exchange: options.max_exchange_bytes,
+            total: options.max_total_bytes,
+        };
+        let tape = tape::Tape::open(&options.dir, rules, options.repeat_last, bounds)?;
         if let Some(upstream) = options.upstream()
             && !(upstream.starts_with("http://") || upstream.starts_with("https://"))
         {

@@ -86,6 +86,11 @@ pub async fn forward(
         secrets,
         status,
         head,
+        host: incoming
+            .headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     };
     if is_sse {
         stream(recordings.clone(), capture, answer)
@@ -101,6 +106,8 @@ struct Capture {
     secrets: Vec<String>,
     status: StatusCode,
     head: HeaderMap,
+    /// The `Host` the caller reached this mock on (an upload's URL is pointed back at it).
+    host: Option<String>,
 }
 
 impl Capture {
@@ -135,6 +142,7 @@ impl Capture {
                 response.headers_mut().append(name, value.clone());
             }
         }
+        super::upload_url::point_at(response.headers_mut(), self.host.as_deref());
         response
     }
 }

@@ -14,9 +14,10 @@ use super::redact::FRAMING_HEADERS;
 use super::tape;
 use crate::error::ApiError;
 
-/// The recorded response in `path`, its blobs read from beside it, within `limit` bytes.
-pub fn respond(path: &Path, dir: &Path, limit: usize, pace: f64) -> Response {
-    match build(path, dir, limit, pace) {
+/// The recorded response in `path`, its blobs read from beside it, within `limit` bytes; an
+/// upload's URL pointed at `host` (the caller's `Host`).
+pub fn respond(path: &Path, dir: &Path, limit: usize, pace: f64, host: Option<&str>) -> Response {
+    match build(path, dir, limit, pace, host) {
         Ok(response) => response,
         Err(message) => ApiError::recording_precondition(format!(
             "The recording {} cannot be replayed: {message}",
@@ -26,7 +27,13 @@ pub fn respond(path: &Path, dir: &Path, limit: usize, pace: f64) -> Response {
     }
 }
 
-fn build(path: &Path, dir: &Path, limit: usize, pace: f64) -> Result<Response, String> {
+fn build(
+    path: &Path,
+    dir: &Path,
+    limit: usize,
+    pace: f64,
+    host: Option<&str>,
+) -> Result<Response, String> {
     let exchange = tape::read(path, limit).map_err(|e| e.to_string())?;
     let recorded = exchange.response;
     let mut budget = limit;
@@ -40,10 +47,10 @@ fn build(path: &Path, dir: &Path, limit: usize, pace: f64) -> Result<Response, S
             paced(events, pace)
         }
     };
-    Ok(with_head(&recorded, body))
+    Ok(with_head(&recorded, body, host))
 }
 
-fn with_head(recorded: &RecordedResponse, body: Body) -> Response {
+fn with_head(recorded: &RecordedResponse, body: Body, host: Option<&str>) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(recorded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -59,6 +66,7 @@ fn with_head(recorded: &RecordedResponse, body: Body) -> Response {
             headers.append(name, value);
         }
     }
+    super::upload_url::point_at(headers, host);
     response
 }
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::normalise::{KeyBody, RequestKey};
-use super::tape::Lookup;
+use super::tape::{Lookup, Missed};
 use super::{RecordMode, Recordings, replay};
 use crate::error::ApiError;
 
@@ -75,11 +75,13 @@ async fn serve(recordings: Recordings, request: Request) -> Response {
         match (lookup, upstream) {
             (Lookup::Hit(path), _) => {
                 let options = &recordings.inner.options;
+                let host = incoming.headers.get("host").and_then(|v| v.to_str().ok());
                 return replay::respond(
                     &path,
                     tape.dir(),
                     options.max_exchange_bytes,
                     options.replay_pace,
+                    host,
                 );
             }
             (miss, None) => return missed(&recordings, &incoming, miss),
@@ -139,6 +141,17 @@ async fn read(recordings: &Recordings, request: Request) -> Result<Incoming, Box
 fn missed(recordings: &Recordings, incoming: &Incoming, lookup: Lookup) -> Response {
     let dir = recordings.dir().display();
     let what = format!("{} {}", incoming.method, incoming.path);
+    let (nearest, diff) = match &lookup {
+        Lookup::Miss(Some((nearest, diff))) => (Some(nearest.clone()), Some(diff.clone())),
+        Lookup::Exhausted(count) => (None, Some(format!("its {count} recordings were all used"))),
+        Lookup::Miss(None) | Lookup::Hit(_) => (None, None),
+    };
+    recordings.inner.tape.note_miss(Missed {
+        method: incoming.method.to_string(),
+        path: incoming.path.clone(),
+        nearest,
+        diff,
+    });
     let message = match lookup {
         Lookup::Exhausted(count) => format!(
             "gemini-image-mock is replaying {dir}: the {count} recordings of {what} were all \

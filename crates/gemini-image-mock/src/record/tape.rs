@@ -3,9 +3,10 @@
 //! a new one (redaction checked, bounded, through a temporary name and a rename).
 //!
 //! Only the keys are held in memory (a request's text and its images' hashes); a recording's
-//! file and blobs are read when it answers.
+//! file and blobs are read when it answers. What the admin API shows is kept beside them: how
+//! often each recording answered, and the last misses (bounded).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,9 +17,8 @@ use super::exchange::{self, Exchange};
 use super::normalise::{KeyBody, MatchRules, RequestKey};
 use super::redact;
 
-/// The bytes of all the recordings' JSON a directory may hold when loaded (their keys are
-/// kept in memory).
-const MAX_INDEX_BYTES: u64 = 1 << 30;
+/// How many misses the admin API remembers (the oldest are forgotten first).
+const MAX_MISSES: usize = 64;
 
 /// What answers a request.
 pub enum Lookup {
@@ -30,6 +30,15 @@ pub enum Lookup {
     Exhausted(usize),
 }
 
+/// The bounds a directory is loaded and written within.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    /// One recording: its JSON and its blobs.
+    pub exchange: usize,
+    /// The whole directory when it is opened: every file in it, blobs included.
+    pub total: u64,
+}
+
 /// The loaded directory.
 pub struct Tape {
     dir: PathBuf,
@@ -39,12 +48,43 @@ pub struct Tape {
     state: Mutex<State>,
 }
 
+/// One recording as the admin API lists it.
+pub struct Listed {
+    /// Its file name.
+    pub file: String,
+    /// Its request's method.
+    pub method: String,
+    /// Its request's path (the version segment as `{version}` unless it counts).
+    pub path: String,
+    /// Whether it is a stream.
+    pub sse: bool,
+    /// How many times it answered since the tape was opened or rewound.
+    pub hits: u64,
+}
+
+/// A request no recording answered.
+#[derive(Clone)]
+pub struct Missed {
+    /// Its method.
+    pub method: String,
+    /// Its path, as sent.
+    pub path: String,
+    /// The nearest recording's file name, when there is one.
+    pub nearest: Option<String>,
+    /// What differs from it.
+    pub diff: Option<String>,
+}
+
 #[derive(Default)]
 struct State {
     /// Each recording's file name and key, in file order.
     entries: Vec<(String, RequestKey)>,
+    /// How many times each entry answered.
+    hits: Vec<u64>,
     /// Per key, its recordings (indices into `entries`) and how many were used.
     sequences: HashMap<RequestKey, (Vec<usize>, usize)>,
+    /// The last misses, oldest first.
+    misses: VecDeque<Missed>,
     /// The number the next recording's file name starts with.
     next_number: u64,
 }
@@ -54,6 +94,7 @@ impl State {
         let index = self.entries.len();
         self.sequences.entry(key.clone()).or_default().0.push(index);
         self.entries.push((name, key));
+        self.hits.push(0);
     }
 }
 
@@ -68,27 +109,15 @@ impl Tape {
         dir: &Path,
         rules: MatchRules,
         repeat_last: bool,
-        max_exchange_bytes: usize,
+        bounds: Bounds,
     ) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let mut names: Vec<String> = std::fs::read_dir(dir)?
-            .filter_map(Result::ok)
-            .filter_map(|entry| entry.file_name().into_string().ok())
-            .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
-            .collect();
-        names.sort();
+        check_total(dir, bounds.total)?;
+        let max_exchange_bytes = bounds.exchange;
         let mut state = State::default();
-        let mut total: u64 = 0;
-        for name in names {
+        for name in names(dir)? {
             let path = dir.join(&name);
             let exchange = read(&path, max_exchange_bytes)?;
-            total += std::fs::metadata(&path)?.len();
-            if total > MAX_INDEX_BYTES {
-                return Err(invalid(format!(
-                    "{}: the recordings' JSON passes {MAX_INDEX_BYTES} bytes",
-                    dir.display()
-                )));
-            }
             state.next_number = state.next_number.max(number_of(&name) + 1);
             state.add(name, key_of(&exchange, rules));
         }
@@ -125,7 +154,10 @@ impl Tape {
     pub fn lookup(&self, key: &RequestKey) -> Lookup {
         let mut state = self.lock();
         let State {
-            entries, sequences, ..
+            entries,
+            sequences,
+            hits,
+            ..
         } = &mut *state;
         if let Some((indices, used)) = sequences.get_mut(key) {
             let index = match indices.get(*used) {
@@ -137,6 +169,9 @@ impl Tape {
                 None => return Lookup::Exhausted(indices.len()),
             };
             *used += 1;
+            if let Some(count) = hits.get_mut(index) {
+                *count += 1;
+            }
             return Lookup::Hit(self.dir.join(&entries[index].0));
         }
         let wanted = diff::flatten(key);
@@ -148,11 +183,41 @@ impl Tape {
         Lookup::Miss(nearest)
     }
 
-    /// Every sequence back to its first recording.
+    /// Remembers a request no recording answered, for the admin API.
+    pub fn note_miss(&self, missed: Missed) {
+        let mut state = self.lock();
+        if state.misses.len() == MAX_MISSES {
+            state.misses.pop_front();
+        }
+        state.misses.push_back(missed);
+    }
+
+    /// Every recording in file order with its hits, and the last misses.
+    pub fn listing(&self) -> (Vec<Listed>, Vec<Missed>) {
+        let state = self.lock();
+        let listed = state
+            .entries
+            .iter()
+            .zip(&state.hits)
+            .map(|((file, key), hits)| Listed {
+                file: file.clone(),
+                method: key.method.clone(),
+                path: key.path.clone(),
+                sse: key.sse,
+                hits: *hits,
+            })
+            .collect();
+        (listed, state.misses.iter().cloned().collect())
+    }
+
+    /// Every sequence back to its first recording; the hits and misses counted from zero.
     pub fn rewind(&self) {
-        for (_, used) in self.lock().sequences.values_mut() {
+        let mut state = self.lock();
+        for (_, used) in state.sequences.values_mut() {
             *used = 0;
         }
+        state.hits.iter_mut().for_each(|hits| *hits = 0);
+        state.misses.clear();
     }
 
     /// Writes `exchange` and its blobs, after checking that no secret is in any of their bytes
@@ -206,6 +271,21 @@ impl Tape {
     }
 }
 
+/// The recordings' file names in `dir`, in the order they answer.
+///
+/// # Errors
+///
+/// The directory cannot be read.
+pub fn names(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Reads one recording, refusing one over `limit` bytes or not of this format.
 ///
 /// # Errors
@@ -233,6 +313,33 @@ pub fn read(path: &Path, limit: usize) -> io::Result<Exchange> {
     Ok(exchange)
 }
 
+/// Refuses a directory whose files (recordings and blobs) hold more than `bound` bytes: a
+/// replay must not start on more than it was sized for.
+fn check_total(dir: &Path, bound: u64) -> io::Result<()> {
+    let mut total: u64 = 0;
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                folders.push(entry.path());
+            } else {
+                total = total.saturating_add(entry.metadata()?.len());
+            }
+            if total > bound {
+                return Err(invalid(format!(
+                    "{}: the recordings hold more than the bound of {bound} bytes \
+                     (--recordings-total-mb, RecordingOptions::max_total_bytes); raise it or \
+                     split the directory",
+                    dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
 }
@@ -240,12 +347,19 @@ fn invalid(message: String) -> io::Error {
 /// The key of a recorded request, as a live one's would be.
 pub fn key_of(exchange: &Exchange, rules: MatchRules) -> RequestKey {
     let request = &exchange.request;
-    let text_bytes;
+    // A JSON body kept as text (its layout is not one `exchange` writes back) is keyed as JSON,
+    // as the same body arriving live is.
+    let parsed: Option<serde_json::Value> = request
+        .body
+        .body_text
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok());
     let body = if let Some(value) = &request.body.body {
         KeyBody::Json(value)
+    } else if let Some(value) = &parsed {
+        KeyBody::Json(value)
     } else if let Some(text) = &request.body.body_text {
-        text_bytes = text.as_bytes();
-        KeyBody::Bytes(text_bytes)
+        KeyBody::Bytes(text.as_bytes())
     } else if let Some(digest) = request
         .body
         .body_blob
@@ -346,6 +460,13 @@ mod tests {
         }
     }
 
+    fn bounds(exchange: usize) -> Bounds {
+        Bounds {
+            exchange,
+            total: u64::MAX,
+        }
+    }
+
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("tape-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -355,13 +476,13 @@ mod tests {
     #[test]
     fn identical_requests_replay_in_order_then_the_last_repeats() {
         let dir = temp_dir("order");
-        let tape = Tape::open(&dir, MatchRules::default(), true, 1 << 20).unwrap();
+        let tape = Tape::open(&dir, MatchRules::default(), true, bounds(1 << 20)).unwrap();
         let first = tape.write(&exchange("hi", "one"), &[], &[]).unwrap();
         let second = tape.write(&exchange("hi", "two"), &[], &[]).unwrap();
         assert!(first < second, "{first} {second}");
         assert_eq!(counts(&tape).len(), 1);
 
-        let again = Tape::open(&dir, MatchRules::default(), false, 1 << 20).unwrap();
+        let again = Tape::open(&dir, MatchRules::default(), false, bounds(1 << 20)).unwrap();
         let key = key_of(&exchange("hi", ""), MatchRules::default());
         let hit = |l: Lookup| match l {
             Lookup::Hit(path) => path.file_name().and_then(|n| n.to_str()).map(String::from),
@@ -373,7 +494,7 @@ mod tests {
         again.rewind();
         assert_eq!(hit(again.lookup(&key)), Some(first));
 
-        let repeating = Tape::open(&dir, MatchRules::default(), true, 1 << 20).unwrap();
+        let repeating = Tape::open(&dir, MatchRules::default(), true, bounds(1 << 20)).unwrap();
         repeating.lookup(&key);
         repeating.lookup(&key);
         assert_eq!(hit(repeating.lookup(&key)), Some(second));
@@ -387,9 +508,85 @@ mod tests {
     }
 
     #[test]
+    fn a_json_body_kept_as_text_is_keyed_as_json() {
+        let mut as_text = exchange("hi", "");
+        let body = serde_json::json!({"contents": [{"parts": [{"text": "hi"}]}]});
+        // Non-ASCII escaped as Python writes it: no layout writes it back, so it stays text.
+        as_text.request.body = RecordedBody {
+            body_text: Some(r#"{"contents": [{"parts": [{"text": "h\u0069"}]}]}"#.into()),
+            ..RecordedBody::default()
+        };
+        let live = RequestKey::new(
+            "POST",
+            "/v1beta/models/m:generateContent",
+            &[],
+            None,
+            &KeyBody::Json(&body),
+            MatchRules::default(),
+        );
+        assert_eq!(key_of(&as_text, MatchRules::default()), live);
+    }
+
+    #[test]
+    fn hits_and_misses_are_counted_and_rewound() {
+        let dir = temp_dir("counted");
+        let tape = Tape::open(&dir, MatchRules::default(), true, bounds(1 << 20)).unwrap();
+        let name = tape.write(&exchange("hi", "one"), &[], &[]).unwrap();
+        let key = key_of(&exchange("hi", ""), MatchRules::default());
+        tape.lookup(&key);
+        tape.lookup(&key);
+        for n in 0..MAX_MISSES + 3 {
+            tape.note_miss(Missed {
+                method: "POST".into(),
+                path: format!("/{n}"),
+                nearest: None,
+                diff: None,
+            });
+        }
+        let (listed, misses) = tape.listing();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (listed[0].file.as_str(), listed[0].hits),
+            (name.as_str(), 2)
+        );
+        assert_eq!(listed[0].path, "/{version}/models/m:generateContent");
+        assert_eq!(misses.len(), MAX_MISSES);
+        assert_eq!(misses[0].path, "/3");
+        tape.rewind();
+        let (listed, misses) = tape.listing();
+        assert_eq!(listed[0].hits, 0);
+        assert!(misses.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_directory_over_its_total_bound_is_refused_by_name() {
+        let dir = temp_dir("total");
+        let tape = Tape::open(&dir, MatchRules::default(), true, bounds(1 << 20)).unwrap();
+        tape.write(&exchange("hi", &"x".repeat(2000)), &[], &[])
+            .unwrap();
+        let small = Bounds {
+            exchange: 1 << 20,
+            total: 1000,
+        };
+        let error = Tape::open(&dir, MatchRules::default(), true, small)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains(&dir.display().to_string()), "{error}");
+        assert!(error.contains("the bound of 1000 bytes"), "{error}");
+        let roomy = Bounds {
+            exchange: 1 << 20,
+            total: 1 << 20,
+        };
+        assert!(Tape::open(&dir, MatchRules::default(), true, roomy).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_recording_with_a_secret_or_over_the_bound_is_refused() {
         let dir = temp_dir("refused");
-        let tape = Tape::open(&dir, MatchRules::default(), true, 400).unwrap();
+        let tape = Tape::open(&dir, MatchRules::default(), true, bounds(400)).unwrap();
         let error = tape
             .write(
                 &exchange("my key is sk-secret-1", "x"),

@@ -1,6 +1,7 @@
 //! The admin API under `/__mock/`, the way WireMock has `/__admin/`: health, the scenario
-//! queue, the request journal, the spec, the Files API's store, batch jobs and the mock's clock,
-//! reset, and an OAuth token endpoint for offline Application Default Credentials.
+//! queue, the request journal, the recordings, the spec, the Files API's store, batch jobs and
+//! the mock's clock, reset, and an OAuth token endpoint for offline Application Default
+//! Credentials.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub fn router() -> Router<SharedState> {
                 .delete(clear_scenarios),
         )
         .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/recordings", get(crate::record::admin::list))
         .route("/files", get(list_files).post(add_generated_file))
         .route("/clock", get(clock).post(advance_clock))
         .route("/batches", get(list_batches))
