@@ -12,7 +12,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    fewer_arenas();
+    tune_glibc();
     // No colour codes in a log written to a file.
     tracing_subscriber::fmt()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
@@ -24,16 +24,21 @@ async fn main() -> std::process::ExitCode {
     gemini_image_mock::cli::serve(Args::parse().serve).await
 }
 
-/// Caps glibc's arenas at one per core, as many as renders run at once: glibc's default, eight
-/// per core, kept what 4K renders freed in each (measured under `cargo xtask soak`: a peak of
-/// 900 MB with a 256 MB cache, 670 MB with two arenas). Set before any thread starts.
-fn fewer_arenas() {
+/// Two settings of glibc's malloc, measured under `cargo xtask soak` (a 256 MB cache, 64
+/// clients, 1K–4K renders; glibc's defaults peaked at 900 MB and kept 500 MB after a reset):
+/// an arena per core, as many as renders run at once (its default, eight per core, kept what
+/// renders freed in each); and every buffer of 256 KiB or more mapped on its own, so that
+/// freeing a picture or an evicted answer gives its pages back at once rather than leaving a
+/// hole in a heap (glibc's default threshold moves up to 32 MiB as large buffers are freed).
+/// Set before any thread starts.
+fn tune_glibc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        // SAFETY: `mallopt` only sets a parameter of glibc's allocator.
+        // SAFETY: `mallopt` only sets parameters of glibc's allocator.
         unsafe {
             libc::mallopt(libc::M_ARENA_MAX, i32::try_from(cores).unwrap_or(i32::MAX));
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
         }
     }
 }

@@ -3,7 +3,8 @@
 //! per core, in free chunks below the top of each heap that it never gives back — so the mock
 //! peaked near 3 × its budgets and `POST /__mock/reset` gave back little of it. mimalloc did
 //! worse there (it keeps a heap per thread, and the blocking pool's threads come and go). So
-//! glibc stays, with an arena per core (set by the binary's `main`) and a trim after a reset. Other C libraries are left alone.
+//! glibc stays, tuned by the binary's `main` (an arena per core, large buffers mapped on
+//! their own), and trimmed after a reset. Other C libraries are left alone.
 
 /// Gives the pages of freed memory back to the system (glibc keeps them otherwise): after a
 /// reset, the mock's memory returns near its idle level.

@@ -66,18 +66,23 @@ pub async fn exchange(
 ) -> Result<Answer, String> {
     timeout(limit, async {
         let mut socket = connect(address).await?;
-        socket
-            .write_all(&request.head(key, None))
-            .await
-            .map_err(|e| format!("sending the head: {e}"))?;
-        socket
-            .write_all(&request.body)
-            .await
-            .map_err(|e| format!("sending the body: {e}"))?;
+        send(&mut socket, key, request).await?;
         read_answer(&mut socket).await
     })
     .await
     .map_err(|_| format!("no whole answer within {limit:?}"))?
+}
+
+/// Sends `request`, head and body.
+pub async fn send(socket: &mut TcpStream, key: &str, request: &Request) -> Result<(), String> {
+    socket
+        .write_all(&request.head(key, None))
+        .await
+        .map_err(|e| format!("sending the head: {e}"))?;
+    socket
+        .write_all(&request.body)
+        .await
+        .map_err(|e| format!("sending the body: {e}"))
 }
 
 /// A connection to the mock.
