@@ -1213,8 +1213,14 @@ fn rust_log_turns_on_the_logs_and_logs_to_a_pipe_carry_no_colour_codes() {
         .assert()
         .success();
     let stderr = String::from_utf8_lossy(&logged.get_output().stderr).into_owned();
-    assert!(stderr.contains("DEBUG"), "RUST_LOG=debug logged nothing: {stderr}");
-    assert!(!stderr.contains('\u{1b}'), "colour codes in a piped log: {stderr}");
+    assert!(
+        stderr.contains("DEBUG"),
+        "RUST_LOG=debug logged nothing: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in a piped log: {stderr}"
+    );
     let quiet = gemini(&dir)
         .env("GEMINI_API_KEY", "k")
         .env_remove("RUST_LOG")
@@ -1230,6 +1236,9 @@ fn rust_log_turns_on_the_logs_and_logs_to_a_pipe_carry_no_colour_codes() {
             "the mock logged no answer: {log}"
         );
     }
-    assert!(!log.contains('\u{1b}'), "colour codes in the mock's piped log: {log:?}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in the mock's piped log: {log:?}"
+    );
     drop(server);
 }

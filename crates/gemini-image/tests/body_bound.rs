@@ -94,7 +94,9 @@ async fn an_endless_2xx_body_fails_at_the_bound_and_is_never_gathered() {
         .build()
         .unwrap();
     let model = gemini_image::models::GEMINI_3_1_FLASH_IMAGE;
-    let request = gemini_image::RequestBuilder::image().text("a lighthouse").build();
+    let request = gemini_image::RequestBuilder::image()
+        .text("a lighthouse")
+        .build();
 
     let unary = measure(|| async {
         client
@@ -121,8 +123,16 @@ async fn an_endless_2xx_body_fails_at_the_bound_and_is_never_gathered() {
 
     for (call, (outcome, peak), says) in [
         ("unary", unary, format!("larger than {BOUND} bytes")),
-        ("streamed", streamed, format!("event is larger than {BOUND} bytes")),
-        ("control plane", control, format!("larger than {BOUND} bytes")),
+        (
+            "streamed",
+            streamed,
+            format!("event is larger than {BOUND} bytes"),
+        ),
+        (
+            "control plane",
+            control,
+            format!("larger than {BOUND} bytes"),
+        ),
     ] {
         let error = outcome.expect_err(call);
         let text = error.to_string();
@@ -134,7 +144,10 @@ async fn an_endless_2xx_body_fails_at_the_bound_and_is_never_gathered() {
         eprintln!("{call}: peak {peak} bytes for a bound of {BOUND}");
         // The bound, the growth of the buffer that holds it, and the client's own small state.
         let limit = (3 * BOUND + 2 * 1024 * 1024) as isize;
-        assert!(peak <= limit, "{call}: held {peak} bytes at its peak (limit {limit})");
+        assert!(
+            peak <= limit,
+            "{call}: held {peak} bytes at its peak (limit {limit})"
+        );
         // One request each: the body was not asked for again, and its connection was dropped
         // soon after the bound (what the sockets' buffers took is in flight, not held).
         let taken = tokio::time::timeout(std::time::Duration::from_secs(30), reports.recv())
