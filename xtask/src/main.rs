@@ -10,6 +10,9 @@
 //!
 //! `cargo xtask bench [--readme]` runs the criterion benches and prints (or writes into the
 //! README) the table of figures and ratios.
+//!
+//! `cargo xtask soak [--secs N]` holds the mock under mixed, hostile traffic and checks every
+//! answer, the latencies and the mock's memory (`soak.rs`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,6 +22,7 @@ use std::{fs, io::Write};
 mod bench;
 mod module_graph;
 mod public_api;
+mod soak;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Some("regen") => regen(args.iter().any(|a| a == "--check")),
         Some("test") => test_all(),
         Some("bench") => bench::run(&workspace_root(), args.iter().any(|a| a == "--readme")),
+        Some("soak") => soak::run(&workspace_root(), &args[1..]),
         Some("modules") => no_http_client_in_the_mock().and_then(|()| {
             module_graph::check(
                 &workspace_root(),
@@ -64,7 +69,7 @@ fn main() -> ExitCode {
             args.iter().any(|a| a == "--bless"),
         ),
         _ => Err("usage: cargo xtask regen [--check] | cargo xtask test | \
-             cargo xtask bench [--readme] | cargo xtask public-api [--bless]"
+             cargo xtask bench [--readme] | cargo xtask soak [--secs N] | cargo xtask public-api [--bless]"
             .to_string()),
     };
     match result {

@@ -1186,3 +1186,59 @@ fn an_image_not_of_the_size_asked_is_warned_about() {
         .success()
         .stderr(contains("warning").not());
 }
+
+#[test]
+fn rust_log_turns_on_the_logs_and_logs_to_a_pipe_carry_no_colour_codes() {
+    let dir = scratch("rust-log");
+    let mut mock = std::process::Command::new(env!("CARGO_BIN_EXE_gemini-image"))
+        .args(["mock", "--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut mock_out = BufReader::new(mock.stdout.take().unwrap());
+    let mut first = String::new();
+    mock_out.read_line(&mut first).unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    let server = Running(mock);
+    let logged = gemini(&dir)
+        .env("GEMINI_API_KEY", "k")
+        .env("RUST_LOG", "debug")
+        .args(["--base-url", &url, "tokens", "hi"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&logged.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("DEBUG"),
+        "RUST_LOG=debug logged nothing: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in a piped log: {stderr}"
+    );
+    let quiet = gemini(&dir)
+        .env("GEMINI_API_KEY", "k")
+        .env_remove("RUST_LOG")
+        .args(["--base-url", &url, "tokens", "hi"])
+        .assert()
+        .success();
+    assert!(!String::from_utf8_lossy(&quiet.get_output().stderr).contains("DEBUG"));
+    // The mock's own log of that request, written to a pipe.
+    let mut log = String::new();
+    while !log.contains("answered") {
+        assert!(
+            mock_out.read_line(&mut log).unwrap() > 0 && log.len() < 64 * 1024,
+            "the mock logged no answer: {log}"
+        );
+    }
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in the mock's piped log: {log:?}"
+    );
+    drop(server);
+}

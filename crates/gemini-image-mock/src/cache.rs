@@ -1,7 +1,10 @@
 //! Encoded answers to recent requests, bounded by bytes rather than by count: one 4K answer
 //! weighs as much as thousands of text answers. A request that arrives while an identical one
 //! is being rendered waits for that render instead of starting its own: on a cold cache, 64
-//! identical requests cost one render, not 64.
+//! identical requests cost one render, not 64. Renders run at most one per core at once: the
+//! rest wait their turn instead of sharing the cores with them, so that each render's buffers
+//! (a 4K picture is some 100 MB while it is made) are held by a few at a time, not by every
+//! request under way, and cached answers keep their share of the CPU.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,6 +13,7 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use lru::LruCache;
+use tokio::sync::Semaphore;
 
 use crate::answered::Answered;
 use crate::error::ApiError;
@@ -35,6 +39,8 @@ pub struct ResponseCache {
     inner: Arc<Mutex<Inner>>,
     /// Renders under way, by the key their answer will be cached under.
     flights: Arc<Mutex<HashMap<u64, Flight>>>,
+    /// One permit per render running: as many as the cores.
+    renders: Arc<Semaphore>,
 }
 
 struct Inner {
@@ -52,6 +58,9 @@ impl ResponseCache {
                 bytes: 0,
             })),
             flights: Arc::default(),
+            renders: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )),
         }
     }
 
@@ -69,7 +78,7 @@ impl ResponseCache {
         }
         let render = move || render().map(|(body, answered)| (body, Arc::new(answered)));
         if self.budget == 0 {
-            return run(render).await;
+            return run(&self.renders, render).await;
         }
         // The lock is let go before any wait.
         let flight = match self.flights.lock() {
@@ -86,7 +95,7 @@ impl ResponseCache {
         };
         match flight {
             Ok(flight) => flight.await,
-            Err(render) => run(render).await,
+            Err(render) => run(&self.renders, render).await,
         }
     }
 
@@ -99,19 +108,26 @@ impl ResponseCache {
         let inner = Arc::clone(&self.inner);
         let flights = Arc::clone(&self.flights);
         let budget = self.budget;
-        run(move || {
-            let rendered = render();
-            // Cached before the flight lands, so that a request never finds neither.
-            if let Ok((body, answered)) = &rendered {
-                put(&inner, budget, key, body.clone(), answered.clone());
-            }
-            if let Ok(mut flights) = flights.lock() {
-                flights.remove(&key);
-            }
-            rendered
-        })
-        .boxed()
-        .shared()
+        let renders = Arc::clone(&self.renders);
+        // A task of its own: the render waits its turn and runs even when every request
+        // waiting for it has gone, so that the flight always lands and leaves the map.
+        let landing = tokio::spawn(async move {
+            run(&renders, move || {
+                let rendered = render().map(|(body, answered)| (compact(body), answered));
+                // Cached before the flight lands, so that a request never finds neither.
+                if let Ok((body, answered)) = &rendered {
+                    put(&inner, budget, key, body.clone(), answered.clone());
+                }
+                if let Ok(mut flights) = flights.lock() {
+                    flights.remove(&key);
+                }
+                rendered
+            })
+            .await
+        });
+        async move { landing.await.map_err(|_| ApiError::internal())? }
+            .boxed()
+            .shared()
     }
 
     /// The body cached for `key`, marking it as recently used.
@@ -141,13 +157,40 @@ impl ResponseCache {
     }
 }
 
-/// Runs `render` on the blocking pool (where it goes on if the caller stops waiting).
+/// Runs `render` on the blocking pool once one of `renders`' permits is free (it goes on if
+/// the caller stops waiting, and lets its permit go when it ends).
 async fn run(
+    renders: &Arc<Semaphore>,
     render: impl FnOnce() -> Result<Cached, ApiError> + Send + 'static,
 ) -> Result<Cached, ApiError> {
-    tokio::task::spawn_blocking(render)
+    let permit = Arc::clone(renders)
+        .acquire_owned()
         .await
-        .map_err(|_| ApiError::internal())?
+        .map_err(|_| ApiError::internal())?;
+    tokio::task::spawn_blocking(move || {
+        let _running = permit;
+        render()
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+/// `body` in an allocation of its own length. A JSON writer grows its buffer by doubling, so
+/// a body can sit in up to twice its length, and `Bytes` keeps all of it; the cache counts
+/// lengths, so what it holds must be no more than they say (measured: 256 MB of cached 1K–4K
+/// answers held some 500 MB). The allocator shrinks the buffer in place where it can
+/// (`realloc`); a body shared already is left as it is.
+fn compact(body: Bytes) -> Bytes {
+    match body.try_into_mut() {
+        // Room beyond 1/64 of the length is worth giving back.
+        Ok(unique) if unique.capacity() - unique.len() > unique.len() / 64 => {
+            let mut exact = Vec::from(unique);
+            exact.shrink_to_fit();
+            Bytes::from(exact)
+        }
+        Ok(unique) => unique.freeze(),
+        Err(shared) => shared,
+    }
 }
 
 /// Caches `body` for `key` in `inner`, evicting the least recently used bodies to stay within
@@ -210,6 +253,18 @@ mod tests {
         let off = ResponseCache::new(0);
         off.put(1, body(1), Arc::default());
         assert!(off.get(1).is_none());
+    }
+
+    #[test]
+    fn a_body_is_kept_in_an_allocation_of_its_length() {
+        let mut grown = Vec::with_capacity(1000);
+        grown.extend_from_slice(&[b'x'; 600]);
+        let compacted = compact(Bytes::from(grown)).try_into_mut().unwrap();
+        assert_eq!((compacted.len(), compacted.capacity()), (600, 600));
+        // A body that fits its allocation, or is shared, is left alone.
+        let shared = Bytes::from(vec![b'y'; 100]);
+        let other = shared.clone();
+        assert_eq!(compact(shared), other);
     }
 
     #[test]

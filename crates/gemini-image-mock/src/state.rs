@@ -249,6 +249,7 @@ impl AppState {
         if let Some(recordings) = &self.config.recordings {
             recordings.rewind();
         }
+        crate::memory::give_back();
     }
 }
 

@@ -60,6 +60,10 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10 * 60);
 /// unary call's worth, over a minute at 4K — and the stream's framing has no keep-alive event
 /// to fill it; a unary body, once its head came, flows at network speed.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// The most a 2xx answer's body may hold by default: 256 MiB. An answer with several 4K images
+/// is some 100 MB of base64; past this, what the server sends is no answer, and reading on
+/// would only fill memory.
+pub const DEFAULT_MAX_BODY: usize = 256 * 1024 * 1024;
 
 /// A Gemini API client. Cheap to clone: clones share one connection pool.
 ///
@@ -122,6 +126,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     deadline: Duration,
     idle_timeout: Duration,
+    max_body: usize,
     headers: Vec<(String, String)>,
     retry: RetryPolicy,
     on_retry: Option<RetryHook>,
@@ -142,6 +147,7 @@ impl Default for ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             deadline: DEFAULT_DEADLINE,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
             headers: Vec::new(),
             retry: RetryPolicy::default(),
             on_retry: None,
@@ -294,6 +300,25 @@ impl ClientBuilder {
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// The most bytes a 2xx answer's body — and each event of a stream, which may run for
+    /// ever — may hold ([`DEFAULT_MAX_BODY`]: 256 MiB). A body that goes past it fails with
+    /// [`Error::Decode`] as soon as it does, and the connection is dropped: a server that sends
+    /// an endless body costs this much memory at most, never more. A lower bound suits a
+    /// caller that knows its answers are small.
+    ///
+    /// ```
+    /// let client = gemini_image::Client::builder()
+    ///     .api_key("k")
+    ///     .max_body(64 * 1024 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), gemini_image::Error>(())
+    /// ```
+    #[must_use]
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
         self
     }
 
@@ -459,6 +484,7 @@ impl ClientBuilder {
             self.retry,
             self.deadline,
             self.idle_timeout,
+            self.max_body,
         );
         Ok(Client {
             raw: RawClient {

@@ -472,6 +472,8 @@ pub(crate) const LOCAL_ERROR_HEADER: &str = "x-gemini-image-local-error";
 pub(crate) enum LocalKind {
     Config,
     Auth,
+    /// An answer the client could not read (a body past `max_body`): never the server's 500.
+    Decode,
 }
 
 impl LocalKind {
@@ -479,6 +481,7 @@ impl LocalKind {
         match self {
             LocalKind::Config => "config",
             LocalKind::Auth => "auth",
+            LocalKind::Decode => "decode",
         }
     }
 }
@@ -560,6 +563,11 @@ fn from_raw<E>(
                 let message = api_error(http_status, &headers, answer.into_inner(), false).message;
                 return if kind == LocalKind::Auth.as_str() {
                     Error::Auth(message)
+                } else if kind == LocalKind::Decode.as_str() {
+                    Error::Decode {
+                        what: "the answer",
+                        message,
+                    }
                 } else {
                     Error::Config(message)
                 };

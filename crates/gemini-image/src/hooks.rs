@@ -69,6 +69,7 @@ impl ClientHooks<Transport> for RawClient {
             Err(Error::IdleTimeout(idle)) => Ok(timeout_answer(idle, TimeoutKind::Idle)),
             Err(Error::Config(message)) => Ok(local_answer(LocalKind::Config, &message)),
             Err(Error::Auth(message)) => Ok(local_answer(LocalKind::Auth, &message)),
+            Err(Error::Decode { message, .. }) => Ok(local_answer(LocalKind::Decode, &message)),
             // `execute` fails with nothing else; should that change, the failure still reaches
             // the caller, as an error answer that is not Google's.
             Err(other) => Ok(refusal_answer(Refusal::local(other), shape)),

@@ -84,7 +84,7 @@ impl Stream for InteractionStream {
 impl InteractionStream {
     /// Reads an SSE body. `response` has a 2xx status; its body has not been read.
     pub(crate) fn from_response(response: reqwest::Response, transport: &Transport) -> Self {
-        Self::from_sse(transport.body_pieces(response))
+        Self::from_sse_within(transport.body_pieces(response), transport.max_body)
     }
 
     /// The same stream once its first event arrived, or the failure that came instead.
@@ -134,7 +134,16 @@ impl InteractionStream {
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
-        let events = sse_items(chunks, parse_interaction_event);
+        Self::from_sse_within(chunks, crate::DEFAULT_MAX_BODY)
+    }
+
+    /// [`from_sse`](Self::from_sse) with each event bounded at `max_event` bytes (the
+    /// client's `max_body`).
+    pub(crate) fn from_sse_within<S>(chunks: S, max_event: usize) -> Self
+    where
+        S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
+    {
+        let events = sse_items(chunks, max_event, parse_interaction_event);
         Self {
             inner: Box::pin(require_end(events, InteractionEnd::default())),
         }

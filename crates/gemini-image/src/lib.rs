@@ -122,7 +122,7 @@ pub use batches::{BatchOptions, Batches, RESULTS_FILE_WAIT};
 pub use chat::{Chat, ChatStream};
 pub use client::{
     Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_DEADLINE, DEFAULT_IDLE_TIMEOUT, model_path,
+    DEFAULT_DEADLINE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY, model_path,
 };
 pub use error::{ApiError, Error};
 pub use files::{Files, file_id, file_part};

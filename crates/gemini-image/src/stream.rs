@@ -68,7 +68,7 @@ impl ResponseStream {
     /// Reads an SSE body. `response` has a 2xx status; its body has not been read. The
     /// transport's idle timeout watches the wait for each piece.
     pub(crate) fn from_response(response: reqwest::Response, transport: &Transport) -> Self {
-        Self::from_sse(transport.body_pieces(response))
+        Self::from_sse_within(transport.body_pieces(response), transport.max_body)
     }
 
     /// The same stream once its first chunk arrived, or the failure that came instead (a cut,
@@ -104,7 +104,16 @@ impl ResponseStream {
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
-        let items = sse_items(chunks, |event| {
+        Self::from_sse_within(chunks, crate::DEFAULT_MAX_BODY)
+    }
+
+    /// [`from_sse`](Self::from_sse) with each event bounded at `max_event` bytes (the
+    /// client's `max_body`).
+    pub(crate) fn from_sse_within<S>(chunks: S, max_event: usize) -> Self
+    where
+        S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
+    {
+        let items = sse_items(chunks, max_event, |event| {
             parse_event(event, "a streamed GenerateContentResponse")
         });
         ResponseStream {
@@ -133,8 +142,11 @@ pub(crate) type Items<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
 
 /// The items of an SSE body, each event read by `parse` (which may skip one with `Ok(None)`);
 /// the byte level (`SseDecoder`) decodes an image's base64 as it arrives, for every API alike.
+/// A stream may run for ever, but no event may pass `max_event` bytes: past it, what the
+/// server sends is no event, and the decoder would hold it all.
 pub(crate) fn sse_items<T, S>(
     chunks: S,
+    max_event: usize,
     parse: fn(Event) -> Result<Option<T>, Error>,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
@@ -145,11 +157,14 @@ where
         chunks: Option<Pin<Box<S>>>,
         decoder: SseDecoder,
         events: VecDeque<Event>,
+        /// Bytes read since the last event came out: the event under way, at most.
+        pending: usize,
     }
     let state = Reading {
         chunks: Some(Box::pin(chunks)),
         decoder: SseDecoder::default(),
         events: VecDeque::new(),
+        pending: 0,
     };
     futures_util::stream::try_unfold(state, move |mut state| async move {
         loop {
@@ -163,7 +178,18 @@ where
                 return Ok(None);
             };
             match chunks.next().await {
-                Some(Ok(bytes)) => state.decoder.push(bytes, &mut state.events),
+                Some(Ok(bytes)) => {
+                    state.pending = state.pending.saturating_add(bytes.len());
+                    state.decoder.push(bytes, &mut state.events);
+                    if !state.events.is_empty() {
+                        state.pending = 0;
+                    } else if state.pending > max_event {
+                        return Err(Error::Decode {
+                            what: "the stream",
+                            message: format!("an event is larger than {max_event} bytes"),
+                        });
+                    }
+                }
                 Some(Err(error)) => return Err(error),
                 None => {
                     state.decoder.finish(&mut state.events);

@@ -39,10 +39,6 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// answer with a 4K image is some 30 MB of base64.
 const MAX_BODY_RESERVATION: u64 = 64 * 1024 * 1024;
 
-/// The most a 2xx answer's body may hold: an answer with several 4K images is some 100 MB;
-/// past this, what the server sends is no answer, and reading on would only fill memory.
-const MAX_BODY: usize = 256 * 1024 * 1024;
-
 pub(crate) type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
 
 /// What every request of one [`crate::Client`] shares: its headers (the key among them), its
@@ -56,6 +52,8 @@ pub struct Transport {
     /// How long an answer's body may go without a byte: between a unary body's pieces, and
     /// between a stream's events (and before its first).
     pub(crate) idle_timeout: Duration,
+    /// The most bytes a 2xx answer's body may hold (`ClientBuilder::max_body`).
+    pub(crate) max_body: usize,
     /// Why every request of this transport is refused before it is sent: the Files API of a
     /// Vertex AI client (`Backend::gemini_api_only`).
     pub(crate) refusal: Option<Arc<str>>,
@@ -75,6 +73,7 @@ impl fmt::Debug for Transport {
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
             .field("idle_timeout", &self.idle_timeout)
+            .field("max_body", &self.max_body)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +103,7 @@ impl Transport {
         retry: RetryPolicy,
         deadline: Duration,
         idle_timeout: Duration,
+        max_body: usize,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -114,6 +114,7 @@ impl Transport {
             retry,
             deadline,
             idle_timeout,
+            max_body,
             refusal: None,
         }
     }
@@ -299,8 +300,8 @@ impl Transport {
                 // The whole body in one piece: no copy.
                 return Ok(piece);
             }
-            if body.len() + piece.len() > MAX_BODY {
-                return Err(too_large("the answer"));
+            if body.len() + piece.len() > self.max_body {
+                return Err(self.too_large("the answer"));
             }
             body.extend_from_slice(&piece);
         }
@@ -321,19 +322,19 @@ impl Transport {
             .unwrap_or(0)
             .min(MAX_BODY_RESERVATION);
         let expected_image = usize::try_from(expected / 4 * 3).unwrap_or(0);
-        let mut decoder = JsonLinesDecoder::document(MAX_BODY, expected_image);
+        let mut decoder = JsonLinesDecoder::document(self.max_body, expected_image);
         let mut out = VecDeque::with_capacity(1);
         while let Some(piece) = self.next_piece(&mut response).await? {
             decoder.push(piece, &mut out);
             if !out.is_empty() {
                 // Only a document over the bound is handed out before the end.
-                return Err(too_large(what));
+                return Err(self.too_large(what));
             }
         }
         decoder.finish(&mut out);
         let decoded = match out.pop_front() {
             Some(Line::Json(document)) => document.parse(),
-            Some(Line::TooLong) => return Err(too_large(what)),
+            Some(Line::TooLong) => return Err(self.too_large(what)),
             // An empty body: serde_json's own words for it.
             None => serde_json::from_slice(b""),
         };
@@ -343,6 +344,14 @@ impl Transport {
         })
     }
 
+    /// A 2xx body that went past the bound.
+    fn too_large(&self, what: &'static str) -> Error {
+        Error::Decode {
+            what,
+            message: format!("the body is larger than {} bytes", self.max_body),
+        }
+    }
+
     /// A failure of the connection; reqwest's timeout is our deadline.
     pub(crate) fn transport_error(&self, error: reqwest::Error) -> Error {
         if error.is_timeout() {
@@ -350,13 +359,6 @@ impl Transport {
         } else {
             Error::Transport(error)
         }
-    }
-}
-
-fn too_large(what: &'static str) -> Error {
-    Error::Decode {
-        what,
-        message: format!("the body is larger than {MAX_BODY} bytes"),
     }
 }
 

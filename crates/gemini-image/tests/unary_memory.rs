@@ -3,49 +3,13 @@
 //! the network's pieces as they arrive, and the body is never gathered whole. Counted bytes, not time; one test in its own binary, so that no
 //! other test allocates while it counts.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
-
 use base64::Engine as _;
 use gemini_image::ResponseExt;
 use tokio::io::AsyncWriteExt;
 
-/// Tracks the bytes live while `COUNTING` is on, and their peak.
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-static PEAK: AtomicIsize = AtomicIsize::new(0);
-
-fn grew(by: isize) {
-    if COUNTING.load(Ordering::Relaxed) {
-        let live = LIVE.fetch_add(by, Ordering::Relaxed) + by;
-        PEAK.fetch_max(live, Ordering::Relaxed);
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size() as isize);
-        // SAFETY: forwarded as given.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        grew(-(layout.size() as isize));
-        // SAFETY: forwarded as given.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        grew(new_size as isize - layout.size() as isize);
-        // SAFETY: forwarded as given.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "support/peak_alloc.rs"]
+mod peak_alloc;
+use peak_alloc::measure;
 
 /// Serves `body` (a `content-length` answer, written in 64 KiB pieces as a network delivers
 /// it) to every request, and `stream` to a `streamGenerateContent` one; returns the base URL.
@@ -164,18 +128,4 @@ async fn a_4k_call_unary_or_streamed_holds_its_image_and_at_most_2_mib_more() {
             image.len()
         );
     }
-}
-
-/// What `call` answers, and the most bytes it held at once.
-async fn measure<F, Fut>(call: F) -> (gemini_image::types::GenerateContentResponse, isize)
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = gemini_image::types::GenerateContentResponse>,
-{
-    LIVE.store(0, Ordering::SeqCst);
-    PEAK.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
-    let response = call().await;
-    COUNTING.store(false, Ordering::SeqCst);
-    (response, PEAK.load(Ordering::SeqCst))
 }
