@@ -56,6 +56,7 @@ mod record;
 mod routes;
 mod scenarios;
 mod server;
+mod spec;
 mod state;
 mod thumbnails;
 mod trace;

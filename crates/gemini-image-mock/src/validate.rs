@@ -11,7 +11,6 @@
 //! mapping says.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -22,41 +21,10 @@ use crate::state::Validation;
 
 mod compiled;
 
+use crate::spec::{SPEC, Spec, ref_name, snake_case};
 use compiled::{Message, Node};
 
-/// The spec, parsed once.
-pub static SPEC: LazyLock<Spec> = LazyLock::new(|| {
-    let text = gemini_image_types::SPEC_YAML;
-    // The spec is part of this binary and tested in CI; failing here means a broken build.
-    Spec(
-        serde_norway::from_str(text)
-            .expect("openapi/gemini.yaml embedded in the mock is valid YAML"),
-    )
-});
-
-/// The OpenAPI spec as JSON.
-pub struct Spec(pub Value);
-
-/// The spec's YAML text, as served by the admin API.
-pub const SPEC_YAML: &str = gemini_image_types::SPEC_YAML;
-
 impl Spec {
-    /// The component schema `name`.
-    pub(crate) fn schema(&self, name: &str) -> Option<&Value> {
-        self.0.get("components")?.get("schemas")?.get(name)
-    }
-
-    /// Follows `$ref`s to the schema they name.
-    pub(crate) fn resolve<'a>(&'a self, mut node: &'a Value) -> &'a Value {
-        while let Some(name) = ref_name(node) {
-            match self.schema(name) {
-                Some(target) => node = target,
-                None => break,
-            }
-        }
-        node
-    }
-
     /// Checks `body` against the component schema `schema` as the Gemini API reads it and
     /// returns it in canonical form.
     pub fn normalize(&'static self, schema: &str, body: Value) -> Result<Value, ApiError> {
@@ -388,42 +356,6 @@ fn json_kind(value: &Value) -> &'static str {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     }
-}
-
-fn ref_name(node: &Value) -> Option<&str> {
-    node.get("$ref")?
-        .as_str()?
-        .strip_prefix("#/components/schemas/")
-}
-
-/// `generation_config` → `generationConfig`; a lowerCamel name is unchanged.
-pub(crate) fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn snake_case(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The proto type Google names in "Invalid value" messages.

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::validate::{SPEC, Spec};
+use crate::spec::{SPEC, Spec};
 
 /// `value` as JSON with every object's keys in the order of the spec schema `schema`.
 /// Keys the spec does not list keep their relative order, after the listed ones.

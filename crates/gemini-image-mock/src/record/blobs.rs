@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::validate::camel_case;
+use crate::spec::camel_case;
 
 /// Fields whose string is base64 bytes (images, thought signatures), by their lowerCamel name:
 /// moved out here, and compared by the hash of their bytes when matching.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::blobs::{self, BASE64_KEYS};
-use crate::validate::camel_case as lower_camel;
+use crate::spec::camel_case as lower_camel;
 
 /// Fields whose string is an enum value, which Google's parser reads in any case. The spec's
 /// enums are open (`x-open-enum`), so the list is kept here rather than read from it.

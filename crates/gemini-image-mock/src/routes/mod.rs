@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::delivery::Framing;
-use crate::validate::SPEC_YAML;
+use crate::spec::SPEC_YAML;
 
 /// A 200 answer before it is sent: the whole body and how it is framed.
 pub struct Answer {

@@ -36,8 +36,8 @@ use crate::gate::{ApiQuery, ApiVersion};
 use crate::journal::Note;
 use crate::scenarios::plan::Plan;
 use crate::scenarios::{Scenario, pick};
+use crate::spec::SPEC;
 use crate::state::SharedState;
-use crate::validate::SPEC;
 use crate::wire;
 
 /// The most a start request's metadata may take.

@@ -12,7 +12,7 @@ use std::sync::{LazyLock, Mutex};
 use foldhash::HashMap;
 use serde_json::{Map, Value};
 
-use super::{SPEC, ref_name, snake_case};
+use crate::spec::{SPEC, camel_case, ref_name, snake_case};
 
 /// Every schema object reachable from `components/schemas`, compiled, by address.
 static COMPILED: LazyLock<HashMap<usize, Node>> = LazyLock::new(|| {
@@ -144,7 +144,7 @@ impl Message {
             return Some(property);
         }
         if key.contains('_') {
-            return self.properties.get(super::camel_case(key).as_str());
+            return self.properties.get(camel_case(key).as_str());
         }
         None
     }
