@@ -358,6 +358,34 @@ impl Base64Stream {
         false
     }
 
+    /// Decodes `text` when all of it is strict standard base64 that the value goes on past —
+    /// a read from the middle of an image, the common case, which then needs no search for the
+    /// value's end before it is decoded (that search cost as much as the decoding); false,
+    /// changing nothing and failing nothing, when `text` holds anything else (the value's end,
+    /// an escape, a line end, padding): the caller then finds where the value stops and feeds
+    /// what comes before it. It never grows the buffer: the read that holds the value's end
+    /// also holds what follows it, and room made for that would be copied for nothing (the
+    /// search path grows the buffer for the value alone).
+    pub fn feed_inside(&mut self, text: &[u8]) -> bool {
+        if self.failed || self.room_for(text.len()) > self.out.capacity() {
+            return false;
+        }
+        let (decoded, carry, carry_len) = (self.out.len(), self.carry, self.carry_len);
+        // The decoder checks every block it decodes (a quote, a backslash, `=`, whitespace all
+        // fail it or change its count); the characters carried to the next read are checked
+        // here, as the next read will not see them again.
+        if self.feed_blocks(text)
+            && self.carry[..self.carry_len]
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+        {
+            return true;
+        }
+        self.out.truncate(decoded);
+        (self.carry, self.carry_len) = (carry, carry_len);
+        false
+    }
+
     fn feed_blocks(&mut self, mut text: &[u8]) -> bool {
         if text.is_empty() {
             return true;
@@ -365,7 +393,7 @@ impl Base64Stream {
         // Room for this text and for the last block, which `finish` adds (a buffer that grew
         // for those few bytes at the end would copy itself). A stream that did not know its
         // length grows by half, not double: at most 1.5 × the image, never twice.
-        let needed = self.out.len() + (self.carry_len + text.len()) / 4 * 3 + LAST_BLOCK;
+        let needed = self.room_for(text.len());
         if needed > self.out.capacity() {
             let grown = needed.max(self.out.capacity() + self.out.capacity() / 2);
             self.out.reserve_exact(grown - self.out.len());
@@ -398,6 +426,19 @@ impl Base64Stream {
         self.carry[..rest.len()].copy_from_slice(rest);
         self.carry_len = rest.len();
         true
+    }
+
+    /// The room feeding `text_len` more characters needs: the blocks decoded now, and the last
+    /// block, held back (a whole one, when the text ends on a block's end: it may be padded),
+    /// which `finish` adds. Counting that block twice grew an exact buffer at its very end.
+    fn room_for(&self, text_len: usize) -> usize {
+        let characters = self.carry_len + text_len;
+        let decoded_now = if characters.is_multiple_of(4) {
+            (characters / 4).saturating_sub(1)
+        } else {
+            characters / 4
+        };
+        self.out.len() + decoded_now * 3 + LAST_BLOCK
     }
 
     /// The decoded bytes, once the text has ended; the stream itself back when it was not
@@ -705,6 +746,28 @@ mod tests {
         stream.finish().ok()
     }
 
+    /// Told the size it will decode, a stream decodes every piece, the padded last block too,
+    /// into the buffer it made first: nothing is copied as it grows.
+    #[test]
+    fn an_exact_expectation_is_never_outgrown() {
+        for len in [8_000_000, 7_999_999, 7_999_998] {
+            let image: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let text = Base64Bytes::from(image.clone()).encode().into_bytes();
+            let mut stream = Base64Stream::default();
+            stream.expect(len);
+            let buffer = stream.out.as_ptr();
+            for piece in text.chunks(16 * 1024) {
+                if !stream.feed_inside(piece) {
+                    assert!(stream.feed(piece));
+                }
+                assert_eq!(stream.out.as_ptr(), buffer, "moved for a {len}-byte image");
+            }
+            let decoded = stream.finish().expect("valid");
+            assert_eq!(decoded.as_ptr(), buffer);
+            assert!(decoded == image);
+        }
+    }
+
     proptest! {
         /// Decoding in pieces gives what decoding the whole standard text gives, valid or not.
         #[test]
@@ -722,6 +785,42 @@ mod tests {
             }
             let whole = engine::decode(&text, Alphabet::Standard).map(Bytes::from);
             prop_assert_eq!(in_pieces(&text, &cuts), whole);
+        }
+
+        /// `feed_inside` takes a piece only when all of it is plain base64, and then decodes it
+        /// as `feed` would: trying it first changes no answer (as the SSE and JSON-lines
+        /// decoders do, falling back to the search path).
+        #[test]
+        fn a_piece_is_taken_inside_only_when_it_is_all_base64(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![b'=', b'"', b'\\', b'\n', b'\r', b' '])), 0..2),
+            cuts in proptest::collection::vec(1usize..70, 1..8),
+            room in 0usize..400,
+        ) {
+            let mut text = Base64Bytes::from(bytes).encode().into_bytes();
+            for (at, byte) in edits {
+                if !text.is_empty() {
+                    let at = at.index(text.len());
+                    text[at] = byte;
+                }
+            }
+            let mut tried = Base64Stream::default();
+            tried.expect(room);
+            let mut rest = &text[..];
+            for &cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (piece, after) = rest.split_at(cut.min(rest.len()));
+                if tried.feed_inside(piece) {
+                    prop_assert!(piece.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/'), "{:?}", piece);
+                } else {
+                    tried.feed(piece);
+                }
+                rest = after;
+            }
+            let whole = engine::decode(&text, Alphabet::Standard).map(Bytes::from);
+            prop_assert_eq!(tried.finish().ok(), whole);
         }
 
         /// A stream gives back exactly the text it was fed before the piece that failed.

@@ -292,6 +292,17 @@ impl JsonLinesDecoder {
 
     /// Feeds the start of `piece` that belongs to the arriving value, up to its closing quote.
     fn value_piece(&mut self, piece: &mut Bytes, out: &mut VecDeque<Line>) {
+        // Most pieces lie wholly inside the value: decoded at once, with no search first.
+        if self.length + piece.len() <= self.max
+            && let Some(stream) = &mut self.arriving
+        {
+            stream.expect(self.largest_value);
+            if stream.feed_inside(piece) {
+                self.length += piece.len();
+                piece.clear();
+                return;
+            }
+        }
         // Base64 has no quote, backslash or newline: the first of them ends it here (a newline
         // ends the line, whatever JSON says of it).
         let length = memchr::memchr3(b'"', b'\\', b'\n', piece).unwrap_or(piece.len());

@@ -146,6 +146,9 @@ pub struct SseDecoder {
     /// chunk that opened it (the images of one stream are mostly of one size, and a buffer that
     /// grows as it fills copies itself; one that was too large is shrunk at its end).
     largest_value: usize,
+    /// The size of the image the reader expects (the last one its client decoded from a
+    /// stream): the room a value gets, like `largest_value`, before this stream decoded any.
+    expected_value: usize,
     /// The current line gave up decoding on arrival (a value with escapes, or not base64).
     plain_line: bool,
     /// The last line ended with a `\r` that was the last byte read: a `\n` first in the next
@@ -156,6 +159,28 @@ pub struct SseDecoder {
 }
 
 impl SseDecoder {
+    /// A decoder that makes room for a value of `expected_value` bytes at once, once one goes
+    /// on past the read that opened it (a buffer grown as the base64 arrives copies itself at
+    /// each step; one made too large is shrunk in place when the value ends).
+    ///
+    /// ```
+    /// use gemini_image_types::sse::SseDecoder;
+    ///
+    /// let decoder = SseDecoder::expecting(8 << 20);
+    /// assert_eq!(decoder.largest_value(), 0);
+    /// ```
+    pub fn expecting(expected_value: usize) -> Self {
+        Self {
+            expected_value,
+            ..Self::default()
+        }
+    }
+
+    /// The largest value this decoder decoded as it arrived, in bytes (0 when none).
+    pub fn largest_value(&self) -> usize {
+        self.largest_value
+    }
+
     /// Feeds one read of the body; complete events are pushed to `out`.
     pub fn push(&mut self, chunk: Bytes, out: &mut VecDeque<Event>) {
         let mut rest = chunk;
@@ -167,9 +192,12 @@ impl SseDecoder {
         }
         while !rest.is_empty() {
             if let Some(arriving) = &mut self.arriving {
+                arriving.expect(self.largest_value.max(self.expected_value));
+                if arriving.feed_inside(&rest) {
+                    break;
+                }
                 let stop = value_stop(&rest);
                 let value = rest.split_to(stop.unwrap_or(rest.len()));
-                arriving.expect(self.largest_value);
                 if !arriving.feed(&value) {
                     // Not strict standard base64: the URL-safe alphabet, or not base64 at all.
                     self.give_up_arriving(value);

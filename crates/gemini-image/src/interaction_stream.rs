@@ -14,6 +14,7 @@ use gemini_image_types::sse::Event;
 
 use crate::OpenUnion;
 use crate::error::{ApiError, Error};
+use crate::image_room::ImageRoom;
 use crate::stream::{Items, first_item_arrived, parse_event, sse_items};
 use crate::stream_end::{StreamEnd, require_end};
 use crate::transport::Transport;
@@ -84,7 +85,11 @@ impl Stream for InteractionStream {
 impl InteractionStream {
     /// Reads an SSE body. `response` has a 2xx status; its body has not been read.
     pub(crate) fn from_response(response: reqwest::Response, transport: &Transport) -> Self {
-        Self::from_sse_within(transport.body_pieces(response), transport.max_body)
+        Self::from_sse_within(
+            transport.body_pieces(response),
+            transport.max_body,
+            transport.image_room(),
+        )
     }
 
     /// The same stream once its first event arrived, or the failure that came instead.
@@ -134,16 +139,16 @@ impl InteractionStream {
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
-        Self::from_sse_within(chunks, crate::DEFAULT_MAX_BODY)
+        Self::from_sse_within(chunks, crate::DEFAULT_MAX_BODY, ImageRoom::default())
     }
 
     /// [`from_sse`](Self::from_sse) with each event bounded at `max_event` bytes (the
-    /// client's `max_body`).
-    pub(crate) fn from_sse_within<S>(chunks: S, max_event: usize) -> Self
+    /// client's `max_body`), and the client's memory of its last image.
+    pub(crate) fn from_sse_within<S>(chunks: S, max_event: usize, room: ImageRoom) -> Self
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
-        let events = sse_items(chunks, max_event, parse_interaction_event);
+        let events = sse_items(chunks, max_event, room, parse_interaction_event);
         Self {
             inner: Box::pin(require_end(events, InteractionEnd::default())),
         }

@@ -88,6 +88,7 @@ mod files;
 #[allow(clippy::all, clippy::pedantic, missing_docs, rustdoc::all)]
 mod generated;
 mod hooks;
+mod image_room;
 mod images;
 mod inline_limit;
 mod interaction_chat;

@@ -11,6 +11,7 @@ use futures_core::Stream;
 use futures_util::StreamExt;
 
 use crate::error::{ApiError, Error};
+use crate::image_room::ImageRoom;
 use crate::stream_end::{GenerateContentEnd, require_end};
 use crate::transport::Transport;
 use crate::types::{Candidate, Content, GenerateContentResponse, Part};
@@ -68,7 +69,11 @@ impl ResponseStream {
     /// Reads an SSE body. `response` has a 2xx status; its body has not been read. The
     /// transport's idle timeout watches the wait for each piece.
     pub(crate) fn from_response(response: reqwest::Response, transport: &Transport) -> Self {
-        Self::from_sse_within(transport.body_pieces(response), transport.max_body)
+        Self::from_sse_within(
+            transport.body_pieces(response),
+            transport.max_body,
+            transport.image_room(),
+        )
     }
 
     /// The same stream once its first chunk arrived, or the failure that came instead (a cut,
@@ -104,16 +109,16 @@ impl ResponseStream {
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
-        Self::from_sse_within(chunks, crate::DEFAULT_MAX_BODY)
+        Self::from_sse_within(chunks, crate::DEFAULT_MAX_BODY, ImageRoom::default())
     }
 
     /// [`from_sse`](Self::from_sse) with each event bounded at `max_event` bytes (the
-    /// client's `max_body`).
-    pub(crate) fn from_sse_within<S>(chunks: S, max_event: usize) -> Self
+    /// client's `max_body`), and the client's memory of its last image.
+    pub(crate) fn from_sse_within<S>(chunks: S, max_event: usize, room: ImageRoom) -> Self
     where
         S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
     {
-        let items = sse_items(chunks, max_event, |event| {
+        let items = sse_items(chunks, max_event, room, |event| {
             parse_event(event, "a streamed GenerateContentResponse")
         });
         ResponseStream {
@@ -143,10 +148,12 @@ pub(crate) type Items<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
 /// The items of an SSE body, each event read by `parse` (which may skip one with `Ok(None)`);
 /// the byte level (`SseDecoder`) decodes an image's base64 as it arrives, for every API alike.
 /// A stream may run for ever, but no event may pass `max_event` bytes: past it, what the
-/// server sends is no event, and the decoder would hold it all.
+/// server sends is no event, and the decoder would hold it all. An image gets the room of the
+/// last one `room` remembers at once, and is remembered in its turn.
 pub(crate) fn sse_items<T, S>(
     chunks: S,
     max_event: usize,
+    room: ImageRoom,
     parse: fn(Event) -> Result<Option<T>, Error>,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
@@ -159,12 +166,14 @@ where
         events: VecDeque<Event>,
         /// Bytes read since the last event came out: the event under way, at most.
         pending: usize,
+        room: ImageRoom,
     }
     let state = Reading {
         chunks: Some(Box::pin(chunks)),
-        decoder: SseDecoder::default(),
+        decoder: SseDecoder::expecting(room.get().min(max_event)),
         events: VecDeque::new(),
         pending: 0,
+        room,
     };
     futures_util::stream::try_unfold(state, move |mut state| async move {
         loop {
@@ -183,6 +192,7 @@ where
                     state.decoder.push(bytes, &mut state.events);
                     if !state.events.is_empty() {
                         state.pending = 0;
+                        state.room.remember(state.decoder.largest_value());
                     } else if state.pending > max_event {
                         return Err(Error::Decode {
                             what: "the stream",

@@ -29,6 +29,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::TokenSource;
 use crate::error::{ApiError, Error};
+use crate::image_room::ImageRoom;
 use crate::retry::{RetryEvent, RetryPolicy};
 
 /// At most this much of an error answer is read: Google's are under 2 KB, a proxy's page a few
@@ -64,6 +65,7 @@ struct Shared {
     /// Vertex AI's credentials, asked before each attempt.
     tokens: Option<Arc<dyn TokenSource>>,
     on_retry: Option<RetryHook>,
+    image_room: ImageRoom,
 }
 
 impl fmt::Debug for Transport {
@@ -110,6 +112,7 @@ impl Transport {
                 headers,
                 tokens,
                 on_retry,
+                image_room: ImageRoom::default(),
             }),
             retry,
             deadline,
@@ -117,6 +120,11 @@ impl Transport {
             max_body,
             refusal: None,
         }
+    }
+
+    /// The size of the last image a stream of this client decoded (see [`ImageRoom`]).
+    pub(crate) fn image_room(&self) -> ImageRoom {
+        self.shared.image_room.clone()
     }
 
     /// Puts the client's headers on `request`.
