@@ -6,8 +6,9 @@
 //! as a response, with its SSE pacing), `proxy` (forwarding and capturing), `serve` (the
 //! handler that picks between them), `upload_url` (a resumable upload's URL pointed back at
 //! this mock), `admin` (`GET /__mock/recordings`); `interchange` (import and export) through
-//! `foreign` (the neutral form of an exchange), one module per foreign format: `genai_replay`
-//! (google-genai's replay files) and `test_server` (google/test-server's recordings);
+//! `foreign` (the neutral form of an exchange, and the interaction shape both foreign files
+//! share), one module per foreign format, keeping what differs: `genai_replay` (google-genai's
+//! replay files) and `test_server` (google/test-server's recordings);
 //! `command` (`gemini-image-mock recordings import|export`).
 
 // Without the `record` feature only replay is reachable; the writing half (capture, blobs
