@@ -419,7 +419,7 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::record::exchange::{RecordedBody, RecordedRequest, RecordedResponse};
     use std::collections::BTreeMap;
@@ -435,7 +435,8 @@ mod tests {
             })
     }
 
-    fn exchange(text: &str, answer: &str) -> Exchange {
+    /// A recorded `generateContent` of the prompt `text`, answered `answer`.
+    pub(in crate::record) fn exchange(text: &str, answer: &str) -> Exchange {
         Exchange {
             format: exchange::FORMAT.to_owned(),
             request: RecordedRequest {
