@@ -66,8 +66,8 @@ pub const CLASSES: &[(Class, u32, Duration)] = &[
     (Class::UnknownModel, 5, Duration::from_secs(3)),
     (Class::Overloaded, 5, Duration::from_secs(3)),
     (Class::Oversized, 2, Duration::from_secs(10)),
-    // Its header is read in the render's turn (`cache.rs`: one render per core), behind renders.
-    (Class::PixelBomb, 4, Duration::from_secs(30)),
+    // Its header is read before the render queue (`routes/generate.rs`): no wait behind renders.
+    (Class::PixelBomb, 4, Duration::from_secs(3)),
     (Class::Gzip, 3, Duration::from_secs(3)),
     (Class::StalledHead, 3, Duration::from_secs(STALL_SECS + 4)),
     (Class::StalledBody, 3, Duration::from_secs(STALL_SECS + 4)),
