@@ -83,8 +83,10 @@ pub struct RecordingOptions {
     /// The bound of one recording (its JSON and blobs): a larger exchange is not recorded, and
     /// a larger file is not loaded. Default 64 MiB.
     pub max_exchange_bytes: usize,
-    /// The bound of the whole directory when it is opened (every recording and blob): a
-    /// larger one is refused at start, naming the directory and the bound. Default 4 GiB.
+    /// The bound of the whole directory (every recording and blob): a larger one is refused
+    /// at start, naming the directory and the bound, and a recording that would take it past
+    /// the bound is not written (its caller gets a `FAILED_PRECONDITION` saying so and what to
+    /// do; the recordings before it stay). Default 4 GiB.
     pub max_total_bytes: u64,
 }
 
