@@ -13,17 +13,14 @@ use std::sync::LazyLock;
 use foldhash::HashMap;
 use serde_json::Value;
 
-use crate::spec::SPEC;
+use crate::spec::{SPEC, address, every_schema};
 
 /// Every schema object reachable from `components/schemas`, by address.
 static ORDERS: LazyLock<HashMap<usize, Order>> = LazyLock::new(|| {
-    let mut orders = HashMap::default();
-    if let Some(Value::Object(schemas)) = SPEC.0.get("components").and_then(|c| c.get("schemas")) {
-        for schema in schemas.values() {
-            index(schema, &mut orders);
-        }
-    }
-    orders
+    every_schema()
+        .into_iter()
+        .map(|schema| (address(schema), Order::of(schema)))
+        .collect()
 });
 
 /// Where the keys of a value of one schema go.
@@ -60,38 +57,6 @@ pub(super) fn of(node: &'static Value) -> Cow<'static, Order> {
     match ORDERS.get(&address(node)) {
         Some(order) => Cow::Borrowed(order),
         None => Cow::Owned(Order::of(node)),
-    }
-}
-
-fn address(node: &Value) -> usize {
-    std::ptr::from_ref(node) as usize
-}
-
-/// Works out `node` and every schema inside it.
-fn index(node: &'static Value, orders: &mut HashMap<usize, Order>) {
-    let Value::Object(map) = node else {
-        return;
-    };
-    if orders.contains_key(&address(node)) {
-        return;
-    }
-    orders.insert(address(node), Order::of(node));
-    for key in ["items", "additionalProperties"] {
-        if let Some(child) = map.get(key) {
-            index(child, orders);
-        }
-    }
-    for key in ["oneOf", "allOf", "anyOf"] {
-        if let Some(Value::Array(members)) = map.get(key) {
-            for member in members {
-                index(member, orders);
-            }
-        }
-    }
-    if let Some(Value::Object(properties)) = map.get("properties") {
-        for property in properties.values() {
-            index(property, orders);
-        }
     }
 }
 
