@@ -163,10 +163,13 @@ async fn run(
     renders: &Arc<Semaphore>,
     render: impl FnOnce() -> Result<Cached, ApiError> + Send + 'static,
 ) -> Result<Cached, ApiError> {
+    // The queue shows in the log at debug level (and lets a test see every permit held).
+    tracing::debug!(free = renders.available_permits(), "render queued");
     let permit = Arc::clone(renders)
         .acquire_owned()
         .await
         .map_err(|_| ApiError::internal())?;
+    tracing::debug!("render started");
     tokio::task::spawn_blocking(move || {
         let _running = permit;
         render()

@@ -157,8 +157,8 @@ pub struct RecordArgs {
     /// Megabytes one recording may hold (its JSON and images); a larger exchange is refused.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub recording_mb: usize,
-    /// Megabytes the whole directory may hold when it is opened (recordings and images); a
-    /// larger one is refused at start.
+    /// Megabytes the whole directory may hold (recordings and images); a larger one is refused
+    /// at start, and a recording that would pass it is not written.
     #[arg(long, value_name = "MB", default_value_t = 4096)]
     pub recordings_total_mb: u64,
 }

@@ -19,6 +19,54 @@ pub static SPEC: LazyLock<Spec> = LazyLock::new(|| {
 /// The OpenAPI spec as JSON.
 pub struct Spec(pub Value);
 
+/// Every schema object reachable from `components/schemas` (their properties, items,
+/// additional properties and `oneOf`/`allOf`/`anyOf` members, at every depth), each once: what
+/// the indexes over the spec (`validate::compiled`, `wire::order`) work out ahead.
+pub(crate) fn every_schema() -> Vec<&'static Value> {
+    let mut seen = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    if let Some(Value::Object(schemas)) = SPEC.0.get("components").and_then(|c| c.get("schemas")) {
+        for schema in schemas.values() {
+            walk(schema, &mut seen, &mut found);
+        }
+    }
+    found
+}
+
+fn walk(
+    node: &'static Value,
+    seen: &mut std::collections::HashSet<usize>,
+    found: &mut Vec<&'static Value>,
+) {
+    let Value::Object(map) = node else {
+        return;
+    };
+    if !seen.insert(address(node)) {
+        return;
+    }
+    found.push(node);
+    let members = ["oneOf", "allOf", "anyOf"]
+        .into_iter()
+        .filter_map(|key| map.get(key).and_then(Value::as_array))
+        .flatten();
+    let properties = map
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values());
+    ["items", "additionalProperties"]
+        .into_iter()
+        .filter_map(|key| map.get(key))
+        .chain(members)
+        .chain(properties)
+        .for_each(|child| walk(child, seen, found));
+}
+
+/// A schema's address in the static spec: it names the schema for the life of the process.
+pub(crate) fn address(node: &Value) -> usize {
+    std::ptr::from_ref(node) as usize
+}
+
 /// The spec's YAML text, as served by the admin API.
 pub const SPEC_YAML: &str = gemini_image_types::SPEC_YAML;
 

@@ -10,7 +10,9 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::spec::{SPEC, Spec};
+use crate::spec::SPEC;
+
+mod order;
 
 /// `value` as JSON with every object's keys in the order of the spec schema `schema`.
 /// Keys the spec does not list keep their relative order, after the listed ones.
@@ -23,31 +25,40 @@ pub fn in_wire_order<T: Serialize>(schema: &str, value: &T) -> Value {
         .and_then(|text| serde_json::from_slice(&text).ok())
         .unwrap_or(Value::Null);
     match SPEC.schema(schema) {
-        Some(node) => reorder(&SPEC, node, value),
+        Some(node) => reorder(node, value),
         None => value,
     }
 }
 
-fn reorder(spec: &Spec, node: &Value, value: Value) -> Value {
-    let node = spec.resolve(node);
+fn reorder(node: &'static Value, value: Value) -> Value {
     match value {
-        Value::Object(mut map) => {
-            let Some(properties) = node.get("properties").and_then(Value::as_object) else {
+        Value::Object(map) => {
+            let order = order::of(node);
+            let Some(properties) = &order.properties else {
                 return Value::Object(map);
             };
-            let mut ordered = Map::with_capacity(map.len());
-            for (name, property) in properties {
-                if let Some(item) = map.shift_remove(name) {
-                    ordered.insert(name.clone(), reorder(spec, property, item));
+            // The listed keys sorted by their place in the spec, the rest after them as they
+            // came: a lookup per key present, rather than one per property the spec lists.
+            let mut listed = Vec::with_capacity(map.len());
+            let mut rest = Map::new();
+            for (name, item) in map {
+                match properties.get(name.as_str()) {
+                    Some(&(place, schema)) => listed.push((place, name, reorder(schema, item))),
+                    None => {
+                        rest.insert(name, item);
+                    }
                 }
             }
-            ordered.extend(map);
+            listed.sort_unstable_by_key(|(place, ..)| *place);
+            let mut ordered = Map::with_capacity(listed.len() + rest.len());
+            ordered.extend(listed.into_iter().map(|(_, name, item)| (name, item)));
+            ordered.extend(rest);
             Value::Object(ordered)
         }
-        Value::Array(items) => match node.get("items") {
+        Value::Array(items) => match order::of(node).items {
             Some(item_schema) => items
                 .into_iter()
-                .map(|item| reorder(spec, item_schema, item))
+                .map(|item| reorder(item_schema, item))
                 .collect(),
             None => Value::Array(items),
         },

@@ -17,48 +17,28 @@ const GENEROUS: Duration = Duration::from_secs(20);
 
 const GENERATE: &str = "/v1beta/models/gemini-3.1-flash-image:generateContent";
 
-/// CRC-32 (IEEE) of a PNG chunk's type and data.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffff_u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let start = out.len();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
+/// A PNG whose header declares `width`×`height` 1-bit grey pixels and whose one IDAT is
+/// `idat` as given (the `png` crate writes the chunks and their CRCs; what the pixel data
+/// holds is the test's to decide).
+fn png_with(width: u32, height: u32, idat: &[u8]) -> Vec<u8> {
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, width, height);
+    encoder.set_depth(png::BitDepth::One);
+    let mut writer = encoder.write_header().expect("a header");
+    writer.write_chunk(png::chunk::IDAT, idat).expect("an IDAT");
+    writer.finish().expect("an IEND");
+    png
 }
 
 /// A PNG of a few dozen bytes whose header declares `width`×`height` 1-bit grey pixels: its
 /// IDAT (one stored zlib block of a single zero row) is far too short for the picture, which
 /// is what a decompression bomb looks like to a reader that trusts the header.
 fn png_declaring(width: u32, height: u32) -> Vec<u8> {
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut header = Vec::new();
-    header.extend_from_slice(&width.to_be_bytes());
-    header.extend_from_slice(&height.to_be_bytes());
-    header.extend_from_slice(&[1, 0, 0, 0, 0]); // 1 bit, grey, deflate, adaptive, no interlace
-    chunk(&mut png, b"IHDR", &header);
     // zlib: header, one final stored block of 16 zero bytes, Adler-32 of them.
     let mut idat = vec![0x78, 0x01, 0x01, 16, 0, !16, 0xff];
     idat.extend_from_slice(&[0; 16]);
     idat.extend_from_slice(&0x0010_0001_u32.to_be_bytes());
-    chunk(&mut png, b"IDAT", &idat);
-    chunk(&mut png, b"IEND", &[]);
-    png
+    png_with(width, height, &idat)
 }
 
 /// Bits written least significant first, as deflate packs them.
@@ -112,15 +92,7 @@ fn png_bomb(width: u32, height: u32) -> Vec<u8> {
     idat.extend_from_slice(&deflate.bytes);
     let adler = ((zeros % 65521) << 16) as u32 | 1;
     idat.extend_from_slice(&adler.to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut header = Vec::new();
-    header.extend_from_slice(&width.to_be_bytes());
-    header.extend_from_slice(&height.to_be_bytes());
-    header.extend_from_slice(&[1, 0, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &header);
-    chunk(&mut png, b"IDAT", &idat);
-    chunk(&mut png, b"IEND", &[]);
-    png
+    png_with(width, height, &idat)
 }
 
 fn inline_png(png: &[u8]) -> Value {

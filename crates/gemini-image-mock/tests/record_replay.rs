@@ -275,6 +275,68 @@ async fn an_exchange_over_the_bound_is_refused_with_a_clear_error() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The bytes of every file under `dir`.
+fn bytes_under(dir: &Path) -> u64 {
+    files(dir)
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+#[tokio::test]
+async fn recording_stops_clearly_at_the_directory_bound_and_keeps_what_it_has() {
+    let path = format!("{MODEL}:generateContent");
+    let request = text_request("a lighthouse at the bound");
+    // One recording's size on disk, its image blob included.
+    let (scratch, _upstream, recorder) = recording("total-scratch").await;
+    let first = call(&recorder, "POST", &path, Some(&request)).await;
+    assert_eq!(first.status, 200);
+    let one = bytes_under(&scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    // Room for that recording and less than a second one's JSON (the same answer: its image
+    // blob is shared, only the JSON is new).
+    let bound = one + 100;
+    let dir = temp_dir("total");
+    let upstream = MockServer::start().await.expect("a port");
+    let recorder = MockServer::with_recordings(
+        RecordingOptions::record(&dir, upstream.uri()).max_total_bytes(bound),
+    )
+    .await
+    .expect("a recording mock");
+    let recorded = call(&recorder, "POST", &path, Some(&request)).await;
+    assert_eq!(recorded, first);
+    let refused = call(&recorder, "POST", &path, Some(&request)).await;
+    assert_eq!(refused.status, 400);
+    let text = String::from_utf8_lossy(&refused.body);
+    for said in [
+        "FAILED_PRECONDITION",
+        "did not record",
+        &format!("the bound of {bound} bytes"),
+        "--recordings-total-mb",
+        "raise the bound or record into another directory",
+    ] {
+        assert!(text.contains(said), "{said:?} in {text}");
+    }
+    assert_eq!(
+        json_files(&dir),
+        1,
+        "the first recording is kept, the second not written"
+    );
+    assert!(bytes_under(&dir) <= bound);
+    drop(recorder);
+
+    // Nothing is lost: the directory opens within its bound and replays what was recorded.
+    let replayer =
+        MockServer::with_recordings(RecordingOptions::replay(&dir).max_total_bytes(bound))
+            .await
+            .expect("the directory opens within its bound");
+    let replayed = call(&replayer, "POST", &path, Some(&request)).await;
+    assert_eq!(replayed.body, first.body);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn record_on_miss_forwards_only_what_no_recording_answers() {
     let dir = temp_dir("on-miss");

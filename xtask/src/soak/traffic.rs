@@ -66,8 +66,8 @@ pub const CLASSES: &[(Class, u32, Duration)] = &[
     (Class::UnknownModel, 5, Duration::from_secs(3)),
     (Class::Overloaded, 5, Duration::from_secs(3)),
     (Class::Oversized, 2, Duration::from_secs(10)),
-    // Its header is read in the render's turn (`cache.rs`: one render per core), behind renders.
-    (Class::PixelBomb, 4, Duration::from_secs(30)),
+    // Its header is read before the render queue (`routes/generate.rs`): no wait behind renders.
+    (Class::PixelBomb, 4, Duration::from_secs(3)),
     (Class::Gzip, 3, Duration::from_secs(3)),
     (Class::StalledHead, 3, Duration::from_secs(STALL_SECS + 4)),
     (Class::StalledBody, 3, Duration::from_secs(STALL_SECS + 4)),
@@ -178,7 +178,7 @@ impl Class {
             }
             Class::PixelBomb => {
                 let parts = serde_json::json!([
-                    {"inlineData": {"mimeType": "image/png", "data": pixel_bomb_base64()}},
+                    {"inlineData": {"mimeType": "image/png", "data": pixel_bomb_base64()?}},
                     {"text": "make it blue"}
                 ]);
                 let answer = exchange(with_parts(parts, "1K", "generateContent")).await?;
@@ -291,51 +291,22 @@ async fn aborted_answer(t: &Traffic, n: u64) -> Result<(), String> {
     .map_err(|_| format!("no head within {HANG:?}"))?
 }
 
-/// A PNG of a few hundred bytes whose header declares 16384×16384 one-bit pixels (32 MB once
-/// decoded to bytes, 1 GB as RGBA): the mock must refuse it from its header.
-fn pixel_bomb_base64() -> String {
+/// A PNG of a few dozen bytes whose header declares 16384×16384 one-bit pixels (32 MB once
+/// decoded to bytes, 1 GB as RGBA), its IDAT a zlib stream of one stored empty block — not
+/// the pixels it promises: the mock must refuse it from its header. The `png` crate writes
+/// the chunks and their CRCs.
+fn pixel_bomb_base64() -> Result<String, String> {
     use base64::Engine as _;
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut header = Vec::new();
-    header.extend_from_slice(&16384u32.to_be_bytes());
-    header.extend_from_slice(&16384u32.to_be_bytes());
-    // Bit depth 1, greyscale, deflate, adaptive filtering, no interlace.
-    header.extend_from_slice(&[1, 0, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &header);
-    // A zlib stream of one stored empty block, then zeros: not the pixels it promises.
-    chunk(
-        &mut png,
-        b"IDAT",
-        &[0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0, 0, 0, 1],
-    );
-    chunk(&mut png, b"IEND", &[]);
-    base64::engine::general_purpose::STANDARD.encode(png)
-}
-
-/// Appends a PNG chunk with its CRC.
-fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let start = png.len();
-    png.extend_from_slice(kind);
-    png.extend_from_slice(data);
-    let crc = crc32(&png[start..]);
-    png.extend_from_slice(&crc.to_be_bytes());
-}
-
-/// CRC-32 (ISO 3309), as PNG's chunks carry it.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, 16384, 16384);
+    encoder.set_depth(png::BitDepth::One);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    let idat = [0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0, 0, 0, 1];
+    writer
+        .write_chunk(png::chunk::IDAT, &idat)
+        .and_then(|()| writer.finish())
+        .map_err(|e| format!("the pixel bomb: {e}"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(png))
 }
 
 /// A request body past 21 MB: Google's limit is 20 MB.
@@ -353,7 +324,24 @@ pub fn gzip_bomb() -> Vec<u8> {
     let mut gzip = vec![0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF];
     gzip.extend_from_slice(&deflated);
     // The CRC-32 of the data and its length: the trailer a gzip reader checks.
-    gzip.extend_from_slice(&crc32(&zeros).to_le_bytes());
+    gzip.extend_from_slice(&crc32fast::hash(&zeros).to_le_bytes());
     gzip.extend_from_slice(&(zeros.len() as u32).to_le_bytes());
     gzip
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    #[test]
+    fn the_pixel_bomb_declares_its_size_in_a_header_a_png_reader_accepts() {
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(super::pixel_bomb_base64().unwrap())
+            .unwrap();
+        assert!(png.len() < 100, "{} bytes", png.len());
+        let reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (16384, 16384));
+    }
 }

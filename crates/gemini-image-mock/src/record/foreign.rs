@@ -1,12 +1,15 @@
 //! An exchange in the neutral form the interchange formats are converted through: ours with
 //! its bodies as plain payloads (`Plain`, for an export), and another format's (`Foreign`)
-//! made a recording of ours (for an import). The format modules read and write only this.
+//! made a recording of ours (for an import). The format modules read and write only this,
+//! and the file shape they share: an [`Interaction`] of a request and a response whose bodies
+//! are JSON segments.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::blobs::{self, Blob};
@@ -15,6 +18,86 @@ use super::exchange::{
     SseRecording,
 };
 use super::redact;
+
+/// One exchange as google-genai's replay files and test-server's recordings both hold it. The
+/// formats differ in the case of their names — google-genai's pydantic dump is snake_case,
+/// test-server's Go structs camelCase — so both are read (the camelCase name as an alias) and
+/// snake_case written (only google-genai is written through this type), and in what a response
+/// holds beyond the shared fields (`X`, flattened into it).
+#[derive(Serialize, Deserialize)]
+pub struct Interaction<X> {
+    /// What was sent.
+    pub request: Request,
+    /// What came back.
+    pub response: Response<X>,
+}
+
+/// A request of an [`Interaction`].
+#[derive(Serialize, Deserialize)]
+pub struct Request {
+    /// The method, any case.
+    pub method: String,
+    /// The URL as the format writes it (the formats rewrite its host differently).
+    pub url: String,
+    /// The headers kept.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The body: its JSON as the first segment.
+    #[serde(default, alias = "bodySegments")]
+    pub body_segments: Vec<Value>,
+}
+
+/// A response of an [`Interaction`], with what its format adds (`X`).
+#[derive(Serialize, Deserialize)]
+pub struct Response<X> {
+    /// The status; absent is 200 (test-server's `omitempty` never writes 0).
+    #[serde(default = "ok", alias = "statusCode")]
+    pub status_code: u16,
+    /// The headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The body's JSON as the first segment, or a stream's events one a segment.
+    #[serde(default, alias = "bodySegments")]
+    pub body_segments: Vec<Value>,
+    /// What the format keeps besides.
+    #[serde(flatten)]
+    pub extra: X,
+}
+
+fn ok() -> u16 {
+    200
+}
+
+impl<X> Interaction<X> {
+    /// The recording of ours this interaction is, once its format has read what it reads its
+    /// own way: the URL as our `path?query`, both bodies, the status. A URL with `alt=sse`
+    /// answers a stream (see [`streams`]): the response's segments are its events.
+    pub fn import(
+        &self,
+        url: &str,
+        request_body: Payload,
+        status: u16,
+        response_body: Payload,
+    ) -> Imported {
+        Foreign {
+            method: &self.request.method,
+            url,
+            request_headers: pairs(&self.request.headers),
+            request_body,
+            status,
+            response_headers: pairs(&self.response.headers),
+            response_body,
+            events: streams(url).then(|| self.response.body_segments.clone()),
+        }
+        .into_imported()
+    }
+}
+
+/// Whether a recorded URL answered a stream: both formats replay a URL with `alt=sse` as one
+/// `data:` per body segment.
+pub fn streams(url: &str) -> bool {
+    url.contains("alt=sse")
+}
 
 /// A body as the other formats hold it.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,28 +221,28 @@ pub struct Imported {
 }
 
 /// What another format says of one exchange.
-pub struct Foreign<'a> {
+struct Foreign<'a> {
     /// The method, any case.
-    pub method: &'a str,
+    method: &'a str,
     /// `path?query`.
-    pub url: &'a str,
+    url: &'a str,
     /// The request headers, any case (credentials redacted here again).
-    pub request_headers: Vec<(&'a str, &'a str)>,
+    request_headers: Vec<(&'a str, &'a str)>,
     /// The request body.
-    pub request_body: Payload,
+    request_body: Payload,
     /// The status.
-    pub status: u16,
+    status: u16,
     /// The response headers.
-    pub response_headers: Vec<(&'a str, &'a str)>,
+    response_headers: Vec<(&'a str, &'a str)>,
     /// The response body, or a stream's events (`Some`).
-    pub response_body: Payload,
+    response_body: Payload,
     /// A stream's events, each a JSON `data:`.
-    pub events: Option<Vec<Value>>,
+    events: Option<Vec<Value>>,
 }
 
 impl Foreign<'_> {
     /// The recording of ours it is.
-    pub fn into_imported(self) -> Imported {
+    fn into_imported(self) -> Imported {
         let mut blobs = Vec::new();
         let (path, query) = match self.url.split_once('?') {
             Some((path, query)) => (
@@ -224,7 +307,7 @@ fn body_of(payload: Payload, blobs: &mut Vec<Blob>) -> RecordedBody {
 }
 
 /// A header map's pairs, borrowed, as [`Foreign`] takes them.
-pub fn pairs(headers: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
+fn pairs(headers: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
     headers
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

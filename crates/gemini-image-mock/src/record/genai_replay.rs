@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::blobs;
-use super::foreign::{Foreign, Imported, Payload, Plain, pairs, url_with};
+use super::foreign::{Imported, Interaction, Payload, Plain, Request, Response, streams, url_with};
 
 /// What a host and version are replaced by in a Gemini API URL.
 const MLDEV_PREFIX: &str = "{MLDEV_URL_PREFIX}";
@@ -34,41 +34,18 @@ const IMPORTED_VERSION: &str = "v1beta";
 #[derive(Serialize, Deserialize)]
 struct ReplayFile {
     replay_id: String,
-    interactions: Vec<Interaction>,
+    interactions: Vec<Interaction<Segments>>,
 }
 
+/// What google-genai's response holds besides the shared fields.
 #[derive(Serialize, Deserialize)]
-struct Interaction {
-    request: Request,
-    response: Response,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Request {
-    method: String,
-    url: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    body_segments: Vec<Value>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Response {
-    #[serde(default = "ok")]
-    status_code: u16,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    body_segments: Vec<Value>,
+struct Segments {
+    /// A binary body (a download), pydantic's base64 of `bytes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     byte_segments: Option<Vec<String>>,
+    /// The Python SDK's model dumps of the answer, which only it can compute.
     #[serde(default)]
     sdk_response_segments: Vec<Value>,
-}
-
-fn ok() -> u16 {
-    200
 }
 
 /// The exchanges of one replay file, in order; an interaction that cannot be one is the
@@ -96,7 +73,7 @@ pub fn read(text: &[u8], context: &Path) -> Result<Vec<Result<Imported, String>>
 }
 
 fn one(
-    interaction: &Interaction,
+    interaction: &Interaction<Segments>,
     upload_url: Option<&str>,
     context: &Path,
 ) -> Result<Imported, String> {
@@ -109,8 +86,10 @@ fn one(
     } else {
         (path(&request.url)?, json_payload(segment))
     };
-    let stream = url.contains("alt=sse");
-    let body = match (&response.byte_segments, response.body_segments.is_empty()) {
+    let body = match (
+        &response.extra.byte_segments,
+        response.body_segments.is_empty(),
+    ) {
         (Some(bytes), true) if !bytes.is_empty() => Payload::Bytes(
             bytes
                 .iter()
@@ -120,20 +99,10 @@ fn one(
                 .concat()
                 .into(),
         ),
-        _ if stream => Payload::Empty,
+        _ if streams(&url) => Payload::Empty,
         _ => json_payload(response.body_segments.first()),
     };
-    let foreign = Foreign {
-        method: &request.method,
-        url: &url,
-        request_headers: pairs(&request.headers),
-        request_body,
-        status: response.status_code,
-        response_headers: pairs(&response.headers),
-        response_body: body,
-        events: stream.then(|| response.body_segments.clone()),
-    };
-    Ok(foreign.into_imported())
+    Ok(interaction.import(&url, request_body, response.status_code, body))
 }
 
 fn header<'a>(headers: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
@@ -244,7 +213,7 @@ pub fn write(
     vec![(format!("{replay_id}.json"), bytes)]
 }
 
-fn interaction(plain: &Plain) -> Result<Interaction, String> {
+fn interaction(plain: &Plain) -> Result<Interaction<Segments>, String> {
     let upload_chunk =
         plain.path.starts_with("/upload/") && plain.query.iter().any(|(k, _)| k == "upload_id");
     let request = match (&plain.request_body, upload_chunk) {
@@ -285,8 +254,10 @@ fn interaction(plain: &Plain) -> Result<Interaction, String> {
             status_code: plain.status,
             headers: plain.response_headers.clone(),
             body_segments,
-            byte_segments: Some(byte_segments),
-            sdk_response_segments: Vec::new(),
+            extra: Segments {
+                byte_segments: Some(byte_segments),
+                sdk_response_segments: Vec::new(),
+            },
         },
     })
 }

@@ -6,8 +6,9 @@
 //! as a response, with its SSE pacing), `proxy` (forwarding and capturing), `serve` (the
 //! handler that picks between them), `upload_url` (a resumable upload's URL pointed back at
 //! this mock), `admin` (`GET /__mock/recordings`); `interchange` (import and export) through
-//! `foreign` (the neutral form of an exchange), one module per foreign format: `genai_replay`
-//! (google-genai's replay files) and `test_server` (google/test-server's recordings);
+//! `foreign` (the neutral form of an exchange, and the interaction shape both foreign files
+//! share), one module per foreign format, keeping what differs: `genai_replay` (google-genai's
+//! replay files) and `test_server` (google/test-server's recordings);
 //! `command` (`gemini-image-mock recordings import|export`).
 
 // Without the `record` feature only replay is reachable; the writing half (capture, blobs
@@ -82,8 +83,10 @@ pub struct RecordingOptions {
     /// The bound of one recording (its JSON and blobs): a larger exchange is not recorded, and
     /// a larger file is not loaded. Default 64 MiB.
     pub max_exchange_bytes: usize,
-    /// The bound of the whole directory when it is opened (every recording and blob): a
-    /// larger one is refused at start, naming the directory and the bound. Default 4 GiB.
+    /// The bound of the whole directory (every recording and blob): a larger one is refused
+    /// at start, naming the directory and the bound, and a recording that would take it past
+    /// the bound is not written (its caller gets a `FAILED_PRECONDITION` saying so and what to
+    /// do; the recordings before it stay). Default 4 GiB.
     pub max_total_bytes: u64,
 }
 

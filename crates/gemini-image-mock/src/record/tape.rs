@@ -35,7 +35,8 @@ pub enum Lookup {
 pub struct Bounds {
     /// One recording: its JSON and its blobs.
     pub exchange: usize,
-    /// The whole directory when it is opened: every file in it, blobs included.
+    /// The whole directory: every file in it, blobs included — checked when it is opened, and
+    /// before each recording is written.
     pub total: u64,
 }
 
@@ -45,6 +46,7 @@ pub struct Tape {
     rules: MatchRules,
     repeat_last: bool,
     max_exchange_bytes: usize,
+    max_total_bytes: u64,
     state: Mutex<State>,
 }
 
@@ -87,6 +89,8 @@ struct State {
     misses: VecDeque<Missed>,
     /// The number the next recording's file name starts with.
     next_number: u64,
+    /// The bytes of the directory's files: found at open, added to by each write.
+    bytes: u64,
 }
 
 impl State {
@@ -112,9 +116,12 @@ impl Tape {
         bounds: Bounds,
     ) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        check_total(dir, bounds.total)?;
+        let bytes = check_total(dir, bounds.total)?;
         let max_exchange_bytes = bounds.exchange;
-        let mut state = State::default();
+        let mut state = State {
+            bytes,
+            ..State::default()
+        };
         for name in names(dir)? {
             let path = dir.join(&name);
             let exchange = read(&path, max_exchange_bytes)?;
@@ -126,6 +133,7 @@ impl Tape {
             rules,
             repeat_last,
             max_exchange_bytes,
+            max_total_bytes: bounds.total,
             state: Mutex::new(state),
         })
     }
@@ -248,20 +256,49 @@ impl Tape {
             redact::check(&format!("{BLOB_DIR}/{}", blob.name), &blob.bytes, secrets)?;
         }
         let blob_dir = self.dir.join(BLOB_DIR);
-        for blob in blobs {
-            let path = blob_dir.join(&blob.name);
-            if !path.exists() {
+        let new_blobs: Vec<&Blob> = blobs
+            .iter()
+            .filter(|blob| !blob_dir.join(&blob.name).exists())
+            .collect();
+        let adding = (json.len() + new_blobs.iter().map(|b| b.bytes.len()).sum::<usize>()) as u64;
+        self.reserve(adding)?;
+        let written = (|| {
+            for blob in &new_blobs {
                 std::fs::create_dir_all(&blob_dir).map_err(|e| e.to_string())?;
-                write_new(&path, &blob.bytes)?;
+                write_new(&blob_dir.join(&blob.name), &blob.bytes)?;
             }
+            let key = key_of(exchange, self.rules);
+            let mut state = self.lock();
+            let name = file_name(state.next_number, &exchange.request.path);
+            write_new(&self.dir.join(&name), &json)?;
+            state.next_number += 1;
+            state.add(name.clone(), key);
+            Ok(name)
+        })();
+        if written.is_err() {
+            let mut state = self.lock();
+            state.bytes = state.bytes.saturating_sub(adding);
         }
-        let key = key_of(exchange, self.rules);
+        written
+    }
+
+    /// Counts `adding` bytes against the directory's bound, or refuses them: a directory
+    /// recorded past its bound would be refused at the next start, so the recording stops
+    /// here, with what to do, and every recording before it stays as it is.
+    fn reserve(&self, adding: u64) -> Result<(), String> {
         let mut state = self.lock();
-        let name = file_name(state.next_number, &exchange.request.path);
-        write_new(&self.dir.join(&name), &json)?;
-        state.next_number += 1;
-        state.add(name.clone(), key);
-        Ok(name)
+        let after = state.bytes.saturating_add(adding);
+        if after > self.max_total_bytes {
+            return Err(format!(
+                "the recordings would hold {after} bytes, past the bound of {} bytes \
+                 (--recordings-total-mb, RecordingOptions::max_total_bytes); it was not \
+                 recorded, the recordings before it are kept: raise the bound or record into \
+                 another directory",
+                self.max_total_bytes
+            ));
+        }
+        state.bytes = after;
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -313,9 +350,9 @@ pub fn read(path: &Path, limit: usize) -> io::Result<Exchange> {
     Ok(exchange)
 }
 
-/// Refuses a directory whose files (recordings and blobs) hold more than `bound` bytes: a
-/// replay must not start on more than it was sized for.
-fn check_total(dir: &Path, bound: u64) -> io::Result<()> {
+/// The bytes of a directory's files (recordings and blobs); refuses one that holds more than
+/// `bound`: a replay must not start on more than it was sized for.
+fn check_total(dir: &Path, bound: u64) -> io::Result<u64> {
     let mut total: u64 = 0;
     let mut folders = vec![dir.to_owned()];
     while let Some(folder) = folders.pop() {
@@ -337,7 +374,7 @@ fn check_total(dir: &Path, bound: u64) -> io::Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(total)
 }
 
 fn invalid(message: String) -> io::Error {
@@ -419,7 +456,7 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::record::exchange::{RecordedBody, RecordedRequest, RecordedResponse};
     use std::collections::BTreeMap;
@@ -435,7 +472,8 @@ mod tests {
             })
     }
 
-    fn exchange(text: &str, answer: &str) -> Exchange {
+    /// A recorded `generateContent` of the prompt `text`, answered `answer`.
+    pub(in crate::record) fn exchange(text: &str, answer: &str) -> Exchange {
         Exchange {
             format: exchange::FORMAT.to_owned(),
             request: RecordedRequest {

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::blobs::hex;
-use super::foreign::{Foreign, Imported, Payload, Plain, pairs};
+use super::foreign::{Imported, Interaction, Payload, Plain, streams};
 
 /// The `previousRequest` of the first request of a file (test-server's `HeadSHA`).
 const HEAD_SHA: &str = "b4d6e60a9b97e7b98c63df9308728c5c88c0b40c398046772c63447b94608b4d";
@@ -32,38 +32,13 @@ const LEFT_OUT: &[&str] = &[
 ];
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct RecordFile {
-    interactions: Vec<Interaction>,
+    interactions: Vec<Interaction<Nothing>>,
 }
 
+/// test-server's response holds nothing besides the shared fields.
 #[derive(Deserialize)]
-struct Interaction {
-    request: Request,
-    response: Response,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Request {
-    method: String,
-    url: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    body_segments: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Response {
-    #[serde(default)]
-    status_code: u16,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    #[serde(default)]
-    body_segments: Vec<Value>,
-}
+struct Nothing {}
 
 /// The exchanges of one recording file, in order.
 ///
@@ -76,30 +51,25 @@ pub fn read(text: &[u8]) -> Result<Vec<Result<Imported, String>>, String> {
     Ok(file.interactions.iter().map(|i| Ok(one(i))).collect())
 }
 
-fn one(interaction: &Interaction) -> Imported {
+fn one(interaction: &Interaction<Nothing>) -> Imported {
     let request = &interaction.request;
     let response = &interaction.response;
-    // test-server replays a stream for a URL with `alt=sse`, one `data:` per segment.
-    let stream = request.url.contains("alt=sse");
-    let foreign = Foreign {
-        method: &request.method,
-        url: &request.url,
-        request_headers: pairs(&request.headers),
-        request_body: payload(request.body_segments.first()),
-        status: if response.status_code == 0 {
-            200
-        } else {
-            response.status_code
-        },
-        response_headers: pairs(&response.headers),
-        response_body: if stream {
-            Payload::Empty
-        } else {
-            payload(response.body_segments.first())
-        },
-        events: stream.then(|| response.body_segments.clone()),
+    let response_body = if streams(&request.url) {
+        Payload::Empty
+    } else {
+        payload(response.body_segments.first())
     };
-    foreign.into_imported()
+    // A status Go left out as empty is 200.
+    let status = match response.status_code {
+        0 => 200,
+        status => status,
+    };
+    interaction.import(
+        &request.url,
+        payload(request.body_segments.first()),
+        status,
+        response_body,
+    )
 }
 
 fn payload(segment: Option<&Value>) -> Payload {

@@ -17,7 +17,7 @@ use crate::clock::rfc3339;
 use crate::delivery::Framing;
 use crate::error::ApiError;
 use crate::files;
-use crate::model::generate::early_usage;
+use crate::model::generate::{check_rules, early_usage};
 use crate::scenarios::{pick, shape};
 use crate::wire;
 
@@ -76,6 +76,11 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
     {
         return Ok(reused(call, model.id, cached, framing));
     }
+    // The model's rules, the image headers among them (a pixel bomb), are read here, before the
+    // render's turn: a refusal costs a header read, not a wait behind every render under way.
+    // The render checks them again (`generate::respond` serves batches and Interactions too);
+    // a second header read is nothing beside a render.
+    check_rules(model, &request)?;
     let pictures = call.state.config.pictures();
     let plan = call.plan.clone();
     let note = call.note.clone();

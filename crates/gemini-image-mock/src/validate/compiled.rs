@@ -12,17 +12,14 @@ use std::sync::{LazyLock, Mutex};
 use foldhash::HashMap;
 use serde_json::{Map, Value};
 
-use crate::spec::{SPEC, camel_case, ref_name, snake_case};
+use crate::spec::{SPEC, address, camel_case, every_schema, ref_name, snake_case};
 
 /// Every schema object reachable from `components/schemas`, compiled, by address.
 static COMPILED: LazyLock<HashMap<usize, Node>> = LazyLock::new(|| {
-    let mut nodes = HashMap::default();
-    if let Some(Value::Object(schemas)) = SPEC.0.get("components").and_then(|c| c.get("schemas")) {
-        for schema in schemas.values() {
-            compile_all(schema, &mut nodes);
-        }
-    }
-    nodes
+    every_schema()
+        .into_iter()
+        .map(|schema| (address(schema), Node::compile(schema)))
+        .collect()
 });
 
 /// Schemas compiled after the index, should the walk below ever miss one: each is compiled
@@ -39,38 +36,6 @@ pub(super) fn node(node: &'static Value) -> &'static Node {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     late.entry(address(node))
         .or_insert_with(|| Box::leak(Box::new(Node::compile(node))))
-}
-
-fn address(node: &Value) -> usize {
-    std::ptr::from_ref(node) as usize
-}
-
-/// Compiles `node` and every schema inside it.
-fn compile_all(node: &'static Value, nodes: &mut HashMap<usize, Node>) {
-    let Value::Object(map) = node else {
-        return;
-    };
-    if nodes.contains_key(&address(node)) {
-        return;
-    }
-    nodes.insert(address(node), Node::compile(node));
-    for key in ["items", "additionalProperties"] {
-        if let Some(child) = map.get(key) {
-            compile_all(child, nodes);
-        }
-    }
-    for key in ["oneOf", "allOf", "anyOf"] {
-        if let Some(Value::Array(members)) = map.get(key) {
-            for member in members {
-                compile_all(member, nodes);
-            }
-        }
-    }
-    if let Some(Value::Object(properties)) = map.get("properties") {
-        for property in properties.values() {
-            compile_all(property, nodes);
-        }
-    }
 }
 
 /// What the reader does with a value of a schema.
