@@ -17,6 +17,7 @@ use crate::clock::rfc3339;
 use crate::delivery::Framing;
 use crate::error::ApiError;
 use crate::files;
+use crate::model::catalogue::Model;
 use crate::model::generate::early_usage;
 use crate::scenarios::{pick, shape};
 use crate::wire;
@@ -76,6 +77,23 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
     {
         return Ok(reused(call, model.id, cached, framing));
     }
+    // Boxed, and only here: what a render holds across its waits (the typed request, twice in
+    // its captures, and the cache's future) is kilobytes (11.7 KB in all), and inline it would
+    // make this function's future, and every future that awaits it, that large — copied
+    // whole into its box on every request, a cache hit's too.
+    Box::pin(render_answer(call, model, request, framing, vertex, key)).await
+}
+
+/// The answer rendered (on the blocking pool), cached unless it is Vertex AI's, or taken from
+/// an identical request's render under way.
+async fn render_answer(
+    call: &Call<'_>,
+    model: &'static Model,
+    request: GenerateContentRequest,
+    framing: Framing,
+    vertex: Option<VertexAnswer>,
+    key: u64,
+) -> Result<Answer, ApiError> {
     let pictures = call.state.config.pictures();
     let plan = call.plan.clone();
     let note = call.note.clone();
