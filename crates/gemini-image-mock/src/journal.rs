@@ -19,6 +19,7 @@ use crate::answered::Answered;
 use crate::backend::Backend;
 use crate::body::RequestBody;
 use crate::described::{describe_bytes, describe_digest};
+use crate::memo::{self, BodyMemo};
 use crate::scenarios::pick::TEST_ID_HEADER;
 use crate::thumbnails::Thumbnails;
 
@@ -111,7 +112,15 @@ pub struct Note {
     fields: Arc<Mutex<NoteFields>>,
     /// Where the images seen are offered for thumbnails (none outside the journal).
     thumbnails: Option<Arc<Thumbnails>>,
+    /// The journal's copies of small bodies already seen, and their cost.
+    bodies: Option<Arc<KeptBodies>>,
 }
+
+/// A body as the journal keeps it, and what it costs there (`body_cost`), by the body's hash.
+type KeptBodies = BodyMemo<(Value, usize)>;
+
+/// Tells the journal's keys apart from other readers' of the same body.
+const MEMO_SALT: u64 = 0x6a6f_7572_6e61_6c00;
 
 #[derive(Default)]
 struct NoteFields {
@@ -152,6 +161,21 @@ impl Note {
         if body.bytes().is_empty() {
             return;
         }
+        // A body seen before (and small, without images) is copied, not parsed and walked.
+        let memo = self
+            .bodies
+            .as_ref()
+            .and_then(|bodies| Some((bodies, memo::key(body.bytes(), MEMO_SALT)?)));
+        if let Some((bodies, key)) = memo
+            && let Some(kept) = bodies.get(key, body.bytes())
+        {
+            let (json, cost) = (kept.0.clone(), kept.1);
+            self.with(|f| {
+                f.body = Some(json);
+                f.body_cost = cost;
+            });
+            return;
+        }
         let kept = body
             .json()
             .ok()
@@ -162,6 +186,9 @@ impl Note {
             })
             .filter(|(_, cost)| *cost <= MAX_KEPT_BODY_BYTES);
         if let Some((json, cost)) = kept {
+            if let Some((bodies, key)) = memo {
+                bodies.put(key, body.bytes(), (json.clone(), cost));
+            }
             self.with(|f| {
                 f.body = Some(json);
                 f.body_cost = cost;
@@ -226,6 +253,8 @@ pub struct Journal {
     kept: Mutex<Kept>,
     /// Thumbnails of the images the entries name, for the dashboard.
     thumbnails: Arc<Thumbnails>,
+    /// Small bodies already kept, so that a repeated one is copied rather than read again.
+    bodies: Arc<KeptBodies>,
 }
 
 /// The entries kept, each with its accounted size, and their sum.
@@ -255,6 +284,7 @@ impl Journal {
             capacity,
             byte_budget,
             thumbnails,
+            bodies: Arc::default(),
             kept: Mutex::new(Kept {
                 next_id: 1,
                 ..Kept::default()
@@ -368,6 +398,7 @@ impl Journal {
             kept.bytes = 0;
         }
         self.thumbnails.clear();
+        self.bodies.clear();
     }
 }
 
@@ -385,6 +416,7 @@ pub async fn record(
     let note = Note {
         fields: Arc::default(),
         thumbnails: Some(journal.thumbnails.clone()),
+        bodies: Some(journal.bodies.clone()),
     };
     request.extensions_mut().insert(note.clone());
     let method = request.method().to_string();

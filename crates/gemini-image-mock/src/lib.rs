@@ -50,6 +50,7 @@ mod files;
 mod gate;
 mod interactions;
 mod journal;
+mod memo;
 mod memory;
 mod model;
 mod record;

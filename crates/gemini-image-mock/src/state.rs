@@ -14,6 +14,7 @@ use crate::files::disk::DataDir;
 use crate::files::store::{self, FileStore, Limits};
 use crate::interactions::store::{DEFAULT_RETENTION, DEFAULT_STORE_BYTES, InteractionStore};
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_ENTRIES, Journal};
+use crate::memo::{BodyMemo, ReadRequest};
 use crate::model::canned::CannedImages;
 use crate::model::pictures::Pictures;
 use crate::model::weight::ImageWeight;
@@ -199,6 +200,8 @@ pub struct AppState {
     pub interactions: InteractionStore,
     /// Batch mode's jobs.
     pub batches: BatchStore,
+    /// Small `generateContent` bodies already read, by their hash.
+    pub requests: BodyMemo<ReadRequest>,
 }
 
 impl AppState {
@@ -231,6 +234,7 @@ impl AppState {
                 config.data_dir.as_ref(),
                 std::time::SystemTime::now(),
             ),
+            requests: BodyMemo::default(),
             config,
         }
     }
@@ -245,6 +249,7 @@ impl AppState {
         self.clock.reset();
         self.queue.clear();
         self.journal.clear();
+        self.requests.clear();
         self.chaos.reset();
         if let Some(recordings) = &self.config.recordings {
             recordings.rewind();

@@ -596,3 +596,62 @@ async fn the_journal_describes_a_body_that_is_not_json() {
         (&None, &None)
     );
 }
+
+/// A body sent again is answered from what its first read remembered (`memo.rs`): the answer,
+/// the journal's entry (body, scenarios from its directives, the warn-mode warning, the
+/// answer's summary) must be those of the first, and a body differing only in its directive
+/// must not share them.
+#[tokio::test]
+async fn a_repeated_body_is_journaled_and_answered_as_the_first() {
+    let server = MockServer::start_with(Config {
+        validation: Validation::Warn,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let body = |prompt: &str| {
+        let mut body = gemini_body(prompt);
+        body["generationConfig"]["fooBar"] = json!(1);
+        body
+    };
+    let send = |body: Value| {
+        with_key(
+            &server,
+            Method::POST,
+            &format!("/v1beta/models/{GEMINI}:generateContent"),
+        )
+        .json(&body)
+        .send()
+    };
+    let mut answers = Vec::new();
+    for prompt in ["a cat [mock:image_safety]"; 3]
+        .into_iter()
+        .chain(["a cat", "a cat"])
+    {
+        let response = send(body(prompt)).await.unwrap();
+        answers.push((response.status().as_u16(), response.text().await.unwrap()));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
+    assert_eq!(answers[3], answers[4]);
+    assert_ne!(answers[0], answers[3], "the directive shapes the answer");
+    let entries = server.received_requests();
+    let seen = |e: &gemini_image_mock::JournalEntry| {
+        json!({
+            "body": e.body, "scenarios": e.scenarios, "warnings": e.warnings,
+            "status": e.status, "answer": e.answer,
+        })
+    };
+    assert_eq!(entries.len(), 5);
+    assert_eq!(entries[0].scenarios, ["image_safety"]);
+    assert!(!entries[0].warnings.is_empty());
+    assert!(entries[0].answer.is_some());
+    for (first, again) in [(0, 1), (0, 2), (3, 4)] {
+        assert_eq!(
+            seen(&entries[first]),
+            seen(&entries[again]),
+            "entry {again}"
+        );
+    }
+    assert!(entries[3].scenarios.is_empty());
+}

@@ -57,6 +57,16 @@ impl Call<'_> {
     /// Under `--validation warn|off` a body the spec refuses is still served when the generated
     /// type can read it; in warn mode the journal records the refusal.
     pub fn read<T: DeserializeOwned>(&mut self, schema: &str) -> Result<(T, Value), ApiError> {
+        self.read_warned(schema)
+            .map(|(typed, normalized, _)| (typed, normalized))
+    }
+
+    /// [`Call::read`], and the warning it journaled (in warn mode), for a caller that
+    /// remembers the read.
+    pub fn read_warned<T: DeserializeOwned>(
+        &mut self,
+        schema: &str,
+    ) -> Result<(T, Value, Option<String>), ApiError> {
         let raw = self.body.take_json()?;
         let (typed, normalized, warning) = read_as(
             self.state.config.validation,
@@ -64,9 +74,9 @@ impl Call<'_> {
             schema,
             raw,
         )?;
-        if let Some(warning) = warning {
-            self.note.warning(warning);
+        if let Some(warning) = &warning {
+            self.note.warning(warning.clone());
         }
-        Ok((typed, normalized))
+        Ok((typed, normalized, warning))
     }
 }

@@ -17,6 +17,8 @@ use crate::clock::rfc3339;
 use crate::delivery::Framing;
 use crate::error::ApiError;
 use crate::files;
+use crate::memo::{self, ReadRequest};
+use crate::model::catalogue::Model;
 use crate::model::generate::{check_rules, early_usage};
 use crate::scenarios::{pick, shape};
 use crate::wire;
@@ -37,11 +39,22 @@ pub async fn stream(call: &mut Call<'_>) -> Result<Answer, ApiError> {
 }
 
 async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result<Answer, ApiError> {
-    let (mut request, normalized): (GenerateContentRequest, _) =
-        call.read("GenerateContentRequest")?;
+    // Vertex AI's answers are never cached (see below): its bodies are not remembered either.
+    let memo_key = if call.backend.is_vertex() {
+        None
+    } else {
+        memo::key(call.body.bytes(), MEMO_SALT)
+    };
+    if let Some(memo_key) = memo_key
+        && let Some(answer) = remembered(call, memo_key, framing, shown_as)
+    {
+        return Ok(answer);
+    }
+    let (mut request, normalized, warning): (GenerateContentRequest, _, _) =
+        call.read_warned("GenerateContentRequest")?;
     let model = call.model("generateContent", shown_as)?;
-    call.plan
-        .extend(pick::take_request_directives(&mut request)?);
+    let directives = pick::take_request_directives(&mut request)?;
+    call.plan.extend(directives.iter().cloned());
     if call.plan.error(model.id).is_some() {
         // The caller answers with the error; nothing to render.
         return Ok(Answer::unary(Bytes::new()));
@@ -58,17 +71,27 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
             .iter_mut()
             .chain(request.system_instruction.iter_mut()),
     )?;
-    let shaping = call.plan.shaping_key();
-    let key = {
+    let normalized = {
         let mut h = Xxh3::new();
-        h.update(model.id.as_bytes());
-        h.update(&[framing as u8]);
-        h.update(shaping.as_bytes());
-        h.update(files.as_bytes());
         // Streamed into the hash: an edit's body is megabytes, not worth a copy.
         let _ = serde_json::to_writer(HashWriter(&mut h), &normalized);
         h.digest()
     };
+    // A request naming an uploaded file depends on the file, not on its bytes alone.
+    if let Some(memo_key) = memo_key
+        && files.is_empty()
+    {
+        call.state.requests.put(
+            memo_key,
+            call.body.bytes(),
+            ReadRequest {
+                normalized,
+                directives,
+                warning,
+            },
+        );
+    }
+    let key = answer_key(model, framing, &call.plan.shaping_key(), &files, normalized);
     // A cached answer needs nothing below (the render's captures, the wait for a flight).
     // Vertex AI's answers are never cached (see below), so never looked up.
     if vertex.is_none()
@@ -81,6 +104,23 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
     // The render checks them again (`generate::respond` serves batches and Interactions too);
     // a second header read is nothing beside a render.
     check_rules(model, &request)?;
+    // Boxed, and only here: what a render holds across its waits (the typed request, twice in
+    // its captures, and the cache's future) is kilobytes (11.7 KB in all), and inline it would
+    // make this function's future, and every future that awaits it, that large — copied
+    // whole into its box on every request, a cache hit's too.
+    Box::pin(render_answer(call, model, request, framing, vertex, key)).await
+}
+
+/// The answer rendered (on the blocking pool), cached unless it is Vertex AI's, or taken from
+/// an identical request's render under way.
+async fn render_answer(
+    call: &Call<'_>,
+    model: &'static Model,
+    request: GenerateContentRequest,
+    framing: Framing,
+    vertex: Option<VertexAnswer>,
+    key: u64,
+) -> Result<Answer, ApiError> {
     let pictures = call.state.config.pictures();
     let plan = call.plan.clone();
     let note = call.note.clone();
@@ -118,6 +158,47 @@ async fn answer(call: &mut Call<'_>, framing: Framing, shown_as: &str) -> Result
     } else {
         Ok(reused(call, model.id, (body, answered), framing))
     }
+}
+
+/// Tells this reader's keys apart from the journal's for the same body.
+const MEMO_SALT: u64 = 0x6765_6e65_7261_7465;
+
+/// The answer to a body read before, when it is still cached: what a full read would do
+/// (directives into the plan, the warning into the journal) without parsing, validating and
+/// hashing the body again. Anything else — a model that does not serve the method, a
+/// directive's error, an answer no longer cached — is left to the full read, untouched.
+fn remembered(
+    call: &mut Call<'_>,
+    memo_key: u64,
+    framing: Framing,
+    shown_as: &str,
+) -> Option<Answer> {
+    let read = call.state.requests.get(memo_key, call.body.bytes())?;
+    let model = call.model("generateContent", shown_as).ok()?;
+    let mut plan = call.plan.clone();
+    plan.extend(read.directives.iter().cloned());
+    if plan.error(model.id).is_some() {
+        return None;
+    }
+    let key = answer_key(model, framing, &plan.shaping_key(), "", read.normalized);
+    let cached = call.state.cache.get(key)?;
+    *call.plan = plan;
+    if let Some(warning) = &read.warning {
+        call.note.warning(warning.clone());
+    }
+    Some(reused(call, model.id, cached, framing))
+}
+
+/// The cache's key for an answer: the model, the framing, the scenarios that shape it, the
+/// files it names and the request as normalized (its hash).
+fn answer_key(model: &Model, framing: Framing, shaping: &str, files: &str, normalized: u64) -> u64 {
+    let mut h = Xxh3::new();
+    h.update(model.id.as_bytes());
+    h.update(&[framing as u8]);
+    h.update(shaping.as_bytes());
+    h.update(files.as_bytes());
+    h.update(&normalized.to_le_bytes());
+    h.digest()
 }
 
 /// An answer rendered for another request (cached, or an identical request's render): this
